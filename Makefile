@@ -1,0 +1,168 @@
+# i40: build, test, sanitize, fuzz, benchmark.  See README.md.
+#
+#   make deps     install the Debian packages the build and tests need
+#   make          build (gcc, warnings are errors; CC=clang works too)
+#   make test     build and run every test through prove
+#   make check    every test again under AddressSanitizer + UBSan
+#   make fuzz     each libFuzzer target for FUZZ_SECONDS, then replay corpora
+#   make bench    every benchmark
+#   make install  PREFIX=/usr/local DESTDIR=
+
+ifeq ($(origin CC),default)
+CC = gcc
+endif
+BUILD ?= build
+PREFIX ?= /usr/local
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+
+DEB_PKGS = make gcc clang libclang-rt-14-dev pkg-config perl \
+	libsodium-dev libmsgpack-dev libcmocka-dev libjansson-dev \
+	libzmq3-dev liblmdb-dev
+
+PKGS = libsodium msgpack
+TEST_PKGS = cmocka jansson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wconversion -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla
+OPT ?= -O2 -g
+CFLAGS ?=
+ifdef SAN
+OPT = -O1 -g -fno-omit-frame-pointer
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(OPT) $(WARN) \
+	-fstack-protector-strong -I. $(PKG_CFLAGS) $(CFLAGS)
+
+PROTO_SRC = $(wildcard protocol/*.c)
+STORE_SRC = $(wildcard store/*.c)
+LIB_SRC = $(PROTO_SRC) $(STORE_SRC)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB = $(BUILD)/libi40.a
+
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TESTLIB_SRC = $(wildcard tests/lib/*.c)
+TESTLIB_OBJ = $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
+BENCH_SRC = $(wildcard tests/bench/bench_*.c)
+BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+TOOL_SRC = $(wildcard tests/tools/*.c)
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+SCRIPT_TESTS = $(wildcard tests/*.t)
+
+.PHONY: all deps test check fuzz bench install clean vectors
+
+all: deps $(LIB) $(TOOL_BIN)
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+		    grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "make deps: missing Debian packages:$$missing" >&2; \
+			echo "make deps: run 'sudo make deps' (or apt-get install$$missing) and try again" >&2; \
+			exit 1; \
+		fi; \
+		echo "make deps: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		    apt-get install -y -qq --no-install-recommends $$missing \
+		    >/dev/null || exit 1; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(TESTLIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-missing-prototypes $< \
+	    $(TESTLIB_OBJ) $(LIB) $(TEST_LIBS) $(PKG_LIBS) $(LDFLAGS) -o $@
+
+# Replay drivers: each fuzz target linked with a main() that runs every
+# saved input (seed corpus and regressions) and prints TAP.
+$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes \
+	    -DFUZZ_NAME='"$*"' $< tests/fuzz/replay.c $(LIB) $(PKG_LIBS) \
+	    $(LDFLAGS) -o $@
+
+$(BUILD)/bench/bench_%: tests/bench/bench_%.c $(TESTLIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< $(TESTLIB_OBJ) $(LIB) \
+	    $(PKG_LIBS) \
+	    -lpthread $(LDFLAGS) -o $@
+
+$(BUILD)/tools/%: tests/tools/%.c $(TESTLIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-missing-prototypes $< \
+	    $(TESTLIB_OBJ) $(LIB) \
+	    $(TEST_LIBS) $(PKG_LIBS) $(LDFLAGS) -o $@
+
+test: all $(UNIT_BIN) $(REPLAY_BIN)
+	BUILD=$(BUILD) prove -f --exec '' $(UNIT_BIN) $(REPLAY_BIN) \
+	    $(if $(SCRIPT_TESTS),--exec 'sh' $(SCRIPT_TESTS))
+
+check: deps
+	$(MAKE) BUILD=$(BUILD)/san SAN=1 test
+
+# libFuzzer needs clang.  New inputs go to $(BUILD)/fuzz, never into the
+# tree; crashes are written there too, to be minimised and saved into
+# tests/fuzz/regress/NAME/ by hand.
+FUZZ_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+fuzz: deps $(REPLAY_BIN) $(FUZZ_BIN)
+	@set -e; for n in $(FUZZ_NAMES); do \
+		mkdir -p $(BUILD)/fuzz/work_$$n tests/fuzz/regress/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		$(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) \
+		    -artifact_prefix=$(BUILD)/fuzz/$$n- \
+		    $(BUILD)/fuzz/work_$$n tests/fuzz/corpus/$$n \
+		    tests/fuzz/regress/$$n >$(BUILD)/fuzz/$$n.log 2>&1 || \
+		    { tail -n 40 $(BUILD)/fuzz/$$n.log; \
+		      echo "fuzz: $$n failed; the input is in $(BUILD)/fuzz/"; \
+		      exit 1; }; \
+		$(BUILD)/fuzz/fuzz_$$n -runs=0 tests/fuzz/corpus/$$n \
+		    tests/fuzz/regress/$$n >>$(BUILD)/fuzz/$$n.log 2>&1 || \
+		    { tail -n 40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
+	done; echo "fuzz: all targets ran clean"
+
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_FLAGS = -std=c11 -D_DEFAULT_SOURCE -O1 -g -I. $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_OBJ_FLAGS = -std=c11 -D_DEFAULT_SOURCE -O1 -g -I. $(PKG_CFLAGS) \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_OBJ_FLAGS) -c $< -o $@
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $^ $(PKG_LIBS) -o $@
+
+bench: all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+vectors: all
+	$(BUILD)/tools/genvectors docs/vectors
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/share/doc/i40
+	install -m 644 README.md docs/protocol.md $(DESTDIR)$(PREFIX)/share/doc/i40/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d)

@@ -1,0 +1,90 @@
+/* errors.c: texts for i40's error codes (see errors.h). */
+#include "errors.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct errtext {
+	int code;
+	const char *name;
+	const char *text;
+};
+
+#define E(c, t) { c, #c, t }
+static const struct errtext errtab[] = {
+	E(I40_E_TRUNCATED, "input ends inside a value, or declares more bytes or elements than remain"),
+	E(I40_E_NONCANON_INT, "integer is not in its shortest msgpack form"),
+	E(I40_E_NONCANON_LEN, "length or count is not in its shortest msgpack form"),
+	E(I40_E_KEY_ORDER, "map keys are not in ascending bytewise order"),
+	E(I40_E_KEY_DUP, "map has the same key twice"),
+	E(I40_E_FLOAT, "floats are not allowed"),
+	E(I40_E_NIL, "nil is not allowed here"),
+	E(I40_E_EXT, "ext types are not allowed"),
+	E(I40_E_UTF8, "string is not valid UTF-8"),
+	E(I40_E_TRAILING, "trailing bytes after the value"),
+	E(I40_E_DEPTH, "value is nested deeper than the schema allows"),
+	E(I40_E_TYPE, "wrong type for this field"),
+	E(I40_E_RANGE, "number is outside its allowed range"),
+	E(I40_E_TOO_LONG, "string, bin or list is longer than allowed"),
+	E(I40_E_RESERVED, "reserved msgpack byte 0xc1"),
+	E(I40_E_VERSION, "unknown version"),
+	E(I40_E_EVENT_TYPE, "unknown event type"),
+	E(I40_E_MSG_TYPE, "unknown message type"),
+	E(I40_E_MISSING_FIELD, "a required field is missing"),
+	E(I40_E_UNKNOWN_FIELD, "unknown field"),
+	E(I40_E_FED_ID, "event belongs to another federation (fed_id differs)"),
+	E(I40_E_SEQ, "seq must be at least 1"),
+	E(I40_E_PREV, "prev must be all zeros at seq 1"),
+	E(I40_E_LENGTH, "binary value has the wrong length"),
+	E(I40_E_EMPTY, "a required string or list is empty"),
+	E(I40_E_VALUE, "value is not one of those allowed"),
+	E(I40_E_DATE, "not a valid YYYY-MM-DD date, or dates out of order"),
+	E(I40_E_CODE, "module code may only hold A-Z, 0-9, '.', '_' and '-', starting with a letter or digit"),
+	E(I40_E_TOO_BIG, "encoded event or message is over its size limit"),
+	E(I40_E_SIG, "signature does not verify"),
+	E(I40_E_BAD_KEY, "public key is small-order or not canonical"),
+	E(I40_E_SELFTEST, "the Ed25519 self-test failed: this libsodium judges signatures differently from the i40 protocol"),
+	E(I40_E_CRYPTO_INIT, "libsodium could not be initialised"),
+	E(I40_E_PROOF, "key-rotation proof does not verify with the next key"),
+	E(I40_E_NOMEM, "out of memory"),
+	E(I40_E_BUFFER, "output buffer too small"),
+	E(I40_E_KEYFILE_MODE, "key file is readable by group or others; chmod 600 it"),
+	E(I40_E_KEYFILE_FORMAT, "not an i40 key file"),
+	E(I40_E_EXISTS, "file exists; refusing to overwrite it"),
+};
+#undef E
+
+static const struct errtext *
+lookup(int rc)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(errtab) / sizeof(errtab[0]); i++)
+		if (errtab[i].code == rc)
+			return &errtab[i];
+	return NULL;
+}
+
+const char *
+i40_strerror(int rc)
+{
+	static _Thread_local char buf[64];
+	const struct errtext *e;
+
+	if (rc == 0)
+		return "success";
+	if ((e = lookup(rc)) != NULL)
+		return e->text;
+	if (rc < 0 && rc > I40_E_FIRST)
+		return strerror(-rc);
+	snprintf(buf, sizeof(buf), "unknown error %d", rc);
+	return buf;
+}
+
+const char *
+i40_errname(int rc)
+{
+	const struct errtext *e = lookup(rc);
+
+	return e != NULL ? e->name : NULL;
+}
