@@ -134,7 +134,7 @@ POS(status_reply_s, "status_reply", T, status_reply_f);
 
 static const struct schema_field peers_reply_f[] = {
 	MTYPE(MSG_PEERS_REPLY),
-	{ "peers", SCHEMA_STRUCT, 1, MSG_MAX_PEERS, 0, 0,
+	{ "peers", SCHEMA_STRUCT, SCHEMA_MAY_BE_EMPTY, MSG_MAX_PEERS, 0, 0,
 	    offsetof(T, u.peers.peers), offsetof(T, u.peers.npeers), &peer_s,
 	    NULL },
 };

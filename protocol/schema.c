@@ -251,8 +251,10 @@ decode_item(const struct schema_field *f, struct codec_reader *r, void *slot,
 	case SCHEMA_STRUCT:
 		return decode_struct(f->sub, r, slot, nest + 1);
 	default:
-		if ((rc = codec_read_str(r, (size_t)f->min, (size_t)f->max,
-		    &b)) != 0)
+		/* A date of the wrong length is a bad date, not a bad length. */
+		if ((rc = codec_read_str(r, f->kind == SCHEMA_DATE ? 1 :
+		    (size_t)f->min, f->kind == SCHEMA_DATE ? 64 :
+		    (size_t)f->max, &b)) != 0)
 			return rc;
 		if ((rc = check_str(f, b.p, b.len)) != 0) {
 			r->off = start;
@@ -267,20 +269,33 @@ static int
 decode_field(const struct schema_field *f, struct codec_reader *r, void *out,
     unsigned nest)
 {
+	const char *oscope = r->scope;
 	uint8_t *base = out;
 	uint32_t n, i;
 	int rc;
 
-	if (f->max_items == 0)
-		return decode_item(f, r, base + f->off, nest);
-	/* A present list is never empty when optional: absence means empty. */
-	if ((rc = codec_read_array(r, f->required ? 0 : 1, f->max_items,
-	    &n)) != 0)
+	if (f->max_items == 0) {
+		if (f->kind == SCHEMA_STRUCT)
+			r->scope = f->name;
+		rc = decode_item(f, r, base + f->off, nest);
+		r->scope = oscope;
 		return rc;
+	}
+	/*
+	 * A present optional list is never empty (absence means empty), and
+	 * a required one has items unless the schema says it may be empty.
+	 */
+	if ((rc = codec_read_array(r, f->required == SCHEMA_MAY_BE_EMPTY ?
+	    0 : 1, f->max_items, &n)) != 0)
+		return rc;
+	/* Errors inside a list of records read "list.field". */
+	if (f->kind == SCHEMA_STRUCT)
+		r->scope = f->name;
 	for (i = 0; i < n; i++)
 		if ((rc = decode_item(f, r, base + f->off + i * item_size(f),
 		    nest)) != 0)
 			return rc;
+	r->scope = oscope;
 	memcpy(base + f->count_off, &n, sizeof(n));
 	return 0;
 }
@@ -290,7 +305,6 @@ decode_struct(const struct schema *s, struct codec_reader *r, void *out,
     unsigned nest)
 {
 	const char *names[64];
-	const char *oscope = r->scope;
 	uint64_t seen = 0, required = 0;
 	uint32_t n, i;
 	unsigned idx;
@@ -301,14 +315,18 @@ decode_struct(const struct schema *s, struct codec_reader *r, void *out,
 	memset(out, 0, s->size);
 	if (s->positional) {
 		r->field = NULL;
-		if ((rc = codec_read_array(r, (uint32_t)s->nfields,
-		    (uint32_t)s->nfields, &n)) != 0)
+		if ((rc = codec_read_array(r, 0, UINT32_MAX, &n)) != 0)
 			return rc;
+		if (n != s->nfields) {
+			r->field = s->fields[n < s->nfields ? n :
+			    s->nfields - 1].name;
+			return codec_fail(r, n < s->nfields ?
+			    I40_E_MISSING_FIELD : I40_E_UNKNOWN_FIELD);
+		}
 		for (i = 0; i < n; i++) {
 			r->field = s->fields[i].name;
 			if ((rc = decode_field(&s->fields[i], r, out, nest)) != 0)
 				return rc;
-			r->scope = oscope;
 		}
 		return 0;
 	}
@@ -326,11 +344,8 @@ decode_struct(const struct schema *s, struct codec_reader *r, void *out,
 		if (seen >> idx & 1)
 			return codec_fail(r, I40_E_KEY_DUP);
 		seen |= (uint64_t)1 << idx;
-		if (s->fields[idx].kind == SCHEMA_STRUCT)
-			r->scope = s->fields[idx].name;
 		if ((rc = decode_field(&s->fields[idx], r, out, nest)) != 0)
 			return rc;
-		r->scope = oscope;
 	}
 	return codec_require(r, seen, required, names, s->nfields);
 }

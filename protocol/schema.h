@@ -12,7 +12,10 @@
  *  - a positional schema is a msgpack array of exactly its fields, in order;
  *  - optional fields are strings, bins and lists only, and are absent rather
  *    than empty: a present optional string or list must be non-empty, so
- *    each record has exactly one encoding;
+ *    each record has exactly one encoding; required lists are non-empty
+ *    too, unless marked SCHEMA_MAY_BE_EMPTY;
+ *  - a positional record with fewer elements is I40_E_MISSING_FIELD, with
+ *    more I40_E_UNKNOWN_FIELD;
  *  - text has no control characters and no leading or trailing space.
  *
  * Decoded strings point into the input (borrowed, see codec.h).  Lists are
@@ -53,10 +56,15 @@ enum schema_kind {
 
 struct schema;
 
+/* schema_field.required: lists are non-empty unless SCHEMA_MAY_BE_EMPTY. */
+#define SCHEMA_OPTIONAL 0
+#define SCHEMA_REQUIRED 1
+#define SCHEMA_MAY_BE_EMPTY 2	/* a required list that may have 0 items */
+
 struct schema_field {
 	const char *name;
 	enum schema_kind kind;
-	uint8_t required;
+	uint8_t required;	/* SCHEMA_OPTIONAL, _REQUIRED, _MAY_BE_EMPTY */
 	uint16_t max_items;	/* 0: a single value; n: a list of up to n */
 	uint64_t min, max;	/* value bounds (ints) or byte lengths */
 	size_t off;		/* offset of the value, or of the list's array */
