@@ -21,7 +21,7 @@ DEB_PKGS = make gcc clang libclang-rt-14-dev pkg-config perl \
 	libzmq3-dev liblmdb-dev
 
 PKGS = libsodium msgpack
-TEST_PKGS = cmocka jansson
+TEST_PKGS = cmocka jansson libzmq
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
