@@ -195,11 +195,11 @@ ev_decode(const uint8_t *buf, size_t len, const uint8_t *fed_id,
 	ctx.author = out->h.author;
 	rc = body_decode(out->h.type, out->body.p, out->body.len, &ctx, b,
 	    err);
+	/* Body errors are found at offsets within the body: rebase them. */
+	if (rc != 0 && err != NULL)
+		err->offset += (size_t)(out->body.p - buf);
 	if (rc == 0 && out->h.type == BODY_GENESIS)
 		rc = check_genesis(&r, out, b);
-	if (err != NULL && rc != 0 && err->offset == 0 &&
-	    out->h.type != BODY_GENESIS)
-		err->offset = (size_t)(out->body.p - buf);
 	if (b != body)
 		free(b);
 	if (rc != 0)

@@ -146,6 +146,9 @@ test_header_rules(void **state)
 	len = make(&h, buf);
 	assert_int_equal(ev_decode(buf, len, fed.fed_id, &e, NULL, &err),
 	    I40_E_UNKNOWN_FIELD);
+	/* The offset is the event's, pointing at the body's first key. */
+	assert_int_equal(buf[err.offset], 0xa4);
+	assert_memory_equal(buf + err.offset + 1, "code", 4);
 
 	base_header(&h);
 	h.time_ms = EV_TIME_MAX + 1;
