@@ -59,6 +59,8 @@ TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 SCRIPT_TESTS = $(wildcard tests/*.t)
 
 .PHONY: all deps test check fuzz bench install clean vectors
+# Keep the shared test objects: they are inputs of several links.
+.SECONDARY: $(TESTLIB_OBJ)
 
 all: deps $(LIB) $(TOOL_BIN)
 

@@ -744,6 +744,8 @@ writer_cb(void *data, const char *b, size_t l)
 
 	if (w->err != 0)
 		return -1;
+	if (l == 0)
+		return 0;	/* an empty string may come with a NULL pointer */
 	if (l > w->cap - w->len) {
 		w->err = I40_E_BUFFER;
 		return -1;

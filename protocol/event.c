@@ -91,6 +91,25 @@ fail_at(struct codec_reader *r, int rc, const char *field)
 	return codec_fail(r, rc);
 }
 
+/* An array of exactly n elements; fewer or more fail as a record would. */
+static int
+read_tuple(struct codec_reader *r, uint32_t n, const char *field)
+{
+	size_t start = r->off;
+	uint32_t got;
+	int rc;
+
+	r->field = field;
+	if ((rc = codec_read_array(r, 0, UINT32_MAX, &got)) != 0)
+		return rc;
+	if (got != n) {
+		r->off = start;
+		return codec_fail(r, got < n ? I40_E_MISSING_FIELD :
+		    I40_E_UNKNOWN_FIELD);
+	}
+	return 0;
+}
+
 /* The founding-member rule of a genesis event; fed_id was checked. */
 static int
 check_genesis(struct codec_reader *r, const struct ev_signed *e,
@@ -119,7 +138,6 @@ ev_decode(const uint8_t *buf, size_t len, const uint8_t *fed_id,
 	struct codec_reader r;
 	struct body *b = body;
 	struct body_ctx ctx;
-	uint32_t n;
 	uint64_t v, type;
 	size_t start;
 	int rc;
@@ -134,12 +152,10 @@ ev_decode(const uint8_t *buf, size_t len, const uint8_t *fed_id,
 		return rc;
 	codec_reader_init(&r, buf, len, err);
 	memset(out, 0, sizeof(*out));
-	r.field = "signed";
-	if ((rc = codec_read_array(&r, 2, 2, &n)) != 0)
+	if ((rc = read_tuple(&r, 2, "signed")) != 0)
 		return rc;
 	start = r.off;
-	r.field = "event";
-	if ((rc = codec_read_array(&r, 8, 8, &n)) != 0)
+	if ((rc = read_tuple(&r, 8, "event")) != 0)
 		return rc;
 	r.field = "v";
 	if ((rc = codec_read_uint(&r, 0, UINT64_MAX, &v)) != 0)

@@ -11,6 +11,7 @@
 struct key_secret {
 	uint8_t *sk;			/* sodium_malloc, crypto_sign_SECRETKEYBYTES */
 	uint8_t pk[KEY_PK_BYTES];
+	unsigned unlocked;		/* key_unlock() depth */
 };
 
 int
@@ -77,15 +78,33 @@ key_public(const struct key_secret *k, uint8_t pk[KEY_PK_BYTES])
 void
 key_seed(const struct key_secret *k, uint8_t out[KEY_SEED_BYTES])
 {
-	sodium_mprotect_readonly(k->sk);
+	key_unlock((struct key_secret *)k);
 	crypto_sign_ed25519_sk_to_seed(out, k->sk);
-	sodium_mprotect_noaccess(k->sk);
+	key_lock((struct key_secret *)k);
+}
+
+void
+key_unlock(struct key_secret *k)
+{
+	if (k->unlocked++ == 0)
+		sodium_mprotect_readonly(k->sk);
+}
+
+void
+key_lock(struct key_secret *k)
+{
+	if (k->unlocked > 0 && --k->unlocked == 0)
+		sodium_mprotect_noaccess(k->sk);
 }
 
 void
 key_sign(const struct key_secret *k, const uint8_t *m, size_t mlen,
     uint8_t sig[KEY_SIG_BYTES])
 {
+	if (k->unlocked > 0) {
+		crypto_sign_detached(sig, NULL, m, mlen, k->sk);
+		return;
+	}
 	sodium_mprotect_readonly(k->sk);
 	crypto_sign_detached(sig, NULL, m, mlen, k->sk);
 	sodium_mprotect_noaccess(k->sk);
@@ -123,9 +142,9 @@ key_curve_secret(const struct key_secret *k, uint8_t csk[KEY_CURVE_BYTES])
 {
 	int rc;
 
-	sodium_mprotect_readonly(k->sk);
+	key_unlock((struct key_secret *)k);
 	rc = crypto_sign_ed25519_sk_to_curve25519(csk, k->sk);
-	sodium_mprotect_noaccess(k->sk);
+	key_lock((struct key_secret *)k);
 	return rc == 0 ? 0 : I40_E_BAD_KEY;
 }
 

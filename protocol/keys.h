@@ -48,6 +48,16 @@ void key_public(const struct key_secret *k, uint8_t pk[KEY_PK_BYTES]);
  */
 void key_seed(const struct key_secret *k, uint8_t out[KEY_SEED_BYTES]);
 
+/*
+ * Make the secret readable for a batch of signatures, and lock it again.
+ * Calls nest; the secret is PROT_NONE again when the outermost key_lock()
+ * returns.  Each mprotect() pair costs about 2 us, a tenth of a signature,
+ * so a registrar's import of a thousand results signs them in one unlocked
+ * scope; a single key_sign() outside any scope unlocks and locks by itself.
+ */
+void key_unlock(struct key_secret *k);
+void key_lock(struct key_secret *k);
+
 /* Sign m[0..mlen) (deterministic Ed25519). */
 void key_sign(const struct key_secret *k, const uint8_t *m, size_t mlen,
     uint8_t sig[KEY_SIG_BYTES]);

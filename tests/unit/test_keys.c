@@ -83,6 +83,20 @@ test_sign_verify(void **state)
 	assert_int_equal(key_from_seed(seed, &k2), 0);
 	key_seed(k2, seed2);
 	assert_memory_equal(seed, seed2, 32);
+	/* Inside a (nested) unlocked scope signatures are the same. */
+	{
+		uint8_t sig2[64];
+
+		key_unlock(k);
+		key_unlock(k);
+		key_sign(k, (const uint8_t *)"abc", 3, sig2);
+		key_lock(k);
+		assert_memory_equal(sig, sig2, 64);
+		key_lock(k);
+		key_lock(k);		/* one too many is harmless */
+		key_sign(k, (const uint8_t *)"abc", 3, sig2);
+		assert_memory_equal(sig, sig2, 64);
+	}
 	sodium_memzero(seed, 32);
 	sodium_memzero(seed2, 32);
 	key_free(k);
