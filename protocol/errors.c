@@ -48,7 +48,7 @@ static const struct errtext errtab[] = {
 	E(I40_E_PROOF, "key-rotation proof does not verify with the next key"),
 	E(I40_E_NOMEM, "out of memory"),
 	E(I40_E_BUFFER, "output buffer too small"),
-	E(I40_E_KEYFILE_MODE, "key file is readable by group or others; chmod 600 it"),
+	E(I40_E_KEYFILE_MODE, "key file grants access to group or others; chmod 600 it"),
 	E(I40_E_KEYFILE_FORMAT, "not an i40 key file"),
 	E(I40_E_EXISTS, "file exists; refusing to overwrite it"),
 };

@@ -58,7 +58,7 @@ enum i40_err {
 	/* Buffers and files. */
 	I40_E_NOMEM = -1050,		/* allocation failed */
 	I40_E_BUFFER = -1051,		/* output buffer too small */
-	I40_E_KEYFILE_MODE = -1052,	/* key file readable by group or others */
+	I40_E_KEYFILE_MODE = -1052,	/* key file grants group/others any access */
 	I40_E_KEYFILE_FORMAT = -1053,	/* key file is not an i40 key file */
 	I40_E_EXISTS = -1054,		/* refusing to overwrite an existing file */
 	I40_E_LAST = -1055

@@ -42,13 +42,9 @@ ev_sign(const struct ev_header *h, const uint8_t *body, size_t blen,
     uint8_t id[EV_ID_BYTES])
 {
 	struct codec_writer w;
-	uint8_t pk[KEY_PK_BYTES];
 	size_t elen;
 	int rc;
 
-	key_public(k, pk);
-	if (memcmp(pk, h->author, KEY_PK_BYTES) != 0)
-		return I40_E_VALUE;
 	if (cap < SIG_TAG_LEN)
 		return I40_E_BUFFER;
 	/*
@@ -110,24 +106,34 @@ read_tuple(struct codec_reader *r, uint32_t n, const char *field)
 	return 0;
 }
 
-/* The founding-member rule of a genesis event; fed_id was checked. */
+/* Offsets of the header fields, for errors found after the header. */
+struct ev_offsets {
+	size_t fed_id, author, seq;
+};
+
+/* The genesis rules: seq 1, its own fed_id, a founding member as author. */
 static int
 check_genesis(struct codec_reader *r, const struct ev_signed *e,
-    const struct body *b)
+    const struct body *b, const struct ev_offsets *at)
 {
 	uint8_t fid[EV_FED_ID_BYTES];
 	uint32_t i;
 
-	if (e->h.seq != 1)
+	if (e->h.seq != 1) {
+		r->off = at->seq;
 		return fail_at(r, I40_E_SEQ, "seq");
+	}
 	ev_fed_id(e->body.p, e->body.len, fid);
-	if (memcmp(fid, e->h.fed_id, EV_FED_ID_BYTES) != 0)
+	if (memcmp(fid, e->h.fed_id, EV_FED_ID_BYTES) != 0) {
+		r->off = at->fed_id;
 		return fail_at(r, I40_E_FED_ID, "fed_id");
+	}
 	for (i = 0; i < b->u.charter.nmembers; i++)
 		if (memcmp(b->u.charter.members[i].key, e->h.author,
 		    KEY_PK_BYTES) == 0 &&
 		    schema_bytes_eq(b->u.charter.members[i].role, "member"))
 			return 0;
+	r->off = at->author;
 	return fail_at(r, I40_E_VALUE, "author");
 }
 
@@ -138,6 +144,7 @@ ev_decode(const uint8_t *buf, size_t len, const uint8_t *fed_id,
 	struct codec_reader r;
 	struct body *b = body;
 	struct body_ctx ctx;
+	struct ev_offsets at;
 	uint64_t v, type;
 	size_t start;
 	int rc;
@@ -163,15 +170,18 @@ ev_decode(const uint8_t *buf, size_t len, const uint8_t *fed_id,
 	if (v != EV_VERSION)
 		return fail_at(&r, I40_E_VERSION, "v");
 	r.field = "fed_id";
+	at.fed_id = r.off;
 	if ((rc = codec_read_fixbin(&r, EV_FED_ID_BYTES, out->h.fed_id)) != 0)
 		return rc;
 	if (fed_id != NULL && memcmp(fed_id, out->h.fed_id,
 	    EV_FED_ID_BYTES) != 0)
 		return fail_at(&r, I40_E_FED_ID, "fed_id");
 	r.field = "author";
+	at.author = r.off;
 	if ((rc = codec_read_fixbin(&r, KEY_PK_BYTES, out->h.author)) != 0)
 		return rc;
 	r.field = "seq";
+	at.seq = r.off;
 	if ((rc = codec_read_uint(&r, 0, UINT64_MAX, &out->h.seq)) != 0)
 		return rc;
 	if (out->h.seq == 0)
@@ -215,7 +225,7 @@ ev_decode(const uint8_t *buf, size_t len, const uint8_t *fed_id,
 	if (rc != 0 && err != NULL)
 		err->offset += (size_t)(out->body.p - buf);
 	if (rc == 0 && out->h.type == BODY_GENESIS)
-		rc = check_genesis(&r, out, b);
+		rc = check_genesis(&r, out, b, &at);
 	if (b != body)
 		free(b);
 	if (rc != 0)

@@ -64,9 +64,10 @@ void ev_fed_id(const uint8_t *charter, size_t len,
 /*
  * Encode and sign the event (h, body) with k into out[0..cap): the signed
  * event's bytes in *len and its id in id.  body must be a canonical body
- * (body_encode); h->author must be k's public key.  I40_E_BUFFER if cap is
- * too small, I40_E_TOO_BIG over EV_MAX_BYTES, I40_E_VALUE if the author is
- * not k's key.
+ * (body_encode).  k must be the key in force for h->author at h->seq: the
+ * author's identity key until a key rotation, the rotated key after it;
+ * only the caller (the store) knows which, so it is not checked here.
+ * I40_E_BUFFER if cap is too small, I40_E_TOO_BIG over EV_MAX_BYTES.
  */
 int ev_sign(const struct ev_header *h, const uint8_t *body, size_t blen,
     const struct key_secret *k, uint8_t *out, size_t cap, size_t *len,

@@ -311,9 +311,10 @@ key_vectors(struct key_vector out[KEY_NVECTORS])
 	add_l(bad + 32);
 	vec(&out[n++], "s-plus-l", pk, msg, mlen, bad, 0);
 
+	/* S = 2^253 - 1: far above L, with R of the valid signature. */
 	memcpy(bad, sig, 64);
 	memset(bad + 32, 0xff, 31);
-	bad[63] = 0x0f;
+	bad[63] = 0x1f;
 	vec(&out[n++], "s-above-l-high", pk, msg, mlen, bad, 0);
 
 	memset(bad, 0, 64);

@@ -212,6 +212,26 @@ test_second_signature_same_event(void **state)
 	assert_memory_not_equal(v[1].sig, v[2].sig, 64);
 }
 
+/* After a key rotation the author stays; the next key signs. */
+static void
+test_sign_with_rotated_key(void **state)
+{
+	struct ev_header h;
+	struct ev_signed e;
+	uint8_t id[32];
+	size_t len;
+
+	(void)state;
+	base_header(&h);
+	memcpy(h.author, fed.pk[0], 32);
+	assert_int_equal(ev_sign(&h, (const uint8_t *)"\x81\xa4" "code" "\xa2" "AB",
+	    9, fed.keys[3], buf, sizeof(buf), &len, id), 0);
+	assert_int_equal(ev_decode(buf, len, fed.fed_id, &e, NULL, NULL), 0);
+	assert_memory_equal(e.h.author, fed.pk[0], 32);
+	assert_int_equal(ev_verify(&e, fed.pk[3]), 0);
+	assert_int_equal(ev_verify(&e, fed.pk[0]), I40_E_SIG);
+}
+
 static void
 test_genesis_rules(void **state)
 {
@@ -241,6 +261,9 @@ test_genesis_rules(void **state)
 	    buf, sizeof(buf), &len, id), 0);
 	assert_int_equal(ev_decode(buf, len, NULL, &e, NULL, &err),
 	    I40_E_FED_ID);
+	/* Reported at the header's fed_id: [ [ 1, bin8 32 ... */
+	assert_int_equal(err.offset, 3);
+	assert_string_equal(err.field, "fed_id");
 }
 
 /* decode(encode(e)) == e and encode(decode(b)) == b, 10,000 times. */
@@ -320,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_header_rules),
 		cmocka_unit_test(test_version_and_shape),
 		cmocka_unit_test(test_second_signature_same_event),
+		cmocka_unit_test(test_sign_with_rotated_key),
 		cmocka_unit_test(test_genesis_rules),
 		cmocka_unit_test(test_property_random_events),
 		cmocka_unit_test(test_tamper_every_bit),
