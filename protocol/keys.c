@@ -221,13 +221,12 @@ static const uint8_t rfc_sig[64] = {
 };
 
 /*
- * A second valid signature of msg by seed's key, with the nonce r derived
- * from a fixed string instead of the secret: R = rB, S = r + H(R,A,M)a.
- * Ed25519 signatures are not unique, and i40 must treat both as one event.
+ * R = rB with r from the label, S = r + H(R,A,M)a: a valid Ed25519
+ * signature with a nonce other than the deterministic one.
  */
-static int
-second_signature(const uint8_t seed[32], const uint8_t *msg, size_t len,
-    uint8_t sig[64])
+int
+key_vector_signature(const uint8_t seed[KEY_SEED_BYTES], const char *label,
+    const uint8_t *msg, size_t len, uint8_t sig[KEY_SIG_BYTES])
 {
 	crypto_hash_sha512_state st;
 	uint8_t az[64], pk[32], sk[64], r[32], h[64], hr[32], t[32];
@@ -238,7 +237,7 @@ second_signature(const uint8_t seed[32], const uint8_t *msg, size_t len,
 	az[0] &= 248;
 	az[31] &= 127;
 	az[31] |= 64;
-	crypto_hash_sha512(h, (const uint8_t *)"i40 second nonce", 16);
+	crypto_hash_sha512(h, (const uint8_t *)label, strlen(label));
 	crypto_core_ed25519_scalar_reduce(r, h);
 	if (crypto_scalarmult_ed25519_base_noclamp(sig, r) != 0)
 		rc = I40_E_SELFTEST;
@@ -303,7 +302,8 @@ key_vectors(struct key_vector out[KEY_NVECTORS])
 	sodium_memzero(sk, sizeof(sk));
 	vec(&out[n++], "rfc8032-test1", k, msg, 0, rfc_sig, 1);
 	vec(&out[n++], "valid", pk, msg, mlen, sig, 1);
-	if ((rc = second_signature(seed, msg, mlen, sig2)) != 0)
+	if ((rc = key_vector_signature(seed, "i40 second nonce", msg, mlen,
+	    sig2)) != 0)
 		return rc;
 	vec(&out[n++], "second-signature", pk, msg, mlen, sig2, 1);
 

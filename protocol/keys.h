@@ -100,6 +100,16 @@ struct key_vector {
 	int valid;
 };
 
+/*
+ * A valid signature of msg by seed's key, different from key_sign()'s: the
+ * nonce comes from label instead of the secret.  For test vectors of
+ * "two signatures, one event" only.  WARNING: the same label over two
+ * messages reveals the secret key; never sign anything real with it.
+ */
+int key_vector_signature(const uint8_t seed[KEY_SEED_BYTES],
+    const char *label, const uint8_t *msg, size_t len,
+    uint8_t sig[KEY_SIG_BYTES]) I40_MUST_CHECK;
+
 #define KEY_NVECTORS 12
 /* Build the edge-case vectors (deterministic) into out[KEY_NVECTORS]. */
 int key_vectors(struct key_vector out[KEY_NVECTORS]) I40_MUST_CHECK;

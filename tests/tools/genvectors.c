@@ -436,40 +436,6 @@ append_sample(size_t author, uint32_t type, uint64_t seed)
 	    sizeof(body)));
 }
 
-/*
- * A second valid signature of msg by seed's key, with the nonce r derived
- * from a fixed string instead of the secret: R = rB, S = r + H(R,A,M)a
- * (as key_vectors() does in protocol/keys.c).
- */
-static void
-second_signature(const uint8_t seed[32], const uint8_t *msg, size_t len,
-    uint8_t sig[64])
-{
-	crypto_hash_sha512_state st;
-	uint8_t az[64], pk[32], sk[64], r[32], h[64], hr[32], t[32];
-
-	crypto_sign_seed_keypair(pk, sk, seed);
-	crypto_hash_sha512(az, seed, 32);
-	az[0] &= 248;
-	az[31] &= 127;
-	az[31] |= 64;
-	crypto_hash_sha512(h, (const uint8_t *)"i40 vector second nonce", 23);
-	crypto_core_ed25519_scalar_reduce(r, h);
-	if (crypto_scalarmult_ed25519_base_noclamp(sig, r) != 0)
-		die("second signature: bad nonce");
-	crypto_hash_sha512_init(&st);
-	crypto_hash_sha512_update(&st, sig, 32);
-	crypto_hash_sha512_update(&st, pk, 32);
-	crypto_hash_sha512_update(&st, msg, len);
-	crypto_hash_sha512_final(&st, h);
-	crypto_core_ed25519_scalar_reduce(hr, h);
-	memset(h, 0, sizeof(h));
-	memcpy(h, az, 32);
-	crypto_core_ed25519_scalar_reduce(t, h);
-	crypto_core_ed25519_scalar_mul(t, hr, t);
-	crypto_core_ed25519_scalar_add(sig + 32, r, t);
-}
-
 /* The signed event of author's seq with a second, different signature. */
 static void
 add_second_signature(size_t author, uint64_t seq, const char *twin)
@@ -486,7 +452,9 @@ add_second_signature(size_t author, uint64_t seq, const char *twin)
 	memcpy(m, EV_SIG_TAG, SIG_TAG_LEN);
 	memcpy(m + SIG_TAG_LEN, e.event.p, e.event.len);
 	memset(seed, (int)author + 1, 32);
-	second_signature(seed, m, SIG_TAG_LEN + e.event.len, sig);
+	if (key_vector_signature(seed, "i40 vector second nonce", m,
+	    SIG_TAG_LEN + e.event.len, sig) != 0)
+		die("second signature: bad nonce");
 	free(m);
 	if (memcmp(sig, e.sig, 64) == 0)
 		die("second signature equals the first");
