@@ -59,8 +59,6 @@ TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 SCRIPT_TESTS = $(wildcard tests/*.t)
 
 .PHONY: all deps test check fuzz bench install clean vectors
-# Keep the shared test objects: they are inputs of several links.
-.SECONDARY: $(TESTLIB_OBJ)
 
 all: deps $(LIB) $(TOOL_BIN)
 
@@ -142,7 +140,8 @@ fuzz: deps $(REPLAY_BIN) $(FUZZ_BIN)
 		    { tail -n 40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
 	done; echo "fuzz: all targets ran clean"
 
-FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+# The fuzzers eat protocol/ only: it is pure, so no store library is needed.
+FUZZ_LIB_OBJ = $(PROTO_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_FLAGS = -std=c11 -D_DEFAULT_SOURCE -O1 -g -I. $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_OBJ_FLAGS = -std=c11 -D_DEFAULT_SOURCE -O1 -g -I. $(PKG_CFLAGS) \
@@ -166,5 +165,8 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# Keep shared objects: they are inputs of several links, not intermediates.
+.SECONDARY: $(TESTLIB_OBJ) $(FUZZ_LIB_OBJ)
 
 -include $(LIB_OBJ:.o=.d)
