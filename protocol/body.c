@@ -75,6 +75,7 @@ SCHEMA(endorse_s, "body", struct body_endorse, endorse_f);
 
 static const struct schema_field remove_f[] = {
 	ONE("key", SCHEMA_FIXBIN, 1, 32, 32, struct body_remove, key),
+	ONE("upto", SCHEMA_UINT, 1, 0, UINT64_MAX, struct body_remove, upto),
 	ONE("reason", SCHEMA_LINE, 1, 1, 500, struct body_remove, reason),
 };
 SCHEMA(remove_s, "body", struct body_remove, remove_f);

@@ -74,6 +74,7 @@ struct body_endorse {
 
 struct body_remove {
 	uint8_t key[BODY_KEY_BYTES];
+	uint64_t upto;			/* last seq of key's log that counts */
 	struct codec_bytes reason;
 };
 

@@ -324,6 +324,7 @@ sample_body(const struct sample_fed *f, size_t author, uint32_t type,
 		return 0;
 	case BODY_MEMBER_REMOVE:
 		memcpy(b->u.remove.key, f->pk[(author + 1) % f->nkeys], 32);
+		b->u.remove.upto = sample_below(r, 1000);
 		b->u.remove.reason = lit("Left the programme at the end of 2026.");
 		return 0;
 	case BODY_KEY_ROTATE:
