@@ -51,6 +51,22 @@ static const struct errtext errtab[] = {
 	E(I40_E_KEYFILE_MODE, "key file grants access to group or others; chmod 600 it"),
 	E(I40_E_KEYFILE_FORMAT, "not an i40 key file"),
 	E(I40_E_EXISTS, "file exists; refusing to overwrite it"),
+	E(I40_E_NOT_STORE, "not an i40 data directory (no ledger/ with i40 metadata)"),
+	E(I40_E_SCHEMA, "data directory was written by a newer i40; upgrade i40"),
+	E(I40_E_NETFS, "data directory is on a network filesystem (NFS/SMB/CIFS), which LMDB cannot lock safely; use a local disk"),
+	E(I40_E_CORRUPT, "data directory is damaged; restore it from a backup or re-fetch from peers"),
+	E(I40_E_MAP_FULL, "store reached its configured maximum size; raise the maximum"),
+	E(I40_E_DISK_FULL, "disk full; free space and the node resumes"),
+	E(I40_E_FAILED, "an earlier write failed on disk; restart the node so it re-checks its store"),
+	E(I40_E_NOT_FOUND, "not found"),
+	E(I40_E_MISMATCH, "state recomputed from the events differs from the stored state"),
+	E(I40_E_UNKNOWN_AUTHOR, "author is neither in the charter nor proposed as a member"),
+	E(I40_E_GAP, "events are missing before this one (seq beyond the log's head + 1)"),
+	E(I40_E_CHAIN, "prev is not the id of the author's previous event"),
+	E(I40_E_WRONG_KEY, "signature was checked with a key not in force for this author and seq"),
+	E(I40_E_FORK, "the author signed two different events at one seq (equivocation)"),
+	E(I40_E_FROZEN, "author's log is frozen after an equivocation"),
+	E(I40_E_READONLY, "store is open read-only"),
 };
 #undef E
 

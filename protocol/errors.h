@@ -61,7 +61,24 @@ enum i40_err {
 	I40_E_KEYFILE_MODE = -1052,	/* key file grants group/others any access */
 	I40_E_KEYFILE_FORMAT = -1053,	/* key file is not an i40 key file */
 	I40_E_EXISTS = -1054,		/* refusing to overwrite an existing file */
-	I40_E_LAST = -1055
+	/* The store. */
+	I40_E_NOT_STORE = -1060,	/* directory is not an i40 data directory */
+	I40_E_SCHEMA = -1061,		/* data directory of a newer schema */
+	I40_E_NETFS = -1062,		/* data directory on a network filesystem */
+	I40_E_CORRUPT = -1063,		/* LMDB reports a damaged environment */
+	I40_E_MAP_FULL = -1064,		/* map at its configured maximum */
+	I40_E_DISK_FULL = -1065,	/* the filesystem is full */
+	I40_E_FAILED = -1066,		/* an earlier commit failed: restart */
+	I40_E_NOT_FOUND = -1067,	/* no such event, learner or key */
+	I40_E_MISMATCH = -1068,		/* rebuilt state differs from stored */
+	I40_E_UNKNOWN_AUTHOR = -1069,	/* author not named by charter/proposal */
+	I40_E_GAP = -1070,		/* seq beyond head + 1 */
+	I40_E_CHAIN = -1071,		/* prev is not the id of seq - 1 */
+	I40_E_WRONG_KEY = -1072,	/* verified with a key not in force */
+	I40_E_FORK = -1073,		/* a second event at a stored seq */
+	I40_E_FROZEN = -1074,		/* author frozen by equivocation */
+	I40_E_READONLY = -1075,		/* store opened read-only */
+	I40_E_LAST = -1076
 };
 
 /*

@@ -1,0 +1,198 @@
+/*
+ * store.h: the node's memory.  A data directory holds two LMDB
+ * environments: ledger/ (the replicated events and the state derived from
+ * them) and private/ (learner names, never replicated).  Nothing outside
+ * store/ touches LMDB.  docs/store.md describes the databases, the roots and
+ * the crash guarantees.
+ *
+ * Semantics (docs/store.md, "Convergence"):
+ *  - An event is stored when it is the next in its author's chain (seq is
+ *    head + 1, prev is the head's id), was verified with the author's key in
+ *    force at that seq, and its author is known: named in the charter or in
+ *    some stored member_propose.  These predicates never turn false once
+ *    true, so after sync has re-sent what was refused, every node holds the
+ *    same set whatever the order of arrival.
+ *  - The derived state (members, catalog, completions, revocations, forks)
+ *    is a pure function of that set; store_rebuild() recomputes it from the
+ *    events alone and must give the same state root.
+ *  - Equivocation (two events of one author at one seq) is kept as
+ *    evidence and freezes the author before the fork.
+ *
+ * Durability: a batch is one write transaction, committed with fsync before
+ * store_append() returns; nothing is acknowledged before that.  After an
+ * I/O error on commit the store refuses all further writes (I40_E_FAILED):
+ * Linux may have dropped the dirty pages, so the process must restart and
+ * reopen (fsyncgate).
+ *
+ * THREAD SAFETY: one struct store per process (LMDB forbids opening an
+ * environment twice in one process).  Writes from one thread at a time;
+ * reads may run on any thread.  Other processes (i40ctl) open the same
+ * directory read-only and may read while the daemon writes.
+ */
+#ifndef I40_STORE_H
+#define I40_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol/event.h"
+
+#define STORE_SCHEMA 1
+#define STORE_LEARNER_BYTES 16
+
+struct store;
+
+/* How to open a data directory. */
+struct store_opts {
+	int readonly;		/* i40ctl queries: no writes, no creation */
+	size_t map_max;		/* largest map in bytes; 0: 64 GiB */
+	size_t map_initial;	/* first map size; 0: 64 MiB */
+};
+
+/*
+ * Create a data directory at path (mode 0700) for the federation of the
+ * genesis event genesis[0..len): it is decoded, its signature verified, and
+ * stored as the first event; the federation's fed_id is its.  I40_E_EXISTS
+ * if path is a non-empty directory.  err may be NULL.
+ */
+int store_create(const char *path, const uint8_t *genesis, size_t len,
+    struct codec_err *err) I40_MUST_CHECK;
+
+/*
+ * Open the data directory at path.  Refuses, each with its own code:
+ * a directory that is not a store (I40_E_NOT_STORE), a newer schema
+ * (I40_E_SCHEMA), a network filesystem (I40_E_NETFS), a damaged
+ * environment (I40_E_CORRUPT).  Clears stale readers.  Caller owns *out,
+ * free with store_close().
+ */
+int store_open(const char *path, const struct store_opts *opts,
+    struct store **out) I40_MUST_CHECK;
+/* Close; NULL is a no-op. */
+void store_close(struct store *st);
+
+/* The federation's fed_id (32 bytes), borrowed until store_close(). */
+const uint8_t *store_fed_id(const struct store *st);
+
+/* Outcome of one event in a batch. */
+enum store_result {
+	STORE_STORED = 0,
+	STORE_DUPLICATE = 1,	/* same id already stored (any signature) */
+	STORE_GAP = 2,		/* seq beyond head + 1, or after such an event */
+	STORE_INVALID = 3,	/* wrong key, unknown author, bad chain link */
+	STORE_FORK = 4		/* a second event at a stored seq: evidence */
+};
+
+/* One event of a batch: decoded, and verified by the caller with `key`. */
+struct store_item {
+	struct ev_signed ev;		/* borrows the caller's buffer */
+	uint8_t key[KEY_PK_BYTES];	/* the key the signature verified with */
+};
+
+/* Per-event results of a batch. */
+struct store_outcome {
+	enum store_result result;
+	int code;		/* 0, or the I40_E_* that explains the result */
+};
+
+/*
+ * Append n events in one write transaction, durable when this returns 0.
+ * out[i] says what happened to items[i]; events of one author must come in
+ * seq order.  A gap rejects that author's later events in the batch, but
+ * the rest lands.  If the map is full it grows (doubling, up to map_max)
+ * and the batch is retried; past map_max I40_E_MAP_FULL, on a full disk
+ * I40_E_DISK_FULL, and nothing of the batch is written.
+ */
+int store_append(struct store *st, const struct store_item *items, size_t n,
+    struct store_outcome *out) I40_MUST_CHECK;
+
+/*
+ * The key that must verify the signature of author's event at seq: the
+ * identity key, or the next key named by the author's latest key_rotate
+ * below seq.  For events within one batch, a rotation earlier in the same
+ * batch is the caller's to apply (store_append checks it).
+ */
+int store_key_in_force(struct store *st, const uint8_t author[KEY_PK_BYTES],
+    uint64_t seq, uint8_t key[KEY_PK_BYTES]) I40_MUST_CHECK;
+
+/* A stored event, copied out: caller owns bytes, free with free(). */
+struct store_event {
+	uint8_t *bytes;
+	size_t len;
+};
+
+/* I40_E_NOT_FOUND if absent. */
+int store_get(struct store *st, const uint8_t author[KEY_PK_BYTES],
+    uint64_t seq, struct store_event *out) I40_MUST_CHECK;
+int store_get_id(struct store *st, const uint8_t id[EV_ID_BYTES],
+    struct store_event *out) I40_MUST_CHECK;
+
+/* The head of one log, as in a version vector. */
+struct store_head {
+	uint8_t author[KEY_PK_BYTES];
+	uint64_t seq;			/* 0: nothing stored */
+	uint8_t id[EV_ID_BYTES];
+	uint64_t frozen;		/* fork seq, or 0 */
+};
+
+/* Heads of every log, ascending by author.  Caller frees *heads. */
+int store_heads(struct store *st, struct store_head **heads, size_t *n)
+    I40_MUST_CHECK;
+
+/*
+ * Call fn for each stored event in log order (by author, then seq), from
+ * author's seq `from` to `to` (inclusive) when author is not NULL, else all.
+ * The bytes are borrowed for the duration of the call.  fn returns 0 to go
+ * on, anything else to stop (returned).  Reads in bounded transactions so a
+ * long walk does not pin old pages.
+ */
+typedef int (*store_walk_fn)(void *arg, const uint8_t *bytes, size_t len);
+int store_walk(struct store *st, const uint8_t *author, uint64_t from,
+    uint64_t to, store_walk_fn fn, void *arg) I40_MUST_CHECK;
+
+/* The two digests of DESIGN.md; docs/store.md says how they are made. */
+int store_log_root(struct store *st, uint8_t root[32]) I40_MUST_CHECK;
+int store_state_root(struct store *st, uint8_t root[32]) I40_MUST_CHECK;
+
+/*
+ * Write a canonical text dump of the derived state to fd (tests compare
+ * dumps across nodes; an auditor can diff them).
+ */
+int store_dump(struct store *st, int fd) I40_MUST_CHECK;
+
+/*
+ * Recompute all derived state from the events alone and compare: 0 when
+ * the state root is unchanged, I40_E_MISMATCH (and the state is replaced by
+ * the recomputed one) when it was not.
+ */
+int store_rebuild(struct store *st) I40_MUST_CHECK;
+
+/* Counters since open: events stored, duplicates seen. */
+struct store_stats {
+	uint64_t events, authors, duplicates, forks;
+	uint64_t map_size;
+};
+int store_stats(struct store *st, struct store_stats *out) I40_MUST_CHECK;
+
+/* Private data: learner pseudonyms.  Never replicated. */
+
+/*
+ * Issue a random 128-bit pseudonym for a learner, or return the existing
+ * one for the same national id (or e-mail).  name and natid are UTF-8.
+ */
+int store_learner_issue(struct store *st, const char *name, const char *natid,
+    uint8_t pseudonym[STORE_LEARNER_BYTES]) I40_MUST_CHECK;
+/* Look up by national id; I40_E_NOT_FOUND if unknown or forgotten. */
+int store_learner_find(struct store *st, const char *natid,
+    uint8_t pseudonym[STORE_LEARNER_BYTES]) I40_MUST_CHECK;
+/* The name behind a pseudonym into name[0..cap); I40_E_NOT_FOUND. */
+int store_learner_name(struct store *st,
+    const uint8_t pseudonym[STORE_LEARNER_BYTES], char *name, size_t cap)
+    I40_MUST_CHECK;
+/*
+ * Forget a learner: delete the mapping, then rewrite the private
+ * environment so that neither name nor id remains in any file.
+ */
+int store_learner_forget(struct store *st,
+    const uint8_t pseudonym[STORE_LEARNER_BYTES]) I40_MUST_CHECK;
+
+#endif
