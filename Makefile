@@ -20,7 +20,7 @@ DEB_PKGS = make gcc clang libclang-rt-14-dev pkg-config perl \
 	libsodium-dev libmsgpack-dev libcmocka-dev libjansson-dev \
 	libzmq3-dev liblmdb-dev
 
-PKGS = libsodium msgpack
+PKGS = libsodium msgpack lmdb
 TEST_PKGS = cmocka jansson libzmq
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -170,3 +170,13 @@ clean:
 .SECONDARY: $(TESTLIB_OBJ) $(FUZZ_LIB_OBJ)
 
 -include $(LIB_OBJ:.o=.d)
+
+# ---- I/O fault injection (tests/preload/iofail.c) --------------------------
+# An LD_PRELOAD shim that fails chosen writes/fsyncs with EIO or ENOSPC;
+# tests/unit/test_store_io.c re-executes itself with it.  Kept out of
+# tests/lib/ so it is not linked into every test.  Built without the
+# sanitizers: under ASan the test skips itself.
+$(BUILD)/tests/iofail.so: tests/preload/iofail.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(OPT) $(WARN) -fPIC -shared $< -ldl -o $@
+test: $(BUILD)/tests/iofail.so

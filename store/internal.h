@@ -1,0 +1,101 @@
+/*
+ * internal.h: what the files of store/ share.  Not part of the API: only
+ * the files of store/ include it.
+ */
+#ifndef I40_STORE_INTERNAL_H
+#define I40_STORE_INTERNAL_H
+
+#include <lmdb.h>
+
+#include "store.h"
+
+/* Key sizes: author||seq is the key of every per-log table. */
+#define K_AUTHOR 32
+#define K_LOG (32 + 8)
+
+enum store_db {
+	DB_META,	/* "schema", "fed_id" */
+	DB_EV,		/* author||seq -> signed event bytes */
+	DB_ID,		/* id -> author||seq */
+	DB_HEAD,	/* author -> seq(8) id(32) frozen(8) */
+	DB_FORK,	/* author||seq||id -> signed event (evidence) */
+	DB_KNOWN,	/* key -> why it may author: "charter" or a proposal id */
+	DB_ROT,		/* author||seq -> next key, for each key_rotate */
+	DB_MEV,		/* author||seq -> type, for each membership event */
+	/* Derived state: rebuilt from the events by store_rebuild(). */
+	DB_D_MEMBER,	/* key -> role(1) active(1) upto(8) */
+	DB_D_MODULE,	/* author||code -> current id(32) retired(1) */
+	DB_D_MODVER,	/* module event id -> author||code */
+	DB_D_COMPL,	/* completion id -> author learner module pass revoked */
+	DB_D_LEARNER,	/* learner||completion id -> "" */
+	DB_D_BYMOD,	/* module id||completion id -> "" */
+	DB_D_REVOKE,	/* completion id -> revoke event id */
+	DB_D_FORK,	/* author -> frozen seq(8) */
+	DB_COUNT
+};
+#define DB_D_FIRST DB_D_MEMBER
+
+struct store {
+	char *path;
+	MDB_env *env;		/* ledger/ */
+	MDB_env *penv;		/* private/, NULL when read-only */
+	MDB_dbi dbi[DB_COUNT];
+	MDB_dbi p_byid, p_bypseudo;	/* private: natid->pseudo, pseudo->rec */
+	uint8_t fed_id[EV_FED_ID_BYTES];
+	int readonly;
+	int failed;		/* a commit failed: refuse writes until reopen */
+	size_t map_size, map_max;
+	struct store_stats stats;
+};
+
+/* Names of the databases, in the order of enum store_db. */
+extern const char *const store_db_names[DB_COUNT];
+
+/* Map an LMDB or system error to an i40 code (see store_env.c). */
+int store_err(int mdb_rc);
+/* The error of a failed commit: disk full, or I/O; marks st failed. */
+int store_commit_err(struct store *st, int mdb_rc);
+
+/* A read transaction that survives another process growing the map. */
+int store_rtxn(struct store *st, MDB_txn **txn);
+/* Grow the map (doubling, up to map_max) after MDB_MAP_FULL. */
+int store_grow(struct store *st);
+
+/* base + "/" + name into out[PATH_MAX]; -ENAMETOOLONG if it won't fit. */
+int store_path(char *out, const char *base, const char *name);
+
+/* author||seq as a key. */
+void store_logkey(uint8_t k[K_LOG], const uint8_t author[32], uint64_t seq);
+uint64_t store_be64(const uint8_t *p);
+void store_put64(uint8_t *p, uint64_t v);
+
+/* Heads. */
+struct store_headrec {
+	uint64_t seq;
+	uint8_t id[32];
+	uint64_t frozen;
+};
+int store_head_get(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    struct store_headrec *h);
+int store_head_put(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    const struct store_headrec *h);
+
+/* The key in force for author at seq, within txn. */
+int store_key_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint64_t seq, uint8_t key[32]);
+
+/* Derived state (derive.c). */
+int derive_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
+    const struct body *b, int *membership_changed);
+int derive_rebuild(MDB_txn *txn, struct store *st);
+
+/* The private environment (private.c). */
+int private_create(const char *path);
+int private_open(struct store *st);
+void private_close(struct store *st);
+
+/* The genesis as the first event of a new store (append.c). */
+int store_init_genesis(struct store *st, const uint8_t *buf, size_t len,
+    struct codec_err *err);
+
+#endif

@@ -1,0 +1,491 @@
+/*
+ * test_store.c: the ledger store: create and open, the per-event outcomes
+ * of a batch, derived state, roots, rebuild, refusals, private data.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "tests/lib/sample.h"
+
+static struct sample_fed fed;
+static char base[] = "/tmp/i40-test-store-XXXXXX";
+static int ndirs;
+
+/* One author's chain of events, built up as a test needs them. */
+struct chain {
+	size_t author;
+	uint64_t seq;
+	uint8_t prev[32];
+	uint8_t *buf[64];
+	size_t len[64];
+	uint8_t id[64][32];
+};
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (sample_fed_init(&fed, 4) != 0 || mkdtemp(base) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	sample_fed_free(&fed);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+newdir(char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/d%d", base, ndirs++);
+}
+
+/* Append the body b as the author's next event; returns its index. */
+static size_t
+next(struct chain *c, const struct body *b)
+{
+	uint8_t body[EV_MAX_BYTES];
+	struct body_ctx ctx = { fed.fed_id, fed.pk[c->author] };
+	struct ev_header h;
+	size_t blen, i = (size_t)c->seq;
+
+	assert_true(i < 64);
+	assert_int_equal(body_encode(b, &ctx, body, sizeof(body), &blen,
+	    NULL), 0);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.fed_id, fed.fed_id, 32);
+	memcpy(h.author, fed.pk[c->author], 32);
+	h.seq = c->seq + 1;
+	memcpy(h.prev, c->prev, 32);
+	h.time_ms = 1795000000000 + h.seq;
+	h.type = b->type;
+	c->buf[i] = malloc(EV_MAX_BYTES + 64);
+	assert_non_null(c->buf[i]);
+	assert_int_equal(ev_sign(&h, body, blen, fed.keys[c->author],
+	    c->buf[i], EV_MAX_BYTES + 64, &c->len[i], c->id[i]), 0);
+	memcpy(c->prev, c->id[i], 32);
+	c->seq++;
+	return i;
+}
+
+static void
+chain_free(struct chain *c)
+{
+	uint64_t i;
+
+	for (i = 0; i < c->seq; i++)
+		free(c->buf[i]);
+}
+
+static uint8_t genesis[16384];
+static size_t genesis_len;
+
+/* A new store; chain 0 gets the genesis as its seq 1. */
+static struct store *
+fresh(char *dir, size_t cap, struct chain *c0)
+{
+	struct sample_rng r;
+	struct store *st;
+	uint8_t id[32];
+
+	sample_seed(&r, 1);
+	assert_int_equal(sample_event(&fed, 0, 1, NULL, BODY_GENESIS, &r,
+	    genesis, sizeof(genesis), &genesis_len, id), 0);
+	newdir(dir, cap);
+	assert_int_equal(store_create(dir, genesis, genesis_len, NULL), 0);
+	assert_int_equal(store_open(dir, NULL, &st), 0);
+	if (c0 != NULL) {
+		memset(c0, 0, sizeof(*c0));
+		c0->seq = 1;
+		c0->buf[0] = malloc(genesis_len);
+		memcpy(c0->buf[0], genesis, genesis_len);
+		c0->len[0] = genesis_len;
+		memcpy(c0->id[0], id, 32);
+		memcpy(c0->prev, id, 32);
+	}
+	return st;
+}
+
+/* Append events [from, to) of c as one batch, verified with `key`. */
+static void
+append(struct store *st, struct chain *c, size_t from, size_t to,
+    const uint8_t *key, struct store_outcome *out)
+{
+	struct store_item items[64];
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		assert_int_equal(ev_decode(c->buf[i], c->len[i], fed.fed_id,
+		    &items[i - from].ev, NULL, NULL), 0);
+		memcpy(items[i - from].key, key != NULL ? key :
+		    fed.pk[c->author], 32);
+	}
+	assert_int_equal(store_append(st, items, to - from, out), 0);
+}
+
+static void
+module_body(struct body *b, const char *code)
+{
+	struct sample_rng r;
+	static char arena[SAMPLE_ARENA];
+
+	sample_seed(&r, 9);
+	assert_int_equal(sample_body(&fed, 0, BODY_MODULE_PUBLISH, &r, b,
+	    arena), 0);
+	b->u.module.code.p = (const uint8_t *)code;
+	b->u.module.code.len = strlen(code);
+}
+
+static void
+completion_body(struct body *b, const uint8_t module[32], uint8_t learner)
+{
+	struct sample_rng r;
+	static char arena[SAMPLE_ARENA];
+
+	sample_seed(&r, 10);
+	assert_int_equal(sample_body(&fed, 0, BODY_COMPLETION_RECORD, &r, b,
+	    arena), 0);
+	memcpy(b->u.completion.module, module, 32);
+	memset(b->u.completion.learner, learner, 16);
+}
+
+static void
+test_create_open_refuse(void **state)
+{
+	char dir[256], path[300];
+	struct store *st;
+	struct store_head *h;
+	struct store_stats s;
+	struct store_opts ro = { 1, 0, 0 };
+	uint8_t lr[32], lr2[32];
+	size_t n;
+	int fd;
+
+	(void)state;
+	st = fresh(dir, sizeof(dir), NULL);
+	assert_memory_equal(store_fed_id(st), fed.fed_id, 32);
+	assert_int_equal(store_heads(st, &h, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(h[0].seq, 1);
+	assert_memory_equal(h[0].author, fed.pk[0], 32);
+	free(h);
+	assert_int_equal(store_stats(st, &s), 0);
+	assert_int_equal(s.events, 1);
+	assert_int_equal(store_log_root(st, lr), 0);
+	store_close(st);
+	assert_int_equal(store_create(dir, genesis, genesis_len, NULL),
+	    I40_E_EXISTS);
+	/* Readers open read-only and see the same. */
+	assert_int_equal(store_open(dir, &ro, &st), 0);
+	assert_int_equal(store_log_root(st, lr2), 0);
+	assert_memory_equal(lr, lr2, 32);
+	assert_int_equal(store_learner_find(st, "x", lr), I40_E_READONLY);
+	store_close(st);
+	/* Not a store: an empty directory, a file, a missing path. */
+	newdir(path, sizeof(path));
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(store_open(path, NULL, &st), I40_E_NOT_STORE);
+	strcat(path, "/file");
+	assert_true((fd = open(path, O_CREAT | O_WRONLY, 0600)) >= 0);
+	close(fd);
+	assert_int_equal(store_open(path, NULL, &st), I40_E_NOT_STORE);
+	strcat(path, "-missing");
+	assert_int_equal(store_open(path, NULL, &st), -ENOENT);
+	/* A genesis that is not one. */
+	newdir(path, sizeof(path));
+	assert_int_equal(store_create(path, genesis, genesis_len - 1, NULL),
+	    I40_E_TRUNCATED);
+}
+
+static void
+test_outcomes(void **state)
+{
+	char dir[256];
+	struct store *st;
+	struct chain c0, c1, c9;
+	struct store_outcome o[64];
+	struct store_event got;
+	struct body b;
+	uint8_t copy[EV_MAX_BYTES + 64];
+	size_t i;
+
+	(void)state;
+	st = fresh(dir, sizeof(dir), &c0);
+	memset(&c1, 0, sizeof(c1));
+	c1.author = 1;
+	for (i = 0; i < 4; i++) {
+		module_body(&b, i % 2 ? "I40-A" : "I40-B");
+		next(&c1, &b);
+	}
+	/* seq 1, 2 land; re-sending 1 is a duplicate; 4 before 3 is a gap. */
+	append(st, &c1, 0, 2, NULL, o);
+	assert_int_equal(o[0].result, STORE_STORED);
+	assert_int_equal(o[1].result, STORE_STORED);
+	append(st, &c1, 0, 1, NULL, o);
+	assert_int_equal(o[0].result, STORE_DUPLICATE);
+	append(st, &c1, 3, 4, NULL, o);
+	assert_int_equal(o[0].result, STORE_GAP);
+	assert_int_equal(o[0].code, I40_E_GAP);
+	/* A batch with a gap: the author's later events are refused too. */
+	{
+		struct store_item items[3];
+
+		assert_int_equal(ev_decode(c1.buf[3], c1.len[3], fed.fed_id,
+		    &items[0].ev, NULL, NULL), 0);
+		assert_int_equal(ev_decode(c1.buf[2], c1.len[2], fed.fed_id,
+		    &items[1].ev, NULL, NULL), 0);
+		assert_int_equal(ev_decode(c0.buf[0], c0.len[0], fed.fed_id,
+		    &items[2].ev, NULL, NULL), 0);
+		memcpy(items[0].key, fed.pk[1], 32);
+		memcpy(items[1].key, fed.pk[1], 32);
+		memcpy(items[2].key, fed.pk[0], 32);
+		assert_int_equal(store_append(st, items, 3, o), 0);
+		assert_int_equal(o[0].result, STORE_GAP);
+		assert_int_equal(o[1].result, STORE_GAP);
+		assert_int_equal(o[2].result, STORE_DUPLICATE);
+	}
+	/* A second signature of a stored event is the same event. */
+	{
+		static uint8_t msg[EV_MAX_BYTES + 16];
+		uint8_t seed[32];
+		size_t elen = c1.len[1] - 1 - 66;
+
+		memcpy(copy, c1.buf[1], c1.len[1]);
+		memcpy(msg, EV_SIG_TAG, 16);
+		memcpy(msg + 16, c1.buf[1] + 1, elen);
+		memset(seed, 2, sizeof(seed));	/* sample key 1 */
+		assert_int_equal(key_vector_signature(seed, "other nonce", msg,
+		    16 + elen, copy + c1.len[1] - 64), 0);
+		assert_memory_not_equal(copy, c1.buf[1], c1.len[1]);
+	}
+	{
+		struct store_item it;
+
+		assert_int_equal(ev_decode(copy, c1.len[1], fed.fed_id, &it.ev,
+		    NULL, NULL), 0);
+		memcpy(it.key, fed.pk[1], 32);
+		assert_int_equal(store_append(st, &it, 1, o), 0);
+		assert_int_equal(o[0].result, STORE_DUPLICATE);
+	}
+	/* The wrong key, and an author nobody named. */
+	append(st, &c1, 2, 3, fed.pk[2], o);
+	assert_int_equal(o[0].result, STORE_INVALID);
+	assert_int_equal(o[0].code, I40_E_WRONG_KEY);
+	append(st, &c1, 2, 4, NULL, o);
+	assert_int_equal(o[0].result, STORE_STORED);
+	assert_int_equal(o[1].result, STORE_STORED);
+	{
+		struct sample_fed other;
+		struct store_item it;
+		uint8_t buf[EV_MAX_BYTES], id[32];
+		size_t len;
+		struct sample_rng r;
+
+		assert_int_equal(sample_fed_init(&other, 6), 0);
+		/* Key 5 of a six-member federation is unknown to ours. */
+		memcpy(other.fed_id, fed.fed_id, 32);
+		sample_seed(&r, 3);
+		assert_int_equal(sample_event(&other, 5, 1, NULL,
+		    BODY_MODULE_RETIRE, &r, buf, sizeof(buf), &len, id), 0);
+		assert_int_equal(ev_decode(buf, len, fed.fed_id, &it.ev, NULL,
+		    NULL), 0);
+		memcpy(it.key, other.pk[5], 32);
+		assert_int_equal(store_append(st, &it, 1, o), 0);
+		assert_int_equal(o[0].result, STORE_INVALID);
+		assert_int_equal(o[0].code, I40_E_UNKNOWN_AUTHOR);
+		sample_fed_free(&other);
+	}
+	/* Reads. */
+	assert_int_equal(store_get(st, fed.pk[1], 3, &got), 0);
+	assert_int_equal(got.len, c1.len[2]);
+	assert_memory_equal(got.bytes, c1.buf[2], got.len);
+	free(got.bytes);
+	assert_int_equal(store_get_id(st, c1.id[3], &got), 0);
+	assert_memory_equal(got.bytes, c1.buf[3], got.len);
+	free(got.bytes);
+	assert_int_equal(store_get(st, fed.pk[1], 5, &got), I40_E_NOT_FOUND);
+	memset(&c9, 0, sizeof(c9));
+	assert_int_equal(store_rebuild(st), 0);
+	store_close(st);
+	chain_free(&c0);
+	chain_free(&c1);
+}
+
+static int
+count_cb(void *arg, const uint8_t *bytes, size_t len)
+{
+	(void)bytes;
+	(void)len;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static void
+test_derived_and_roots(void **state)
+{
+	char dir[256], dump1[300], dump2[300];
+	struct store *st;
+	struct chain c0, c1, c2;
+	struct store_outcome o[64];
+	struct body b;
+	uint8_t sr[32], sr2[32], key[32];
+	size_t m, comp, n = 0;
+	int fd;
+
+	(void)state;
+	st = fresh(dir, sizeof(dir), &c0);
+	memset(&c1, 0, sizeof(c1));
+	c1.author = 1;
+	memset(&c2, 0, sizeof(c2));
+	c2.author = 2;
+	module_body(&b, "I40-ROB1");
+	m = next(&c1, &b);
+	completion_body(&b, c1.id[m], 7);
+	comp = next(&c1, &b);
+	/* Author 2 awards against author 1's module: does not count. */
+	completion_body(&b, c1.id[m], 8);
+	next(&c2, &b);
+	append(st, &c1, 0, c1.seq, NULL, o);
+	append(st, &c2, 0, c2.seq, NULL, o);
+	assert_int_equal(o[0].result, STORE_STORED);
+	assert_int_equal(store_state_root(st, sr), 0);
+	newdir(dump1, sizeof(dump1));
+	assert_true((fd = open(dump1, O_CREAT | O_WRONLY, 0600)) >= 0);
+	assert_int_equal(store_dump(st, fd), 0);
+	close(fd);
+	/* Revoke the completion; the state root moves. */
+	memset(&b, 0, sizeof(b));
+	b.type = BODY_COMPLETION_REVOKE;
+	memcpy(b.u.revoke.completion, c1.id[comp], 32);
+	b.u.revoke.reason.p = (const uint8_t *)"Wrong learner.";
+	b.u.revoke.reason.len = 14;
+	next(&c1, &b);
+	append(st, &c1, c1.seq - 1, c1.seq, NULL, o);
+	assert_int_equal(o[0].result, STORE_STORED);
+	assert_int_equal(store_state_root(st, sr2), 0);
+	assert_memory_not_equal(sr, sr2, 32);
+	assert_int_equal(store_rebuild(st), 0);
+	assert_int_equal(store_walk(st, NULL, 0, 0, count_cb, &n), 0);
+	assert_int_equal(n, 1 + 3 + 1);
+	n = 0;
+	assert_int_equal(store_walk(st, fed.pk[1], 2, 3, count_cb, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_key_in_force(st, fed.pk[1], 9, key), 0);
+	assert_memory_equal(key, fed.pk[1], 32);
+	store_close(st);
+	/* The dump names the member table and one module. */
+	{
+		char line[512];
+		FILE *f = fopen(dump1, "r");
+		int members = 0, modules = 0, compl = 0;
+
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f) != NULL) {
+			members += strncmp(line, "d_member ", 9) == 0;
+			modules += strncmp(line, "d_module ", 9) == 0;
+			compl += strncmp(line, "d_compl ", 8) == 0;
+		}
+		fclose(f);
+		assert_int_equal(members, 4);
+		assert_int_equal(modules, 1);
+		assert_int_equal(compl, 1);
+	}
+	(void)dump2;
+	chain_free(&c0);
+	chain_free(&c1);
+	chain_free(&c2);
+}
+
+/* Raw files hold the string s anywhere? */
+static int
+file_has(const char *path, const char *s)
+{
+	static uint8_t buf[64 << 20];
+	size_t n, l = strlen(s), i;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	for (i = 0; i + l <= n; i++)
+		if (memcmp(buf + i, s, l) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_learners_forget(void **state)
+{
+	char dir[256], path[400], name[64], nat[64], got[128];
+	uint8_t p[20][16], q[16];
+	const char *files[] = { "private/data.mdb", "private/lock.mdb",
+	    "ledger/data.mdb", "ledger/lock.mdb" };
+	struct store *st;
+	size_t i, f;
+
+	(void)state;
+	st = fresh(dir, sizeof(dir), NULL);
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "Åsa Lärare-%02zu", i);
+		snprintf(nat, sizeof(nat), "19900101-%04zu", 1000 + i);
+		assert_int_equal(store_learner_issue(st, name, nat, p[i]), 0);
+		assert_int_equal(store_learner_issue(st, "other", nat, q), 0);
+		assert_memory_equal(p[i], q, 16);
+	}
+	assert_int_equal(store_learner_name(st, p[3], got, sizeof(got)), 0);
+	assert_string_equal(got, "Åsa Lärare-03");
+	for (i = 0; i < 20; i++)
+		assert_int_equal(store_learner_forget(st, p[i]), 0);
+	assert_int_equal(store_learner_find(st, "19900101-1003", q),
+	    I40_E_NOT_FOUND);
+	assert_int_equal(store_learner_name(st, p[3], got, sizeof(got)),
+	    I40_E_NOT_FOUND);
+	assert_int_equal(store_learner_forget(st, p[3]), I40_E_NOT_FOUND);
+	/* Right after forgetting, no file holds a name or an id. */
+	for (f = 0; f < 4; f++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[f]);
+		for (i = 0; i < 20; i++) {
+			snprintf(name, sizeof(name), "Lärare-%02zu", i);
+			snprintf(nat, sizeof(nat), "19900101-%04zu", 1000 + i);
+			if (file_has(path, name) || file_has(path, nat))
+				fail_msg("%s still holds learner %zu", path, i);
+		}
+	}
+	/* And the store still works. */
+	assert_int_equal(store_learner_issue(st, "Ny", "x@example.se", q), 0);
+	store_close(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_open_refuse),
+		cmocka_unit_test(test_outcomes),
+		cmocka_unit_test(test_derived_and_roots),
+		cmocka_unit_test(test_learners_forget),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
