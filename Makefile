@@ -56,6 +56,7 @@ BENCH_SRC = $(wildcard tests/bench/bench_*.c)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+# Script tests are executable and name their interpreter (#!).
 SCRIPT_TESTS = $(wildcard tests/*.t)
 
 .PHONY: all deps test check fuzz bench install clean vectors
@@ -115,7 +116,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(TESTLIB_OBJ) $(LIB)
 
 test: all $(UNIT_BIN) $(REPLAY_BIN)
 	BUILD=$(BUILD) prove -f --exec '' $(UNIT_BIN) $(REPLAY_BIN) \
-	    $(if $(SCRIPT_TESTS),--exec 'sh' $(SCRIPT_TESTS))
+	    $(SCRIPT_TESTS)
 
 check: deps
 	$(MAKE) BUILD=$(BUILD)/san SAN=1 test

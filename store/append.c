@@ -271,6 +271,9 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		}
 		if ((rc = mdb_txn_commit(txn)) != 0)
 			rc = store_commit_err(st, rc);
+		/* LMDB aborted the transaction and wrote nothing: grow, redo. */
+		if (rc == I40_E_MAP_FULL && (rc = store_grow(st)) == 0)
+			continue;
 		break;
 	}
 	free(b);

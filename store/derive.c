@@ -749,14 +749,15 @@ store_rebuild(struct store *st)
 				return rc;
 			continue;
 		}
-		break;
+		if (rc != 0 || memcmp(before, after, 32) == 0) {
+			mdb_txn_abort(txn);
+			return rc;
+		}
+		/* The stored state was wrong: keep the one from the events. */
+		if ((rc = mdb_txn_commit(txn)) == 0)
+			return I40_E_MISMATCH;
+		if ((rc = store_commit_err(st, rc)) != I40_E_MAP_FULL ||
+		    (rc = store_grow(st)) != 0)
+			return rc;
 	}
-	if (rc != 0 || memcmp(before, after, 32) == 0) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	/* The stored state was wrong: keep the one recomputed from events. */
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return store_commit_err(st, rc);
-	return I40_E_MISMATCH;
 }

@@ -53,7 +53,10 @@ extern const char *const store_db_names[DB_COUNT];
 
 /* Map an LMDB or system error to an i40 code (see store_env.c). */
 int store_err(int mdb_rc);
-/* The error of a failed commit: disk full, or I/O; marks st failed. */
+/*
+ * The error of a failed commit: disk full, or I/O, which mark st failed;
+ * or I40_E_MAP_FULL, which does not (nothing was written: grow, retry).
+ */
 int store_commit_err(struct store *st, int mdb_rc);
 
 /* A read transaction that survives another process growing the map. */

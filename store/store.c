@@ -72,6 +72,12 @@ store_commit_err(struct store *st, int rc)
 	struct statvfs sv;
 	char dir[PATH_MAX];
 
+	/*
+	 * MDB_MAP_FULL at commit (the free list needs pages) writes nothing:
+	 * the caller grows the map and retries, and the store stays usable.
+	 */
+	if (rc == MDB_MAP_FULL)
+		return I40_E_MAP_FULL;
 	st->failed = 1;
 	if (rc == ENOSPC || rc == EDQUOT)
 		return I40_E_DISK_FULL;

@@ -476,6 +476,97 @@ test_learners_forget(void **state)
 	store_close(st);
 }
 
+static size_t
+dump_count(struct store *st, const char *prefix)
+{
+	char path[300], line[1024];
+	size_t n = 0;
+	FILE *f;
+	int fd;
+
+	newdir(path, sizeof(path));
+	assert_true((fd = open(path, O_CREAT | O_WRONLY, 0600)) >= 0);
+	assert_int_equal(store_dump(st, fd), 0);
+	close(fd);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strncmp(line, prefix, strlen(prefix)) == 0;
+	fclose(f);
+	return n;
+}
+
+/* Only members' events count: not a proposed key's, not an observer's. */
+static void
+test_only_members_count(void **state)
+{
+	char dir[256];
+	struct store *st;
+	struct chain c0, c1, c2, c3;
+	struct store_outcome o[8];
+	struct sample_fed other;
+	struct store_item it;
+	struct sample_rng r;
+	struct body b;
+	uint8_t buf[EV_MAX_BYTES], id[32], prop[32];
+	size_t len, p;
+
+	(void)state;
+	assert_int_equal(sample_fed_init(&other, 6), 0);
+	memcpy(other.fed_id, fed.fed_id, 32);
+	st = fresh(dir, sizeof(dir), &c0);
+	memset(&c1, 0, sizeof(c1));
+	c1.author = 1;
+	memset(&c2, 0, sizeof(c2));
+	c2.author = 2;
+	memset(&c3, 0, sizeof(c3));
+	c3.author = 3;
+	memset(&b, 0, sizeof(b));
+	b.type = BODY_MEMBER_PROPOSE;
+	memcpy(b.u.member.key, other.pk[5], 32);
+	b.u.member.role.p = (const uint8_t *)"observer";
+	b.u.member.role.len = 8;
+	b.u.member.schac.p = (const uint8_t *)"oru.se";
+	b.u.member.schac.len = 6;
+	b.u.member.country.p = (const uint8_t *)"SE";
+	b.u.member.country.len = 2;
+	b.u.member.name_en.p = b.u.member.name_sv.p = (const uint8_t *)"ORU";
+	b.u.member.name_en.len = b.u.member.name_sv.len = 3;
+	b.u.member.endpoint.p = (const uint8_t *)"tcp://oru.se:7400";
+	b.u.member.endpoint.len = 17;
+	p = next(&c1, &b);
+	memcpy(prop, c1.id[p], 32);
+	append(st, &c1, 0, c1.seq, NULL, o);
+	assert_int_equal(dump_count(st, "d_member "), 4);
+	/* Named by a proposal: its events are stored, but count for nothing. */
+	sample_seed(&r, 4);
+	assert_int_equal(sample_event(&other, 5, 1, NULL, BODY_MODULE_PUBLISH,
+	    &r, buf, sizeof(buf), &len, id), 0);
+	assert_int_equal(ev_decode(buf, len, fed.fed_id, &it.ev, NULL, NULL),
+	    0);
+	memcpy(it.key, other.pk[5], 32);
+	assert_int_equal(store_append(st, &it, 1, o), 0);
+	assert_int_equal(o[0].result, STORE_STORED);
+	assert_int_equal(dump_count(st, "d_module "), 0);
+	/* Two endorsements make 3 of 4: admitted, as an observer. */
+	memset(&b, 0, sizeof(b));
+	b.type = BODY_MEMBER_ENDORSE;
+	memcpy(b.u.endorse.proposal, prop, 32);
+	next(&c2, &b);
+	append(st, &c2, 0, 1, NULL, o);
+	assert_int_equal(dump_count(st, "d_member "), 4);
+	next(&c3, &b);
+	append(st, &c3, 0, 1, NULL, o);
+	assert_int_equal(dump_count(st, "d_member "), 5);
+	assert_int_equal(dump_count(st, "d_module "), 0);
+	assert_int_equal(store_rebuild(st), 0);
+	store_close(st);
+	sample_fed_free(&other);
+	chain_free(&c0);
+	chain_free(&c1);
+	chain_free(&c2);
+	chain_free(&c3);
+}
+
 int
 main(void)
 {
@@ -484,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_derived_and_roots),
 		cmocka_unit_test(test_learners_forget),
+		cmocka_unit_test(test_only_members_count),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
