@@ -632,6 +632,17 @@ store_walk(struct store *st, const uint8_t *author, uint64_t from,
 }
 
 int
+store_reader_check(struct store *st, int *cleared)
+{
+	int dead = 0, rc;
+
+	rc = mdb_reader_check(st->env, &dead);
+	if (cleared != NULL)
+		*cleared = dead;
+	return store_err(rc);
+}
+
+int
 store_stats(struct store *st, struct store_stats *out)
 {
 	MDB_txn *txn;

@@ -166,6 +166,14 @@ int store_dump(struct store *st, int fd) I40_MUST_CHECK;
  */
 int store_rebuild(struct store *st) I40_MUST_CHECK;
 
+/*
+ * Clear reader slots left by dead processes (a SIGKILLed i40ctl), which
+ * would otherwise pin old pages until the map fills.  store_open and map
+ * growth do it too; the daemon calls it every sync interval.  *cleared says
+ * how many were found (may be NULL).
+ */
+int store_reader_check(struct store *st, int *cleared) I40_MUST_CHECK;
+
 /* Counters since open: events stored, duplicates seen. */
 struct store_stats {
 	uint64_t events, authors, duplicates, forks;

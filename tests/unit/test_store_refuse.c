@@ -323,6 +323,79 @@ test_reader_survives_growth(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static int
+block_forever(void *arg, const uint8_t *bytes, size_t len)
+{
+	(void)bytes;
+	(void)len;
+	(void)write(*(int *)arg, "r", 1);
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* A reader that holds a read transaction, killed with SIGKILL. */
+static void
+kill_a_reader(const char *dir)
+{
+	struct store_opts ro = { 1, 0, 0 };
+	struct store *st;
+	int p[2], status;
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		if (store_open(dir, &ro, &st) != 0)
+			_exit(2);
+		/* Never returns: block_forever holds the read transaction. */
+		_exit(store_walk(st, NULL, 0, 0, block_forever, &p[1]) == 0 ?
+		    3 : 4);
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	close(p[0]);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+/*
+ * LMDB resets its reader table when the first process opens the
+ * environment, so a stale reader matters only while the daemon keeps the
+ * store open: this process plays the daemon throughout.
+ */
+static void
+test_stale_readers_cleared(void **state)
+{
+	struct store *st;
+	char dir[128];
+	int status, cleared = -1;
+	pid_t pid;
+
+	(void)state;
+	newstore(dir, sizeof(dir));
+	assert_int_equal(store_open(dir, NULL, &st), 0);
+	kill_a_reader(dir);
+	assert_int_equal(store_reader_check(st, &cleared), 0);
+	assert_int_equal(cleared, 1);
+	assert_int_equal(store_reader_check(st, &cleared), 0);
+	assert_int_equal(cleared, 0);
+	/* Another process opening the store clears it too. */
+	kill_a_reader(dir);
+	if ((pid = fork()) == 0) {
+		struct store_opts ro = { 1, 0, 0 };
+		struct store *other;
+
+		_exit(store_open(dir, &ro, &other) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(store_reader_check(st, &cleared), 0);
+	assert_int_equal(cleared, 0);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -331,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_schema_and_damage),
 		cmocka_unit_test(test_flipped_event_byte),
 		cmocka_unit_test(test_reader_survives_growth),
+		cmocka_unit_test(test_stale_readers_cleared),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
