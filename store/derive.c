@@ -663,7 +663,7 @@ store_log_root(struct store *st, uint8_t root[32])
 	if ((rc = store_rtxn(st, &txn)) != 0)
 		return rc;
 	rc = log_root_txn(txn, st, root);
-	mdb_txn_abort(txn);
+	store_rtxn_end(st, txn);
 	return rc;
 }
 
@@ -676,7 +676,7 @@ store_state_root(struct store *st, uint8_t root[32])
 	if ((rc = store_rtxn(st, &txn)) != 0)
 		return rc;
 	rc = state_root_txn(txn, st, root);
-	mdb_txn_abort(txn);
+	store_rtxn_end(st, txn);
 	return rc;
 }
 
@@ -719,7 +719,7 @@ store_dump(struct store *st, int fd)
 	}
 	if ((rc = store_rtxn(st, &txn)) == 0) {
 		rc = walk_derived(txn, st, dump_entry, &d);
-		mdb_txn_abort(txn);
+		store_rtxn_end(st, txn);
 	}
 	if (fclose(d.f) != 0 && rc == 0)
 		rc = I40_E_NOMEM;

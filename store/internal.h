@@ -6,6 +6,7 @@
 #define I40_STORE_INTERNAL_H
 
 #include <lmdb.h>
+#include <pthread.h>
 
 #include "store.h"
 
@@ -46,6 +47,13 @@ struct store {
 	int failed;		/* a commit failed: refuse writes until reopen */
 	size_t map_size, map_max;
 	struct store_stats stats;
+	/*
+	 * Growing the map remaps it under every read transaction of this
+	 * process, so readers hold maplock shared for the life of their
+	 * transaction and store_grow() takes it exclusively.
+	 */
+	pthread_rwlock_t maplock;
+	int maplock_ok;
 };
 
 /* Names of the databases, in the order of enum store_db. */
@@ -59,8 +67,12 @@ int store_err(int mdb_rc);
  */
 int store_commit_err(struct store *st, int mdb_rc);
 
-/* A read transaction that survives another process growing the map. */
+/*
+ * A read transaction that survives another process growing the map, and
+ * this one (it holds maplock shared); end it with store_rtxn_end().
+ */
 int store_rtxn(struct store *st, MDB_txn **txn);
+void store_rtxn_end(struct store *st, MDB_txn *txn);
 /* Grow the map (doubling, up to map_max) after MDB_MAP_FULL. */
 int store_grow(struct store *st);
 

@@ -129,14 +129,30 @@ store_logkey(uint8_t k[K_LOG], const uint8_t author[32], uint64_t seq)
 int
 store_rtxn(struct store *st, MDB_txn **txn)
 {
-	int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+	int rc;
 
-	/* Another process grew the map: adopt its size and try again. */
+	pthread_rwlock_rdlock(&st->maplock);
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
 	if (rc == MDB_MAP_RESIZED) {
-		if ((rc = mdb_env_set_mapsize(st->env, 0)) == 0)
+		/* Another process grew the map: adopt its size, alone. */
+		pthread_rwlock_unlock(&st->maplock);
+		pthread_rwlock_wrlock(&st->maplock);
+		rc = mdb_env_set_mapsize(st->env, 0);
+		pthread_rwlock_unlock(&st->maplock);
+		pthread_rwlock_rdlock(&st->maplock);
+		if (rc == 0)
 			rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
 	}
+	if (rc != 0)
+		pthread_rwlock_unlock(&st->maplock);
 	return store_err(rc);
+}
+
+void
+store_rtxn_end(struct store *st, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&st->maplock);
 }
 
 int
@@ -153,8 +169,14 @@ store_grow(struct store *st)
 	if (st->map_size >= st->map_max)
 		return I40_E_MAP_FULL;
 	want = st->map_size > st->map_max / 2 ? st->map_max : st->map_size * 2;
-	/* Only between write transactions: the caller has aborted its own. */
-	if ((rc = mdb_env_set_mapsize(st->env, want)) != 0)
+	/*
+	 * Only with no transaction open in this process: the caller aborted
+	 * its write transaction, and maplock waits out every reader.
+	 */
+	pthread_rwlock_wrlock(&st->maplock);
+	rc = mdb_env_set_mapsize(st->env, want);
+	pthread_rwlock_unlock(&st->maplock);
+	if (rc != 0)
 		return store_err(rc);
 	st->map_size = want;
 	st->stats.map_size = want;
@@ -332,6 +354,12 @@ store_open(const char *path, const struct store_opts *opts,
 		free(st);
 		return I40_E_NOMEM;
 	}
+	if (pthread_rwlock_init(&st->maplock, NULL) != 0) {
+		free(st->path);
+		free(st);
+		return I40_E_NOMEM;
+	}
+	st->maplock_ok = 1;
 	st->readonly = opts->readonly;
 	st->map_max = opts->map_max != 0 ? opts->map_max : MAP_MAX;
 	st->map_size = opts->map_initial != 0 ? opts->map_initial :
@@ -346,8 +374,11 @@ store_open(const char *path, const struct store_opts *opts,
 		st->map_size = info.me_mapsize;
 	st->stats.map_size = st->map_size;
 	(void)mdb_reader_check(st->env, &dead);
-	if ((rc = store_rtxn(st, &txn)) != 0)
+	/* Nobody else has this struct yet: no maplock needed here. */
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0) {
+		rc = store_err(rc);
 		goto fail;
+	}
 	if ((rc = open_dbis(st, txn, 0)) != 0 || (rc = read_meta(st, txn)) != 0)
 		goto fail;
 	/* DBI handles opened in a read txn stay valid once it commits. */
@@ -376,6 +407,8 @@ store_close(struct store *st)
 	private_close(st);
 	if (st->env != NULL)
 		mdb_env_close(st->env);
+	if (st->maplock_ok)
+		pthread_rwlock_destroy(&st->maplock);
 	free(st->path);
 	free(st);
 }
@@ -487,7 +520,7 @@ store_get(struct store *st, const uint8_t author[KEY_PK_BYTES], uint64_t seq,
 		return rc;
 	if ((rc = store_err(mdb_get(txn, st->dbi[DB_EV], &k, &v))) == 0)
 		rc = copy_out(&v, out);
-	mdb_txn_abort(txn);
+	store_rtxn_end(st, txn);
 	return rc;
 }
 
@@ -506,7 +539,7 @@ store_get_id(struct store *st, const uint8_t id[EV_ID_BYTES],
 	if ((rc = store_err(mdb_get(txn, st->dbi[DB_ID], &k, &v))) == 0 &&
 	    (rc = store_err(mdb_get(txn, st->dbi[DB_EV], &v, &v))) == 0)
 		rc = copy_out(&v, out);
-	mdb_txn_abort(txn);
+	store_rtxn_end(st, txn);
 	return rc;
 }
 
@@ -520,7 +553,7 @@ store_key_in_force(struct store *st, const uint8_t author[KEY_PK_BYTES],
 	if ((rc = store_rtxn(st, &txn)) != 0)
 		return rc;
 	rc = store_key_at(txn, st, author, seq, key);
-	mdb_txn_abort(txn);
+	store_rtxn_end(st, txn);
 	return rc;
 }
 
@@ -539,7 +572,7 @@ store_heads(struct store *st, struct store_head **heads, size_t *n)
 	if ((rc = store_rtxn(st, &txn)) != 0)
 		return rc;
 	if ((rc = mdb_cursor_open(txn, st->dbi[DB_HEAD], &c)) != 0) {
-		mdb_txn_abort(txn);
+		store_rtxn_end(st, txn);
 		return store_err(rc);
 	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
@@ -563,7 +596,7 @@ store_heads(struct store *st, struct store_head **heads, size_t *n)
 		count++;
 	}
 	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
+	store_rtxn_end(st, txn);
 	if (rc != MDB_NOTFOUND) {
 		free(h);
 		return rc < 0 ? rc : store_err(rc);
@@ -595,7 +628,7 @@ store_walk(struct store *st, const uint8_t *author, uint64_t from,
 		if ((rc = store_rtxn(st, &txn)) != 0)
 			return rc;
 		if ((rc = mdb_cursor_open(txn, st->dbi[DB_EV], &c)) != 0) {
-			mdb_txn_abort(txn);
+			store_rtxn_end(st, txn);
 			return store_err(rc);
 		}
 		k.mv_size = K_LOG;
@@ -616,13 +649,13 @@ store_walk(struct store *st, const uint8_t *author, uint64_t from,
 			started = 1;
 			if ((r = fn(arg, v.mv_data, v.mv_size)) != 0) {
 				mdb_cursor_close(c);
-				mdb_txn_abort(txn);
+				store_rtxn_end(st, txn);
 				return r;
 			}
 			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 		}
 		mdb_cursor_close(c);
-		mdb_txn_abort(txn);
+		store_rtxn_end(st, txn);
 		if (rc == MDB_NOTFOUND)
 			done = 1;
 		else if (rc != 0)
@@ -656,6 +689,6 @@ store_stats(struct store *st, struct store_stats *out)
 		out->events = ms.ms_entries;
 	if (rc == 0 && (rc = mdb_stat(txn, st->dbi[DB_HEAD], &ms)) == 0)
 		out->authors = ms.ms_entries;
-	mdb_txn_abort(txn);
+	store_rtxn_end(st, txn);
 	return store_err(rc);
 }

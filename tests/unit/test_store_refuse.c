@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -360,6 +361,68 @@ kill_a_reader(const char *dir)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 }
 
+struct reader {
+	struct store *st;
+	volatile int stop;
+	unsigned long reads, failures;
+};
+
+static void *
+read_loop(void *arg)
+{
+	struct reader *r = arg;
+	struct store_event e;
+	uint8_t root[32];
+
+	while (!r->stop) {
+		if (store_log_root(r->st, root) != 0)
+			r->failures++;
+		if (store_get(r->st, fed.pk[0], 1, &e) != 0)
+			r->failures++;
+		else
+			free(e.bytes);
+		r->reads++;
+	}
+	return NULL;
+}
+
+/* Growing the map in this process while another thread reads. */
+static void
+test_threads_read_while_growing(void **state)
+{
+	static struct batch b;
+	struct store_opts small = { 0, (size_t)256 << 20, (size_t)256 << 10 };
+	struct store_outcome out[256];
+	struct store_stats s;
+	struct reader r = { 0 };
+	pthread_t t[2];
+	uint8_t prev[32] = { 0 };
+	uint64_t seq = 1;
+	char dir[128];
+	int i;
+
+	(void)state;
+	newstore(dir, sizeof(dir));
+	assert_int_equal(store_open(dir, &small, &r.st), 0);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, read_loop, &r), 0);
+	for (i = 0; i < 10; i++) {
+		make_batch(&b, 200, seq, prev, seq);
+		assert_int_equal(store_append(r.st, b.it, b.n, out), 0);
+		seq += b.n;
+		free_batch(&b);
+	}
+	r.stop = 1;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(store_stats(r.st, &s), 0);
+	printf("# %lu reads while the map grew to %llu bytes\n", r.reads,
+	    (unsigned long long)s.map_size);
+	assert_true(s.map_size > small.map_initial);
+	assert_int_equal(r.failures, 0);
+	store_close(r.st);
+}
+
 /*
  * LMDB resets its reader table when the first process opens the
  * environment, so a stale reader matters only while the daemon keeps the
@@ -405,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_flipped_event_byte),
 		cmocka_unit_test(test_reader_survives_growth),
 		cmocka_unit_test(test_stale_readers_cleared),
+		cmocka_unit_test(test_threads_read_while_growing),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
