@@ -329,7 +329,8 @@ static int
 apply_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
     const struct body *b)
 {
-	uint8_t mk[32 + 32], rec[32 + 16 + 32 + 2], k2[64];
+	uint8_t mk[32 + 32], rec[16 + 32 + 2 + 32], k2[32 + K_LOG];
+	uint8_t lk[K_LOG];
 	size_t mklen;
 	MDB_val v;
 	int rc, pass;
@@ -375,36 +376,47 @@ apply_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 		if (!body_grade_valid(b->u.completion.scale,
 		    b->u.completion.grade, &pass))
 			return 0;
-		memcpy(rec, e->h.author, 32);
-		memcpy(rec + 32, b->u.completion.learner, 16);
-		memcpy(rec + 48, b->u.completion.module, 32);
-		rec[80] = (uint8_t)pass;
-		rec[81] = 0;
-		if ((rc = dput(txn, st, DB_D_COMPL, e->id, 32, rec, 82)) != 0)
+		/*
+		 * Keyed by author||seq, not by id: each log appends at the end
+		 * of its own range, so a batch dirties few pages.
+		 */
+		store_logkey(lk, e->h.author, e->h.seq);
+		memcpy(rec, b->u.completion.learner, 16);
+		memcpy(rec + 16, b->u.completion.module, 32);
+		rec[48] = (uint8_t)pass;
+		rec[49] = 0;
+		memcpy(rec + 50, e->id, 32);
+		if ((rc = dput(txn, st, DB_D_COMPL, lk, K_LOG, rec, 82)) != 0)
 			return rc;
 		memcpy(k2, b->u.completion.learner, 16);
-		memcpy(k2 + 16, e->id, 32);
-		if ((rc = dput(txn, st, DB_D_LEARNER, k2, 48, "", 0)) != 0)
+		memcpy(k2 + 16, lk, K_LOG);
+		if ((rc = dput(txn, st, DB_D_LEARNER, k2, 16 + K_LOG, "", 0)) != 0)
 			return rc;
 		memcpy(k2, b->u.completion.module, 32);
-		memcpy(k2 + 32, e->id, 32);
-		return dput(txn, st, DB_D_BYMOD, k2, 64, "", 0);
+		memcpy(k2 + 32, lk, K_LOG);
+		return dput(txn, st, DB_D_BYMOD, k2, 32 + K_LOG, "", 0);
 	case BODY_COMPLETION_REVOKE:
-		rc = dget(txn, st, DB_D_COMPL, b->u.revoke.completion, 32, &v);
+		/* The revoked event, by id; one of the author's own completions. */
+		rc = dget(txn, st, DB_ID, b->u.revoke.completion, 32, &v);
 		if (rc == I40_E_NOT_FOUND)
 			return 0;
 		if (rc != 0)
 			return rc;
-		if (v.mv_size != 82 || memcmp(v.mv_data, e->h.author, 32) != 0 ||
-		    ((uint8_t *)v.mv_data)[81] != 0)
-			return 0;	/* someone else's, or revoked already */
-		memcpy(rec, v.mv_data, 82);
-		rec[81] = 1;
-		if ((rc = dput(txn, st, DB_D_COMPL, b->u.revoke.completion, 32,
-		    rec, 82)) != 0)
+		if (v.mv_size != K_LOG || memcmp(v.mv_data, e->h.author, 32) != 0)
+			return 0;
+		memcpy(lk, v.mv_data, K_LOG);
+		rc = dget(txn, st, DB_D_COMPL, lk, K_LOG, &v);
+		if (rc == I40_E_NOT_FOUND)
+			return 0;
+		if (rc != 0)
 			return rc;
-		return dput(txn, st, DB_D_REVOKE, b->u.revoke.completion, 32,
-		    e->id, 32);
+		if (v.mv_size != 82 || ((uint8_t *)v.mv_data)[49] != 0)
+			return 0;	/* revoked already */
+		memcpy(rec, v.mv_data, 82);
+		rec[49] = 1;
+		if ((rc = dput(txn, st, DB_D_COMPL, lk, K_LOG, rec, 82)) != 0)
+			return rc;
+		return dput(txn, st, DB_D_REVOKE, lk, K_LOG, e->id, 32);
 	default:
 		return 0;
 	}

@@ -27,10 +27,10 @@ enum store_db {
 	DB_D_MEMBER,	/* key -> role(1) active(1) upto(8) */
 	DB_D_MODULE,	/* author||code -> current id(32) retired(1) */
 	DB_D_MODVER,	/* module event id -> author||code */
-	DB_D_COMPL,	/* completion id -> author learner module pass revoked */
-	DB_D_LEARNER,	/* learner||completion id -> "" */
-	DB_D_BYMOD,	/* module id||completion id -> "" */
-	DB_D_REVOKE,	/* completion id -> revoke event id */
+	DB_D_COMPL,	/* author||seq -> learner module pass revoked id */
+	DB_D_LEARNER,	/* learner||author||seq -> "" */
+	DB_D_BYMOD,	/* module id||author||seq -> "" */
+	DB_D_REVOKE,	/* completion's author||seq -> revoke event id */
 	DB_D_FORK,	/* author -> frozen seq(8) */
 	DB_COUNT
 };
