@@ -123,49 +123,14 @@ seq_of(size_t i)
 	return i / NAUTH + (i % NAUTH == 0 ? 2 : 1);	/* author 0: genesis */
 }
 
-/*
- * A sample event whose derived state counts: a module_publish gets a code
- * of its own (sample codes repeat, and a second publish of a code is
- * ignored), a completion_record is awarded against `module`, one of the
- * author's published modules (sample_body picks a random module id).
- */
+/* A sample event whose derived state counts (tests/lib/sample.h). */
 static int
 make_event(size_t a, uint64_t seq, const uint8_t prev[EV_ID_BYTES],
     uint32_t type, const uint8_t *module, struct sample_rng *r, uint8_t *out,
     size_t *len, uint8_t id[EV_ID_BYTES])
 {
-	char arena[SAMPLE_ARENA], code[32];
-	uint8_t body[EV_MAX_BYTES];
-	struct body_ctx ctx = { fed.fed_id, fed.pk[a] };
-	struct ev_header h;
-	struct body *b;
-	size_t blen;
-	int rc;
-
-	if ((b = malloc(sizeof(*b))) == NULL)
-		return I40_E_NOMEM;
-	if ((rc = sample_body(&fed, a, type, r, b, arena)) == 0) {
-		if (type == BODY_MODULE_PUBLISH) {
-			snprintf(code, sizeof(code), "I40-%zu-%llu", a,
-			    (unsigned long long)seq);
-			b->u.module.code.p = (const uint8_t *)code;
-			b->u.module.code.len = strlen(code);
-		} else
-			memcpy(b->u.completion.module, module, EV_ID_BYTES);
-		rc = body_encode(b, &ctx, body, sizeof(body), &blen, NULL);
-	}
-	free(b);
-	if (rc != 0)
-		return rc;
-	memset(&h, 0, sizeof(h));
-	memcpy(h.fed_id, fed.fed_id, EV_FED_ID_BYTES);
-	memcpy(h.author, fed.pk[a], KEY_PK_BYTES);
-	h.seq = seq;
-	if (seq > 1)
-		memcpy(h.prev, prev, EV_ID_BYTES);
-	h.time_ms = UINT64_C(1795000000000) + seq;
-	h.type = type;
-	return ev_sign(&h, body, blen, fed.keys[a], out, EV_CAP, len, id);
+	return sample_counting_event(&fed, a, seq, prev, type, module, r, out,
+	    EV_CAP, len, id);
 }
 
 /* Sign and decode the chains of the authors a with a % 2 == t. */

@@ -7,6 +7,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <sodium.h>
 
 const uint32_t sample_types[] = {
@@ -407,4 +412,72 @@ sample_event(const struct sample_fed *f, size_t author, uint64_t seq,
 	if (rc != 0)
 		return rc;
 	return ev_sign(&h, body, blen, f->keys[author], out, cap, len, id);
+}
+
+int
+sample_counting_event(const struct sample_fed *f, size_t a, uint64_t seq,
+    const uint8_t prev[EV_ID_BYTES], uint32_t type, const uint8_t *module,
+    struct sample_rng *r, uint8_t *out, size_t cap, size_t *len,
+    uint8_t id[EV_ID_BYTES])
+{
+	char arena[SAMPLE_ARENA], code[32];
+	uint8_t body[EV_MAX_BYTES];
+	struct body_ctx ctx = { f->fed_id, f->pk[a] };
+	struct ev_header h;
+	struct body *b;
+	size_t blen;
+	int rc;
+
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return I40_E_NOMEM;
+	if ((rc = sample_body(f, a, type, r, b, arena)) == 0) {
+		if (type == BODY_MODULE_PUBLISH) {
+			snprintf(code, sizeof(code), "I40-%zu-%llu", a,
+			    (unsigned long long)seq);
+			b->u.module.code.p = (const uint8_t *)code;
+			b->u.module.code.len = strlen(code);
+		} else if (type == BODY_COMPLETION_RECORD) {
+			memcpy(b->u.completion.module, module, EV_ID_BYTES);
+		}
+		rc = body_encode(b, &ctx, body, sizeof(body), &blen, NULL);
+	}
+	free(b);
+	if (rc != 0)
+		return rc;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.fed_id, f->fed_id, EV_FED_ID_BYTES);
+	memcpy(h.author, f->pk[a], KEY_PK_BYTES);
+	h.seq = seq;
+	if (seq > 1)
+		memcpy(h.prev, prev, EV_ID_BYTES);
+	h.time_ms = UINT64_C(1795000000000) + seq;
+	h.type = type;
+	return ev_sign(&h, body, blen, f->keys[a], out, cap, len, id);
+}
+
+void
+sample_rm_rf(const char *path)
+{
+	char sub[PATH_MAX];
+	struct dirent *d;
+	struct stat sb;
+	DIR *dp;
+
+	if (lstat(path, &sb) != 0)
+		return;
+	if (S_ISDIR(sb.st_mode) && (dp = opendir(path)) != NULL) {
+		while ((d = readdir(dp)) != NULL) {
+			if (strcmp(d->d_name, ".") == 0 ||
+			    strcmp(d->d_name, "..") == 0)
+				continue;
+			if (snprintf(sub, sizeof(sub), "%s/%s", path,
+			    d->d_name) >= (int)sizeof(sub))
+				continue;
+			sample_rm_rf(sub);
+		}
+		closedir(dp);
+		(void)rmdir(path);
+	} else {
+		(void)unlink(path);
+	}
 }

@@ -58,6 +58,20 @@ int sample_event(const struct sample_fed *f, size_t author, uint64_t seq,
     const uint8_t prev[EV_ID_BYTES], uint32_t type, struct sample_rng *r,
     uint8_t *out, size_t cap, size_t *len, uint8_t id[EV_ID_BYTES]);
 
+/*
+ * A signed event whose derived state counts: a module_publish gets a code
+ * of its own ("I40-<author>-<seq>"; sample codes repeat, and a second
+ * publish of a code has no effect), a completion_record is awarded against
+ * `module`, one of the author's published module versions.
+ */
+int sample_counting_event(const struct sample_fed *f, size_t author,
+    uint64_t seq, const uint8_t prev[EV_ID_BYTES], uint32_t type,
+    const uint8_t *module, struct sample_rng *r, uint8_t *out, size_t cap,
+    size_t *len, uint8_t id[EV_ID_BYTES]);
+
+/* Remove a scratch directory tree; errors are ignored. */
+void sample_rm_rf(const char *path);
+
 /* Every event type, for loops: sample_types[0..sample_ntypes). */
 extern const uint32_t sample_types[];
 extern const size_t sample_ntypes;

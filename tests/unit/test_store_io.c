@@ -143,30 +143,6 @@ clear_error(int rc)
 	return rc < 0 && (i40_errname(rc) != NULL || rc > -4096);
 }
 
-static void
-rm_rf(const char *path)
-{
-	char sub[PATH_MAX];
-	struct dirent *d;
-	struct stat sb;
-	DIR *dp;
-
-	if (lstat(path, &sb) != 0)
-		return;
-	if (S_ISDIR(sb.st_mode) && (dp = opendir(path)) != NULL) {
-		while ((d = readdir(dp)) != NULL) {
-			if (strcmp(d->d_name, ".") == 0 ||
-			    strcmp(d->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, d->d_name);
-			rm_rf(sub);
-		}
-		closedir(dp);
-		(void)rmdir(path);
-	} else
-		(void)unlink(path);
-}
-
 /* Copy the tree src to dst (which must not exist): dirs and files. */
 static int
 copy_tree(const char *src, const char *dst)
@@ -220,7 +196,7 @@ copy_tree(const char *src, const char *dst)
 static void
 restore_work(void)
 {
-	rm_rf(work);
+	sample_rm_rf(work);
 	if (copy_tree(snap, work) != 0)
 		fail_msg("copy %s to %s: %s", snap, work, strerror(errno));
 }
@@ -318,7 +294,7 @@ teardown(void **state)
 {
 	(void)state;
 	if (base[0] != '\0')
-		rm_rf(base);
+		sample_rm_rf(base);
 	sample_fed_free(&fed);
 	return 0;
 }
@@ -789,7 +765,7 @@ test_map_grows_at_commit(void **state)
 		}
 		assert_int_equal(store_stats(st, &ss), 0);
 		store_close(st);
-		rm_rf(dir);
+		sample_rm_rf(dir);
 	}
 	printf("# %d stores took %d events each, the map growing from 256 "
 	    "KiB to %llu bytes\n", GROW_STORES, GROW_POOL,
