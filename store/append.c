@@ -105,14 +105,16 @@ gapped(const uint8_t (*gaps)[32], size_t ngaps, const uint8_t *author)
 /* One event; a store error aborts the whole batch, an outcome does not. */
 static int
 apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
-    struct store_outcome *o, struct body *b, int *rebuild, int *gap)
+    struct store_outcome *o, struct body *b, int *rebuild, int *gap,
+    uint64_t *next)
 {
 	const struct ev_signed *e = &it->ev;
 	const uint8_t *bytes = e->event.p - 1;	/* [event, sig] starts here */
 	size_t len = e->event.len + 3 + KEY_SIG_BYTES;
 	struct store_headrec h;
 	struct body_ctx ctx = { e->h.fed_id, e->h.author };
-	uint8_t k[K_LOG], key[32];
+	uint8_t k[K_LOG], key[32], num[8];
+	MDB_val mk, mv;
 	int yes, mchanged = 0, rc;
 
 	SET(o, STORE_STORED, 0);
@@ -186,8 +188,20 @@ apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
 		*gap = 1;
 		return 0;
 	}
+	/*
+	 * Events go to the end of an append-only table, numbered in order of
+	 * arrival: pages fill completely and are written once, whatever the
+	 * interleaving of authors; `log` maps author||seq to that number.
+	 */
 	store_logkey(k, e->h.author, e->h.seq);
-	if ((rc = put(txn, st->dbi[DB_EV], k, K_LOG, bytes, len)) != 0 ||
+	store_put64(num, (*next)++);
+	mk.mv_size = 8;
+	mk.mv_data = num;
+	mv.mv_size = len;
+	mv.mv_data = (void *)bytes;
+	if ((rc = store_err(mdb_put(txn, st->dbi[DB_EV], &mk, &mv,
+	    MDB_APPEND))) != 0 ||
+	    (rc = put(txn, st->dbi[DB_LOG], k, K_LOG, num, 8)) != 0 ||
 	    (rc = put(txn, st->dbi[DB_ID], e->id, 32, k, K_LOG)) != 0)
 		return rc;
 	h.seq = e->h.seq;
@@ -210,8 +224,21 @@ apply_batch(MDB_txn *txn, struct store *st, const struct store_item *items,
 {
 	uint8_t (*gaps)[32] = NULL;
 	size_t i, ngaps = 0;
+	uint64_t next = 1;
+	MDB_cursor *c;
+	MDB_val k, v;
 	int gap, rc = 0;
 
+	/* The next arrival number: one past the last stored. */
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_EV], &c)) != 0)
+		return store_err(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == 8)
+		next = store_be64(k.mv_data) + 1;
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_err(rc);
+	rc = 0;
 	if (n > 0 && (gaps = malloc(n * 32)) == NULL)
 		return I40_E_NOMEM;
 	for (i = 0; i < n; i++) {
@@ -222,7 +249,7 @@ apply_batch(MDB_txn *txn, struct store *st, const struct store_item *items,
 		}
 		gap = 0;
 		if ((rc = apply_one(txn, st, &items[i], &out[i], b, rebuild,
-		    &gap)) != 0)
+		    &gap, &next)) != 0)
 			break;
 		/* Later events of this author cannot link up: reject them. */
 		if (gap)

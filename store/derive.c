@@ -102,11 +102,11 @@ static int
 load(MDB_txn *txn, struct store *st, const uint8_t *logkey,
     struct ev_signed *e, struct body *b)
 {
-	MDB_val k = { K_LOG, (void *)logkey }, v;
+	MDB_val v;
 	int rc;
 
-	if ((rc = mdb_get(txn, st->dbi[DB_EV], &k, &v)) != 0)
-		return store_err(rc);
+	if ((rc = store_ev_get(txn, st, logkey, &v)) != 0)
+		return rc;
 	/* Stored events were checked on the way in; a failure is damage. */
 	rc = ev_decode(v.mv_data, v.mv_size, st->fed_id, e, b, NULL);
 	return rc == 0 ? 0 : I40_E_CORRUPT;

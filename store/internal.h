@@ -16,7 +16,8 @@
 
 enum store_db {
 	DB_META,	/* "schema", "fed_id" */
-	DB_EV,		/* author||seq -> signed event bytes */
+	DB_EV,		/* arrival number(8) -> signed event, appended */
+	DB_LOG,		/* author||seq -> arrival number */
 	DB_ID,		/* id -> author||seq */
 	DB_HEAD,	/* author -> seq(8) id(32) frozen(8) */
 	DB_FORK,	/* author||seq||id -> signed event (evidence) */
@@ -83,6 +84,10 @@ int store_path(char *out, const char *base, const char *name);
 void store_logkey(uint8_t k[K_LOG], const uint8_t author[32], uint64_t seq);
 uint64_t store_be64(const uint8_t *p);
 void store_put64(uint8_t *p, uint64_t v);
+
+/* The stored event at author||seq (borrowed until txn ends). */
+int store_ev_get(MDB_txn *txn, struct store *st, const uint8_t *logkey,
+    MDB_val *v);
 
 /* Heads. */
 struct store_headrec {

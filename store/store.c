@@ -30,7 +30,7 @@
 #define SMB2_MAGIC 0xFE534D42u
 
 const char *const store_db_names[DB_COUNT] = {
-	"meta", "ev", "id", "head", "fork", "known", "rot", "mev",
+	"meta", "ev", "log", "id", "head", "fork", "known", "rot", "mev",
 	"d_member", "d_module", "d_modver", "d_compl", "d_learner", "d_bymod",
 	"d_revoke", "d_fork",
 };
@@ -181,6 +181,20 @@ store_grow(struct store *st)
 	st->map_size = want;
 	st->stats.map_size = want;
 	return 0;
+}
+
+int
+store_ev_get(MDB_txn *txn, struct store *st, const uint8_t *logkey,
+    MDB_val *v)
+{
+	MDB_val k = { K_LOG, (void *)logkey }, n;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->dbi[DB_LOG], &k, &n)) != 0)
+		return store_err(rc);
+	if (n.mv_size != 8)
+		return I40_E_CORRUPT;
+	return store_err(mdb_get(txn, st->dbi[DB_EV], &n, v));
 }
 
 int
@@ -509,7 +523,7 @@ store_get(struct store *st, const uint8_t author[KEY_PK_BYTES], uint64_t seq,
     struct store_event *out)
 {
 	uint8_t kb[K_LOG];
-	MDB_val k = { K_LOG, kb }, v;
+	MDB_val v;
 	MDB_txn *txn;
 	int rc;
 
@@ -518,7 +532,7 @@ store_get(struct store *st, const uint8_t author[KEY_PK_BYTES], uint64_t seq,
 	store_logkey(kb, author, seq);
 	if ((rc = store_rtxn(st, &txn)) != 0)
 		return rc;
-	if ((rc = store_err(mdb_get(txn, st->dbi[DB_EV], &k, &v))) == 0)
+	if ((rc = store_ev_get(txn, st, kb, &v)) == 0)
 		rc = copy_out(&v, out);
 	store_rtxn_end(st, txn);
 	return rc;
@@ -537,7 +551,8 @@ store_get_id(struct store *st, const uint8_t id[EV_ID_BYTES],
 	if ((rc = store_rtxn(st, &txn)) != 0)
 		return rc;
 	if ((rc = store_err(mdb_get(txn, st->dbi[DB_ID], &k, &v))) == 0 &&
-	    (rc = store_err(mdb_get(txn, st->dbi[DB_EV], &v, &v))) == 0)
+	    (rc = v.mv_size == K_LOG ? store_ev_get(txn, st, v.mv_data, &v) :
+	    I40_E_CORRUPT) == 0)
 		rc = copy_out(&v, out);
 	store_rtxn_end(st, txn);
 	return rc;
@@ -616,7 +631,7 @@ store_walk(struct store *st, const uint8_t *author, uint64_t from,
 	uint8_t kb[K_LOG], last[K_LOG];
 	MDB_cursor *c;
 	MDB_txn *txn;
-	MDB_val k, v;
+	MDB_val k, v, ev;
 	size_t i;
 	int rc, started = 0, done = 0, r;
 
@@ -627,7 +642,7 @@ store_walk(struct store *st, const uint8_t *author, uint64_t from,
 	while (!done) {
 		if ((rc = store_rtxn(st, &txn)) != 0)
 			return rc;
-		if ((rc = mdb_cursor_open(txn, st->dbi[DB_EV], &c)) != 0) {
+		if ((rc = mdb_cursor_open(txn, st->dbi[DB_LOG], &c)) != 0) {
 			store_rtxn_end(st, txn);
 			return store_err(rc);
 		}
@@ -647,7 +662,9 @@ store_walk(struct store *st, const uint8_t *author, uint64_t from,
 			}
 			memcpy(last, k.mv_data, K_LOG);
 			started = 1;
-			if ((r = fn(arg, v.mv_data, v.mv_size)) != 0) {
+			if ((rc = mdb_get(txn, st->dbi[DB_EV], &v, &ev)) != 0)
+				break;
+			if ((r = fn(arg, ev.mv_data, ev.mv_size)) != 0) {
 				mdb_cursor_close(c);
 				store_rtxn_end(st, txn);
 				return r;
@@ -685,7 +702,7 @@ store_stats(struct store *st, struct store_stats *out)
 	*out = st->stats;
 	if ((rc = store_rtxn(st, &txn)) != 0)
 		return rc;
-	if ((rc = mdb_stat(txn, st->dbi[DB_EV], &ms)) == 0)
+	if ((rc = mdb_stat(txn, st->dbi[DB_LOG], &ms)) == 0)
 		out->events = ms.ms_entries;
 	if (rc == 0 && (rc = mdb_stat(txn, st->dbi[DB_HEAD], &ms)) == 0)
 		out->authors = ms.ms_entries;
