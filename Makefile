@@ -162,7 +162,7 @@ vectors: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/share/doc/i40
-	install -m 644 README.md docs/protocol.md $(DESTDIR)$(PREFIX)/share/doc/i40/
+	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/i40/
 
 clean:
 	rm -rf $(BUILD)
