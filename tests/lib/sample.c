@@ -376,6 +376,26 @@ sample_body(const struct sample_fed *f, size_t author, uint32_t type,
 	}
 }
 
+/* Sign the encoded body as author's event at seq, after prev. */
+static int
+sign_body(const struct sample_fed *f, size_t author, uint64_t seq,
+    const uint8_t prev[EV_ID_BYTES], uint32_t type, uint64_t time_ms,
+    const uint8_t *body, size_t blen, uint8_t *out, size_t cap, size_t *len,
+    uint8_t id[EV_ID_BYTES])
+{
+	struct ev_header h;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.fed_id, f->fed_id, EV_FED_ID_BYTES);
+	memcpy(h.author, f->pk[author], KEY_PK_BYTES);
+	h.seq = seq;
+	if (seq > 1)
+		memcpy(h.prev, prev, EV_ID_BYTES);
+	h.time_ms = time_ms;
+	h.type = type;
+	return ev_sign(&h, body, blen, f->keys[author], out, cap, len, id);
+}
+
 int
 sample_event(const struct sample_fed *f, size_t author, uint64_t seq,
     const uint8_t prev[EV_ID_BYTES], uint32_t type, struct sample_rng *r,
@@ -383,9 +403,9 @@ sample_event(const struct sample_fed *f, size_t author, uint64_t seq,
 {
 	char arena[SAMPLE_ARENA];
 	uint8_t body[EV_MAX_BYTES];
-	struct ev_header h;
 	struct body_ctx ctx;
 	struct body *b;
+	uint64_t time_ms;
 	size_t blen;
 	int rc;
 
@@ -395,14 +415,7 @@ sample_event(const struct sample_fed *f, size_t author, uint64_t seq,
 		author = 0;
 		seq = 1;
 	}
-	memset(&h, 0, sizeof(h));
-	memcpy(h.fed_id, f->fed_id, EV_FED_ID_BYTES);
-	memcpy(h.author, f->pk[author], KEY_PK_BYTES);
-	h.seq = seq;
-	if (seq > 1)
-		memcpy(h.prev, prev, EV_ID_BYTES);
-	h.time_ms = UINT64_C(1795000000000) + sample_below(r, 1000000000);
-	h.type = type;
+	time_ms = UINT64_C(1795000000000) + sample_below(r, 1000000000);
 	ctx.fed_id = f->fed_id;
 	ctx.author = f->pk[author];
 	rc = sample_body(f, author, type, r, b, arena);
@@ -411,7 +424,8 @@ sample_event(const struct sample_fed *f, size_t author, uint64_t seq,
 	free(b);
 	if (rc != 0)
 		return rc;
-	return ev_sign(&h, body, blen, f->keys[author], out, cap, len, id);
+	return sign_body(f, author, seq, prev, type, time_ms, body, blen, out,
+	    cap, len, id);
 }
 
 int
@@ -423,7 +437,6 @@ sample_counting_event(const struct sample_fed *f, size_t a, uint64_t seq,
 	char arena[SAMPLE_ARENA], code[32];
 	uint8_t body[EV_MAX_BYTES];
 	struct body_ctx ctx = { f->fed_id, f->pk[a] };
-	struct ev_header h;
 	struct body *b;
 	size_t blen;
 	int rc;
@@ -444,15 +457,8 @@ sample_counting_event(const struct sample_fed *f, size_t a, uint64_t seq,
 	free(b);
 	if (rc != 0)
 		return rc;
-	memset(&h, 0, sizeof(h));
-	memcpy(h.fed_id, f->fed_id, EV_FED_ID_BYTES);
-	memcpy(h.author, f->pk[a], KEY_PK_BYTES);
-	h.seq = seq;
-	if (seq > 1)
-		memcpy(h.prev, prev, EV_ID_BYTES);
-	h.time_ms = UINT64_C(1795000000000) + seq;
-	h.type = type;
-	return ev_sign(&h, body, blen, f->keys[a], out, cap, len, id);
+	return sign_body(f, a, seq, prev, type, UINT64_C(1795000000000) + seq,
+	    body, blen, out, cap, len, id);
 }
 
 void
