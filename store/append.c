@@ -89,103 +89,218 @@ index_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 	}
 }
 
+/*
+ * Is e the event stored at its author||seq (below or at the head)?  The
+ * encoding is canonical, so the same id means the same bytes of the
+ * unsigned event; comparing them spares an id index lookup.
+ */
 static int
-gapped(const uint8_t (*gaps)[32], size_t ngaps, const uint8_t *author)
+same_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
+    const struct store_headrec *h, int *yes)
 {
+	uint8_t k[K_LOG];
+	MDB_val v;
+	int rc;
+
+	if (e->h.seq == h->seq) {
+		*yes = memcmp(e->id, h->id, 32) == 0;
+		return 0;
+	}
+	store_logkey(k, e->h.author, e->h.seq);
+	if ((rc = store_ev_get(txn, st, k, &v)) != 0)
+		return rc == I40_E_NOT_FOUND ? I40_E_CORRUPT : rc;
+	*yes = v.mv_size == e->event.len + 3 + KEY_SIG_BYTES &&
+	    memcmp((const uint8_t *)v.mv_data + 1, e->event.p,
+	    e->event.len) == 0;
+	return 0;
+}
+
+/*
+ * What one attempt at a batch has learnt of each author, so that the usual
+ * event (the next in its chain, of a known member, no rotation) costs a few
+ * LMDB operations instead of a dozen: known-ness only ever turns true, the
+ * head is ours to change, the key in force changes only with a key_rotate
+ * of the same author, and the membership only with an event that makes the
+ * whole batch be derived again at its end.
+ */
+struct author {
+	uint8_t key[32];	/* the author */
+	int known, gap;
+	int head_ok;
+	struct store_headrec h;
+	int inforce_ok;		/* inforce is the key in force at h.seq + 1 */
+	uint8_t inforce[32];
+	int member_ok, member_found;
+	uint8_t member[10];
+};
+
+struct authors {
+	struct author *a;
+	size_t n, cap;
+};
+
+static int
+author_of(struct authors *as, const uint8_t key[32], struct author **out)
+{
+	struct author *na;
 	size_t i;
 
-	for (i = 0; i < ngaps; i++)
-		if (memcmp(gaps[i], author, 32) == 0)
-			return 1;
+	for (i = 0; i < as->n; i++)
+		if (memcmp(as->a[i].key, key, 32) == 0) {
+			*out = &as->a[i];
+			return 0;
+		}
+	if (as->n == as->cap) {
+		as->cap = as->cap != 0 ? as->cap * 2 : 16;
+		if ((na = realloc(as->a, as->cap * sizeof(*na))) == NULL)
+			return I40_E_NOMEM;
+		as->a = na;
+	}
+	*out = &as->a[as->n++];
+	memset(*out, 0, sizeof(**out));
+	memcpy((*out)->key, key, 32);
 	return 0;
 }
 
 #define SET(o, r, c) do { (o)->result = (r); (o)->code = (c); } while (0)
 
-/* One event; a store error aborts the whole batch, an outcome does not. */
+/* An event at or below its author's head: a duplicate, or a fork. */
 static int
-apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
-    struct store_outcome *o, struct body *b, int *rebuild, int *gap,
-    uint64_t *next)
+apply_old(MDB_txn *txn, struct store *st, const struct store_item *it,
+    struct author *au, struct store_outcome *o, int *rebuild)
 {
 	const struct ev_signed *e = &it->ev;
 	const uint8_t *bytes = e->event.p - 1;	/* [event, sig] starts here */
 	size_t len = e->event.len + 3 + KEY_SIG_BYTES;
-	struct store_headrec h;
-	struct body_ctx ctx = { e->h.fed_id, e->h.author };
-	uint8_t k[K_LOG], key[32], num[8];
-	MDB_val mk, mv;
-	int yes, mchanged = 0, rc;
+	uint8_t fk[K_LOG + 32], key[32];
+	int yes, rc;
 
-	SET(o, STORE_STORED, 0);
-	if (memcmp(e->h.fed_id, st->fed_id, EV_FED_ID_BYTES) != 0) {
-		SET(o, STORE_INVALID, I40_E_FED_ID);
-		return 0;
-	}
-	if ((rc = exists(txn, st->dbi[DB_KNOWN], e->h.author, 32, &yes)) != 0)
+	/* The same event, whatever its signature, is a duplicate. */
+	if ((rc = same_event(txn, st, e, &au->h, &yes)) != 0)
 		return rc;
 	if (!yes) {
-		SET(o, STORE_INVALID, I40_E_UNKNOWN_AUTHOR);
-		return 0;
-	}
-	if ((rc = store_head_get(txn, st, e->h.author, &h)) != 0 &&
-	    rc != I40_E_NOT_FOUND)
-		return rc;
-	if (e->h.seq <= h.seq) {
-		/* The same event, whatever its signature, is a duplicate. */
-		if ((rc = exists(txn, st->dbi[DB_ID], e->id, 32, &yes)) != 0)
+		store_logkey(fk, e->h.author, e->h.seq);
+		memcpy(fk + K_LOG, e->id, 32);
+		if ((rc = exists(txn, st->dbi[DB_FORK], fk, sizeof(fk),
+		    &yes)) != 0)
 			return rc;
-		if (!yes) {
-			uint8_t fk[K_LOG + 32];
-
-			store_logkey(fk, e->h.author, e->h.seq);
-			memcpy(fk + K_LOG, e->id, 32);
-			if ((rc = exists(txn, st->dbi[DB_FORK], fk, sizeof(fk),
-			    &yes)) != 0)
-				return rc;
-		}
-		if (yes) {
-			SET(o, STORE_DUPLICATE, 0);
-			st->stats.duplicates++;
-			return 0;
-		}
-		if ((rc = store_key_at(txn, st, e->h.author, e->h.seq,
-		    key)) != 0)
-			return rc;
-		if (memcmp(key, it->key, 32) != 0) {
-			SET(o, STORE_INVALID, I40_E_WRONG_KEY);
-			return 0;
-		}
-		SET(o, STORE_FORK, I40_E_FORK);
-		return keep_fork(txn, st, e, bytes, len, e->h.seq, rebuild);
 	}
-	if (h.frozen != 0) {
-		SET(o, STORE_INVALID, I40_E_FROZEN);
-		return 0;
-	}
-	if (e->h.seq > h.seq + 1) {
-		SET(o, STORE_GAP, I40_E_GAP);
-		*gap = 1;
+	if (yes) {
+		SET(o, STORE_DUPLICATE, 0);
+		st->stats.duplicates++;
 		return 0;
 	}
 	if ((rc = store_key_at(txn, st, e->h.author, e->h.seq, key)) != 0)
 		return rc;
 	if (memcmp(key, it->key, 32) != 0) {
 		SET(o, STORE_INVALID, I40_E_WRONG_KEY);
-		*gap = 1;
 		return 0;
 	}
-	if (h.seq > 0 && memcmp(e->h.prev, h.id, 32) != 0) {
+	SET(o, STORE_FORK, I40_E_FORK);
+	au->head_ok = 0;	/* keep_fork may freeze it */
+	return keep_fork(txn, st, e, bytes, len, e->h.seq, rebuild);
+}
+
+/* Derive what a stored event changes, unless a rebuild is due anyway. */
+static int
+derive(MDB_txn *txn, struct store *st, const struct ev_signed *e,
+    const struct body *b, uint64_t arrival, struct author *au, int *rebuild,
+    uint8_t compl[1 + INDEX_COMPL_BYTES])
+{
+	int changed, rc;
+
+	compl[0] = 0;
+	if (*rebuild)
+		return 0;
+	switch (e->h.type) {
+	case BODY_GENESIS:
+	case BODY_MEMBER_PROPOSE:
+	case BODY_MEMBER_ENDORSE:
+	case BODY_MEMBER_REMOVE:
+		if ((rc = derive_membership(txn, st, &changed)) != 0)
+			return rc;
+		*rebuild = changed;
+		return 0;
+	default:
+		/* Stored at head + 1 of an unfrozen log: before any fork. */
+		if (!au->member_ok &&
+		    (rc = derive_member(txn, st, e->h.author, au->member,
+		    &au->member_found)) != 0)
+			return rc;
+		au->member_ok = 1;
+		if (!derive_counts(au->member, au->member_found, e->h.seq))
+			return 0;
+		return derive_content(txn, st, e, b, arrival, compl);
+	}
+}
+
+/* One event; a store error aborts the whole batch, an outcome does not. */
+static int
+apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
+    struct author *au, struct store_outcome *o, struct body *b,
+    int *rebuild, uint64_t *next)
+{
+	const struct ev_signed *e = &it->ev;
+	const uint8_t *bytes = e->event.p - 1;	/* [event, sig] starts here */
+	size_t len = e->event.len + 3 + KEY_SIG_BYTES;
+	struct body_ctx ctx = { e->h.fed_id, e->h.author };
+	uint8_t k[K_LOG], num[8], compl[1 + INDEX_COMPL_BYTES];
+	MDB_val mk, mv;
+	int rc;
+
+	SET(o, STORE_STORED, 0);
+	if (memcmp(e->h.fed_id, st->fed_id, EV_FED_ID_BYTES) != 0) {
+		SET(o, STORE_INVALID, I40_E_FED_ID);
+		return 0;
+	}
+	if (!au->known && (rc = exists(txn, st->dbi[DB_KNOWN], e->h.author,
+	    32, &au->known)) != 0)
+		return rc;
+	if (!au->known) {
+		SET(o, STORE_INVALID, I40_E_UNKNOWN_AUTHOR);
+		return 0;
+	}
+	if (!au->head_ok) {
+		if ((rc = store_head_get(txn, st, e->h.author, &au->h)) != 0 &&
+		    rc != I40_E_NOT_FOUND)
+			return rc;
+		au->head_ok = 1;
+		au->inforce_ok = 0;
+	}
+	if (e->h.seq <= au->h.seq)
+		return apply_old(txn, st, it, au, o, rebuild);
+	if (au->h.frozen != 0) {
+		SET(o, STORE_INVALID, I40_E_FROZEN);
+		return 0;
+	}
+	if (e->h.seq > au->h.seq + 1) {
+		SET(o, STORE_GAP, I40_E_GAP);
+		au->gap = 1;
+		return 0;
+	}
+	if (!au->inforce_ok) {
+		if ((rc = store_key_at(txn, st, e->h.author, e->h.seq,
+		    au->inforce)) != 0)
+			return rc;
+		au->inforce_ok = 1;
+	}
+	if (memcmp(au->inforce, it->key, 32) != 0) {
+		SET(o, STORE_INVALID, I40_E_WRONG_KEY);
+		au->gap = 1;
+		return 0;
+	}
+	if (au->h.seq > 0 && memcmp(e->h.prev, au->h.id, 32) != 0) {
 		/* Its author signed another event at h.seq than ours. */
 		SET(o, STORE_FORK, I40_E_CHAIN);
-		*gap = 1;
-		return keep_fork(txn, st, e, bytes, len, h.seq, rebuild);
+		au->gap = 1;
+		au->head_ok = 0;
+		return keep_fork(txn, st, e, bytes, len, au->h.seq, rebuild);
 	}
 	if ((rc = body_decode(e->h.type, e->body.p, e->body.len, &ctx, b,
 	    NULL)) != 0) {
 		/* ev_decode checked it; a caller that skipped it gets this. */
 		SET(o, STORE_INVALID, rc);
-		*gap = 1;
+		au->gap = 1;
 		return 0;
 	}
 	/*
@@ -194,40 +309,39 @@ apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
 	 * interleaving of authors; `log` maps author||seq to that number.
 	 */
 	store_logkey(k, e->h.author, e->h.seq);
-	store_put64(num, (*next)++);
+	store_put64(num, *next);
 	mk.mv_size = 8;
 	mk.mv_data = num;
 	mv.mv_size = len;
 	mv.mv_data = (void *)bytes;
 	if ((rc = store_err(mdb_put(txn, st->dbi[DB_EV], &mk, &mv,
 	    MDB_APPEND))) != 0 ||
-	    (rc = put(txn, st->dbi[DB_LOG], k, K_LOG, num, 8)) != 0 ||
-	    (rc = put(txn, st->dbi[DB_ID], e->id, 32, k, K_LOG)) != 0)
+	    (rc = put(txn, st->dbi[DB_LOG], k, K_LOG, num, 8)) != 0)
 		return rc;
-	h.seq = e->h.seq;
-	memcpy(h.id, e->id, 32);
-	if ((rc = store_head_put(txn, st, e->h.author, &h)) != 0 ||
+	au->h.seq = e->h.seq;
+	memcpy(au->h.id, e->id, 32);
+	if ((rc = store_head_put(txn, st, e->h.author, &au->h)) != 0 ||
 	    (rc = index_event(txn, st, e, b)) != 0)
 		return rc;
-	if (*rebuild)
-		return 0;	/* everything is derived again at the end */
-	if ((rc = derive_event(txn, st, e, b, &mchanged)) != 0)
+	if (e->h.type == BODY_KEY_ROTATE)
+		au->inforce_ok = 0;
+	if ((rc = derive(txn, st, e, b, *next, au, rebuild, compl)) != 0)
 		return rc;
-	if (mchanged)
-		*rebuild = 1;
-	return 0;
+	return index_add(txn, st, (*next)++, e->id, compl[0] ? compl + 1 :
+	    NULL);
 }
 
 static int
 apply_batch(MDB_txn *txn, struct store *st, const struct store_item *items,
     size_t n, struct store_outcome *out, struct body *b, int *rebuild)
 {
-	uint8_t (*gaps)[32] = NULL;
-	size_t i, ngaps = 0;
+	struct authors as = { NULL, 0, 0 };
+	struct author *au;
+	size_t i;
 	uint64_t next = 1;
 	MDB_cursor *c;
 	MDB_val k, v;
-	int gap, rc = 0;
+	int rc = 0;
 
 	/* The next arrival number: one past the last stored. */
 	if ((rc = mdb_cursor_open(txn, st->dbi[DB_EV], &c)) != 0)
@@ -239,23 +353,19 @@ apply_batch(MDB_txn *txn, struct store *st, const struct store_item *items,
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_err(rc);
 	rc = 0;
-	if (n > 0 && (gaps = malloc(n * 32)) == NULL)
-		return I40_E_NOMEM;
 	for (i = 0; i < n; i++) {
-		if (gapped((const uint8_t (*)[32])gaps, ngaps,
-		    items[i].ev.h.author)) {
+		if ((rc = author_of(&as, items[i].ev.h.author, &au)) != 0)
+			break;
+		/* Later events of an author that gapped cannot link up. */
+		if (au->gap) {
 			SET(&out[i], STORE_GAP, I40_E_GAP);
 			continue;
 		}
-		gap = 0;
-		if ((rc = apply_one(txn, st, &items[i], &out[i], b, rebuild,
-		    &gap, &next)) != 0)
+		if ((rc = apply_one(txn, st, &items[i], au, &out[i], b,
+		    rebuild, &next)) != 0)
 			break;
-		/* Later events of this author cannot link up: reject them. */
-		if (gap)
-			memcpy(gaps[ngaps++], items[i].ev.h.author, 32);
 	}
-	free(gaps);
+	free(as.a);
 	return rc;
 }
 
@@ -304,6 +414,13 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		break;
 	}
 	free(b);
+	/*
+	 * The batch is durable whatever the merge does: a merge that fails
+	 * is tried again after the next batch, or, if the disk failed, has
+	 * marked the store failed for the next call to report.
+	 */
+	if (rc == 0)
+		(void)index_maybe_merge(st);
 	return rc;
 }
 

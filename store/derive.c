@@ -325,12 +325,15 @@ dget(MDB_txn *txn, struct store *st, enum store_db db, const void *k,
 }
 
 /* Apply one counting event of a catalog or ledger type. */
-static int
-apply_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
-    const struct body *b)
+int
+derive_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
+    const struct body *b, uint64_t arrival,
+    uint8_t compl[1 + INDEX_COMPL_BYTES])
 {
-	uint8_t mk[32 + 32], rec[16 + 32 + 2 + 32], k2[32 + K_LOG];
+	uint8_t mk[32 + 32], rec[COMPL_BYTES];
 	uint8_t lk[K_LOG];
+	uint64_t target;
+	struct ev_signed ce;
 	size_t mklen;
 	MDB_val v;
 	int rc, pass;
@@ -377,59 +380,71 @@ apply_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 		    b->u.completion.grade, &pass))
 			return 0;
 		/*
-		 * Keyed by author||seq, not by id: each log appends at the end
-		 * of its own range, so a batch dirties few pages.
+		 * Keyed by arrival number, so that a batch appends full pages
+		 * at one end of the table; the state root still takes the
+		 * entries by author||seq (walk_derived).
 		 */
-		store_logkey(lk, e->h.author, e->h.seq);
+		store_put64(lk, arrival);
 		memcpy(rec, b->u.completion.learner, 16);
 		memcpy(rec + 16, b->u.completion.module, 32);
 		rec[48] = (uint8_t)pass;
 		rec[49] = 0;
-		memcpy(rec + 50, e->id, 32);
-		if ((rc = dput(txn, st, DB_D_COMPL, lk, K_LOG, rec, 82)) != 0)
-			return rc;
-		memcpy(k2, b->u.completion.learner, 16);
-		memcpy(k2 + 16, lk, K_LOG);
-		if ((rc = dput(txn, st, DB_D_LEARNER, k2, 16 + K_LOG, "", 0)) != 0)
-			return rc;
-		memcpy(k2, b->u.completion.module, 32);
-		memcpy(k2 + 32, lk, K_LOG);
-		return dput(txn, st, DB_D_BYMOD, k2, 32 + K_LOG, "", 0);
+		{
+			MDB_val ck = { 8, lk }, cv = { COMPL_BYTES, rec };
+
+			/* In arrival order except when everything is rebuilt. */
+			if ((rc = store_err(mdb_put(txn, st->dbi[DB_D_COMPL],
+			    &ck, &cv, compl != NULL ? MDB_APPEND : 0))) != 0)
+				return rc;
+		}
+		/* By learner and by module: the caller's index_add(). */
+		if (compl != NULL) {
+			compl[0] = 1;
+			memcpy(compl + 1, rec, INDEX_COMPL_BYTES);
+		}
+		return 0;
 	case BODY_COMPLETION_REVOKE:
 		/* The revoked event, by id; one of the author's own completions. */
-		rc = dget(txn, st, DB_ID, b->u.revoke.completion, 32, &v);
+		rc = index_find_id(txn, st, b->u.revoke.completion, &target);
 		if (rc == I40_E_NOT_FOUND)
 			return 0;
 		if (rc != 0)
 			return rc;
-		if (v.mv_size != K_LOG || memcmp(v.mv_data, e->h.author, 32) != 0)
+		store_put64(mk, target);
+		if ((rc = dget(txn, st, DB_EV, mk, 8, &v)) != 0)
+			return rc == I40_E_NOT_FOUND ? I40_E_CORRUPT : rc;
+		if (ev_decode(v.mv_data, v.mv_size, st->fed_id, &ce, NULL,
+		    NULL) != 0)
+			return I40_E_CORRUPT;
+		if (memcmp(ce.h.author, e->h.author, 32) != 0)
 			return 0;
-		memcpy(lk, v.mv_data, K_LOG);
-		rc = dget(txn, st, DB_D_COMPL, lk, K_LOG, &v);
+		rc = dget(txn, st, DB_D_COMPL, mk, 8, &v);
 		if (rc == I40_E_NOT_FOUND)
 			return 0;
 		if (rc != 0)
 			return rc;
-		if (v.mv_size != 82 || ((uint8_t *)v.mv_data)[49] != 0)
+		if (v.mv_size != COMPL_BYTES || ((uint8_t *)v.mv_data)[49] != 0)
 			return 0;	/* revoked already */
-		memcpy(rec, v.mv_data, 82);
+		memcpy(rec, v.mv_data, COMPL_BYTES);
 		rec[49] = 1;
-		if ((rc = dput(txn, st, DB_D_COMPL, lk, K_LOG, rec, 82)) != 0)
+		if ((rc = dput(txn, st, DB_D_COMPL, mk, 8, rec,
+		    COMPL_BYTES)) != 0)
 			return rc;
+		store_logkey(lk, ce.h.author, ce.h.seq);
 		return dput(txn, st, DB_D_REVOKE, lk, K_LOG, e->id, 32);
 	default:
 		return 0;
 	}
 }
 
-static int
-member_counts(MDB_txn *txn, struct store *st, const uint8_t author[32],
-    uint64_t seq, int *yes)
+int
+derive_member(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint8_t rec[10], int *found)
 {
 	MDB_val v;
 	int rc;
 
-	*yes = 0;
+	*found = 0;
 	rc = dget(txn, st, DB_D_MEMBER, author, 32, &v);
 	if (rc == I40_E_NOT_FOUND)
 		return 0;
@@ -437,45 +452,35 @@ member_counts(MDB_txn *txn, struct store *st, const uint8_t author[32],
 		return rc;
 	if (v.mv_size != 10)
 		return I40_E_CORRUPT;
-	*yes = ((uint8_t *)v.mv_data)[0] == 'm' &&
-	    (((uint8_t *)v.mv_data)[1] || seq <= store_be64(
-	    (uint8_t *)v.mv_data + 2));
+	memcpy(rec, v.mv_data, 10);
+	*found = 1;
 	return 0;
 }
 
 int
-derive_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
-    const struct body *b, int *membership_changed)
+derive_counts(const uint8_t rec[10], int found, uint64_t seq)
+{
+	return found && rec[0] == 'm' && (rec[1] || seq <= store_be64(rec + 2));
+}
+
+int
+derive_membership(MDB_txn *txn, struct store *st, int *changed)
 {
 	struct mset ms;
 	struct body *scratch;
-	int rc, yes, same;
+	int rc, same;
 
-	*membership_changed = 0;
-	switch (e->h.type) {
-	case BODY_GENESIS:
-	case BODY_MEMBER_PROPOSE:
-	case BODY_MEMBER_ENDORSE:
-	case BODY_MEMBER_REMOVE:
-		if ((scratch = malloc(sizeof(*scratch))) == NULL)
-			return I40_E_NOMEM;
-		rc = membership(txn, st, scratch, &ms);
-		free(scratch);
-		if (rc != 0)
-			return rc;
-		rc = same_members(txn, st, &ms, &same);
-		free(ms.m);
-		*membership_changed = rc == 0 && !same;
+	*changed = 0;
+	if ((scratch = malloc(sizeof(*scratch))) == NULL)
+		return I40_E_NOMEM;
+	rc = membership(txn, st, scratch, &ms);
+	free(scratch);
+	if (rc != 0)
 		return rc;
-	default:
-		if ((rc = member_counts(txn, st, e->h.author, e->h.seq,
-		    &yes)) != 0 || !yes)
-			return rc;
-		if ((rc = before_fork(txn, st, e->h.author, e->h.seq,
-		    &yes)) != 0 || !yes)
-			return rc;
-		return apply_content(txn, st, e, b);
-	}
+	rc = same_members(txn, st, &ms, &same);
+	free(ms.m);
+	*changed = rc == 0 && !same;
+	return rc;
 }
 
 int
@@ -488,7 +493,7 @@ derive_rebuild(MDB_txn *txn, struct store *st)
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
 	uint8_t val[10], author[32], lk[K_LOG];
-	uint64_t seq, last;
+	uint64_t seq, last, arrival;
 	size_t i;
 	int d, rc;
 
@@ -528,8 +533,10 @@ derive_rebuild(MDB_txn *txn, struct store *st)
 			if (!counts(&ms, author, seq))
 				break;
 			store_logkey(lk, author, seq);
-			if ((rc = load(txn, st, lk, &e, b)) != 0 ||
-			    (rc = apply_content(txn, st, &e, b)) != 0)
+			if ((rc = store_log_get(txn, st, lk, &arrival)) != 0 ||
+			    (rc = load(txn, st, lk, &e, b)) != 0 ||
+			    (rc = derive_content(txn, st, &e, b, arrival,
+			    NULL)) != 0)
 				goto out;
 		}
 		/* Reposition: the puts above may have moved the cursor's page. */
@@ -542,6 +549,8 @@ derive_rebuild(MDB_txn *txn, struct store *st)
 		rc = 0;
 	else if (rc > 0)
 		rc = store_err(rc);
+	if (rc == 0)
+		rc = index_rebuild_compl(txn, st);
 out:
 	if (c != NULL)
 		mdb_cursor_close(c);
@@ -601,7 +610,7 @@ log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
 	mdb_cursor_close(c);
 	free(b);
 	if (rc != MDB_NOTFOUND)
-		return rc < 0 ? rc : store_err(rc);
+		return store_err(rc);
 	crypto_generichash_blake2b_final(&hs, root, 32);
 	return 0;
 }
@@ -609,6 +618,44 @@ log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
 /* Walk every derived database in order, feeding fn its entries. */
 typedef void (*entry_fn)(void *arg, int db, const MDB_val *k,
     const MDB_val *v);
+
+/*
+ * d_compl is stored by arrival number, which differs between nodes; the
+ * state is its entries keyed by author||seq, in that order: follow `log`.
+ */
+static int
+walk_compl(MDB_txn *txn, struct store *st, entry_fn fn, void *arg)
+{
+	MDB_cursor *c;
+	MDB_val k, v, n;
+	size_t found = 0;
+	MDB_stat ms;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_LOG], &c)) != 0)
+		return store_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (v.mv_size != 8) {
+			rc = I40_E_CORRUPT;
+			break;
+		}
+		if ((rc = mdb_get(txn, st->dbi[DB_D_COMPL], &v, &n)) ==
+		    MDB_NOTFOUND)
+			continue;
+		if (rc != 0)
+			break;
+		fn(arg, DB_D_COMPL, &k, &n);
+		found++;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return store_err(rc);
+	/* An entry no event leads to is damage, not state to skip. */
+	if ((rc = mdb_stat(txn, st->dbi[DB_D_COMPL], &ms)) != 0)
+		return store_err(rc);
+	return ms.ms_entries == found ? 0 : I40_E_CORRUPT;
+}
 
 static int
 walk_derived(MDB_txn *txn, struct store *st, entry_fn fn, void *arg)
@@ -618,6 +665,11 @@ walk_derived(MDB_txn *txn, struct store *st, entry_fn fn, void *arg)
 	int d, rc;
 
 	for (d = DB_D_FIRST; d < DB_COUNT; d++) {
+		if (d == DB_D_COMPL) {
+			if ((rc = walk_compl(txn, st, fn, arg)) != 0)
+				return rc;
+			continue;
+		}
 		if ((rc = mdb_cursor_open(txn, st->dbi[d], &c)) != 0)
 			return store_err(rc);
 		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
@@ -637,7 +689,7 @@ hash_entry(void *arg, int db, const MDB_val *k, const MDB_val *v)
 	uint8_t hdr[1 + 4 + 4];
 
 	/* Length-prefixed, so no two different states hash the same bytes. */
-	hdr[0] = (uint8_t)db;
+	hdr[0] = (uint8_t)(db - DB_D_FIRST);
 	hdr[1] = (uint8_t)(k->mv_size >> 24);
 	hdr[2] = (uint8_t)(k->mv_size >> 16);
 	hdr[3] = (uint8_t)(k->mv_size >> 8);
@@ -738,10 +790,21 @@ store_dump(struct store *st, int fd)
 	return rc;
 }
 
+/* What store_rebuild compares: the state root, and the indexes' digest. */
+static int
+rebuild_digest(MDB_txn *txn, struct store *st, uint8_t out[64])
+{
+	int rc;
+
+	if ((rc = state_root_txn(txn, st, out)) != 0)
+		return rc;
+	return index_digest(txn, st, out + 32);
+}
+
 int
 store_rebuild(struct store *st)
 {
-	uint8_t before[32], after[32];
+	uint8_t before[64], after[64];
 	MDB_txn *txn;
 	int rc;
 
@@ -752,16 +815,16 @@ store_rebuild(struct store *st)
 	for (;;) {
 		if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
 			return store_err(rc);
-		if ((rc = state_root_txn(txn, st, before)) == 0 &&
+		if ((rc = rebuild_digest(txn, st, before)) == 0 &&
 		    (rc = derive_rebuild(txn, st)) == 0)
-			rc = state_root_txn(txn, st, after);
+			rc = rebuild_digest(txn, st, after);
 		if (rc == I40_E_MAP_FULL) {
 			mdb_txn_abort(txn);
 			if ((rc = store_grow(st)) != 0)
 				return rc;
 			continue;
 		}
-		if (rc != 0 || memcmp(before, after, 32) == 0) {
+		if (rc != 0 || memcmp(before, after, 64) == 0) {
 			mdb_txn_abort(txn);
 			return rc;
 		}

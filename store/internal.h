@@ -11,26 +11,34 @@
 #include "store.h"
 
 /* Key sizes: author||seq is the key of every per-log table. */
+#define INDEX_COMPL_BYTES (16 + 32)	/* learner, module id */
+#define COMPL_BYTES (INDEX_COMPL_BYTES + 2)	/* value of d_compl */
 #define K_AUTHOR 32
 #define K_LOG (32 + 8)
 
 enum store_db {
-	DB_META,	/* "schema", "fed_id" */
+	DB_META,	/* "schema", "fed_id", "genesis", "igen" */
 	DB_EV,		/* arrival number(8) -> signed event, appended */
 	DB_LOG,		/* author||seq -> arrival number */
-	DB_ID,		/* id -> author||seq */
 	DB_HEAD,	/* author -> seq(8) id(32) frozen(8) */
 	DB_FORK,	/* author||seq||id -> signed event (evidence) */
 	DB_KNOWN,	/* key -> why it may author: "charter" or a proposal id */
 	DB_ROT,		/* author||seq -> next key, for each key_rotate */
 	DB_MEV,		/* author||seq -> type, for each membership event */
+	/*
+	 * Lookup indexes (index.c): node-local, not state.  The newest events
+	 * are in the tail; the rest in the current generation (meta "igen")
+	 * of the three pairs below, rewritten whole when the tail is merged.
+	 */
+	DB_TAIL,	/* arrival -> id(32) [learner(16) module id(32)] */
+	DB_ID0, DB_ID1,	/* id -> arrival */
+	DB_BYL0, DB_BYL1,	/* learner||arrival -> "" */
+	DB_BYM0, DB_BYM1,	/* module id||arrival -> "" */
 	/* Derived state: rebuilt from the events by store_rebuild(). */
 	DB_D_MEMBER,	/* key -> role(1) active(1) upto(8) */
 	DB_D_MODULE,	/* author||code -> current id(32) retired(1) */
 	DB_D_MODVER,	/* module event id -> author||code */
-	DB_D_COMPL,	/* author||seq -> learner module pass revoked id */
-	DB_D_LEARNER,	/* learner||author||seq -> "" */
-	DB_D_BYMOD,	/* module id||author||seq -> "" */
+	DB_D_COMPL,	/* arrival -> learner(16) module(32) pass(1) revoked(1) */
 	DB_D_REVOKE,	/* completion's author||seq -> revoke event id */
 	DB_D_FORK,	/* author -> frozen seq(8) */
 	DB_COUNT
@@ -47,6 +55,7 @@ struct store {
 	int readonly;
 	int failed;		/* a commit failed: refuse writes until reopen */
 	size_t map_size, map_max;
+	size_t tail_min, tail_max;	/* when to merge the tail */
 	struct store_stats stats;
 	/*
 	 * Growing the map remaps it under every read transaction of this
@@ -85,6 +94,9 @@ void store_logkey(uint8_t k[K_LOG], const uint8_t author[32], uint64_t seq);
 uint64_t store_be64(const uint8_t *p);
 void store_put64(uint8_t *p, uint64_t v);
 
+/* The arrival number of the event at author||seq. */
+int store_log_get(MDB_txn *txn, struct store *st, const uint8_t *logkey,
+    uint64_t *arrival);
 /* The stored event at author||seq (borrowed until txn ends). */
 int store_ev_get(MDB_txn *txn, struct store *st, const uint8_t *logkey,
     MDB_val *v);
@@ -105,9 +117,42 @@ int store_key_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
     uint64_t seq, uint8_t key[32]);
 
 /* Derived state (derive.c). */
-int derive_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
-    const struct body *b, int *membership_changed);
+/*
+ * Does the membership the stored events imply differ from d_member?  Then
+ * everything must be derived again (derive_rebuild).
+ */
+int derive_membership(MDB_txn *txn, struct store *st, int *changed);
+/* author's d_member record (role, active, upto), if *found. */
+int derive_member(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint8_t rec[10], int *found);
+/* Does an event at seq of the author of that record count? */
+int derive_counts(const uint8_t rec[10], int found, uint64_t seq);
+/*
+ * Apply a counting catalog or ledger event.  compl[0] is set to 1, and
+ * compl[1..] to the learner and module id, when e is a completion.
+ */
+int derive_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
+    const struct body *b, uint64_t arrival,
+    uint8_t compl[1 + INDEX_COMPL_BYTES]);
 int derive_rebuild(MDB_txn *txn, struct store *st);
+
+/* Lookup indexes (index.c). */
+#define INDEX_TAIL_MIN 65536	/* defaults of store_opts */
+#define INDEX_TAIL_MAX ((size_t)1 << 20)
+/* Record event `arrival` in the tail; compl: learner||module, or NULL. */
+int index_add(MDB_txn *txn, struct store *st, uint64_t arrival,
+    const uint8_t id[32], const uint8_t *compl);
+/* The arrival number of the event with this id; I40_E_NOT_FOUND. */
+int index_find_id(MDB_txn *txn, struct store *st, const uint8_t id[32],
+    uint64_t *arrival);
+/* Merge the tail into a new generation of the indexes. */
+int index_merge(MDB_txn *txn, struct store *st);
+/* Index d_compl again, once derive_rebuild() has recomputed it. */
+int index_rebuild_compl(MDB_txn *txn, struct store *st);
+/* Order-free digest of what the indexes say (store_rebuild compares). */
+int index_digest(MDB_txn *txn, struct store *st, uint8_t out[32]);
+/* Merge after a commit when the tail is large enough (store_append). */
+int index_maybe_merge(struct store *st);
 
 /* The private environment (private.c). */
 int private_create(const char *path);

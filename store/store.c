@@ -30,9 +30,10 @@
 #define SMB2_MAGIC 0xFE534D42u
 
 const char *const store_db_names[DB_COUNT] = {
-	"meta", "ev", "log", "id", "head", "fork", "known", "rot", "mev",
-	"d_member", "d_module", "d_modver", "d_compl", "d_learner", "d_bymod",
-	"d_revoke", "d_fork",
+	"meta", "ev", "log", "head", "fork", "known", "rot", "mev",
+	"tail", "id.0", "id.1", "learner.0", "learner.1", "module.0",
+	"module.1",
+	"d_member", "d_module", "d_modver", "d_compl", "d_revoke", "d_fork",
 };
 
 int
@@ -56,7 +57,9 @@ store_err(int rc)
 	case ENOMEM:
 		return I40_E_NOMEM;
 	default:
-		return rc > 0 ? -rc : (rc < 0 && rc > -1000 ? rc : I40_E_CORRUPT);
+		/* -errno and I40_E_* pass through: store_err(store_err(x)). */
+		return rc > 0 ? -rc : (rc < 0 && rc >= -1999 ? rc :
+		    I40_E_CORRUPT);
 	}
 }
 
@@ -184,8 +187,8 @@ store_grow(struct store *st)
 }
 
 int
-store_ev_get(MDB_txn *txn, struct store *st, const uint8_t *logkey,
-    MDB_val *v)
+store_log_get(MDB_txn *txn, struct store *st, const uint8_t *logkey,
+    uint64_t *arrival)
 {
 	MDB_val k = { K_LOG, (void *)logkey }, n;
 	int rc;
@@ -194,7 +197,23 @@ store_ev_get(MDB_txn *txn, struct store *st, const uint8_t *logkey,
 		return store_err(rc);
 	if (n.mv_size != 8)
 		return I40_E_CORRUPT;
-	return store_err(mdb_get(txn, st->dbi[DB_EV], &n, v));
+	*arrival = store_be64(n.mv_data);
+	return 0;
+}
+
+int
+store_ev_get(MDB_txn *txn, struct store *st, const uint8_t *logkey,
+    MDB_val *v)
+{
+	uint8_t num[8];
+	MDB_val k = { 8, num };
+	uint64_t arrival;
+	int rc;
+
+	if ((rc = store_log_get(txn, st, logkey, &arrival)) != 0)
+		return rc;
+	store_put64(num, arrival);
+	return store_err(mdb_get(txn, st->dbi[DB_EV], &k, v));
 }
 
 int
@@ -342,7 +361,7 @@ int
 store_open(const char *path, const struct store_opts *opts,
     struct store **out)
 {
-	struct store_opts none = { 0, 0, 0 };
+	struct store_opts none = { 0 };
 	struct store *st;
 	MDB_envinfo info;
 	MDB_txn *txn = NULL;
@@ -380,6 +399,8 @@ store_open(const char *path, const struct store_opts *opts,
 	    MAP_INITIAL;
 	if (st->map_size > st->map_max)
 		st->map_size = st->map_max;
+	st->tail_min = opts->tail_min != 0 ? opts->tail_min : INDEX_TAIL_MIN;
+	st->tail_max = opts->tail_max != 0 ? opts->tail_max : INDEX_TAIL_MAX;
 	if ((rc = env_open(dir, st->map_size, DB_COUNT, st->readonly,
 	    &st->env)) != 0)
 		goto fail;
@@ -542,7 +563,9 @@ int
 store_get_id(struct store *st, const uint8_t id[EV_ID_BYTES],
     struct store_event *out)
 {
-	MDB_val k = { EV_ID_BYTES, (void *)id }, v;
+	uint8_t num[8];
+	MDB_val k = { 8, num }, v;
+	uint64_t arrival;
 	MDB_txn *txn;
 	int rc;
 
@@ -550,10 +573,14 @@ store_get_id(struct store *st, const uint8_t id[EV_ID_BYTES],
 	out->len = 0;
 	if ((rc = store_rtxn(st, &txn)) != 0)
 		return rc;
-	if ((rc = store_err(mdb_get(txn, st->dbi[DB_ID], &k, &v))) == 0 &&
-	    (rc = v.mv_size == K_LOG ? store_ev_get(txn, st, v.mv_data, &v) :
-	    I40_E_CORRUPT) == 0)
-		rc = copy_out(&v, out);
+	if ((rc = index_find_id(txn, st, id, &arrival)) == 0) {
+		store_put64(num, arrival);
+		rc = store_err(mdb_get(txn, st->dbi[DB_EV], &k, &v));
+		if (rc == 0)
+			rc = copy_out(&v, out);
+		else if (rc == I40_E_NOT_FOUND)
+			rc = I40_E_CORRUPT;
+	}
 	store_rtxn_end(st, txn);
 	return rc;
 }

@@ -47,6 +47,14 @@ struct store_opts {
 	int readonly;		/* i40ctl queries: no writes, no creation */
 	size_t map_max;		/* largest map in bytes; 0: 64 GiB */
 	size_t map_initial;	/* first map size; 0: 64 MiB */
+	/*
+	 * The tail of the lookup indexes is merged into them once it holds
+	 * tail_min events and as many as the indexes, or tail_max events
+	 * whatever the size of the indexes (docs/store.md, "Lookup
+	 * indexes").  0: 65536 and 1048576.  Tests set them small so that
+	 * merges happen often.
+	 */
+	size_t tail_min, tail_max;
 };
 
 /*
@@ -149,6 +157,33 @@ typedef int (*store_walk_fn)(void *arg, const uint8_t *bytes, size_t len);
 int store_walk(struct store *st, const uint8_t *author, uint64_t from,
     uint64_t to, store_walk_fn fn, void *arg) I40_MUST_CHECK;
 
+/* A completion that counts, as the derived state holds it. */
+struct store_completion {
+	uint8_t author[KEY_PK_BYTES];
+	uint64_t seq;
+	uint8_t id[EV_ID_BYTES];
+	uint8_t learner[STORE_LEARNER_BYTES];
+	uint8_t module[EV_ID_BYTES];	/* the module version's event id */
+	int passed;			/* the grade is a pass on its scale */
+	int revoked;
+};
+
+enum store_by {
+	STORE_BY_LEARNER,	/* key: a learner pseudonym (16 bytes) */
+	STORE_BY_MODULE		/* key: a module version's event id (32) */
+};
+
+/*
+ * Call fn for each counting completion of one learner, or of one module
+ * version, in (author, seq) order; revoked ones included, flagged.  fn
+ * returns 0 to go on, anything else to stop (returned).  The completions
+ * are read in one transaction and fn is called after it ends.
+ */
+typedef int (*store_completion_fn)(void *arg,
+    const struct store_completion *c);
+int store_completions(struct store *st, enum store_by by, const uint8_t *key,
+    store_completion_fn fn, void *arg) I40_MUST_CHECK;
+
 /* The two digests of DESIGN.md; docs/store.md says how they are made. */
 int store_log_root(struct store *st, uint8_t root[32]) I40_MUST_CHECK;
 int store_state_root(struct store *st, uint8_t root[32]) I40_MUST_CHECK;
@@ -174,10 +209,11 @@ int store_rebuild(struct store *st) I40_MUST_CHECK;
  */
 int store_reader_check(struct store *st, int *cleared) I40_MUST_CHECK;
 
-/* Counters since open: events stored, duplicates seen. */
+/* Counters since open: events stored, duplicates seen, index merges. */
 struct store_stats {
 	uint64_t events, authors, duplicates, forks;
 	uint64_t map_size;
+	uint64_t merges;
 };
 int store_stats(struct store *st, struct store_stats *out) I40_MUST_CHECK;
 

@@ -175,7 +175,7 @@ test_create_open_refuse(void **state)
 	struct store *st;
 	struct store_head *h;
 	struct store_stats s;
-	struct store_opts ro = { 1, 0, 0 };
+	struct store_opts ro = { .readonly = 1 };
 	uint8_t lr[32], lr2[32];
 	size_t n;
 	int fd;
@@ -567,6 +567,117 @@ test_only_members_count(void **state)
 	chain_free(&c3);
 }
 
+struct seen {
+	struct store_completion c[16];
+	size_t n;
+};
+
+static int
+collect(void *arg, const struct store_completion *c)
+{
+	struct seen *s = arg;
+
+	assert_true(s->n < 16);
+	s->c[s->n++] = *c;
+	return 0;
+}
+
+static void
+query(struct store *st, enum store_by by, const uint8_t *key,
+    struct seen *s)
+{
+	s->n = 0;
+	assert_int_equal(store_completions(st, by, key, collect, s), 0);
+}
+
+/*
+ * Lookups by id, by learner and by module, while events sit in the tail
+ * and after it has been merged (tail_min 4, tail_max 8: every few
+ * batches), and after a rebuild.
+ */
+static void
+test_lookups(void **state)
+{
+	struct store_opts opts = { .tail_min = 4, .tail_max = 8 };
+	struct store_outcome out[8];
+	struct store_stats stats;
+	struct store_event ev;
+	struct chain c0;
+	struct body b;
+	struct seen s;
+	struct store *st;
+	char dir[256];
+	uint8_t l1[16], l2[16], l9[16], none[32];
+	size_t i, m, round;
+
+	(void)state;
+	st = fresh(dir, sizeof(dir), &c0);
+	store_close(st);
+	assert_int_equal(store_open(dir, &opts, &st), 0);
+	memset(l1, 1, 16);
+	memset(l2, 2, 16);
+	memset(l9, 9, 16);
+	memset(none, 9, 32);
+	module_body(&b, "LK-1");
+	m = next(&c0, &b);
+	append(st, &c0, m, m + 1, NULL, out);
+	/* Learner 1 three times, learner 2 twice, in batches of one. */
+	for (i = 0; i < 5; i++) {
+		completion_body(&b, c0.id[m], i < 3 ? 1 : 2);
+		(void)next(&c0, &b);
+		append(st, &c0, c0.seq - 1, c0.seq, NULL, out);
+		assert_int_equal(out[0].result, STORE_STORED);
+	}
+	/* Revoke learner 1's first completion (seq 3: index 2). */
+	b.type = BODY_COMPLETION_REVOKE;
+	memcpy(b.u.revoke.completion, c0.id[2], 32);
+	b.u.revoke.reason.p = (const uint8_t *)"Wrong learner.";
+	b.u.revoke.reason.len = 14;
+	(void)next(&c0, &b);
+	append(st, &c0, c0.seq - 1, c0.seq, NULL, out);
+	for (round = 0; round < 2; round++) {
+		query(st, STORE_BY_LEARNER, l1, &s);
+		assert_int_equal(s.n, 3);
+		for (i = 0; i < 3; i++) {
+			assert_memory_equal(s.c[i].author, fed.pk[0], 32);
+			assert_int_equal(s.c[i].seq, 3 + i);
+			assert_memory_equal(s.c[i].id, c0.id[2 + i], 32);
+			assert_memory_equal(s.c[i].learner, l1, 16);
+			assert_memory_equal(s.c[i].module, c0.id[m], 32);
+			assert_int_equal(s.c[i].revoked, i == 0);
+		}
+		query(st, STORE_BY_LEARNER, l2, &s);
+		assert_int_equal(s.n, 2);
+		assert_int_equal(s.c[0].seq, 6);
+		assert_int_equal(s.c[1].seq, 7);
+		query(st, STORE_BY_MODULE, c0.id[m], &s);
+		assert_int_equal(s.n, 5);
+		query(st, STORE_BY_LEARNER, l9, &s);
+		assert_int_equal(s.n, 0);
+		query(st, STORE_BY_MODULE, c0.id[2], &s);
+		assert_int_equal(s.n, 0);
+		/* Every event by its id, in the tail or in an index. */
+		for (i = 0; i < c0.seq; i++) {
+			assert_int_equal(store_get_id(st, c0.id[i], &ev), 0);
+			assert_int_equal(ev.len, c0.len[i]);
+			assert_memory_equal(ev.bytes, c0.buf[i], ev.len);
+			free(ev.bytes);
+		}
+		assert_int_equal(store_get_id(st, none, &ev), I40_E_NOT_FOUND);
+		assert_null(ev.bytes);
+		/* Then again after the rebuild has indexed everything anew. */
+		assert_int_equal(store_rebuild(st), 0);
+	}
+	assert_int_equal(store_completions(st, (enum store_by)7, l1, collect,
+	    &s), I40_E_VALUE);
+	assert_int_equal(store_stats(st, &stats), 0);
+	assert_true(stats.merges >= 1);
+	printf("# %llu merges of the lookup indexes\n",
+	    (unsigned long long)stats.merges);
+	store_close(st);
+	chain_free(&c0);
+}
+
 int
 main(void)
 {
@@ -576,6 +687,7 @@ main(void)
 		cmocka_unit_test(test_derived_and_roots),
 		cmocka_unit_test(test_learners_forget),
 		cmocka_unit_test(test_only_members_count),
+		cmocka_unit_test(test_lookups),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -247,7 +247,132 @@ struct result {
 	uint8_t log_root[32], state_root[32];
 	char *dump;
 	size_t dumplen;
+	char *by;		/* every learner's and module's completions */
+	size_t bylen, merges;
 };
+
+/* Text of the query results, appended to a growing buffer. */
+struct text {
+	char *p;
+	size_t len, cap;
+	size_t n;		/* completions seen */
+};
+
+static void
+text_room(struct text *t)
+{
+	if (t->cap - t->len < 128) {
+		t->cap = t->cap * 2 + 4096;
+		t->p = realloc(t->p, t->cap);
+		assert_non_null(t->p);
+	}
+}
+
+static int
+text_completion(void *arg, const struct store_completion *c)
+{
+	struct text *t = arg;
+	int w;
+
+	text_room(t);
+	w = snprintf(t->p + t->len, t->cap - t->len, " %02x%02x:%llu:%d%d",
+	    c->author[0], c->author[1], (unsigned long long)c->seq, c->passed,
+	    c->revoked);
+	t->len += (size_t)w;
+	t->n++;
+	return 0;
+}
+
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+	    c - 'a' + 10 : -1;
+}
+
+/* Not sscanf: it measures the whole rest of the dump on every call. */
+static int
+unhex(const char *h, uint8_t *out, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if ((hi = hexval(h[2 * i])) < 0 ||
+		    (lo = hexval(h[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static int
+cmp16(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+static int
+cmp32(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+static void
+query_all(struct store *st, const struct result *res, char **out,
+    size_t *outlen)
+{
+	struct text t = { NULL, 0, 0, 0 };
+	const char *p, *v, *end = res->dump + res->dumplen;
+	uint8_t *keys;
+	size_t ncompl = 0, pass, i, u, want, klen, off;
+	int by;
+
+	for (p = res->dump; p < end; p = strchr(p, '\n') + 1)
+		ncompl += strncmp(p, "d_compl ", 8) == 0;
+	keys = malloc(ncompl * 32 + 1);
+	assert_non_null(keys);
+	for (pass = 0; pass < 2; pass++) {
+		by = pass == 0 ? STORE_BY_LEARNER : STORE_BY_MODULE;
+		klen = by == STORE_BY_LEARNER ? 16 : 32;
+		off = by == STORE_BY_LEARNER ? 0 : 32;
+		i = 0;
+		for (p = res->dump; p < end; p = strchr(p, '\n') + 1) {
+			if (strncmp(p, "d_compl ", 8) != 0)
+				continue;
+			v = strchr(p + 8, ' ') + 1;
+			assert_int_equal(unhex(v + off, keys + klen * i++,
+			    klen), 0);
+		}
+		qsort(keys, ncompl, klen, klen == 16 ? cmp16 : cmp32);
+		/*
+		 * Each lookup scans the index tail: ask for one key in 4, and
+		 * expect as many answers as the dump has lines of those keys.
+		 */
+		t.n = 0;
+		want = 0;
+		for (i = 0, u = 0; i < ncompl; i++) {
+			if (i == 0 || memcmp(keys + klen * i, keys + klen *
+			    (i - 1), klen) != 0)
+				u++;
+			if (u % 4 != 1)
+				continue;
+			want++;
+			if (i > 0 && memcmp(keys + klen * i, keys + klen *
+			    (i - 1), klen) == 0)
+				continue;
+			assert_int_equal(store_completions(st, by, keys +
+			    klen * i, text_completion, &t), 0);
+			text_room(&t);
+			t.p[t.len++] = '\n';
+		}
+		assert_int_equal(t.n, want);
+		assert_true(want > 0);
+	}
+	free(keys);
+	*out = t.p;
+	*outlen = t.len;
+}
 
 static void
 slurp(const char *path, struct result *res)
@@ -271,8 +396,11 @@ deliver(struct sample_rng *r, struct result *res)
 	static struct store_item items[512];
 	static struct store_outcome out[512];
 	size_t pos[AUTHORS] = { 0 }, left = 0, a, n, k, take, i, nre = 0;
-	char dir[128], dump[160];
+	char dir[128], dump[160], *by2;
+	struct store_opts opts = { 0 };
+	struct store_stats stats;
 	struct store *st;
+	size_t by2len;
 	int fd;
 
 	for (a = 0; a < AUTHORS; a++)
@@ -280,7 +408,9 @@ deliver(struct sample_rng *r, struct result *res)
 	snprintf(dir, sizeof(dir), "%s/o%d", base, ndirs++);
 	assert_int_equal(store_create(dir, logs[0][0].buf, logs[0][0].len,
 	    NULL), 0);
-	assert_int_equal(store_open(dir, NULL, &st), 0);
+	/* Merge the lookup indexes at different moments in each delivery. */
+	opts.tail_min = sample_below(r, 4) == 0 ? 0 : 1 + sample_below(r, 3000);
+	assert_int_equal(store_open(dir, &opts, &st), 0);
 	pos[0] = 1;
 	left--;
 	while (left > 0) {
@@ -338,7 +468,15 @@ deliver(struct sample_rng *r, struct result *res)
 	assert_int_equal(store_dump(st, fd), 0);
 	close(fd);
 	slurp(dump, res);
+	query_all(st, res, &res->by, &res->bylen);
+	assert_int_equal(store_stats(st, &stats), 0);
+	res->merges = (size_t)stats.merges;
 	assert_int_equal(store_rebuild(st), 0);
+	/* The rebuild re-indexes: the answers stay the same. */
+	query_all(st, res, &by2, &by2len);
+	assert_int_equal(by2len, res->bylen);
+	assert_memory_equal(by2, res->by, by2len);
+	free(by2);
 	store_close(st);
 	(void)nre;
 }
@@ -352,6 +490,7 @@ test_order_independence(void **state)
 	struct result first, res;
 	struct sample_rng r;
 	size_t i, members = 0, removed = 0, modules = 0, revoked = 0;
+	size_t merges = 0;
 	char *p;
 
 	(void)state;
@@ -367,8 +506,15 @@ test_order_independence(void **state)
 		assert_memory_equal(res.state_root, first.state_root, 32);
 		assert_int_equal(res.dumplen, first.dumplen);
 		assert_memory_equal(res.dump, first.dump, first.dumplen);
+		assert_int_equal(res.bylen, first.bylen);
+		assert_memory_equal(res.by, first.by, first.bylen);
+		merges += res.merges;
 		free(res.dump);
+		free(res.by);
 	}
+	printf("# %zu index merges in all; %zu bytes of query answers each\n",
+	    merges, first.bylen);
+	assert_true(merges > runs);
 	/* The state is not trivially empty: the membership changes worked. */
 	for (p = first.dump; p < first.dump + first.dumplen; p++) {
 		if (p != first.dump && p[-1] != '\n')
@@ -387,6 +533,7 @@ test_order_independence(void **state)
 	assert_int_equal(removed, 1);
 	assert_true(modules > 0 && revoked > 0);
 	free(first.dump);
+	free(first.by);
 }
 
 /* Equivocation: author 1 signs A6 and B6; nodes see them in any order. */

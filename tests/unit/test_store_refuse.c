@@ -120,7 +120,8 @@ static void
 test_map_grows_then_stops_at_max(void **state)
 {
 	static struct batch b;
-	struct store_opts opts = { 0, (size_t)4 << 20, (size_t)256 << 10 };
+	struct store_opts opts = { .map_max = (size_t)4 << 20,
+	    .map_initial = (size_t)256 << 10 };
 	struct store_outcome out[256];
 	struct store_stats s;
 	struct store *st;
@@ -276,8 +277,9 @@ static void
 test_reader_survives_growth(void **state)
 {
 	static struct batch b;
-	struct store_opts small = { 0, (size_t)256 << 20, (size_t)256 << 10 };
-	struct store_opts ro = { 1, 0, 0 };
+	struct store_opts small = { .map_max = (size_t)256 << 20,
+	    .map_initial = (size_t)256 << 10 };
+	struct store_opts ro = { .readonly = 1 };
 	struct store_outcome out[256];
 	struct store_stats s;
 	struct store *st;
@@ -339,7 +341,7 @@ block_forever(void *arg, const uint8_t *bytes, size_t len)
 static void
 kill_a_reader(const char *dir)
 {
-	struct store_opts ro = { 1, 0, 0 };
+	struct store_opts ro = { .readonly = 1 };
 	struct store *st;
 	int p[2], status;
 	pid_t pid;
@@ -391,7 +393,8 @@ static void
 test_threads_read_while_growing(void **state)
 {
 	static struct batch b;
-	struct store_opts small = { 0, (size_t)256 << 20, (size_t)256 << 10 };
+	struct store_opts small = { .map_max = (size_t)256 << 20,
+	    .map_initial = (size_t)256 << 10 };
 	struct store_outcome out[256];
 	struct store_stats s;
 	struct reader r = { 0 };
@@ -447,7 +450,7 @@ test_stale_readers_cleared(void **state)
 	/* Another process opening the store clears it too. */
 	kill_a_reader(dir);
 	if ((pid = fork()) == 0) {
-		struct store_opts ro = { 1, 0, 0 };
+		struct store_opts ro = { .readonly = 1 };
 		struct store *other;
 
 		_exit(store_open(dir, &ro, &other) == 0 ? 0 : 1);
