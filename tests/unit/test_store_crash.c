@@ -309,6 +309,18 @@ read_rec(int fd, struct round *R, uint64_t round)
 }
 
 /* Events of batch m present in st (each compared byte for byte). */
+/* e must hold author a's event at seq s, byte for byte; frees it. */
+static void
+same_bytes(struct store_event *e, size_t a, uint64_t s, uint64_t round,
+    const char *how)
+{
+	if (e->len != evlen[a][s] || memcmp(e->bytes, evp[a][s], e->len) != 0)
+		fail_msg("round %llu: author %zu seq %llu: the bytes read %s "
+		    "differ", (unsigned long long)round, a,
+		    (unsigned long long)s, how);
+	free(e->bytes);
+}
+
 static size_t
 present(struct store *st, const struct rec *m, uint64_t round)
 {
@@ -326,23 +338,13 @@ present(struct store *st, const struct rec *m, uint64_t round)
 				fail_msg("round %llu: store_get(%zu, %llu): %s",
 				    (unsigned long long)round, a,
 				    (unsigned long long)s, i40_strerror(rc));
-			if (e.len != evlen[a][s] ||
-			    memcmp(e.bytes, evp[a][s], e.len) != 0)
-				fail_msg("round %llu: author %zu seq %llu: "
-				    "stored bytes differ", (unsigned long long)
-				    round, a, (unsigned long long)s);
-			free(e.bytes);
+			same_bytes(&e, a, s, round, "by author and seq");
 			/* And by id, through the lookup index or its tail. */
 			if ((rc = store_get_id(st, item[a][s].ev.id, &e)) != 0)
 				fail_msg("round %llu: store_get_id(%zu, %llu): "
 				    "%s", (unsigned long long)round, a,
 				    (unsigned long long)s, i40_strerror(rc));
-			if (e.len != evlen[a][s] ||
-			    memcmp(e.bytes, evp[a][s], e.len) != 0)
-				fail_msg("round %llu: author %zu seq %llu: "
-				    "bytes by id differ", (unsigned long long)
-				    round, a, (unsigned long long)s);
-			free(e.bytes);
+			same_bytes(&e, a, s, round, "by id");
 			n++;
 		}
 	return n;
