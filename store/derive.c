@@ -1,5 +1,5 @@
 /*
- * derive.c: the state derived from the stored events, and the two roots.
+ * derive.c: the state derived from the stored events (roots.c hashes it).
  *
  * The derived state is a pure function of the set of stored events:
  *  - Membership is a fixpoint over the charter and the membership events
@@ -12,17 +12,12 @@
  */
 #include "internal.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "protocol/schema.h"
-
-#define LOG_ROOT_TAG "i40/log-root/v1"
-#define STATE_ROOT_TAG "i40/state-root/v1"
 
 struct mem {
 	uint8_t key[32];
@@ -98,8 +93,8 @@ active_members(const struct mset *ms)
 }
 
 /* Read and decode the event at author||seq into e and b (buf owns bytes). */
-static int
-load(MDB_txn *txn, struct store *st, const uint8_t *logkey,
+int
+derive_load(MDB_txn *txn, struct store *st, const uint8_t *logkey,
     struct ev_signed *e, struct body *b)
 {
 	MDB_val v;
@@ -148,7 +143,7 @@ membership(MDB_txn *txn, struct store *st, struct body *b, struct mset *ms)
 
 	memset(ms, 0, sizeof(*ms));
 	if ((rc = store_err(mdb_get(txn, st->dbi[DB_META], &k, &v))) != 0 ||
-	    (rc = load(txn, st, v.mv_data, &e, b)) != 0)
+	    (rc = derive_load(txn, st, v.mv_data, &e, b)) != 0)
 		return rc;
 	ms->pct = b->u.charter.admit_pct;
 	for (m = 0; m < b->u.charter.nmembers; m++)
@@ -166,7 +161,7 @@ membership(MDB_txn *txn, struct store *st, struct body *b, struct mset *ms)
 		if ((rc = before_fork(txn, st, key, store_be64(key + 32),
 		    &ok)) != 0 || !ok)
 			continue;
-		if ((rc = load(txn, st, key, &e, b)) != 0)
+		if ((rc = derive_load(txn, st, key, &e, b)) != 0)
 			break;
 		if (e.h.type == BODY_MEMBER_ENDORSE) {
 			if ((ne = realloc(ends, (nends + 1) *
@@ -534,7 +529,7 @@ derive_rebuild(MDB_txn *txn, struct store *st)
 				break;
 			store_logkey(lk, author, seq);
 			if ((rc = store_log_get(txn, st, lk, &arrival)) != 0 ||
-			    (rc = load(txn, st, lk, &e, b)) != 0 ||
+			    (rc = derive_load(txn, st, lk, &e, b)) != 0 ||
 			    (rc = derive_content(txn, st, &e, b, arrival,
 			    NULL)) != 0)
 				goto out;
@@ -557,282 +552,4 @@ out:
 	free(ms.m);
 	free(b);
 	return rc;
-}
-
-/* Roots. */
-
-static int
-log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
-{
-	crypto_generichash_blake2b_state hs;
-	struct store_headrec h;
-	struct ev_signed e;
-	struct body *b = NULL;
-	MDB_cursor *c;
-	MDB_val k, v;
-	uint8_t entry[32 + 8 + 32 + 8], lk[K_LOG];
-	uint64_t seq;
-	int rc;
-
-	crypto_generichash_blake2b_init(&hs, NULL, 0, 32);
-	crypto_generichash_blake2b_update(&hs, (const uint8_t *)LOG_ROOT_TAG,
-	    sizeof(LOG_ROOT_TAG) - 1);
-	if ((rc = mdb_cursor_open(txn, st->dbi[DB_HEAD], &c)) != 0)
-		return store_err(rc);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		memcpy(entry, k.mv_data, 32);
-		h.seq = store_be64(v.mv_data);
-		memcpy(h.id, (uint8_t *)v.mv_data + 8, 32);
-		h.frozen = store_be64((uint8_t *)v.mv_data + 40);
-		/* A frozen log counts up to the event before its fork. */
-		if (h.frozen != 0) {
-			seq = h.frozen - 1;
-			memset(h.id, 0, 32);
-			if (seq > 0) {
-				if (b == NULL && (b = malloc(sizeof(*b))) ==
-				    NULL) {
-					rc = I40_E_NOMEM;
-					break;
-				}
-				store_logkey(lk, entry, seq);
-				if ((rc = load(txn, st, lk, &e, b)) != 0)
-					break;
-				memcpy(h.id, e.id, 32);
-			}
-			h.seq = seq;
-		}
-		store_put64(entry + 32, h.seq);
-		memcpy(entry + 40, h.id, 32);
-		store_put64(entry + 72, h.frozen);
-		crypto_generichash_blake2b_update(&hs, entry, sizeof(entry));
-	}
-	mdb_cursor_close(c);
-	free(b);
-	if (rc != MDB_NOTFOUND)
-		return store_err(rc);
-	crypto_generichash_blake2b_final(&hs, root, 32);
-	return 0;
-}
-
-/* Walk every derived database in order, feeding fn its entries. */
-typedef void (*entry_fn)(void *arg, int db, const MDB_val *k,
-    const MDB_val *v);
-
-/*
- * d_compl is stored by arrival number, which differs between nodes; the
- * state is its entries keyed by author||seq, in that order: follow `log`.
- */
-static int
-walk_compl(MDB_txn *txn, struct store *st, entry_fn fn, void *arg)
-{
-	MDB_cursor *c;
-	MDB_val k, v, n;
-	size_t found = 0;
-	MDB_stat ms;
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn, st->dbi[DB_LOG], &c)) != 0)
-		return store_err(rc);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (v.mv_size != 8) {
-			rc = I40_E_CORRUPT;
-			break;
-		}
-		if ((rc = mdb_get(txn, st->dbi[DB_D_COMPL], &v, &n)) ==
-		    MDB_NOTFOUND)
-			continue;
-		if (rc != 0)
-			break;
-		fn(arg, DB_D_COMPL, &k, &n);
-		found++;
-	}
-	mdb_cursor_close(c);
-	if (rc != MDB_NOTFOUND)
-		return store_err(rc);
-	/* An entry no event leads to is damage, not state to skip. */
-	if ((rc = mdb_stat(txn, st->dbi[DB_D_COMPL], &ms)) != 0)
-		return store_err(rc);
-	return ms.ms_entries == found ? 0 : I40_E_CORRUPT;
-}
-
-static int
-walk_derived(MDB_txn *txn, struct store *st, entry_fn fn, void *arg)
-{
-	MDB_cursor *c;
-	MDB_val k, v;
-	int d, rc;
-
-	for (d = DB_D_FIRST; d < DB_COUNT; d++) {
-		if (d == DB_D_COMPL) {
-			if ((rc = walk_compl(txn, st, fn, arg)) != 0)
-				return rc;
-			continue;
-		}
-		if ((rc = mdb_cursor_open(txn, st->dbi[d], &c)) != 0)
-			return store_err(rc);
-		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-			fn(arg, d, &k, &v);
-		mdb_cursor_close(c);
-		if (rc != MDB_NOTFOUND)
-			return store_err(rc);
-	}
-	return 0;
-}
-
-static void
-hash_entry(void *arg, int db, const MDB_val *k, const MDB_val *v)
-{
-	crypto_generichash_blake2b_state *hs = arg;
-	uint8_t hdr[1 + 4 + 4];
-
-	/* Length-prefixed, so no two different states hash the same bytes. */
-	hdr[0] = (uint8_t)(db - DB_D_FIRST);
-	hdr[1] = (uint8_t)(k->mv_size >> 24);
-	hdr[2] = (uint8_t)(k->mv_size >> 16);
-	hdr[3] = (uint8_t)(k->mv_size >> 8);
-	hdr[4] = (uint8_t)k->mv_size;
-	hdr[5] = (uint8_t)(v->mv_size >> 24);
-	hdr[6] = (uint8_t)(v->mv_size >> 16);
-	hdr[7] = (uint8_t)(v->mv_size >> 8);
-	hdr[8] = (uint8_t)v->mv_size;
-	crypto_generichash_blake2b_update(hs, hdr, sizeof(hdr));
-	crypto_generichash_blake2b_update(hs, k->mv_data, k->mv_size);
-	crypto_generichash_blake2b_update(hs, v->mv_data, v->mv_size);
-}
-
-static int
-state_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
-{
-	crypto_generichash_blake2b_state hs;
-	int rc;
-
-	crypto_generichash_blake2b_init(&hs, NULL, 0, 32);
-	crypto_generichash_blake2b_update(&hs, (const uint8_t *)STATE_ROOT_TAG,
-	    sizeof(STATE_ROOT_TAG) - 1);
-	if ((rc = walk_derived(txn, st, hash_entry, &hs)) != 0)
-		return rc;
-	crypto_generichash_blake2b_final(&hs, root, 32);
-	return 0;
-}
-
-int
-store_log_root(struct store *st, uint8_t root[32])
-{
-	MDB_txn *txn;
-	int rc;
-
-	if ((rc = store_rtxn(st, &txn)) != 0)
-		return rc;
-	rc = log_root_txn(txn, st, root);
-	store_rtxn_end(st, txn);
-	return rc;
-}
-
-int
-store_state_root(struct store *st, uint8_t root[32])
-{
-	MDB_txn *txn;
-	int rc;
-
-	if ((rc = store_rtxn(st, &txn)) != 0)
-		return rc;
-	rc = state_root_txn(txn, st, root);
-	store_rtxn_end(st, txn);
-	return rc;
-}
-
-struct dump {
-	FILE *f;
-};
-
-static void
-dump_hex(FILE *f, const MDB_val *x)
-{
-	size_t i;
-
-	for (i = 0; i < x->mv_size; i++)
-		fprintf(f, "%02x", ((const uint8_t *)x->mv_data)[i]);
-}
-
-static void
-dump_entry(void *arg, int db, const MDB_val *k, const MDB_val *v)
-{
-	struct dump *d = arg;
-
-	fprintf(d->f, "%s ", store_db_names[db]);
-	dump_hex(d->f, k);
-	fputc(' ', d->f);
-	dump_hex(d->f, v);
-	fputc('\n', d->f);
-}
-
-int
-store_dump(struct store *st, int fd)
-{
-	struct dump d;
-	MDB_txn *txn;
-	int rc, dupfd;
-
-	if ((dupfd = dup(fd)) < 0 || (d.f = fdopen(dupfd, "w")) == NULL) {
-		if (dupfd >= 0)
-			close(dupfd);
-		return I40_E_NOMEM;
-	}
-	if ((rc = store_rtxn(st, &txn)) == 0) {
-		rc = walk_derived(txn, st, dump_entry, &d);
-		store_rtxn_end(st, txn);
-	}
-	if (fclose(d.f) != 0 && rc == 0)
-		rc = I40_E_NOMEM;
-	return rc;
-}
-
-/* What store_rebuild compares: the state root, and the indexes' digest. */
-static int
-rebuild_digest(MDB_txn *txn, struct store *st, uint8_t out[64])
-{
-	int rc;
-
-	if ((rc = state_root_txn(txn, st, out)) != 0)
-		return rc;
-	return index_digest(txn, st, out + 32);
-}
-
-int
-store_rebuild(struct store *st)
-{
-	uint8_t before[64], after[64];
-	MDB_txn *txn;
-	int rc;
-
-	if (st->readonly)
-		return I40_E_READONLY;
-	if (st->failed)
-		return I40_E_FAILED;
-	for (;;) {
-		if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
-			return store_err(rc);
-		if ((rc = rebuild_digest(txn, st, before)) == 0 &&
-		    (rc = derive_rebuild(txn, st)) == 0)
-			rc = rebuild_digest(txn, st, after);
-		if (rc == I40_E_MAP_FULL) {
-			mdb_txn_abort(txn);
-			if ((rc = store_grow(st)) != 0)
-				return rc;
-			continue;
-		}
-		if (rc != 0 || memcmp(before, after, 64) == 0) {
-			mdb_txn_abort(txn);
-			return rc;
-		}
-		/* The stored state was wrong: keep the one from the events. */
-		if ((rc = mdb_txn_commit(txn)) == 0)
-			return I40_E_MISMATCH;
-		if ((rc = store_commit_err(st, rc)) != I40_E_MAP_FULL ||
-		    (rc = store_grow(st)) != 0)
-			return rc;
-	}
 }

@@ -135,6 +135,9 @@ int derive_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
     const struct body *b, uint64_t arrival,
     uint8_t compl[1 + INDEX_COMPL_BYTES]);
 int derive_rebuild(MDB_txn *txn, struct store *st);
+/* Read and decode the stored event at author||seq (b: caller's scratch). */
+int derive_load(MDB_txn *txn, struct store *st, const uint8_t *logkey,
+    struct ev_signed *e, struct body *b);
 
 /* Lookup indexes (index.c). */
 #define INDEX_TAIL_MIN 65536	/* defaults of store_opts */
