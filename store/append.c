@@ -398,16 +398,19 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		if (rc == I40_E_MAP_FULL) {
 			/* Grow only with no transaction open, then redo it all. */
 			mdb_txn_abort(txn);
+			modver_end(st, 0);
 			if ((rc = store_grow(st)) != 0)
 				break;
 			continue;
 		}
 		if (rc != 0) {
 			mdb_txn_abort(txn);
+			modver_end(st, 0);
 			break;
 		}
 		if ((rc = mdb_txn_commit(txn)) != 0)
 			rc = store_commit_err(st, rc);
+		modver_end(st, rc == 0);
 		/* LMDB aborted the transaction and wrote nothing: grow, redo. */
 		if (rc == I40_E_MAP_FULL && (rc = store_grow(st)) == 0)
 			continue;

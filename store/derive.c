@@ -360,16 +360,16 @@ derive_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 		val[32] = 0;
 		if ((rc = dput(txn, st, DB_D_MODULE, mk, mklen, val, 33)) != 0)
 			return rc;
-		return dput(txn, st, DB_D_MODVER, e->id, 32, mk, mklen);
+		/* Appended in arrival order except when all is rebuilt. */
+		return modver_put(txn, st, arrival, e->id, e->h.author,
+		    code->p, code->len, compl != NULL);
 	}
 	case BODY_COMPLETION_RECORD:
 		/* Awarded against a version of one of the author's own modules. */
-		rc = dget(txn, st, DB_D_MODVER, b->u.completion.module, 32, &v);
-		if (rc == I40_E_NOT_FOUND)
-			return 0;
-		if (rc != 0)
+		if ((rc = modver_find(txn, st, b->u.completion.module, mk,
+		    &pass)) != 0)
 			return rc;
-		if (v.mv_size < 32 || memcmp(v.mv_data, e->h.author, 32) != 0)
+		if (!pass || memcmp(mk, e->h.author, 32) != 0)
 			return 0;
 		if (!body_grade_valid(b->u.completion.scale,
 		    b->u.completion.grade, &pass))
@@ -497,6 +497,8 @@ derive_rebuild(MDB_txn *txn, struct store *st)
 	for (d = DB_D_FIRST; d < DB_COUNT; d++)
 		if ((rc = store_err(mdb_drop(txn, st->dbi[d], 0))) != 0)
 			goto out;
+	if ((rc = modver_reset(txn, st)) != 0)
+		goto out;
 	if ((rc = membership(txn, st, b, &ms)) != 0)
 		goto out;
 	for (i = 0; i < ms.n; i++) {

@@ -69,24 +69,32 @@ tail_check(const MDB_val *k, const MDB_val *v)
 }
 
 int
-index_find_id(MDB_txn *txn, struct store *st, const uint8_t id[32],
+index_find_gen(MDB_txn *txn, struct store *st, const uint8_t id[32],
     uint64_t *arrival)
 {
-	MDB_cursor *c;
 	MDB_val k = { 32, (void *)id }, v;
 	int gen, rc;
 
 	if ((rc = gen_get(txn, st, &gen)) != 0)
 		return rc;
-	rc = mdb_get(txn, st->dbi[DB_ID0 + gen], &k, &v);
-	if (rc == 0) {
-		if (v.mv_size != 8)
-			return I40_E_CORRUPT;
-		*arrival = store_be64(v.mv_data);
-		return 0;
-	}
-	if (rc != MDB_NOTFOUND)
+	if ((rc = mdb_get(txn, st->dbi[DB_ID0 + gen], &k, &v)) != 0)
 		return store_err(rc);
+	if (v.mv_size != 8)
+		return I40_E_CORRUPT;
+	*arrival = store_be64(v.mv_data);
+	return 0;
+}
+
+int
+index_find_id(MDB_txn *txn, struct store *st, const uint8_t id[32],
+    uint64_t *arrival)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = index_find_gen(txn, st, id, arrival)) != I40_E_NOT_FOUND)
+		return rc;
 	/* Newest first: what is looked up (a revoked completion) is recent. */
 	if ((rc = mdb_cursor_open(txn, st->dbi[DB_TAIL], &c)) != 0)
 		return store_err(rc);
@@ -102,6 +110,24 @@ index_find_id(MDB_txn *txn, struct store *st, const uint8_t id[32],
 		}
 	}
 	mdb_cursor_close(c);
+	return store_err(rc);
+}
+
+int
+index_tail_first(MDB_txn *txn, struct store *st, uint64_t *arrival)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_TAIL], &c)) != 0)
+		return store_err(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	mdb_cursor_close(c);
+	if (rc == 0 && tail_check(&k, &v) != 0)
+		return I40_E_CORRUPT;
+	if (rc == 0)
+		*arrival = store_be64(k.mv_data);
 	return store_err(rc);
 }
 

@@ -37,13 +37,22 @@ enum store_db {
 	/* Derived state: rebuilt from the events by store_rebuild(). */
 	DB_D_MEMBER,	/* key -> role(1) active(1) upto(8) */
 	DB_D_MODULE,	/* author||code -> current id(32) retired(1) */
-	DB_D_MODVER,	/* module event id -> author||code */
+	DB_D_MODVER,	/* arrival -> module event id(32) author(32) code */
 	DB_D_COMPL,	/* arrival -> learner(16) module(32) pass(1) revoked(1) */
 	DB_D_REVOKE,	/* completion's author||seq -> revoke event id */
 	DB_D_FORK,	/* author -> frozen seq(8) */
 	DB_COUNT
 };
 #define DB_D_FIRST DB_D_MEMBER
+
+/* Module versions still in the tail of the indexes, by id (modver.c). */
+struct modver_map {
+	uint8_t *slots;		/* cap slots: id(32), arrival + 1 (0: empty) */
+	size_t cap, n;
+	size_t base;		/* LMDB txn id of the last commit it matches */
+	size_t cur;		/* the write txn it now matches, or 0 */
+	uint8_t key[16];	/* crypto_shorthash key */
+};
 
 struct store {
 	char *path;
@@ -64,6 +73,7 @@ struct store {
 	 */
 	pthread_rwlock_t maplock;
 	int maplock_ok;
+	struct modver_map mv;
 };
 
 /* Names of the databases, in the order of enum store_db. */
@@ -148,6 +158,11 @@ int index_add(MDB_txn *txn, struct store *st, uint64_t arrival,
 /* The arrival number of the event with this id; I40_E_NOT_FOUND. */
 int index_find_id(MDB_txn *txn, struct store *st, const uint8_t id[32],
     uint64_t *arrival);
+/* The same, looking only at the merged generation (not the tail). */
+int index_find_gen(MDB_txn *txn, struct store *st, const uint8_t id[32],
+    uint64_t *arrival);
+/* The arrival number of the tail's oldest record; I40_E_NOT_FOUND. */
+int index_tail_first(MDB_txn *txn, struct store *st, uint64_t *arrival);
 /* Merge the tail into a new generation of the indexes. */
 int index_merge(MDB_txn *txn, struct store *st);
 /* Index d_compl again, once derive_rebuild() has recomputed it. */
@@ -156,6 +171,23 @@ int index_rebuild_compl(MDB_txn *txn, struct store *st);
 int index_digest(MDB_txn *txn, struct store *st, uint8_t out[32]);
 /* Merge after a commit when the tail is large enough (store_append). */
 int index_maybe_merge(struct store *st);
+
+/*
+ * Module versions that took effect (modver.c): d_modver, keyed by arrival.
+ * Every write transaction that calls modver_put, modver_find or
+ * modver_reset must be followed by modver_end(st, committed).
+ */
+int modver_put(MDB_txn *txn, struct store *st, uint64_t arrival,
+    const uint8_t id[32], const uint8_t author[32], const uint8_t *code,
+    size_t code_len, int append);
+/* The author of module version id, if it took effect (*found). */
+int modver_find(MDB_txn *txn, struct store *st, const uint8_t id[32],
+    uint8_t author[32], int *found);
+/* d_modver was emptied in txn (derive_rebuild). */
+int modver_reset(MDB_txn *txn, struct store *st);
+void modver_end(struct store *st, int committed);
+void modver_init(struct store *st);
+void modver_free(struct store *st);
 
 /* The private environment (private.c). */
 int private_create(const char *path);

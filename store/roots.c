@@ -75,11 +75,12 @@ typedef void (*entry_fn)(void *arg, int db, const MDB_val *k,
     const MDB_val *v);
 
 /*
- * d_compl is stored by arrival number, which differs between nodes; the
- * state is its entries keyed by author||seq, in that order: follow `log`.
+ * d_compl and d_modver are stored by arrival number, which differs between
+ * nodes; the state is their entries keyed by author||seq, in that order:
+ * follow `log`.
  */
 static int
-walk_compl(MDB_txn *txn, struct store *st, entry_fn fn, void *arg)
+walk_by_log(MDB_txn *txn, struct store *st, int db, entry_fn fn, void *arg)
 {
 	MDB_cursor *c;
 	MDB_val k, v, n;
@@ -95,19 +96,18 @@ walk_compl(MDB_txn *txn, struct store *st, entry_fn fn, void *arg)
 			rc = I40_E_CORRUPT;
 			break;
 		}
-		if ((rc = mdb_get(txn, st->dbi[DB_D_COMPL], &v, &n)) ==
-		    MDB_NOTFOUND)
+		if ((rc = mdb_get(txn, st->dbi[db], &v, &n)) == MDB_NOTFOUND)
 			continue;
 		if (rc != 0)
 			break;
-		fn(arg, DB_D_COMPL, &k, &n);
+		fn(arg, db, &k, &n);
 		found++;
 	}
 	mdb_cursor_close(c);
 	if (rc != MDB_NOTFOUND)
 		return store_err(rc);
 	/* An entry no event leads to is damage, not state to skip. */
-	if ((rc = mdb_stat(txn, st->dbi[DB_D_COMPL], &ms)) != 0)
+	if ((rc = mdb_stat(txn, st->dbi[db], &ms)) != 0)
 		return store_err(rc);
 	return ms.ms_entries == found ? 0 : I40_E_CORRUPT;
 }
@@ -120,8 +120,8 @@ walk_derived(MDB_txn *txn, struct store *st, entry_fn fn, void *arg)
 	int d, rc;
 
 	for (d = DB_D_FIRST; d < DB_COUNT; d++) {
-		if (d == DB_D_COMPL) {
-			if ((rc = walk_compl(txn, st, fn, arg)) != 0)
+		if (d == DB_D_COMPL || d == DB_D_MODVER) {
+			if ((rc = walk_by_log(txn, st, d, fn, arg)) != 0)
 				return rc;
 			continue;
 		}
@@ -275,16 +275,20 @@ store_rebuild(struct store *st)
 			rc = rebuild_digest(txn, st, after);
 		if (rc == I40_E_MAP_FULL) {
 			mdb_txn_abort(txn);
+			modver_end(st, 0);
 			if ((rc = store_grow(st)) != 0)
 				return rc;
 			continue;
 		}
 		if (rc != 0 || memcmp(before, after, 64) == 0) {
 			mdb_txn_abort(txn);
+			modver_end(st, 0);
 			return rc;
 		}
 		/* The stored state was wrong: keep the one from the events. */
-		if ((rc = mdb_txn_commit(txn)) == 0)
+		rc = mdb_txn_commit(txn);
+		modver_end(st, rc == 0);
+		if (rc == 0)
 			return I40_E_MISMATCH;
 		if ((rc = store_commit_err(st, rc)) != I40_E_MAP_FULL ||
 		    (rc = store_grow(st)) != 0)

@@ -393,6 +393,7 @@ store_open(const char *path, const struct store_opts *opts,
 		return I40_E_NOMEM;
 	}
 	st->maplock_ok = 1;
+	modver_init(st);
 	st->readonly = opts->readonly;
 	st->map_max = opts->map_max != 0 ? opts->map_max : MAP_MAX;
 	st->map_size = opts->map_initial != 0 ? opts->map_initial :
@@ -444,6 +445,7 @@ store_close(struct store *st)
 		mdb_env_close(st->env);
 	if (st->maplock_ok)
 		pthread_rwlock_destroy(&st->maplock);
+	modver_free(st);
 	free(st->path);
 	free(st);
 }

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -678,6 +679,109 @@ test_lookups(void **state)
 	chain_free(&c0);
 }
 
+/*
+ * A completion counts only if it names a module version that took effect,
+ * which the store finds through a map of the versions since the last merge
+ * (store/modver.c).  That map must follow the database when it is reopened,
+ * when another process writes, and when the tail is merged.
+ */
+static void
+test_module_versions(void **state)
+{
+	struct store_opts big = { .tail_min = 1000, .tail_max = 1000 };
+	struct store_opts small = { .tail_min = 1, .tail_max = 1 };
+	struct store_outcome out[4];
+	struct chain c0;
+	struct body b;
+	struct seen s;
+	struct store *st;
+	char dir[256];
+	size_t m1, m2, m3;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	st = fresh(dir, sizeof(dir), &c0);
+	store_close(st);
+	assert_int_equal(store_open(dir, &big, &st), 0);
+	module_body(&b, "MV-1");
+	m1 = next(&c0, &b);
+	completion_body(&b, c0.id[m1], 1);
+	(void)next(&c0, &b);
+	append(st, &c0, m1, m1 + 2, NULL, out);
+	query(st, STORE_BY_MODULE, c0.id[m1], &s);
+	assert_int_equal(s.n, 1);
+
+	/* Reopened: the map starts empty and is filled from the tail. */
+	store_close(st);
+	assert_int_equal(store_open(dir, &big, &st), 0);
+	completion_body(&b, c0.id[m1], 2);
+	(void)next(&c0, &b);
+	append(st, &c0, c0.seq - 1, c0.seq, NULL, out);
+	query(st, STORE_BY_MODULE, c0.id[m1], &s);
+	assert_int_equal(s.n, 2);
+
+	/* Another process publishes a version while this one has the store. */
+	module_body(&b, "MV-2");
+	m2 = next(&c0, &b);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *cst;
+		struct store_item it;
+		struct store_outcome o;
+
+		if (store_open(dir, &big, &cst) != 0 ||
+		    ev_decode(c0.buf[m2], c0.len[m2], fed.fed_id, &it.ev, NULL,
+		    NULL) != 0)
+			_exit(2);
+		memcpy(it.key, fed.pk[0], 32);
+		if (store_append(cst, &it, 1, &o) != 0 ||
+		    o.result != STORE_STORED)
+			_exit(3);
+		store_close(cst);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	completion_body(&b, c0.id[m2], 3);
+	(void)next(&c0, &b);
+	append(st, &c0, c0.seq - 1, c0.seq, NULL, out);
+	assert_int_equal(out[0].result, STORE_STORED);
+	query(st, STORE_BY_MODULE, c0.id[m2], &s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(store_rebuild(st), 0);
+
+	/* Merged after every batch: versions are found in the generation. */
+	store_close(st);
+	assert_int_equal(store_open(dir, &small, &st), 0);
+	module_body(&b, "MV-3");
+	m3 = next(&c0, &b);
+	append(st, &c0, m3, m3 + 1, NULL, out);
+	completion_body(&b, c0.id[m1], 4);
+	(void)next(&c0, &b);
+	completion_body(&b, c0.id[m3], 4);
+	(void)next(&c0, &b);
+	append(st, &c0, c0.seq - 2, c0.seq, NULL, out);
+	query(st, STORE_BY_MODULE, c0.id[m1], &s);
+	assert_int_equal(s.n, 3);
+	query(st, STORE_BY_MODULE, c0.id[m3], &s);
+	assert_int_equal(s.n, 1);
+	/* A completion of something that is no module version counts not. */
+	completion_body(&b, c0.id[c0.seq - 1], 5);
+	(void)next(&c0, &b);
+	append(st, &c0, c0.seq - 1, c0.seq, NULL, out);
+	assert_int_equal(out[0].result, STORE_STORED);
+	query(st, STORE_BY_LEARNER, (const uint8_t *)"\5\5\5\5\5\5\5\5"
+	    "\5\5\5\5\5\5\5\5", &s);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(store_rebuild(st), 0);
+	store_close(st);
+	chain_free(&c0);
+}
+
 int
 main(void)
 {
@@ -688,6 +792,7 @@ main(void)
 		cmocka_unit_test(test_learners_forget),
 		cmocka_unit_test(test_only_members_count),
 		cmocka_unit_test(test_lookups),
+		cmocka_unit_test(test_module_versions),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
