@@ -709,6 +709,9 @@ codec_read_key(struct codec_reader *r, const char *const *names, size_t n,
 		return rc == I40_E_TOO_LONG ? I40_E_UNKNOWN_FIELD : rc;
 	}
 	for (i = 0; i < n; i++) {
+		/* The first byte rules out most names without a strlen. */
+		if (k.len == 0 || names[i][0] != (char)k.p[0])
+			continue;
 		if (strlen(names[i]) == k.len &&
 		    memcmp(names[i], k.p, k.len) == 0) {
 			r->field = names[i];

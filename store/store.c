@@ -602,6 +602,24 @@ store_key_in_force(struct store *st, const uint8_t author[KEY_PK_BYTES],
 }
 
 int
+store_keys_in_force(struct store *st, struct store_item *items, size_t n)
+{
+	MDB_txn *txn;
+	size_t i;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	if ((rc = store_rtxn(st, &txn)) != 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = store_key_at(txn, st, items[i].ev.h.author,
+		    items[i].ev.h.seq, items[i].key);
+	store_rtxn_end(st, txn);
+	return rc;
+}
+
+int
 store_heads(struct store *st, struct store_head **heads, size_t *n)
 {
 	struct store_head *h = NULL, *nh;

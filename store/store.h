@@ -121,6 +121,12 @@ int store_append(struct store *st, const struct store_item *items, size_t n,
  */
 int store_key_in_force(struct store *st, const uint8_t author[KEY_PK_BYTES],
     uint64_t seq, uint8_t key[KEY_PK_BYTES]) I40_MUST_CHECK;
+/*
+ * The same for each of n decoded items, setting items[i].key, in one read
+ * transaction: what a verifier calls for a batch from a peer.
+ */
+int store_keys_in_force(struct store *st, struct store_item *items, size_t n)
+    I40_MUST_CHECK;
 
 /* A stored event, copied out: caller owns bytes, free with free(). */
 struct store_event {

@@ -782,6 +782,74 @@ test_module_versions(void **state)
 	chain_free(&c0);
 }
 
+/*
+ * After a key_rotate the author signs with the next key: the key in force
+ * (alone and for a batch) follows, and store_append refuses the old one.
+ */
+static void
+test_key_rotation(void **state)
+{
+	struct store_outcome out[4];
+	struct store_item items[3];
+	struct key_secret *nk, *old;
+	struct chain c0;
+	struct body b;
+	struct store *st;
+	char dir[256];
+	uint8_t npk[32], msg[BODY_ROTATE_MSG_BYTES], key[32];
+	size_t i, r, m;
+
+	(void)state;
+	st = fresh(dir, sizeof(dir), &c0);
+	assert_int_equal(key_generate(&nk), 0);
+	key_public(nk, npk);
+	memset(&b, 0, sizeof(b));
+	b.type = BODY_KEY_ROTATE;
+	memcpy(b.u.rotate.next, npk, 32);
+	body_rotate_proof_msg(fed.fed_id, fed.pk[0], npk, msg);
+	key_sign(nk, msg, sizeof(msg), b.u.rotate.proof);
+	r = next(&c0, &b);			/* seq 2 */
+	append(st, &c0, r, r + 1, NULL, out);
+	assert_int_equal(out[0].result, STORE_STORED);
+	/* Seqs up to 2 verify with the identity key, later ones with npk. */
+	assert_int_equal(store_key_in_force(st, fed.pk[0], 2, key), 0);
+	assert_memory_equal(key, fed.pk[0], 32);
+	assert_int_equal(store_key_in_force(st, fed.pk[0], 3, key), 0);
+	assert_memory_equal(key, npk, 32);
+	old = fed.keys[0];
+	fed.keys[0] = nk;
+	module_body(&b, "ROT-1");
+	m = next(&c0, &b);			/* seq 3, signed by nk */
+	fed.keys[0] = old;
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ev_decode(c0.buf[i], c0.len[i], fed.fed_id,
+		    &items[i].ev, NULL, NULL), 0);
+	assert_int_equal(ev_decode(c0.buf[m], c0.len[m], fed.fed_id,
+	    &items[2].ev, NULL, NULL), 0);
+	assert_int_equal(store_keys_in_force(st, items, 3), 0);
+	assert_memory_equal(items[0].key, fed.pk[0], 32);
+	assert_memory_equal(items[1].key, fed.pk[0], 32);
+	assert_memory_equal(items[2].key, npk, 32);
+	assert_int_equal(ev_verify(&items[2].ev, items[2].key), 0);
+	append(st, &c0, m, m + 1, npk, out);
+	assert_int_equal(out[0].result, STORE_STORED);
+	/* Signed by the old key after the rotation: refused. */
+	module_body(&b, "ROT-2");
+	{
+		struct chain bad = c0;
+
+		(void)next(&bad, &b);
+		append(st, &bad, m + 1, m + 2, NULL, out);
+		assert_int_equal(out[0].result, STORE_INVALID);
+		assert_int_equal(out[0].code, I40_E_WRONG_KEY);
+		free(bad.buf[m + 1]);
+	}
+	assert_int_equal(store_rebuild(st), 0);
+	key_free(nk);
+	store_close(st);
+	chain_free(&c0);
+}
+
 int
 main(void)
 {
@@ -793,6 +861,7 @@ main(void)
 		cmocka_unit_test(test_only_members_count),
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_module_versions),
+		cmocka_unit_test(test_key_rotation),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
