@@ -226,10 +226,16 @@ codec_utf8_valid(const uint8_t *s, size_t len)
 	while (i < len) {
 		uint8_t c = s[i];
 		uint32_t cp;
+		uint64_t w;
 		size_t n, k;
 
 		if (c < 0x80) {
-			i++;
+			/* Most text is ASCII: eight bytes at a time. */
+			for (i++; len - i >= 8; i += 8) {
+				memcpy(&w, s + i, 8);
+				if (w & 0x8080808080808080u)
+					break;
+			}
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf) {

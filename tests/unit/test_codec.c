@@ -354,6 +354,24 @@ test_utf8(void **state)
 	assert_true(codec_utf8_valid((const uint8_t *)"", 0));
 	assert_false(codec_utf8_valid((const uint8_t *)"\xf5\x80\x80\x80", 4));
 	assert_false(codec_utf8_valid((const uint8_t *)"\xc2", 1));
+	/* ASCII is skipped eight bytes at a time: anything at any offset. */
+	{
+		uint8_t buf[40];
+		size_t at;
+
+		for (at = 0; at < 24; at++) {
+			memset(buf, 'a', sizeof(buf));
+			assert_true(codec_utf8_valid(buf, sizeof(buf)));
+			buf[at] = 0xff;
+			assert_false(codec_utf8_valid(buf, sizeof(buf)));
+			buf[at] = 0xc3;			/* ö, whole */
+			buf[at + 1] = 0xb6;
+			assert_true(codec_utf8_valid(buf, sizeof(buf)));
+			assert_false(codec_utf8_valid(buf, at + 1));	/* cut */
+			buf[at + 1] = 'a';		/* lead without its tail */
+			assert_false(codec_utf8_valid(buf, sizeof(buf)));
+		}
+	}
 }
 
 int
