@@ -497,8 +497,7 @@ derive_rebuild(MDB_txn *txn, struct store *st)
 	for (d = DB_D_FIRST; d < DB_COUNT; d++)
 		if ((rc = store_err(mdb_drop(txn, st->dbi[d], 0))) != 0)
 			goto out;
-	if ((rc = modver_reset(txn, st)) != 0)
-		goto out;
+	modver_reset(txn, st);
 	if ((rc = membership(txn, st, b, &ms)) != 0)
 		goto out;
 	for (i = 0; i < ms.n; i++) {

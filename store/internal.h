@@ -184,7 +184,7 @@ int modver_put(MDB_txn *txn, struct store *st, uint64_t arrival,
 int modver_find(MDB_txn *txn, struct store *st, const uint8_t id[32],
     uint8_t author[32], int *found);
 /* d_modver was emptied in txn (derive_rebuild). */
-int modver_reset(MDB_txn *txn, struct store *st);
+void modver_reset(MDB_txn *txn, struct store *st);
 void modver_end(struct store *st, int committed);
 void modver_init(struct store *st);
 void modver_free(struct store *st);

@@ -48,12 +48,13 @@ home(const struct modver_map *m, const uint8_t id[32])
 	return (size_t)x & (m->cap - 1);
 }
 
+/* Emptied, memory and all: after a rebuild it may have held every version. */
 static void
 clear(struct modver_map *m)
 {
-	if (m->slots != NULL)
-		memset(m->slots, 0, m->cap * SLOT);
-	m->n = 0;
+	free(m->slots);
+	m->slots = NULL;
+	m->cap = m->n = 0;
 }
 
 /* The slot of id, or the empty one where it would go. */
@@ -204,13 +205,12 @@ modver_find(MDB_txn *txn, struct store *st, const uint8_t id[32],
 	return 0;
 }
 
-int
+void
 modver_reset(MDB_txn *txn, struct store *st)
 {
 	/* d_modver was just emptied in txn: so is the map, and in step. */
 	clear(&st->mv);
 	st->mv.cur = mdb_txn_id(txn);
-	return 0;
 }
 
 void
@@ -230,6 +230,6 @@ modver_init(struct store *st)
 void
 modver_free(struct store *st)
 {
-	free(st->mv.slots);
-	memset(&st->mv, 0, sizeof(st->mv));
+	clear(&st->mv);
+	sodium_memzero(st->mv.key, sizeof(st->mv.key));
 }

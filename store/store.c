@@ -382,6 +382,9 @@ store_open(const char *path, const struct store_opts *opts,
 		return rc;
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return I40_E_NOT_STORE;
+	/* The store hashes and draws random keys (store/modver.c). */
+	if (sodium_init() < 0)
+		return I40_E_CRYPTO_INIT;
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->path = strdup(path)) == NULL) {
 		free(st);
