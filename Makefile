@@ -18,10 +18,15 @@ FUZZ_CC ?= clang
 
 DEB_PKGS = make gcc clang libclang-rt-14-dev pkg-config perl \
 	libsodium-dev libmsgpack-dev libcmocka-dev libjansson-dev \
-	libzmq3-dev liblmdb-dev
+	libzmq3-dev liblmdb-dev libinih-dev libsystemd-dev \
+	nftables iproute2 procps jq
 
 PKGS = libsodium msgpack lmdb
 TEST_PKGS = cmocka jansson libzmq
+# What i40d and i40ctl link besides the library.
+APP_PKGS = libzmq inih libsystemd jansson
+APP_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) 2>/dev/null)
+APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lpthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
@@ -37,13 +42,23 @@ CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(OPT) $(WARN) \
-	-fstack-protector-strong -I. $(PKG_CFLAGS) $(CFLAGS)
+	-fstack-protector-strong -I. $(PKG_CFLAGS) $(APP_CFLAGS) $(CFLAGS)
 
 PROTO_SRC = $(wildcard protocol/*.c)
 STORE_SRC = $(wildcard store/*.c)
 LIB_SRC = $(PROTO_SRC) $(STORE_SRC)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libi40.a
+# daemon/ and tools/ are archives too, so unit tests can link their modules;
+# main.c of each is the program.
+DAEMON_SRC = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+DLIB = $(BUILD)/libi40d.a
+CTL_SRC = $(filter-out tools/main.c,$(wildcard tools/*.c))
+CTL_OBJ = $(CTL_SRC:%.c=$(BUILD)/%.o)
+CLIB = $(BUILD)/libi40ctl.a
+I40D = $(BUILD)/i40d
+I40CTL = $(BUILD)/i40ctl
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -55,13 +70,13 @@ REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
 BENCH_SRC = $(wildcard tests/bench/bench_*.c)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 TOOL_SRC = $(wildcard tests/tools/*.c)
-TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/testtools/%)
 # Script tests are executable and name their interpreter (#!).
-SCRIPT_TESTS = $(wildcard tests/*.t)
+SCRIPT_TESTS = $(wildcard tests/*.t) $(wildcard tests/integration/*.t)
 
 .PHONY: all deps test check fuzz bench install clean vectors
 
-all: deps $(LIB) $(TOOL_BIN)
+all: deps $(LIB) $(I40D) $(I40CTL) $(TOOL_BIN)
 
 deps:
 	@missing=""; \
@@ -89,10 +104,27 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(TESTLIB_OBJ) $(LIB)
+$(DLIB): $(DAEMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CLIB): $(CTL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(I40D): $(BUILD)/daemon/main.o $(DLIB) $(LIB)
+	$(CC) $(BUILD)/daemon/main.o $(DLIB) $(LIB) $(APP_LIBS) $(PKG_LIBS) \
+	    $(LDFLAGS) -o $@
+
+$(I40CTL): $(BUILD)/tools/main.o $(CLIB) $(DLIB) $(LIB)
+	$(CC) $(BUILD)/tools/main.o $(CLIB) $(DLIB) $(LIB) $(APP_LIBS) \
+	    $(PKG_LIBS) $(LDFLAGS) -o $@
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-missing-prototypes $< \
-	    $(TESTLIB_OBJ) $(LIB) $(TEST_LIBS) $(PKG_LIBS) $(LDFLAGS) -o $@
+	    $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB) $(TEST_LIBS) $(APP_LIBS) \
+	    $(PKG_LIBS) $(LDFLAGS) -o $@
 
 # Replay drivers: each fuzz target linked with a main() that runs every
 # saved input (seed corpus and regressions) and prints TAP.
@@ -108,11 +140,11 @@ $(BUILD)/bench/bench_%: tests/bench/bench_%.c $(TESTLIB_OBJ) $(LIB)
 	    $(PKG_LIBS) \
 	    -lpthread $(LDFLAGS) -o $@
 
-$(BUILD)/tools/%: tests/tools/%.c $(TESTLIB_OBJ) $(LIB)
+$(BUILD)/testtools/%: tests/tools/%.c $(TESTLIB_OBJ) $(DLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-missing-prototypes $< \
-	    $(TESTLIB_OBJ) $(LIB) \
-	    $(TEST_LIBS) $(PKG_LIBS) $(LDFLAGS) -o $@
+	    $(TESTLIB_OBJ) $(DLIB) $(LIB) \
+	    $(TEST_LIBS) $(APP_LIBS) $(PKG_LIBS) $(LDFLAGS) -o $@
 
 test: all $(UNIT_BIN) $(REPLAY_BIN)
 	BUILD=$(BUILD) prove -f --exec '' $(UNIT_BIN) $(REPLAY_BIN) \
@@ -158,7 +190,7 @@ bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 
 vectors: all
-	$(BUILD)/tools/genvectors docs/vectors
+	$(BUILD)/testtools/genvectors docs/vectors
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/share/doc/i40
@@ -170,7 +202,8 @@ clean:
 # Keep shared objects: they are inputs of several links, not intermediates.
 .SECONDARY: $(TESTLIB_OBJ) $(FUZZ_LIB_OBJ)
 
--include $(LIB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CTL_OBJ:.o=.d) \
+	$(BUILD)/daemon/main.d $(BUILD)/tools/main.d
 
 # ---- I/O fault injection (tests/preload/iofail.c) --------------------------
 # An LD_PRELOAD shim that fails chosen writes/fsyncs with EIO or ENOSPC;

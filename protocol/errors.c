@@ -67,6 +67,12 @@ static const struct errtext errtab[] = {
 	E(I40_E_FORK, "the author signed two different events at one seq (equivocation)"),
 	E(I40_E_FROZEN, "author's log is frozen after an equivocation"),
 	E(I40_E_READONLY, "store is open read-only"),
+	E(I40_E_NOT_READY, "the node has not yet confirmed its own log's head with a peer, so it does not sign yet; wait until a peer is up (i40ctl peers)"),
+	E(I40_E_NO_DAEMON, "no i40d is running on this data directory"),
+	E(I40_E_TIMEOUT, "no reply in time"),
+	E(I40_E_CONFIG, "bad configuration"),
+	E(I40_E_PEER, "peer is not a current member or observer of the federation"),
+	E(I40_E_BUSY, "another i40d already runs on this data directory"),
 };
 #undef E
 

@@ -223,6 +223,42 @@ struct store_stats {
 };
 int store_stats(struct store *st, struct store_stats *out) I40_MUST_CHECK;
 
+/* A member or observer, with the record that admitted it. */
+struct store_member {
+	uint8_t key[KEY_PK_BYTES];	/* identity key */
+	int observer;			/* read-only node, not a university */
+	int active;			/* 0 once removed */
+	uint64_t upto;			/* last counting seq after a removal */
+	char schac[65], org_no[33], country[3];
+	char name_en[201], name_sv[201];
+	char endpoint[257];		/* as admitted: "tcp://host:port" */
+};
+
+/*
+ * Every member and observer the stored events admitted, ascending by key,
+ * removed ones included (active 0).  Caller owns *out, free with free().
+ */
+int store_members(struct store *st, struct store_member **out, size_t *n)
+    I40_MUST_CHECK;
+
+/* One module of the catalog: its current version. */
+struct store_module {
+	uint8_t author[KEY_PK_BYTES];	/* the owning university */
+	char code[33];
+	uint8_t id[EV_ID_BYTES];	/* the current publish/update event */
+	int retired;
+	uint8_t *bytes;			/* that signed event */
+	size_t len;
+};
+
+/*
+ * The catalog: every module ever published, by (author, code), retired
+ * ones included.  Caller owns *out, free with store_modules_free().
+ */
+int store_modules(struct store *st, struct store_module **out, size_t *n)
+    I40_MUST_CHECK;
+void store_modules_free(struct store_module *ms, size_t n);
+
 /* Private data: learner pseudonyms.  Never replicated. */
 
 /*

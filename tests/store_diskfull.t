@@ -1,7 +1,7 @@
 #!/bin/sh
 # store_diskfull.t: the store on a full disk (shared/PITFALLS.md, LMDB:
 # a full disk shows up as EIO).  On a 4 MiB tmpfs, after a 1 MiB filler
-# file, $BUILD/tools/storefill appends batches until store_append fails,
+# file, $BUILD/testtools/storefill appends batches until store_append fails,
 # which must be I40_E_DISK_FULL (and the next append I40_E_FAILED).  The
 # store must then open on the still-full disk with every acknowledged event;
 # a new process may still append a little (LMDB reuses the pages the failed
@@ -11,7 +11,7 @@
 # Needs root (mount); prints a TAP skip otherwise.  POSIX sh.
 
 BUILD=${BUILD:-build}
-tool=$BUILD/tools/storefill
+tool=$BUILD/testtools/storefill
 
 if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP needs root for a tmpfs"

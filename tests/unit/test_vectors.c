@@ -478,7 +478,7 @@ test_regenerate_identical(void **state)
 	int rc;
 
 	(void)state;
-	snprintf(tool, sizeof(tool), "%s/tools/genvectors",
+	snprintf(tool, sizeof(tool), "%s/testtools/genvectors",
 	    b != NULL && *b != '\0' ? b : "build");
 	snprintf(dir, sizeof(dir), "%s/i40-vectors-XXXXXX",
 	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");

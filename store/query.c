@@ -1,0 +1,240 @@
+/*
+ * query.c: the derived state as the daemon and i40ctl read it: the
+ * membership with each node's record, and the catalog.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Copy a decoded string into a fixed, NUL-terminated field. */
+static void
+copy_str(char *dst, size_t cap, struct codec_bytes s)
+{
+	size_t n = s.len < cap - 1 ? s.len : cap - 1;
+
+	memcpy(dst, s.p, n);
+	dst[n] = '\0';
+}
+
+static void
+fill_member(struct store_member *m, const struct body_member *b)
+{
+	copy_str(m->schac, sizeof(m->schac), b->schac);
+	copy_str(m->org_no, sizeof(m->org_no), b->org_no);
+	copy_str(m->country, sizeof(m->country), b->country);
+	copy_str(m->name_en, sizeof(m->name_en), b->name_en);
+	copy_str(m->name_sv, sizeof(m->name_sv), b->name_sv);
+	copy_str(m->endpoint, sizeof(m->endpoint), b->endpoint);
+}
+
+/* The event at arrival number `arrival`, decoded into e and b. */
+static int
+load_arrival(MDB_txn *txn, struct store *st, uint64_t arrival,
+    struct ev_signed *e, struct body *b)
+{
+	uint8_t num[8];
+	MDB_val k = { 8, num }, v;
+	int rc;
+
+	store_put64(num, arrival);
+	if ((rc = mdb_get(txn, st->dbi[DB_EV], &k, &v)) != 0)
+		return rc == MDB_NOTFOUND ? I40_E_CORRUPT : store_err(rc);
+	return ev_decode(v.mv_data, v.mv_size, st->fed_id, e, b, NULL) == 0 ?
+	    0 : I40_E_CORRUPT;
+}
+
+/* The record that admitted m->key: a charter entry or a proposal's body. */
+static int
+member_record(MDB_txn *txn, struct store *st, struct store_member *m,
+    struct body *b)
+{
+	MDB_val k = { 32, m->key }, v;
+	struct ev_signed e;
+	uint64_t arrival;
+	uint32_t i;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->dbi[DB_KNOWN], &k, &v)) != 0)
+		return rc == MDB_NOTFOUND ? I40_E_CORRUPT : store_err(rc);
+	if (v.mv_size == 32) {
+		if ((rc = index_find_id(txn, st, v.mv_data, &arrival)) != 0)
+			return rc == I40_E_NOT_FOUND ? I40_E_CORRUPT : rc;
+		if ((rc = load_arrival(txn, st, arrival, &e, b)) != 0)
+			return rc;
+		if (b->type != BODY_MEMBER_PROPOSE)
+			return I40_E_CORRUPT;
+		fill_member(m, &b->u.member);
+		return 0;
+	}
+	k.mv_size = 7;
+	k.mv_data = "genesis";
+	if ((rc = mdb_get(txn, st->dbi[DB_META], &k, &v)) != 0)
+		return store_err(rc);
+	if (v.mv_size != K_LOG)
+		return I40_E_CORRUPT;
+	if ((rc = derive_load(txn, st, v.mv_data, &e, b)) != 0)
+		return rc;
+	for (i = 0; i < b->u.charter.nmembers; i++)
+		if (memcmp(b->u.charter.members[i].key, m->key, 32) == 0) {
+			fill_member(m, &b->u.charter.members[i]);
+			return 0;
+		}
+	return I40_E_CORRUPT;
+}
+
+int
+store_members(struct store *st, struct store_member **out, size_t *n)
+{
+	struct store_member *ms = NULL, *grown;
+	struct body *b = NULL;
+	size_t cap = 0, cnt = 0;
+	MDB_cursor *c = NULL;
+	MDB_txn *txn;
+	MDB_val k, v;
+	const uint8_t *r;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return I40_E_NOMEM;
+	if ((rc = store_rtxn(st, &txn)) != 0) {
+		free(b);
+		return rc;
+	}
+	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_D_MEMBER],
+	    &c))) != 0)
+		goto out;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 32 || v.mv_size != 10) {
+			rc = I40_E_CORRUPT;
+			break;
+		}
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 16;
+			if ((grown = realloc(ms, cap * sizeof(*ms))) == NULL) {
+				rc = I40_E_NOMEM;
+				break;
+			}
+			ms = grown;
+		}
+		memset(&ms[cnt], 0, sizeof(ms[cnt]));
+		r = v.mv_data;
+		memcpy(ms[cnt].key, k.mv_data, 32);
+		ms[cnt].observer = r[0] == 'o';
+		ms[cnt].active = r[1] != 0;
+		ms[cnt].upto = store_be64(r + 2);
+		if ((rc = member_record(txn, st, &ms[cnt], b)) != 0)
+			break;
+		cnt++;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	else if (rc > 0)
+		rc = store_err(rc);
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	store_rtxn_end(st, txn);
+	free(b);
+	if (rc != 0) {
+		free(ms);
+		return rc;
+	}
+	*out = ms;
+	*n = cnt;
+	return 0;
+}
+
+void
+store_modules_free(struct store_module *ms, size_t n)
+{
+	size_t i;
+
+	if (ms == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(ms[i].bytes);
+	free(ms);
+}
+
+/* Copy the current version of the d_module entry (k, v) into m. */
+static int
+module_at(MDB_txn *txn, struct store *st, const MDB_val *k, const MDB_val *v,
+    struct store_module *m)
+{
+	uint8_t num[8];
+	MDB_val ek = { 8, num }, ev;
+	uint64_t arrival;
+	int rc;
+
+	if (k->mv_size < 32 + 2 || k->mv_size > 32 + 32 || v->mv_size != 33)
+		return I40_E_CORRUPT;
+	memcpy(m->author, k->mv_data, 32);
+	memcpy(m->code, (const uint8_t *)k->mv_data + 32, k->mv_size - 32);
+	m->code[k->mv_size - 32] = '\0';
+	memcpy(m->id, v->mv_data, 32);
+	m->retired = ((const uint8_t *)v->mv_data)[32] != 0;
+	if ((rc = index_find_id(txn, st, m->id, &arrival)) != 0)
+		return rc == I40_E_NOT_FOUND ? I40_E_CORRUPT : rc;
+	store_put64(num, arrival);
+	if ((rc = mdb_get(txn, st->dbi[DB_EV], &ek, &ev)) != 0)
+		return rc == MDB_NOTFOUND ? I40_E_CORRUPT : store_err(rc);
+	if ((m->bytes = malloc(ev.mv_size)) == NULL)
+		return I40_E_NOMEM;
+	memcpy(m->bytes, ev.mv_data, ev.mv_size);
+	m->len = ev.mv_size;
+	return 0;
+}
+
+int
+store_modules(struct store *st, struct store_module **out, size_t *n)
+{
+	struct store_module *ms = NULL, *grown;
+	size_t cap = 0, cnt = 0;
+	MDB_cursor *c = NULL;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = store_rtxn(st, &txn)) != 0)
+		return rc;
+	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_D_MODULE],
+	    &c))) != 0)
+		goto out;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((grown = realloc(ms, cap * sizeof(*ms))) == NULL) {
+				rc = I40_E_NOMEM;
+				break;
+			}
+			ms = grown;
+		}
+		memset(&ms[cnt], 0, sizeof(ms[cnt]));
+		rc = module_at(txn, st, &k, &v, &ms[cnt]);
+		cnt++;
+		if (rc != 0)
+			break;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	else if (rc > 0)
+		rc = store_err(rc);
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	store_rtxn_end(st, txn);
+	if (rc != 0) {
+		store_modules_free(ms, cnt);
+		return rc;
+	}
+	*out = ms;
+	*n = cnt;
+	return 0;
+}
