@@ -74,7 +74,7 @@ TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/testtools/%)
 # Script tests are executable and name their interpreter (#!).
 SCRIPT_TESTS = $(wildcard tests/*.t) $(wildcard tests/integration/*.t)
 
-.PHONY: all deps test check fuzz bench install clean vectors
+.PHONY: all deps test check fuzz bench install clean vectors demo
 
 all: deps $(LIB) $(I40D) $(I40CTL) $(TOOL_BIN)
 
@@ -188,6 +188,10 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 
 bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+# A 13-node federation on loopback with the sample data (demo/run.sh).
+demo: all
+	demo/run.sh $(BUILD)
 
 vectors: all
 	$(BUILD)/testtools/genvectors docs/vectors

@@ -3,13 +3,15 @@
  * (docs/operations.md, "Configuration").
  *
  *   [node]
- *   name = hh                        ; node name, 1..128 printable bytes
+ *   name = hh                        ; 1..128 printable ASCII, no spaces
+ *                                    ; default: the host name
  *   datadir = /var/lib/i40           ; required
  *   genesis = /etc/i40/genesis.i40   ; optional: must match the datadir's
  *   key = /var/lib/i40/node.key      ; default: DATADIR/node.key
  *   listen = tcp://0.0.0.0:7440      ; default: the port of this node's
  *                                    ; endpoint in the membership
- *   sync_interval = 5s               ; 100ms..1h; "500ms", "5s", "2m", "5"
+ *   sync_interval = 5s               ; 100ms..1h; "500ms", "5s", "2m",
+ *                                    ; "1h", or plain seconds "5"
  *   log_level = info                 ; error | warn | info | debug
  *
  *   [peers]
@@ -18,11 +20,26 @@
  *   kth.se = tcp://10.1.2.3:7440
  *   lnu.se = off
  *
+ * Paths must be absolute (systemd starts i40d in /).  Endpoints are
+ * tcp://HOST:PORT with HOST a host name, an IPv4 address or an [IPv6]
+ * address and PORT 1..65535; listen may also use "*", 0.0.0.0 or [::],
+ * which are not addresses a peer can be reached at.  A SCHAC code follows
+ * docs/protocol.md (a domain name, 3..64 bytes).  Values are not quoted.
+ *
  * Unknown sections and keys are errors (a typo must not be silently
- * ignored), as are repeated keys.  Every error names the file and line.
+ * ignored), as are repeated keys and peers.  Every error names the file
+ * and line: "i40d.conf:7: sync_interval: \"5x\" is not a duration (use
+ * e.g. 500ms, 5s, 2m)".
+ *
+ * Normal form: datadir without trailing slashes, identity keys in [peers]
+ * in lowercase hex, peers[] sorted by who (strcmp), sync_interval in ms.
  *
  * Ownership: config_load() returns a struct the caller owns, freed with
  * config_free(); config_set() copies its strings.
+ *
+ * THREAD SAFETY: no state of its own (libinih's global settings are read,
+ * never changed); a struct config is not locked, so the main thread loads
+ * a fresh one on SIGHUP and swaps it in.
  */
 #ifndef I40_CONFIG_H
 #define I40_CONFIG_H
@@ -38,7 +55,7 @@
 #define CONFIG_MAX_PEERS 64
 
 struct config_peer {
-	char *who;		/* SCHAC code, or 64 hex digits of a key */
+	char *who;		/* SCHAC code, or 64 lowercase hex digits */
 	char *endpoint;		/* NULL when "off" */
 };
 
@@ -51,7 +68,7 @@ struct config {
 	char *listen;		/* NULL: derived from the membership */
 	unsigned sync_ms;
 	int log_level;		/* enum log_level */
-	struct config_peer peers[CONFIG_MAX_PEERS];
+	struct config_peer peers[CONFIG_MAX_PEERS];	/* sorted by who */
 	size_t npeers;
 };
 
@@ -59,29 +76,43 @@ struct config {
 int config_new(struct config **out) I40_MUST_CHECK;
 
 /*
- * Read path into a new struct.  On error returns I40_E_CONFIG (or -errno
- * if the file cannot be read) and writes "FILE:LINE: what is wrong" into
- * err[0..errlen).  Does not check what needs the datadir (config_check).
+ * Read path into a new struct (*out; NULL on error).  On error returns
+ * I40_E_CONFIG (or -errno if the file cannot be read, I40_E_NOMEM) and
+ * writes "FILE:LINE: what is wrong" into err[0..errlen) (err may be NULL).
+ * The first error in the file is the one reported.  Keys left out keep
+ * their defaults; required keys are config_finish()'s business, and what
+ * needs the datadir is the daemon's.
  */
 int config_load(const char *path, struct config **out, char *err,
     size_t errlen) I40_MUST_CHECK;
 
 /*
  * Set one [node] key as the file would ("datadir", "/srv/i40"): how
- * command-line flags override the file.  I40_E_CONFIG with a message in
- * err for an unknown key or a bad value.
+ * command-line flags override the file, so setting a key twice is fine.
+ * I40_E_CONFIG with a message in err for an unknown key or a bad value
+ * ("datadir: \"x\" is not an absolute path ...", without FILE:LINE); c is
+ * then unchanged.  I40_E_NOMEM.
  */
 int config_set(struct config *c, const char *key, const char *value,
     char *err, size_t errlen) I40_MUST_CHECK;
 
 /*
- * After loading and flags: required keys present (datadir), defaults
- * filled in (key path from datadir, node name from the host name).
+ * After loading and flags: required keys present (datadir: else
+ * I40_E_CONFIG, "no datadir: set [node] datadir in FILE or pass -d DIR"),
+ * defaults filled in (key = DATADIR/node.key; node = the host name, cut at
+ * its first character that a name may not have, or "i40d" if none is
+ * left).  I40_E_NOMEM.
  */
 int config_finish(struct config *c, char *err, size_t errlen)
     I40_MUST_CHECK;
 
-/* The normalised configuration, every key, as an INI file (i40d -nv). */
+/*
+ * The normalised configuration, every key, as an INI file (i40d -nv):
+ * durations as "5000ms", log levels by name, peers sorted, a key without
+ * a value (genesis, listen; or anything before config_finish) as a comment
+ * saying what that means.  config_load() reads it back to an equal struct.
+ * 0 or -errno if f cannot be written (it is flushed).
+ */
 int config_print(const struct config *c, FILE *f) I40_MUST_CHECK;
 
 /* NULL is a no-op. */

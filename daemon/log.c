@@ -71,6 +71,9 @@ log_level_name(enum log_level level)
 	return "info";
 }
 
+static void vlog(enum log_level level, const char *suffix, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {

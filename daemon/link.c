@@ -1,0 +1,396 @@
+/*
+ * link.c: the ZeroMQ sockets between nodes, with the settings of
+ * PITFALLS.md ("Settings to start from"), and each peer's link state.
+ */
+#define ZMQ_BUILD_DRAFT_API
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <zmq.h>
+
+#include "ev.h"
+#include "node.h"
+
+#define ZAP_DOMAIN "i40"
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 300000
+
+const char *
+link_state_name(enum peer_state s)
+{
+	switch (s) {
+	case PEER_DOWN:
+		return "down";
+	case PEER_CONNECTING:
+		return "connecting";
+	case PEER_UP:
+		return "up";
+	case PEER_REFUSED:
+		return "refused";
+	}
+	return "down";
+}
+
+static int
+setopt(void *s, int opt, const void *v, size_t len, const char *name)
+{
+	if (zmq_setsockopt(s, opt, v, len) != 0) {
+		int e = errno;
+
+		log_warn(-e, "zmq_setsockopt %s", name);
+		return -e;
+	}
+	return 0;
+}
+
+static int
+setint(void *s, int opt, int v, const char *name)
+{
+	return setopt(s, opt, &v, sizeof(v), name);
+}
+
+/* What every node-to-node socket shares. */
+static int
+common_opts(void *s)
+{
+	/* An int64_t, or libzmq refuses it and no limit is set. */
+	int64_t max = MSG_MAX_BYTES;
+	int rc;
+
+	if ((rc = setopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max),
+	    "MAXMSGSIZE")) != 0 ||
+	    (rc = setint(s, ZMQ_SNDHWM, 32, "SNDHWM")) != 0 ||
+	    (rc = setint(s, ZMQ_RCVHWM, 32, "RCVHWM")) != 0 ||
+	    (rc = setint(s, ZMQ_LINGER, 0, "LINGER")) != 0 ||
+	    (rc = setint(s, ZMQ_HEARTBEAT_IVL, 5000, "HEARTBEAT_IVL")) != 0 ||
+	    (rc = setint(s, ZMQ_HEARTBEAT_TIMEOUT, 15000,
+	    "HEARTBEAT_TIMEOUT")) != 0 ||
+	    (rc = setint(s, ZMQ_HEARTBEAT_TTL, 30000, "HEARTBEAT_TTL")) != 0 ||
+	    (rc = setint(s, ZMQ_HANDSHAKE_IVL, 10000, "HANDSHAKE_IVL")) != 0)
+		return rc;
+	return 0;
+}
+
+/*
+ * The CURVE secret goes from sodium memory straight into libzmq, which
+ * keeps its own copy (PITFALLS.md; docs/threat-model in operations.md).
+ */
+static int
+set_curve_secret(void *s, const struct key_secret *k)
+{
+	uint8_t *csk;
+	int rc;
+
+	if ((csk = sodium_malloc(KEY_CURVE_BYTES)) == NULL)
+		return I40_E_NOMEM;
+	if ((rc = key_curve_secret(k, csk)) == 0)
+		rc = setopt(s, ZMQ_CURVE_SECRETKEY, csk, KEY_CURVE_BYTES,
+		    "CURVE_SECRETKEY");
+	sodium_free(csk);
+	return rc;
+}
+
+static int
+set_curve_public(void *s, const struct key_secret *k)
+{
+	uint8_t pk[KEY_PK_BYTES], cpk[KEY_CURVE_BYTES];
+	int rc;
+
+	key_public(k, pk);
+	if ((rc = key_curve_public(pk, cpk)) != 0)
+		return rc;
+	return setopt(s, ZMQ_CURVE_PUBLICKEY, cpk, sizeof(cpk),
+	    "CURVE_PUBLICKEY");
+}
+
+/*
+ * The router: a CURVE server that fails closed.  Both ZAP_DOMAIN and
+ * ZAP_ENFORCE_DOMAIN are needed, or libzmq admits unknown keys when no
+ * ZAP handler answers (PITFALLS.md, point 1).  The caller binds the ZAP
+ * handler first.
+ */
+int
+link_router_open(void *zctx, const char *endpoint, const struct key_secret *k,
+    void **out)
+{
+	void *s;
+	int rc;
+
+	*out = NULL;
+	if ((s = zmq_socket(zctx, ZMQ_ROUTER)) == NULL)
+		return -errno;
+	if ((rc = common_opts(s)) != 0 ||
+	    (rc = setint(s, ZMQ_CURVE_SERVER, 1, "CURVE_SERVER")) != 0 ||
+	    (rc = set_curve_public(s, k)) != 0 ||
+	    (rc = set_curve_secret(s, k)) != 0 ||
+	    (rc = setopt(s, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN),
+	    "ZAP_DOMAIN")) != 0 ||
+	    (rc = setint(s, ZMQ_ZAP_ENFORCE_DOMAIN, 1,
+	    "ZAP_ENFORCE_DOMAIN")) != 0 ||
+	    (rc = setint(s, ZMQ_ROUTER_MANDATORY, 1, "ROUTER_MANDATORY")) != 0)
+		goto fail;
+	if (zmq_bind(s, endpoint) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	zmq_close(s);
+	return rc;
+}
+
+static void
+dealer_cb(void *arg)
+{
+	struct peer *p = arg;
+
+	sync_dealer_read(p->node, p);
+}
+
+static void
+monitor_cb(void *arg)
+{
+	struct peer *p = arg;
+
+	link_monitor_read(p->node, p);
+}
+
+/*
+ * The router's monitor: a handshake that fails never reaches ZAP when
+ * the client is not even CURVE (a plaintext client), so log it here.
+ */
+int
+link_router_monitor(struct node *n)
+{
+	int linger = 0;
+
+	if (zmq_socket_monitor(n->router, "inproc://mon-router",
+	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+		return -errno;
+	if ((n->rmon = zmq_socket(n->zctx, ZMQ_PAIR)) == NULL)
+		return -errno;
+	if (zmq_setsockopt(n->rmon, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
+	    zmq_connect(n->rmon, "inproc://mon-router") != 0) {
+		int e = errno;
+
+		zmq_close(n->rmon);
+		n->rmon = NULL;
+		return -e;
+	}
+	return 0;
+}
+
+void
+link_router_monitor_read(struct node *n)
+{
+	static const uint8_t key[32] = { 'r', 'o', 'u', 't', 'e', 'r' };
+	zmq_msg_t f1, f2;
+	uint16_t event;
+	uint32_t value;
+	uint64_t supp;
+	int budget;
+
+	for (budget = 0; budget < NODE_RECV_BUDGET; budget++) {
+		zmq_msg_init(&f1);
+		zmq_msg_init(&f2);
+		if (zmq_msg_recv(&f1, n->rmon, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&f1);
+			zmq_msg_close(&f2);
+			return;
+		}
+		if (zmq_msg_more(&f1))
+			(void)zmq_msg_recv(&f2, n->rmon, 0);
+		if (zmq_msg_size(&f1) >= 6) {
+			memcpy(&event, zmq_msg_data(&f1), 2);
+			memcpy(&value, (uint8_t *)zmq_msg_data(&f1) + 2, 4);
+			n->refused++;
+			if (log_ratelimit(&n->zap_rl, key, node_mono_ms(),
+			    10000, &supp))
+				log_warnx("router: refused a connection: %s "
+				    "(%llu more not logged)", event ==
+				    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ?
+				    "key not admitted" : "not a CURVE client "
+				    "of this federation (plaintext or wrong "
+				    "server key?)", (unsigned long long)supp);
+		}
+		zmq_msg_close(&f1);
+		zmq_msg_close(&f2);
+	}
+}
+
+/* Dial p: a DEALER pinned to its CURVE key, and a monitor on it. */
+int
+link_dealer_open(struct node *n, struct peer *p)
+{
+	char mon[64];
+	void *s = NULL, *m = NULL;
+	int rc;
+
+	if ((s = zmq_socket(n->zctx, ZMQ_DEALER)) == NULL)
+		return -errno;
+	/*
+	 * IMMEDIATE: queue only to a completed connection, so a dead peer
+	 * makes sends fail at once (EAGAIN) instead of filling a queue.
+	 */
+	if ((rc = common_opts(s)) != 0 ||
+	    (rc = setint(s, ZMQ_IMMEDIATE, 1, "IMMEDIATE")) != 0 ||
+	    (rc = setint(s, ZMQ_RECONNECT_IVL, 250, "RECONNECT_IVL")) != 0 ||
+	    (rc = setint(s, ZMQ_RECONNECT_IVL_MAX, 30000,
+	    "RECONNECT_IVL_MAX")) != 0 ||
+	    (rc = setopt(s, ZMQ_CURVE_SERVERKEY, p->curve, KEY_CURVE_BYTES,
+	    "CURVE_SERVERKEY")) != 0 ||
+	    (rc = set_curve_public(s, n->key)) != 0 ||
+	    (rc = set_curve_secret(s, n->key)) != 0)
+		goto fail;
+	snprintf(mon, sizeof(mon), "inproc://mon-%s-%p", p->hex, (void *)p);
+	if (zmq_socket_monitor(s, mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+	    ZMQ_EVENT_DISCONNECTED) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((m = zmq_socket(n->zctx, ZMQ_PAIR)) == NULL) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((rc = setint(m, ZMQ_LINGER, 0, "LINGER")) != 0)
+		goto fail;
+	if (zmq_connect(m, mon) != 0 || zmq_connect(s, p->endpoint) != 0) {
+		rc = -errno;
+		log_warn(rc, "peer %s (%s): cannot dial %s", p->schac, p->hex,
+		    p->endpoint);
+		goto fail;
+	}
+	if ((rc = ev_reader_add(n->loop, s, -1, dealer_cb, p)) != 0)
+		goto fail;
+	if ((rc = ev_reader_add(n->loop, m, -1, monitor_cb, p)) != 0) {
+		ev_reader_del(n->loop, s, -1);
+		goto fail;
+	}
+	p->dealer = s;
+	p->monitor = m;
+	p->state = PEER_CONNECTING;
+	sync_peer_reset(n, p);
+	p->heard = 0;
+	return 0;
+fail:
+	if (m != NULL)
+		zmq_close(m);
+	if (s != NULL) {
+		zmq_socket_monitor(s, NULL, 0);
+		zmq_close(s);
+	}
+	return rc;
+}
+
+void
+link_dealer_close(struct peer *p)
+{
+	if (p->dealer != NULL)
+		ev_reader_del(p->node->loop, p->dealer, -1);
+	if (p->monitor != NULL)
+		ev_reader_del(p->node->loop, p->monitor, -1);
+	if (p->dealer != NULL) {
+		zmq_socket_monitor(p->dealer, NULL, 0);
+		zmq_close(p->dealer);
+	}
+	if (p->monitor != NULL)
+		zmq_close(p->monitor);
+	p->dealer = p->monitor = NULL;
+	sync_peer_reset(p->node, p);
+	p->heard = 0;
+}
+
+/*
+ * The dealer's monitor says how the link goes.  An auth failure means
+ * the peer does not admit our key (we are not, or no longer, a member in
+ * its eyes): libzmq would retry every RECONNECT_IVL forever, so close the
+ * dealer, log once, and dial again after a doubling backoff.
+ */
+void
+link_monitor_read(struct node *n, struct peer *p)
+{
+	zmq_msg_t f1, f2;
+	uint16_t event;
+	int more, budget;
+
+	for (budget = 0; budget < NODE_RECV_BUDGET && p->monitor != NULL;
+	    budget++) {
+		zmq_msg_init(&f1);
+		if (zmq_msg_recv(&f1, p->monitor, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&f1);
+			return;
+		}
+		more = zmq_msg_more(&f1);
+		if (more) {
+			zmq_msg_init(&f2);
+			if (zmq_msg_recv(&f2, p->monitor, ZMQ_DONTWAIT) >= 0)
+				zmq_msg_close(&f2);
+			else
+				zmq_msg_close(&f2);
+		}
+		if (zmq_msg_size(&f1) < 6) {
+			zmq_msg_close(&f1);
+			continue;
+		}
+		memcpy(&event, zmq_msg_data(&f1), sizeof(event));
+		zmq_msg_close(&f1);
+		switch (event) {
+		case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+			if (p->state != PEER_UP)
+				log_info("peer %s (%s): link up to %s",
+				    p->schac, p->hex, p->endpoint);
+			p->state = PEER_UP;
+			p->backoff_ms = 0;
+			sync_peer_reset(n, p);
+			sync_hello(n, p);
+			break;
+		case ZMQ_EVENT_DISCONNECTED:
+			if (p->state == PEER_UP)
+				log_info("peer %s (%s): link down",
+				    p->schac, p->hex);
+			p->state = PEER_CONNECTING;
+			sync_peer_reset(n, p);
+			p->heard = 0;
+			break;
+		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+			p->backoff_ms = p->backoff_ms == 0 ? BACKOFF_MIN_MS :
+			    2 * p->backoff_ms;
+			if (p->backoff_ms > BACKOFF_MAX_MS)
+				p->backoff_ms = BACKOFF_MAX_MS;
+			log_warnx("peer %s (%s) at %s refused this node's key; "
+			    "retrying in %llu s (is this node admitted in "
+			    "the peer's membership?)", p->schac, p->hex,
+			    p->endpoint,
+			    (unsigned long long)(p->backoff_ms / 1000));
+			link_dealer_close(p);
+			p->state = PEER_REFUSED;
+			p->retry_ms = node_mono_ms() + p->backoff_ms;
+			return;
+		default:
+			/* A protocol failure: libzmq reconnects by itself. */
+			if (p->state == PEER_UP)
+				p->state = PEER_CONNECTING;
+			break;
+		}
+	}
+}
+
+int
+link_send(void *sock, const void *rid, size_t ridlen, const void *buf,
+    size_t len)
+{
+	if (rid != NULL &&
+	    zmq_send(sock, rid, ridlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+		return -errno;
+	if (zmq_send(sock, buf, len, ZMQ_DONTWAIT) < 0)
+		return -errno;
+	return 0;
+}

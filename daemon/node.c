@@ -1,0 +1,589 @@
+/*
+ * node.c: the daemon's life: start-up checks, the membership and the
+ * peers it implies, the loop, reload and a clean stop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+#include <zmq.h>
+
+#include "store/keyfile.h"
+#include "ev.h"
+#include "ingest.h"
+#include "node.h"
+
+#define TICK_MS 100
+
+uint64_t
+node_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+node_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+cmp_author(const void *a, const void *b)
+{
+	return memcmp(((const struct author *)a)->key,
+	    ((const struct author *)b)->key, KEY_PK_BYTES);
+}
+
+struct author *
+node_author(struct node *n, const uint8_t key[KEY_PK_BYTES])
+{
+	struct author k;
+
+	memcpy(k.key, key, KEY_PK_BYTES);
+	return bsearch(&k, n->authors, n->nauthors, sizeof(k), cmp_author);
+}
+
+struct peer *
+node_peer(struct node *n, const uint8_t key[KEY_PK_BYTES])
+{
+	size_t i;
+
+	for (i = 0; i < n->npeers; i++)
+		if (memcmp(n->peers[i]->key, key, KEY_PK_BYTES) == 0)
+			return n->peers[i];
+	return NULL;
+}
+
+int
+node_is_member(const struct node *n, const uint8_t key[KEY_PK_BYTES])
+{
+	size_t i;
+
+	for (i = 0; i < n->nmembers; i++)
+		if (memcmp(n->members[i].key, key, KEY_PK_BYTES) == 0)
+			return n->members[i].active;
+	return 0;
+}
+
+/*
+ * Take the datadir: one daemon per data directory.  The lock is an fcntl
+ * lock on DATADIR/i40d.pid, which i40ctl tests (F_GETLK) to tell whether
+ * a daemon runs; it goes away with the process, however it ends.
+ */
+static int
+lock_datadir(struct node *n)
+{
+	char path[4096], pid[32];
+	struct flock fl;
+	int fd, len;
+
+	if (snprintf(path, sizeof(path), "%s/i40d.pid", n->cfg->datadir) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) < 0)
+		return -errno;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) != 0) {
+		int e = errno;
+
+		close(fd);
+		return e == EAGAIN || e == EACCES ? I40_E_BUSY : -e;
+	}
+	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t)len) != len) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	n->lockfd = fd;
+	return 0;
+}
+
+/* The endpoint to dial for member m, after the configuration's overrides. */
+static const char *
+peer_endpoint(const struct node *n, const struct store_member *m)
+{
+	char hex[65];
+	size_t i;
+
+	for (i = 0; i < KEY_PK_BYTES; i++)
+		snprintf(hex + 2 * i, 3, "%02x", m->key[i]);
+	for (i = 0; i < n->cfg->npeers; i++)
+		if (strcmp(n->cfg->peers[i].who, m->schac) == 0 ||
+		    strcmp(n->cfg->peers[i].who, hex) == 0)
+			return n->cfg->peers[i].endpoint;
+	return m->endpoint[0] != '\0' ? m->endpoint : NULL;
+}
+
+static void
+peer_free(struct peer *p)
+{
+	if (p == NULL)
+		return;
+	link_dealer_close(p);
+	free(p->vec);
+	free(p);
+}
+
+/* Build the peer for member m, keeping old's link if nothing changed. */
+static int
+make_peer(struct node *n, const struct store_member *m, struct peer *old,
+    struct peer **out)
+{
+	const char *ep = peer_endpoint(n, m);
+	struct peer *p = old;
+	int rc;
+
+	*out = NULL;
+	if (p != NULL && (ep == NULL || strcmp(p->endpoint, ep) != 0)) {
+		link_dealer_close(p);
+		p->dial = 0;
+		p->state = PEER_DOWN;
+	}
+	if (p == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL)
+			return I40_E_NOMEM;
+		p->node = n;
+		memcpy(p->key, m->key, KEY_PK_BYTES);
+		if ((rc = key_curve_public(m->key, p->curve)) != 0) {
+			free(p);
+			return rc;
+		}
+		log_keyhex(m->key, p->hex);
+	}
+	snprintf(p->schac, sizeof(p->schac), "%s", m->schac);
+	p->observer = m->observer;
+	snprintf(p->endpoint, sizeof(p->endpoint), "%s",
+	    ep != NULL ? ep : m->endpoint);
+	p->dial = ep != NULL;
+	if (p->dial && p->dealer == NULL && p->state != PEER_REFUSED &&
+	    (rc = link_dealer_open(n, p)) != 0)
+		log_warn(rc, "peer %s: cannot dial %s; will retry", p->schac,
+		    p->endpoint);
+	if (!p->dial)
+		p->state = PEER_DOWN;
+	*out = p;
+	return 0;
+}
+
+/*
+ * Read the membership and heads from the store again and make the peers
+ * and authors follow: a new member gets a link, a removed one loses it
+ * (and the router is re-bound, because libzmq cannot drop one client's
+ * established session: PITFALLS.md, libzmq).
+ */
+int
+node_refresh(struct node *n)
+{
+	struct store_member *ms = NULL;
+	struct store_head *hs = NULL;
+	struct author *as = NULL, *old;
+	struct peer **ps = NULL, *p;
+	size_t nm = 0, nh = 0, na = 0, np = 0, i, j;
+	int rc, lost = 0;
+
+	if ((rc = store_members(n->st, &ms, &nm)) != 0 ||
+	    (rc = store_heads(n->st, &hs, &nh)) != 0)
+		goto out;
+	if ((as = calloc(nm + nh, sizeof(*as))) == NULL ||
+	    (ps = calloc(nm + 1, sizeof(*ps))) == NULL) {
+		rc = I40_E_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < nh; i++) {
+		memcpy(as[na].key, hs[i].author, KEY_PK_BYTES);
+		as[na].seq = hs[i].seq;
+		memcpy(as[na].id, hs[i].id, EV_ID_BYTES);
+		na++;
+	}
+	for (i = 0; i < nm; i++) {
+		for (j = 0; j < nh; j++)
+			if (memcmp(hs[j].author, ms[i].key, KEY_PK_BYTES) == 0)
+				break;
+		if (j == nh)
+			memcpy(as[na++].key, ms[i].key, KEY_PK_BYTES);
+	}
+	qsort(as, na, sizeof(*as), cmp_author);
+	for (i = 0; i < na; i++)
+		if ((old = node_author(n, as[i].key)) != NULL) {
+			as[i].pending = old->pending;
+			as[i].want_from = old->want_from;
+			as[i].moved = old->moved;
+		}
+	for (i = 0; i < nm; i++) {
+		if (memcmp(ms[i].key, n->self, KEY_PK_BYTES) == 0)
+			continue;
+		p = node_peer(n, ms[i].key);
+		if (!ms[i].active) {
+			lost |= p != NULL;
+			continue;
+		}
+		if ((rc = make_peer(n, &ms[i], p, &ps[np])) != 0)
+			goto out;
+		np++;
+	}
+	/* Peers no longer in the membership. */
+	for (i = 0; i < n->npeers; i++) {
+		for (j = 0; j < np; j++)
+			if (ps[j] == n->peers[i])
+				break;
+		if (j == np) {
+			log_info("peer %s (%s) is no longer a member: link "
+			    "closed", n->peers[i]->schac, n->peers[i]->hex);
+			for (j = 0; j < n->nauthors; j++)
+				if (n->authors[j].want_from == n->peers[i])
+					n->authors[j].want_from = NULL;
+			for (j = 0; j < na; j++)
+				if (as[j].want_from == n->peers[i])
+					as[j].want_from = NULL;
+			peer_free(n->peers[i]);
+		}
+	}
+	free(n->peers);
+	n->peers = ps;
+	n->npeers = np;
+	ps = NULL;
+	free(n->authors);
+	n->authors = as;
+	n->nauthors = na;
+	as = NULL;
+	free(n->members);
+	n->members = ms;
+	n->nmembers = nm;
+	ms = NULL;
+	if (lost && n->router != NULL) {
+		ev_reader_del(n->loop, n->router, -1);
+		zmq_close(n->router);
+		n->router = NULL;
+		if ((rc = link_router_open(n->zctx, n->listen, n->key,
+		    &n->router)) != 0)
+			log_warn(rc, "cannot re-bind %s after a removal",
+			    n->listen);
+		else if ((rc = ev_reader_add(n->loop, n->router, -1,
+		    (ev_fn)sync_router_read, n)) != 0)
+			log_warn(rc, "router");
+	}
+	rc = 0;
+out:
+	free(ms);
+	free(hs);
+	free(as);
+	free(ps);
+	return rc;
+}
+
+static void
+router_cb(void *arg)
+{
+	sync_router_read(arg);
+}
+
+static void
+rmon_cb(void *arg)
+{
+	link_router_monitor_read(arg);
+}
+
+static void
+tick_cb(void *arg)
+{
+	struct node *n = arg;
+	uint64_t now = node_mono_ms();
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n->npeers; i++) {
+		struct peer *p = n->peers[i];
+
+		if (p->state == PEER_REFUSED && p->dial && now >= p->retry_ms &&
+		    (rc = link_dealer_open(n, p)) != 0)
+			log_warn(rc, "peer %s: cannot dial", p->schac);
+	}
+	sync_tick(n);
+}
+
+static void
+sync_cb(void *arg)
+{
+	struct node *n = arg;
+	int cleared = 0;
+
+	sync_hello_all(n);
+	if (store_reader_check(n->st, &cleared) == 0 && cleared > 0)
+		log_info("store: cleared %d reader slots of dead processes",
+		    cleared);
+}
+
+static void
+before_cb(void *arg)
+{
+	/* Only committed events are announced: see ingest.c and control.c. */
+	sync_notify(arg);
+}
+
+/* host:port of this node's endpoint, listening on every address. */
+static int
+derive_listen(struct node *n)
+{
+	const struct store_member *me = NULL;
+	const char *colon;
+	size_t i;
+
+	if (n->cfg->listen != NULL) {
+		snprintf(n->listen, sizeof(n->listen), "%s", n->cfg->listen);
+		return 0;
+	}
+	for (i = 0; i < n->nmembers; i++)
+		if (memcmp(n->members[i].key, n->self, KEY_PK_BYTES) == 0)
+			me = &n->members[i];
+	if (me == NULL || (colon = strrchr(me->endpoint, ':')) == NULL) {
+		n->listen[0] = '\0';
+		return 0;
+	}
+	snprintf(n->listen, sizeof(n->listen), "tcp://0.0.0.0%s", colon);
+	return 0;
+}
+
+/* The genesis file named in the configuration must be this datadir's. */
+static int
+check_genesis(struct node *n)
+{
+	uint8_t buf[EV_MAX_BYTES + 1];
+	struct ev_signed e;
+	ssize_t len;
+	int fd, rc;
+
+	if (n->cfg->genesis == NULL)
+		return 0;
+	if ((fd = open(n->cfg->genesis, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (len < 0)
+		return -errno;
+	if ((rc = ev_decode(buf, (size_t)len, NULL, &e, NULL, NULL)) != 0)
+		return rc;
+	return memcmp(e.h.fed_id, store_fed_id(n->st), EV_FED_ID_BYTES) == 0 ?
+	    0 : I40_E_FED_ID;
+}
+
+int
+node_start(struct node *n, struct config *cfg)
+{
+	struct rlimit nocore = { 0, 0 };
+	const char *failed = NULL;
+	int major, minor, patch, rc;
+	long ncpu;
+
+	memset(n, 0, sizeof(*n));
+	n->cfg = cfg;
+	n->lockfd = -1;
+	n->started_ms = node_mono_ms();
+	/* The key must not end up in a core file. */
+	(void)setrlimit(RLIMIT_CORE, &nocore);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if ((rc = key_init()) != 0)
+		return rc;
+	if ((rc = key_selftest(&failed)) != 0) {
+		log_error("libsodium judges the Ed25519 vector \"%s\" "
+		    "differently from i40's rules (docs/protocol.md §7); "
+		    "refusing to run with this libsodium", failed);
+		return rc;
+	}
+	zmq_version(&major, &minor, &patch);
+	if (major * 10000 + minor * 100 + patch < 40302) {
+		log_error("libzmq %d.%d.%d is older than 4.3.2 and has "
+		    "CVE-2019-13132; upgrade libzmq5", major, minor, patch);
+		return I40_E_VERSION;
+	}
+	if ((rc = lock_datadir(n)) != 0) {
+		if (rc == I40_E_BUSY)
+			log_error("another i40d runs on %s (see %s/i40d.pid)",
+			    cfg->datadir, cfg->datadir);
+		else
+			log_warn(rc, "cannot lock %s/i40d.pid", cfg->datadir);
+		return rc;
+	}
+	if ((rc = store_open(cfg->datadir, NULL, &n->st)) != 0) {
+		log_warn(rc, "cannot open the data directory %s (create it "
+		    "with i40ctl init)", cfg->datadir);
+		return rc;
+	}
+	if ((rc = check_genesis(n)) != 0) {
+		log_warn(rc, "genesis %s does not match the data directory %s",
+		    cfg->genesis, cfg->datadir);
+		return rc;
+	}
+	if ((rc = keyfile_read(cfg->key, &n->key)) != 0) {
+		log_warn(rc, "cannot read the node key %s", cfg->key);
+		return rc;
+	}
+	key_public(n->key, n->self);
+	log_keyhex(n->self, n->selfhex);
+	n->m = malloc(sizeof(*n->m));
+	n->out = malloc(sizeof(*n->out));
+	n->sbuf = malloc(MSG_MAX_BYTES);
+	n->wbuf = malloc(NODE_BATCH_BYTES + EV_MAX_BYTES);
+	if (n->m == NULL || n->out == NULL || n->sbuf == NULL ||
+	    n->wbuf == NULL)
+		return I40_E_NOMEM;
+	if ((rc = ev_new(&n->loop)) != 0)
+		return rc;
+	if ((n->zctx = zmq_ctx_new()) == NULL)
+		return -errno;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if ((rc = ingest_new(n, ncpu < 1 ? 1 : ncpu > 8 ? 8 : (unsigned)ncpu,
+	    &n->ing)) != 0)
+		return rc;
+	/* Peers are dialled here; the ZAP handler must precede the router. */
+	if ((rc = node_refresh(n)) != 0) {
+		log_warn(rc, "cannot read the membership");
+		return rc;
+	}
+	if ((rc = derive_listen(n)) != 0 || (rc = zap_open(n)) != 0)
+		return rc;
+	if (n->listen[0] != '\0') {
+		if ((rc = link_router_open(n->zctx, n->listen, n->key,
+		    &n->router)) != 0) {
+			log_warn(rc, "cannot listen on %s", n->listen);
+			return rc;
+		}
+		if ((rc = ev_reader_add(n->loop, n->router, -1, router_cb,
+		    n)) != 0 || (rc = link_router_monitor(n)) != 0 ||
+		    (rc = ev_reader_add(n->loop, n->rmon, -1, rmon_cb,
+		    n)) != 0)
+			return rc;
+	} else {
+		log_info("no listen endpoint (not a member yet?): dialling "
+		    "out only");
+	}
+	if ((rc = control_open(n)) != 0) {
+		log_warn(rc, "cannot open the control socket in %s",
+		    cfg->datadir);
+		return rc;
+	}
+	if ((rc = ev_timer_add(n->loop, TICK_MS, tick_cb, n)) != 0 ||
+	    (rc = ev_timer_add(n->loop, cfg->sync_ms, sync_cb, n)) != 0)
+		return rc;
+	ev_before_poll(n->loop, before_cb, n);
+	/* Alone in the federation, nobody else can hold our log. */
+	n->ready = n->npeers == 0;
+	log_info("node %s (%s) started: %zu peers, listening on %s, "
+	    "datadir %s", cfg->node, n->selfhex, n->npeers,
+	    n->listen[0] ? n->listen : "-", cfg->datadir);
+	(void)sd_notify(0, "READY=1");
+	return 0;
+}
+
+static void
+reload(struct node *n)
+{
+	struct config *c = NULL;
+	char err[512];
+	int rc;
+
+	if (n->cfgpath == NULL)
+		return;
+	if ((rc = config_load(n->cfgpath, &c, err, sizeof(err))) != 0 ||
+	    (rc = config_set(c, "datadir", n->cfg->datadir, err,
+	    sizeof(err))) != 0 || (rc = config_finish(c, err,
+	    sizeof(err))) != 0) {
+		log_warnx("config file %s has errors, not reloading: %s",
+		    n->cfgpath, err);
+		config_free(c);
+		return;
+	}
+	if (strcmp(c->datadir, n->cfg->datadir) != 0 ||
+	    strcmp(c->key, n->cfg->key) != 0)
+		log_warnx("reload: datadir and key take effect at restart only");
+	free(c->datadir);
+	c->datadir = strdup(n->cfg->datadir);
+	free(c->key);
+	c->key = strdup(n->cfg->key);
+	if (c->datadir == NULL || c->key == NULL) {
+		log_warnx("reload: out of memory, keeping the old configuration");
+		config_free(c);
+		return;
+	}
+	config_free(n->cfg);
+	n->cfg = c;
+	log_set_level((enum log_level)c->log_level);
+	ev_timer_set(n->loop, sync_cb, c->sync_ms);
+	if ((rc = node_refresh(n)) != 0)
+		log_warn(rc, "reload: cannot re-read the membership");
+	log_info("configuration reloaded from %s", n->cfgpath);
+}
+
+int
+node_run(struct node *n, volatile sig_atomic_t *quit,
+    volatile sig_atomic_t *reloadp)
+{
+	int rc;
+
+	while (!*quit) {
+		if (*reloadp) {
+			*reloadp = 0;
+			(void)sd_notify(0, "RELOADING=1");
+			reload(n);
+			(void)sd_notify(0, "READY=1");
+		}
+		if ((rc = ev_run_once(n->loop, 1000)) != 0) {
+			log_warn(rc, "zmq_poll");
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void
+node_stop(struct node *n)
+{
+	size_t i;
+
+	(void)sd_notify(0, "STOPPING=1");
+	/* Nothing unfinished was acknowledged: peers will send it again. */
+	ingest_free(n->ing);
+	for (i = 0; i < n->npeers; i++)
+		peer_free(n->peers[i]);
+	free(n->peers);
+	control_close(n);
+	if (n->rmon != NULL)
+		zmq_close(n->rmon);
+	if (n->router != NULL) {
+		zmq_socket_monitor(n->router, NULL, 0);
+		zmq_close(n->router);
+	}
+	if (n->zap != NULL)
+		zmq_close(n->zap);
+	if (n->zctx != NULL)
+		zmq_ctx_term(n->zctx);
+	ev_free(n->loop);
+	store_close(n->st);
+	key_free(n->key);
+	free(n->members);
+	free(n->authors);
+	free(n->m);
+	free(n->out);
+	free(n->sbuf);
+	free(n->wbuf);
+	if (n->lockfd >= 0)
+		close(n->lockfd);
+}

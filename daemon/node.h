@@ -1,0 +1,183 @@
+/*
+ * node.h: the state of one i40d, shared by the files of daemon/.  Not an
+ * API for anything outside daemon/: i40ctl speaks to the daemon through
+ * the control socket only (protocol/msg.h).
+ *
+ * Threads: everything here belongs to the main thread, except what
+ * ingest.c hands to its verifier threads (it says so).
+ *
+ * Sockets (docs/operations.md, "Ports and sockets"):
+ *  - router: CURVE server on the listen endpoint.  Peers' DEALERs connect
+ *    here; it receives their HELLO, WANT, NOTIFY and FORK and answers
+ *    HELLO, EVENTS and ERROR.  Every message is attributed by its User-Id,
+ *    which the ZAP handler set to the member's identity key.
+ *  - one dealer per peer: CURVE client to the peer's router; sends HELLO,
+ *    WANT, NOTIFY, FORK, receives the answers.  The server key pins the
+ *    peer, so what arrives here is that peer's.
+ *  - zap: REP on inproc://zeromq.zap.01, admitting current members and
+ *    observers only.
+ *  - control: ROUTER on ipc://DATADIR/control.sock for i40ctl.
+ */
+#ifndef I40_NODE_H
+#define I40_NODE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "protocol/msg.h"
+#include "store/store.h"
+#include "config.h"
+#include "log.h"
+
+#define NODE_MAX_AUTHORS MSG_MAX_HEADS
+#define NODE_WANT_INFLIGHT 8		/* outstanding WANTs per peer */
+#define NODE_WANT_TIMEOUT_MS 15000
+#define NODE_BATCH_BYTES (512 * 1024)	/* an EVENTS message at most */
+#define NODE_RECV_BUDGET 64		/* messages per socket per poll */
+#define NODE_CONTROL_BATCH 256		/* APPENDs signed in one txn */
+
+enum peer_state {
+	PEER_DOWN,		/* not dialled: "off", or no endpoint */
+	PEER_CONNECTING,	/* dialling, no handshake yet */
+	PEER_UP,		/* CURVE handshake done */
+	PEER_REFUSED		/* it refused our key: backing off */
+};
+
+/* One outstanding WANT, in the order sent (replies come in that order). */
+struct want {
+	uint8_t author[KEY_PK_BYTES];
+	uint64_t from, count;
+	uint64_t sent_ms;
+};
+
+/* A peer's head for one author, as it last told us. */
+struct peer_head {
+	uint8_t author[KEY_PK_BYTES];
+	uint64_t seq;
+};
+
+struct node;
+
+struct peer {
+	struct node *node;
+	uint8_t key[KEY_PK_BYTES];	/* identity (Ed25519) key */
+	uint8_t curve[KEY_CURVE_BYTES];	/* its X25519 form: CURVE key */
+	char hex[17];			/* key prefix for logs */
+	char schac[65];
+	char endpoint[257];		/* what we dial, after overrides */
+	int observer;
+	int dial;			/* we dial it */
+	void *dealer;			/* NULL while not dialling */
+	void *monitor;			/* PAIR fed by the dealer's monitor */
+	enum peer_state state;
+	uint64_t last_ms;		/* last message from it, either socket */
+	uint64_t retry_ms;		/* REFUSED: when to dial again */
+	uint64_t backoff_ms;
+	struct peer_head *vec;		/* its heads, ascending by author */
+	size_t nvec, capvec;
+	struct want wants[NODE_WANT_INFLIGHT];	/* a FIFO */
+	size_t nwants;
+	int heard;			/* a HELLO from it since (re)connect */
+};
+
+/* What this node holds of one author, and what it is fetching. */
+struct author {
+	uint8_t key[KEY_PK_BYTES];
+	uint64_t seq;			/* committed head */
+	uint8_t id[EV_ID_BYTES];
+	uint64_t pending;		/* highest seq queued for ingest */
+	struct peer *want_from;		/* peer with a WANT for it, or NULL */
+	int moved;			/* head moved since the last NOTIFY */
+};
+
+struct ingest;
+struct ev_loop;
+
+struct node {
+	struct config *cfg;
+	const char *cfgpath;
+	struct store *st;
+	struct key_secret *key;
+	uint8_t self[KEY_PK_BYTES];
+	char selfhex[17];
+	int lockfd;			/* DATADIR/i40d.pid, locked */
+	void *zctx;
+	void *router, *zap, *control;
+	void *rmon;			/* the router's monitor */
+	char listen[300];
+	struct peer **peers;		/* each allocated: sockets point to it */
+	size_t npeers;
+	struct store_member *members;	/* current membership */
+	size_t nmembers;
+	struct author *authors;		/* ascending by key */
+	size_t nauthors;
+	int ready;			/* own head confirmed: may author */
+	int dirty;			/* commits since the last NOTIFY */
+	struct ingest *ing;
+	struct ev_loop *loop;
+	struct log_ratelimit zap_rl, peer_rl;
+	uint64_t started_ms;
+	/* Counters for status and tests. */
+	uint64_t dropped, refused, stored;
+	size_t pump_start;		/* sync_pump's rotating first peer */
+	int roots_valid;		/* the cached roots are current */
+	uint8_t log_root[32], state_root[32];
+	/* Scratch of the main thread (struct msg is tens of KiB). */
+	struct msg *m;			/* the message being handled */
+	struct msg *out;		/* the message being built */
+	uint8_t *sbuf;			/* its encoding, MSG_MAX_BYTES */
+	uint8_t *wbuf;			/* events served for a WANT */
+};
+
+/* Milliseconds since the epoch (log and status) and monotonic (timers). */
+uint64_t node_now_ms(void);
+uint64_t node_mono_ms(void);
+
+/* node.c: life cycle. */
+int node_start(struct node *n, struct config *cfg) I40_MUST_CHECK;
+int node_run(struct node *n, volatile sig_atomic_t *quit,
+    volatile sig_atomic_t *reload) I40_MUST_CHECK;
+void node_stop(struct node *n);
+/* Membership and heads from the store, again (after commits). */
+int node_refresh(struct node *n) I40_MUST_CHECK;
+struct author *node_author(struct node *n, const uint8_t key[KEY_PK_BYTES]);
+struct peer *node_peer(struct node *n, const uint8_t key[KEY_PK_BYTES]);
+int node_is_member(const struct node *n, const uint8_t key[KEY_PK_BYTES]);
+
+/* link.c: sockets. */
+int link_router_open(void *zctx, const char *endpoint,
+    const struct key_secret *k, void **out) I40_MUST_CHECK;
+int link_dealer_open(struct node *n, struct peer *p) I40_MUST_CHECK;
+void link_dealer_close(struct peer *p);
+void link_monitor_read(struct node *n, struct peer *p);
+int link_router_monitor(struct node *n) I40_MUST_CHECK;
+void link_router_monitor_read(struct node *n);
+/* Send one frame (to a routing id when rid is not NULL), never blocking. */
+int link_send(void *sock, const void *rid, size_t ridlen, const void *buf,
+    size_t len) I40_MUST_CHECK;
+const char *link_state_name(enum peer_state s);
+
+/* zap.c: the ZAP handler. */
+int zap_open(struct node *n) I40_MUST_CHECK;
+void zap_read(struct node *n);
+
+/* sync.c: the sync protocol. */
+void sync_router_read(struct node *n);
+void sync_dealer_read(struct node *n, struct peer *p);
+void sync_hello(struct node *n, struct peer *p);
+void sync_hello_all(struct node *n);
+void sync_pump(struct node *n);
+void sync_notify(struct node *n);
+void sync_tick(struct node *n);
+void sync_peer_reset(struct node *n, struct peer *p);
+/* An ingested batch from p (may be NULL: a local append) committed. */
+void sync_committed(struct node *n, const struct store_item *items,
+    const struct store_outcome *out, size_t cnt, struct peer *from);
+uint64_t sync_behind(struct node *n, const struct peer *p);
+
+/* control.c: the control socket. */
+int control_open(struct node *n) I40_MUST_CHECK;
+void control_read(struct node *n);
+void control_close(struct node *n);
+
+#endif

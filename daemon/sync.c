@@ -1,0 +1,713 @@
+/*
+ * sync.c: the sync protocol of DESIGN.md ("Sync"; docs/sync.md).
+ *
+ * Each node pulls.  It learns what a peer holds from the peer's version
+ * vector (HELLO, in both directions on connect and every sync interval)
+ * and from NOTIFY (new heads, sent after each commit), and asks for what
+ * it lacks with WANT over its own dealer; the peer answers on its router
+ * with EVENTS.  Per author, one WANT is outstanding at a time, from one
+ * peer; the next is sent as soon as the answer arrives (before it is
+ * verified), so verification and transfer overlap.  Nodes serve every
+ * author's events, not only their own, so a federation whose members
+ * cannot all reach each other still converges.
+ *
+ * Nothing a peer sends is trusted: a message is decoded strictly
+ * (msg_decode) and attributed by its User-Id (router) or by the dealer it
+ * came on (pinned to the peer's CURVE key); events are decoded and
+ * verified by ingest.c before the store sees them.  A bad message is
+ * logged (rate-limited per peer) and dropped; the link stays up.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "ingest.h"
+#include "node.h"
+
+#define PEER_LOG_MS 5000	/* one complaint per peer per 5 s */
+
+static void complain(struct node *n, const uint8_t *key, const char *who,
+    int rc, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* A peer sent something we drop: log why, at most once per PEER_LOG_MS. */
+static void
+complain(struct node *n, const uint8_t *key, const char *who, int rc,
+    const char *fmt, ...)
+{
+	static const uint8_t zero[32];
+	uint64_t supp;
+	char line[256];
+	va_list ap;
+
+	n->dropped++;
+	if (!log_ratelimit(&n->peer_rl, key != NULL ? key : zero,
+	    node_mono_ms(), PEER_LOG_MS, &supp))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_warnx("peer %s: %s%s%s (dropped; %llu similar lines suppressed)",
+	    who, line, rc != 0 ? ": " : "", rc != 0 ? i40_strerror(rc) : "",
+	    (unsigned long long)supp);
+}
+
+static int
+send_msg(struct node *n, void *sock, const void *rid, size_t ridlen,
+    const struct msg *m)
+{
+	size_t len;
+	int rc;
+
+	if ((rc = msg_encode(m, n->sbuf, MSG_MAX_BYTES, &len, NULL)) != 0) {
+		log_warn(rc, "cannot encode a %s message",
+		    msg_type_name((uint32_t)m->type));
+		return rc;
+	}
+	return link_send(sock, rid, ridlen, n->sbuf, len);
+}
+
+/* This node's version vector: every author with a stored event. */
+static void
+my_vector(struct node *n, struct msg_heads *v)
+{
+	size_t i;
+
+	v->nheads = 0;
+	for (i = 0; i < n->nauthors && v->nheads < MSG_MAX_HEADS; i++) {
+		if (n->authors[i].seq == 0)
+			continue;
+		memcpy(v->heads[v->nheads].author, n->authors[i].key, 32);
+		v->heads[v->nheads].seq = n->authors[i].seq;
+		memcpy(v->heads[v->nheads].id, n->authors[i].id, 32);
+		v->nheads++;
+	}
+}
+
+static struct msg *
+out_msg(struct node *n, uint64_t type)
+{
+	struct msg *m = n->out;
+
+	memset(m, 0, sizeof(m->type));
+	m->type = type;
+	return m;
+}
+
+void
+sync_hello(struct node *n, struct peer *p)
+{
+	struct msg *m;
+
+	if (p->dealer == NULL || p->state != PEER_UP)
+		return;
+	m = out_msg(n, MSG_HELLO);
+	memcpy(m->u.hello.fed_id, store_fed_id(n->st), EV_FED_ID_BYTES);
+	m->u.hello.version = MSG_PROTOCOL_VERSION;
+	my_vector(n, &m->u.hello.v);
+	if (send_msg(n, p->dealer, NULL, 0, m) != 0)
+		log_debug("peer %s: HELLO not sent (queue full)", p->schac);
+}
+
+void
+sync_hello_all(struct node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->npeers; i++)
+		sync_hello(n, n->peers[i]);
+}
+
+/* Forget p's outstanding WANTs, so other peers may serve those authors. */
+void
+sync_peer_reset(struct node *n, struct peer *p)
+{
+	size_t i;
+
+	for (i = 0; i < n->nauthors; i++)
+		if (n->authors[i].want_from == p)
+			n->authors[i].want_from = NULL;
+	p->nwants = 0;
+}
+
+static void
+vec_set(struct peer *p, const uint8_t author[32], uint64_t seq, int replace)
+{
+	struct peer_head *grown;
+	size_t lo = 0, hi = p->nvec, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		c = memcmp(p->vec[mid].author, author, 32);
+		if (c == 0) {
+			if (replace || seq > p->vec[mid].seq)
+				p->vec[mid].seq = seq;
+			return;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (p->nvec == p->capvec) {
+		size_t cap = p->capvec ? 2 * p->capvec : 16;
+
+		if (cap > NODE_MAX_AUTHORS || (grown = realloc(p->vec,
+		    cap * sizeof(*grown))) == NULL)
+			return;
+		p->vec = grown;
+		p->capvec = cap;
+	}
+	memmove(&p->vec[lo + 1], &p->vec[lo], (p->nvec - lo) * sizeof(*p->vec));
+	memcpy(p->vec[lo].author, author, 32);
+	p->vec[lo].seq = seq;
+	p->nvec++;
+}
+
+static uint64_t
+vec_get(const struct peer *p, const uint8_t author[32])
+{
+	size_t i;
+
+	for (i = 0; i < p->nvec; i++)
+		if (memcmp(p->vec[i].author, author, 32) == 0)
+			return p->vec[i].seq;
+	return 0;
+}
+
+/*
+ * Authoring waits until a peer has told us how far it holds our own log
+ * and we hold at least that much: after a restore from an old backup, the
+ * events signed since are fetched back before the next seq is used
+ * (DESIGN.md, "Sync").
+ */
+static void
+check_ready(struct node *n)
+{
+	struct author *me;
+	size_t i;
+	uint64_t theirs;
+
+	if (n->ready)
+		return;
+	me = node_author(n, n->self);
+	for (i = 0; i < n->npeers; i++) {
+		if (!n->peers[i]->heard)
+			continue;
+		theirs = vec_get(n->peers[i], n->self);
+		if (theirs <= (me != NULL ? me->seq : 0)) {
+			n->ready = 1;
+			log_info("own log confirmed by %s at seq %llu: this "
+			    "node signs from now on", n->peers[i]->schac,
+			    (unsigned long long)(me != NULL ? me->seq : 0));
+			return;
+		}
+	}
+}
+
+static void
+take_vector(struct peer *p, const struct msg_heads *v, int replace)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->nheads; i++)
+		vec_set(p, v->heads[i].author, v->heads[i].seq, replace);
+}
+
+/* A HELLO from p, on either socket: its vector replaces what we knew. */
+static int
+take_hello(struct node *n, struct peer *p, const struct msg_hello *h)
+{
+	if (memcmp(h->fed_id, store_fed_id(n->st), EV_FED_ID_BYTES) != 0) {
+		complain(n, p->key, p->schac, I40_E_FED_ID, "HELLO of another "
+		    "federation (check its genesis)");
+		return I40_E_FED_ID;
+	}
+	if (h->version != MSG_PROTOCOL_VERSION) {
+		complain(n, p->key, p->schac, I40_E_VERSION, "HELLO of another "
+		    "protocol version");
+		return I40_E_VERSION;
+	}
+	take_vector(p, &h->v, 1);
+	p->heard = 1;
+	check_ready(n);
+	return 0;
+}
+
+/* Events of author from `from`, at most count, for a WANT. */
+struct serve {
+	struct msg_events *ev;
+	uint8_t *buf;
+	size_t used;
+};
+
+static int
+serve_one(void *arg, const uint8_t *bytes, size_t len)
+{
+	struct serve *s = arg;
+
+	if (s->ev->nev > 0 && s->used + len > NODE_BATCH_BYTES)
+		return 1;
+	memcpy(s->buf + s->used, bytes, len);
+	s->ev->ev[s->ev->nev].p = s->buf + s->used;
+	s->ev->ev[s->ev->nev].len = len;
+	s->ev->nev++;
+	s->used += len;
+	return s->ev->nev == MSG_MAX_EVENTS ? 1 : 0;
+}
+
+static void
+serve_want(struct node *n, struct peer *p, const zmq_msg_t *rid,
+    const struct msg_want *w)
+{
+	struct serve s;
+	struct msg *m = out_msg(n, MSG_EVENTS);
+	int rc;
+
+	s.ev = &m->u.events;
+	s.ev->nev = 0;
+	s.buf = n->wbuf;
+	s.used = 0;
+	rc = store_walk(n->st, w->author, w->from, w->from + w->count - 1,
+	    serve_one, &s);
+	if (rc < 0 || s.ev->nev == 0) {
+		m = out_msg(n, MSG_ERROR);
+		m->u.error.code = rc < 0 ? rc : I40_E_NOT_FOUND;
+		m->u.error.text.p = (const uint8_t *)"no such events";
+		m->u.error.text.len = 14;
+	}
+	if ((rc = send_msg(n, n->router, zmq_msg_data((zmq_msg_t *)rid),
+	    zmq_msg_size((zmq_msg_t *)rid), m)) != 0)
+		log_debug("peer %s: answer to WANT not sent: %s", p->schac,
+		    i40_strerror(rc));
+}
+
+static int
+parse_hex_key(const char *s, uint8_t key[32])
+{
+	size_t i;
+	int hi, lo;
+
+	if (s == NULL || strlen(s) != 64)
+		return I40_E_VALUE;
+	for (i = 0; i < 32; i++) {
+		hi = s[2 * i];
+		lo = s[2 * i + 1];
+		hi = hi >= '0' && hi <= '9' ? hi - '0' :
+		    hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
+		lo = lo >= '0' && lo <= '9' ? lo - '0' :
+		    lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
+		if (hi < 0 || lo < 0)
+			return I40_E_VALUE;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* Receive [routing id, body]; 0 when there was nothing. */
+static int
+recv_routed(void *sock, zmq_msg_t *rid, zmq_msg_t *body)
+{
+	zmq_msg_t extra;
+	int more;
+
+	zmq_msg_init(rid);
+	zmq_msg_init(body);
+	if (zmq_msg_recv(rid, sock, ZMQ_DONTWAIT) < 0)
+		return 0;
+	if (!zmq_msg_more(rid) || zmq_msg_recv(body, sock, 0) < 0)
+		return -1;
+	/* Our messages are one frame; drop any further ones. */
+	for (more = zmq_msg_more(body); more;) {
+		zmq_msg_init(&extra);
+		more = zmq_msg_recv(&extra, sock, 0) >= 0 &&
+		    zmq_msg_more(&extra);
+		zmq_msg_close(&extra);
+	}
+	return 1;
+}
+
+static void
+router_one(struct node *n, zmq_msg_t *rid, zmq_msg_t *body)
+{
+	const char *uid = zmq_msg_gets(body, "User-Id");
+	struct codec_err err;
+	struct peer *p;
+	struct msg *m = n->m;
+	struct msg *r;
+	uint8_t key[32];
+	int rc;
+
+	/*
+	 * ZAP admitted the key at the handshake; the membership may have
+	 * changed since, and a fail-open ZAP must not let anyone in.
+	 */
+	if (parse_hex_key(uid, key) != 0 || (p = node_peer(n, key)) == NULL ||
+	    !node_is_member(n, key)) {
+		complain(n, NULL, "unknown", I40_E_PEER,
+		    "message from a key that is "
+		    "no current member's");
+		return;
+	}
+	p->last_ms = node_now_ms();
+	if ((rc = msg_decode(zmq_msg_data(body), zmq_msg_size(body), m,
+	    &err)) != 0) {
+		complain(n, p->key, p->schac, rc,
+		    "malformed message (field %s)",
+		    err.field[0] ? err.field : "-");
+		return;
+	}
+	switch (m->type) {
+	case MSG_HELLO:
+		if (take_hello(n, p, &m->u.hello) != 0)
+			return;
+		r = out_msg(n, MSG_HELLO);
+		memcpy(r->u.hello.fed_id, store_fed_id(n->st), 32);
+		r->u.hello.version = MSG_PROTOCOL_VERSION;
+		my_vector(n, &r->u.hello.v);
+		if (send_msg(n, n->router, zmq_msg_data(rid),
+		    zmq_msg_size(rid), r) != 0)
+			log_debug("peer %s: HELLO reply not sent", p->schac);
+		sync_pump(n);
+		break;
+	case MSG_WANT:
+		serve_want(n, p, rid, &m->u.want);
+		break;
+	case MSG_NOTIFY:
+		take_vector(p, &m->u.notify, 0);
+		sync_pump(n);
+		break;
+	case MSG_FORK:
+		if ((rc = ingest_submit(n->ing, body, m, p, NULL)) != 0)
+			complain(n, p->key, p->schac, rc, "FORK while "
+			    "ingest is full");
+		break;
+	case MSG_ERROR:
+		log_debug("peer %s: ERROR %lld", p->schac,
+		    (long long)m->u.error.code);
+		break;
+	default:
+		complain(n, p->key, p->schac, I40_E_MSG_TYPE,
+		    "unexpected %s on the router",
+		    msg_type_name((uint32_t)m->type));
+		break;
+	}
+}
+
+void
+sync_router_read(struct node *n)
+{
+	zmq_msg_t rid, body;
+	int budget, got;
+
+	for (budget = 0; budget < NODE_RECV_BUDGET; budget++) {
+		got = recv_routed(n->router, &rid, &body);
+		if (got > 0)
+			router_one(n, &rid, &body);
+		zmq_msg_close(&rid);
+		zmq_msg_close(&body);
+		if (got == 0)
+			return;
+	}
+}
+
+/* The answer to p's oldest WANT arrived: the author may be asked again. */
+static int
+pop_want(struct node *n, struct peer *p, struct want *w)
+{
+	struct author *a;
+
+	if (p->nwants == 0)
+		return 0;
+	*w = p->wants[0];
+	memmove(&p->wants[0], &p->wants[1], (p->nwants - 1) * sizeof(*w));
+	p->nwants--;
+	if ((a = node_author(n, w->author)) != NULL && a->want_from == p)
+		a->want_from = NULL;
+	return 1;
+}
+
+static void
+dealer_one(struct node *n, struct peer *p, zmq_msg_t *body)
+{
+	struct codec_err err;
+	struct msg *m = n->m;
+	struct author *a;
+	struct want w;
+	int rc;
+
+	p->last_ms = node_now_ms();
+	if ((rc = msg_decode(zmq_msg_data(body), zmq_msg_size(body), m,
+	    &err)) != 0) {
+		complain(n, p->key, p->schac, rc,
+		    "malformed message (field %s)",
+		    err.field[0] ? err.field : "-");
+		return;
+	}
+	switch (m->type) {
+	case MSG_HELLO:
+		if (take_hello(n, p, &m->u.hello) == 0)
+			sync_pump(n);
+		break;
+	case MSG_EVENTS:
+		if (!pop_want(n, p, &w)) {
+			complain(n, p->key, p->schac, I40_E_MSG_TYPE,
+			    "EVENTS nobody asked for");
+			return;
+		}
+		if ((a = node_author(n, w.author)) != NULL &&
+		    w.from + m->u.events.nev - 1 > a->pending)
+			a->pending = w.from + m->u.events.nev - 1;
+		if ((rc = ingest_submit(n->ing, body, m, p, &w)) != 0)
+			log_warn(rc, "ingest: events from %s dropped",
+			    p->schac);
+		sync_pump(n);
+		break;
+	case MSG_ERROR:
+		if (pop_want(n, p, &w))
+			log_debug("peer %s: no events for a WANT: %s",
+			    p->schac, i40_strerror((int)m->u.error.code));
+		sync_pump(n);
+		break;
+	default:
+		complain(n, p->key, p->schac, I40_E_MSG_TYPE,
+		    "unexpected %s on a dealer",
+		    msg_type_name((uint32_t)m->type));
+		break;
+	}
+}
+
+void
+sync_dealer_read(struct node *n, struct peer *p)
+{
+	zmq_msg_t body, extra;
+	int budget, more;
+
+	for (budget = 0; budget < NODE_RECV_BUDGET && p->dealer != NULL;
+	    budget++) {
+		zmq_msg_init(&body);
+		if (zmq_msg_recv(&body, p->dealer, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&body);
+			return;
+		}
+		for (more = zmq_msg_more(&body); more;) {
+			zmq_msg_init(&extra);
+			more = zmq_msg_recv(&extra, p->dealer, 0) >= 0 &&
+			    zmq_msg_more(&extra);
+			zmq_msg_close(&extra);
+		}
+		dealer_one(n, p, &body);
+		zmq_msg_close(&body);
+	}
+}
+
+static int
+send_want(struct node *n, struct peer *p, struct author *a, uint64_t from,
+    uint64_t count)
+{
+	struct msg *m = out_msg(n, MSG_WANT);
+	struct want *w;
+	int rc;
+
+	memcpy(m->u.want.author, a->key, 32);
+	m->u.want.from = from;
+	m->u.want.count = count;
+	if ((rc = send_msg(n, p->dealer, NULL, 0, m)) != 0)
+		return rc;
+	w = &p->wants[p->nwants++];
+	memcpy(w->author, a->key, 32);
+	w->from = from;
+	w->count = count;
+	w->sent_ms = node_mono_ms();
+	a->want_from = p;
+	return 0;
+}
+
+/*
+ * Ask peers for what they have and we lack, within the bounds: one WANT
+ * per author at a time, NODE_WANT_INFLIGHT per peer, and no more than
+ * ingest can hold.  Peers are tried from a rotating start so that the
+ * load spreads.
+ */
+void
+sync_pump(struct node *n)
+{
+	size_t start = n->pump_start++;
+	struct peer *p;
+	struct author *a;
+	uint64_t next, count;
+	size_t i, k;
+
+	for (k = 0; k < n->npeers; k++) {
+		p = n->peers[(start + k) % n->npeers];
+		if (p->dealer == NULL || p->state != PEER_UP || !p->heard)
+			continue;
+		for (i = 0; i < p->nvec; i++) {
+			if (p->nwants == NODE_WANT_INFLIGHT ||
+			    ingest_live(n->ing) + 2 > INGEST_MAX_JOBS)
+				break;
+			if ((a = node_author(n, p->vec[i].author)) == NULL ||
+			    a->want_from != NULL)
+				continue;
+			next = (a->pending > a->seq ? a->pending : a->seq) + 1;
+			if (p->vec[i].seq < next)
+				continue;
+			count = p->vec[i].seq - next + 1;
+			if (count > MSG_MAX_EVENTS)
+				count = MSG_MAX_EVENTS;
+			if (send_want(n, p, a, next, count) != 0)
+				break;
+		}
+	}
+}
+
+/* Before each poll: announce the heads that commits moved. */
+void
+sync_notify(struct node *n)
+{
+	struct msg *m;
+	size_t i;
+
+	if (!n->dirty)
+		return;
+	n->dirty = 0;
+	m = out_msg(n, MSG_NOTIFY);
+	m->u.notify.nheads = 0;
+	for (i = 0; i < n->nauthors; i++) {
+		if (!n->authors[i].moved)
+			continue;
+		n->authors[i].moved = 0;
+		if (m->u.notify.nheads == MSG_MAX_HEADS)
+			continue;
+		memcpy(m->u.notify.heads[m->u.notify.nheads].author,
+		    n->authors[i].key, 32);
+		m->u.notify.heads[m->u.notify.nheads].seq = n->authors[i].seq;
+		memcpy(m->u.notify.heads[m->u.notify.nheads].id,
+		    n->authors[i].id, 32);
+		m->u.notify.nheads++;
+	}
+	if (m->u.notify.nheads == 0)
+		return;
+	for (i = 0; i < n->npeers; i++)
+		if (n->peers[i]->dealer != NULL &&
+		    n->peers[i]->state == PEER_UP &&
+		    send_msg(n, n->peers[i]->dealer, NULL, 0, m) != 0)
+			log_debug("peer %s: NOTIFY not sent (queue full; the "
+			    "next HELLO repairs it)", n->peers[i]->schac);
+}
+
+/*
+ * Pass fork evidence on, so every node freezes the author.  A signed
+ * event is canonical: [event, sig] is 0x92, the event, then c4 40 and the
+ * 64-byte signature, so its bytes are found around the decoded event.
+ */
+static void
+relay_fork(struct node *n, const struct store_item *it)
+{
+	struct store_event old;
+	struct msg *m;
+	size_t i;
+
+	if (store_get(n->st, it->ev.h.author, it->ev.h.seq, &old) != 0)
+		return;
+	m = out_msg(n, MSG_FORK);
+	m->u.fork.a.p = old.bytes;
+	m->u.fork.a.len = old.len;
+	m->u.fork.b.p = it->ev.event.p - 1;
+	m->u.fork.b.len = 1 + it->ev.event.len + 2 + KEY_SIG_BYTES;
+	for (i = 0; i < n->npeers; i++)
+		if (n->peers[i]->dealer != NULL &&
+		    n->peers[i]->state == PEER_UP &&
+		    send_msg(n, n->peers[i]->dealer, NULL, 0, m) != 0)
+			log_debug("peer %s: FORK not sent", n->peers[i]->schac);
+	free(old.bytes);
+}
+
+void
+sync_committed(struct node *n, const struct store_item *items,
+    const struct store_outcome *out, size_t cnt, struct peer *from)
+{
+	struct author *a;
+	size_t i;
+	int membership = 0;
+
+	for (i = 0; i < cnt; i++) {
+		if (out[i].result == STORE_FORK) {
+			char hx[17];
+
+			log_keyhex(items[i].ev.h.author, hx);
+			log_warnx("equivocation: %s signed two events at seq "
+			    "%llu; its log is frozen there, and the evidence "
+			    "is passed on", hx,
+			    (unsigned long long)items[i].ev.h.seq);
+			relay_fork(n, &items[i]);
+			continue;
+		}
+		if (out[i].result != STORE_STORED)
+			continue;
+		n->stored++;
+		if (items[i].ev.h.type < BODY_MODULE_PUBLISH)
+			membership = 1;
+		if ((a = node_author(n, items[i].ev.h.author)) == NULL)
+			continue;
+		if (items[i].ev.h.seq > a->seq) {
+			a->seq = items[i].ev.h.seq;
+			memcpy(a->id, items[i].ev.id, 32);
+			a->moved = 1;
+			n->dirty = 1;
+		}
+	}
+	(void)from;
+	if (cnt > 0)
+		n->roots_valid = 0;
+	if (membership && node_refresh(n) != 0)
+		log_warnx("membership changed but could not be re-read; "
+		    "restart the node");
+	if (ingest_live(n->ing) == 0)
+		for (i = 0; i < n->nauthors; i++)
+			n->authors[i].pending = 0;
+	check_ready(n);
+	sync_pump(n);
+}
+
+uint64_t
+sync_behind(struct node *n, const struct peer *p)
+{
+	const struct author *a;
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < p->nvec; i++) {
+		a = node_author(n, p->vec[i].author);
+		if (a == NULL)
+			continue;
+		if (p->vec[i].seq > a->seq)
+			sum += p->vec[i].seq - a->seq;
+	}
+	return sum;
+}
+
+/* Every 100 ms: WANTs that went unanswered are given up. */
+void
+sync_tick(struct node *n)
+{
+	uint64_t now = node_mono_ms();
+	size_t i;
+
+	for (i = 0; i < n->npeers; i++) {
+		struct peer *p = n->peers[i];
+
+		if (p->nwants > 0 &&
+		    now - p->wants[0].sent_ms > NODE_WANT_TIMEOUT_MS) {
+			log_info("peer %s: no answer to %zu requests in %d s; "
+			    "asking again", p->schac, p->nwants,
+			    NODE_WANT_TIMEOUT_MS / 1000);
+			sync_peer_reset(n, p);
+		}
+	}
+	sync_pump(n);
+}
