@@ -137,8 +137,7 @@ $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
 $(BUILD)/bench/bench_%: tests/bench/bench_%.c $(TESTLIB_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< $(TESTLIB_OBJ) $(LIB) \
-	    $(PKG_LIBS) \
-	    -lpthread $(LDFLAGS) -o $@
+	    $(PKG_LIBS) $(APP_LIBS) $(LDFLAGS) -o $@
 
 $(BUILD)/testtools/%: tests/tools/%.c $(TESTLIB_OBJ) $(DLIB) $(LIB)
 	@mkdir -p $(dir $@)
@@ -197,8 +196,10 @@ vectors: all
 	$(BUILD)/testtools/genvectors docs/vectors
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/share/doc/i40
-	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/i40/
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/i40
+	install -m 755 $(I40D) $(I40CTL) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 README.md docs/*.md docs/i40d.conf.example \
+	    docs/i40d.service $(DESTDIR)$(PREFIX)/share/doc/i40/
 
 clean:
 	rm -rf $(BUILD)

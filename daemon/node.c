@@ -53,6 +53,8 @@ node_author(struct node *n, const uint8_t key[KEY_PK_BYTES])
 {
 	struct author k;
 
+	if (n->nauthors == 0)
+		return NULL;
 	memcpy(k.key, key, KEY_PK_BYTES);
 	return bsearch(&k, n->authors, n->nauthors, sizeof(k), cmp_author);
 }

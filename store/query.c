@@ -13,7 +13,9 @@ copy_str(char *dst, size_t cap, struct codec_bytes s)
 {
 	size_t n = s.len < cap - 1 ? s.len : cap - 1;
 
-	memcpy(dst, s.p, n);
+	/* An absent optional field has no pointer at all. */
+	if (n > 0)
+		memcpy(dst, s.p, n);
 	dst[n] = '\0';
 }
 

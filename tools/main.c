@@ -1,9 +1,92 @@
-/* i40ctl: placeholder until the tool lands in this issue. */
+/*
+ * main.c: i40ctl, the operator's tool.  One table of subcommands drives
+ * both the usage text and the dispatch (model: WireGuard's wg.c).
+ */
 #include <stdio.h>
+#include <string.h>
+
+#include "protocol/keys.h"
+
+#include "ctl.h"
+#include "subcommands.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char *argv[]);
+	const char *summary;
+} subcommands[] = {
+	{ "keygen", keygen_main,
+	    "make a node key file, or print the public key of one" },
+	{ "genesis", genesis_main,
+	    "sign a federation's genesis event from its charter" },
+	{ "init", init_main,
+	    "create a data directory from a genesis and a node key" },
+	{ "module", module_main,
+	    "publish, update or retire a module (through i40d)" },
+	{ "completion", completion_main,
+	    "record or revoke a learner's result (through i40d)" },
+	{ "catalog", catalog_main,
+	    "list the national catalog" },
+	{ "status", status_main,
+	    "show the node: heads, roots, the daemon and its peers" },
+	{ "peers", peers_main,
+	    "show i40d's links to its peers" },
+	{ "sync", sync_main,
+	    "ask i40d for a sync round now" },
+};
+#define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: i40ctl command [options]\n"
+	    "       i40ctl command --help\n\n"
+	    "The operator's tool of an i40 federation node.  Commands:\n");
+	for (i = 0; i < NSUB; i++)
+		fprintf(f, "  %-12s %s\n", subcommands[i].name,
+		    subcommands[i].summary);
+	fprintf(f, "\nQueries read the data directory (-d DIR, default "
+	    "$%s, else %s)\nand work while i40d is stopped; writes go "
+	    "through the running i40d.\nExit status: 0 success, 1 error, "
+	    "2 bad command line.  See docs/i40ctl.md.\n", CTL_DATADIR_ENV,
+	    CTL_DATADIR_DEFAULT);
+}
 
 int
-main(void)
+main(int argc, char *argv[])
 {
-	fprintf(stderr, "i40ctl: not built yet\n");
-	return 1;
+	char *help[] = { NULL, NULL, "--help", NULL };
+	size_t i;
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		if (argc < 3 || strcmp(argv[1], "help") != 0) {
+			usage(stdout);
+			return CTL_EXIT_OK;
+		}
+		/* "i40ctl help status" is "i40ctl status --help". */
+		help[0] = argv[0];
+		help[1] = argv[2];
+		argv = help;
+		argc = 3;
+	}
+	for (i = 0; i < NSUB; i++) {
+		if (strcmp(argv[1], subcommands[i].name) != 0)
+			continue;
+		if ((rc = key_init()) != 0) {
+			fprintf(stderr, "i40ctl: %s\n", i40_strerror(rc));
+			return CTL_EXIT_ERR;
+		}
+		return subcommands[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "i40ctl: unknown command `%s'\n", argv[1]);
+	usage(stderr);
+	return CTL_EXIT_ERR;
 }

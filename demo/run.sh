@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# make demo: a 13-node Ingenjör4.0 federation on loopback, loaded with the
+# SAMPLE DATA of demo/data/ (not the programme's real catalogue).
+#
+#   demo/run.sh BUILD_DIR      (make demo runs it after building)
+#
+# It creates a fresh directory under /tmp (or $DEMO_DIR), makes a key per
+# university, a charter and its genesis, starts one i40d per university,
+# publishes the 48 sample modules at their owners, records a few hundred
+# completions, shows every node's state root until all are equal, prints
+# the national catalog, and stops the daemons with SIGTERM.
+set -euo pipefail
+
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+DATA=$SRC/demo/data
+I40D=$BUILD/i40d
+I40CTL=$BUILD/i40ctl
+COMPLETIONS=${DEMO_COMPLETIONS:-300}
+D=${DEMO_DIR:-$(mktemp -d /tmp/i40-demo.XXXXXX)}
+mkdir -p "$D"
+declare -a PIDS=() SHORT=() DIRS=()
+
+say() { printf '\n== %s\n' "$*"; }
+
+stop_all() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	PIDS=()
+}
+trap 'stop_all' EXIT
+trap 'echo "demo: interrupted"; exit 1' INT TERM
+
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo $p; return; }
+	done
+}
+
+n=$(jq length "$DATA/universities.json")
+say "A federation of $n universities in $D (SAMPLE DATA)"
+members=()
+for i in $(seq 0 $((n - 1))); do
+	SHORT[$i]=$(jq -r ".[$i].short" "$DATA/universities.json")
+	mkdir -p "$D/${SHORT[$i]}"
+	key=$("$I40CTL" keygen -o "$D/${SHORT[$i]}/node.key")
+	port=$(free_port)
+	members+=("$(jq -c --arg key "$key" --arg ep "tcp://127.0.0.1:$port" \
+	    ".[$i] | del(.short) + {key: \$key, role: \"member\", endpoint: \$ep}" \
+	    "$DATA/universities.json")")
+	printf '  %-9s key %s… port %s\n' "${SHORT[$i]}" "${key:0:16}" "$port"
+done
+printf '%s\n' "${members[@]}" | jq -s --arg created "$(date +%F)" '{
+	name: "Ingenjör4.0 (SAMPLE DATA: i40 demo)",
+	created: $created,
+	qa: "Sample data: members are Swedish HEIs under UKÄ quality assurance (ESG part 1)",
+	admit_pct: 50,
+	members: .}' >"$D/charter.json"
+"$I40CTL" genesis -c "$D/charter.json" -k "$D/${SHORT[0]}/node.key" \
+    -o "$D/genesis.i40" >/dev/null
+echo "  genesis signed by ${SHORT[0]}: $D/genesis.i40"
+
+say "Starting $n daemons"
+for i in $(seq 0 $((n - 1))); do
+	s=${SHORT[$i]}
+	DIRS[$i]=$D/$s/data
+	"$I40CTL" init -d "${DIRS[$i]}" -g "$D/genesis.i40" \
+	    -k "$D/$s/node.key" >/dev/null
+	cat >"$D/$s/i40d.conf" <<INI
+[node]
+name = $s
+datadir = ${DIRS[$i]}
+genesis = $D/genesis.i40
+sync_interval = 2s
+log_level = info
+INI
+	"$I40D" -c "$D/$s/i40d.conf" 2>>"$D/$s/i40d.log" &
+	PIDS+=($!)
+done
+for i in $(seq 0 $((n - 1))); do
+	for _ in $(seq 1 100); do
+		[ -S "${DIRS[$i]}/control.sock" ] && break
+		sleep 0.1
+	done
+done
+echo "  logs: $D/<university>/i40d.log"
+
+dir_of() {
+	local i
+	for i in "${!SHORT[@]}"; do
+		[ "${SHORT[$i]}" = "$1" ] && { echo "${DIRS[$i]}"; return; }
+	done
+}
+
+# A node signs once a peer has confirmed its own log's head.
+retry() {
+	local t
+	for t in $(seq 1 100); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	"$@"
+}
+
+say "Publishing the 48 sample modules at their owners"
+for f in "$DATA"/modules/*.json; do
+	owner=$(jq -r .owner "$f")
+	jq 'del(.owner)' "$f" >"$D/module.json"
+	retry "$I40CTL" module publish -d "$(dir_of "$owner")" \
+	    --file "$D/module.json" >/dev/null
+	printf '  %-9s %s\n' "$owner" "$(jq -r '.code + "  " + .title_en' "$f")"
+done
+
+record_completions() {
+	local grades=(G G G VG U) rec=0 f owner code learner per
+	per=$(( (COMPLETIONS + 47) / 48 ))
+	for f in "$DATA"/modules/*.json; do
+		owner=$(jq -r .owner "$f")
+		code=$(jq -r .code "$f")
+		for _ in $(seq 1 $per); do
+			[ $rec -ge "$COMPLETIONS" ] && break
+			learner=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+			"$I40CTL" completion record -d "$(dir_of "$owner")" \
+			    --learner "$learner" --module "$code" \
+			    --grade "${grades[$((RANDOM % 5))]}" --scale UVG \
+			    --examiner "Examiner at $owner" \
+			    --exam-date 2026-11-02 --decision-date 2026-11-16 \
+			    >/dev/null
+			rec=$((rec + 1))
+		done
+	done
+}
+
+say "Recording $COMPLETIONS completions at the owners of the modules, while"
+echo "   every node's state root (first 8 hex digits) is shown as it changes:"
+printf '  %6s' "time"
+for i in $(seq 0 $((n - 1))); do printf ' %-8.8s' "${SHORT[$i]}"; done
+echo
+record_completions &
+REC=$!
+t0=$(date +%s.%N)
+uniq=0
+for _ in $(seq 1 600); do
+	line=""
+	roots=()
+	for i in $(seq 0 $((n - 1))); do
+		r=$("$I40CTL" status --json -d "${DIRS[$i]}" | jq -r .state_root)
+		roots+=("$r")
+		line="$line ${r:0:8}"
+	done
+	uniq=$(printf '%s\n' "${roots[@]}" | sort -u | wc -l)
+	writing=$(kill -0 $REC 2>/dev/null && echo " writing" || echo "")
+	printf '  %5.1fs%s  (%d distinct)%s\n' \
+	    "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" \
+	    "$line" "$uniq" "$writing"
+	[ -z "$writing" ] && [ "$uniq" = 1 ] && break
+	sleep 0.5
+done
+wait $REC
+if [ "$uniq" = 1 ]; then
+	echo "  all $n nodes hold the same state: ${roots[0]}"
+	echo "  ($("$I40CTL" status --json -d "${DIRS[0]}" | jq .events) events)"
+else
+	echo "demo: the nodes did not converge; see the logs in $D" >&2
+	exit 1
+fi
+
+say "The national catalog (as node ${SHORT[0]} holds it)"
+"$I40CTL" catalog -d "${DIRS[0]}"
+
+say "Stopping the daemons (SIGTERM)"
+stop_all
+echo "  stopped. The federation's files stay in $D; remove it when done."

@@ -1,0 +1,286 @@
+/*
+ * cmd_completion.c: i40ctl completion record | revoke: a learner's result
+ * on one of this node's modules, written through the running i40d
+ * (docs/i40ctl.md "completion").
+ *
+ * A completion counts only when its module is a version of one of the
+ * author's own modules, and a revocation only of the author's own
+ * completion (docs/store.md, "Convergence"); anything else would be
+ * stored without effect, so i40ctl checks it against the store first.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ctl_node.h"
+#include "ctl_write.h"
+#include "subcommands.h"
+
+static const char usage_completion[] =
+    "usage: i40ctl completion record [-d DIR] --learner HEX --module ID|CODE\n"
+    "           --grade G --scale S --examiner NAME --exam-date DATE\n"
+    "           --decision-date DATE [--supervision S]\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "       i40ctl completion revoke [-d DIR] --id ID --reason TEXT\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "\n"
+    "Record or revoke a learner's result on one of this node's modules\n"
+    "through the running i40d.\n";
+
+static const char usage_record[] =
+    "usage: i40ctl completion record [-d DIR] --learner HEX --module ID|CODE\n"
+    "           --grade G --scale S --examiner NAME --exam-date DATE\n"
+    "           --decision-date DATE [--supervision S]\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "\n"
+    "Record a learner's result on one of this node's modules through the\n"
+    "running i40d, and print the record's id and seq.\n"
+    "\n"
+    "  --learner HEX             the learner's pseudonym, 32 hex digits\n"
+    "  --module ID|CODE          the module version it was earned against:\n"
+    "                            its event id (64 hex digits), or the code\n"
+    "                            of one of this node's current modules\n"
+    "                            (its current version is taken)\n"
+    "  --grade G                 a grade of the scale\n"
+    "  --scale S                 UG (U G), UVG (U G VG), U345 (U 3 4 5),\n"
+    "                            AF (A B C D E FX F) or PF (P F)\n"
+    "  --examiner NAME           the examiner\n"
+    "  --exam-date YYYY-MM-DD    the examination\n"
+    "  --decision-date YYYY-MM-DD  the grading decision (not before the\n"
+    "                            examination)\n"
+    "  --supervision S           unsupervised, supervised or supervised_id,\n"
+    "                            if not the module's\n"
+    "  -d, --datadir DIR         the node's data directory (default\n"
+    "                            $I40_DATADIR, else /var/lib/i40)\n"
+    "      --timeout SECONDS     wait for i40d at most this long (30)\n"
+    "      --json                print {\"id\": HEX, \"seq\": N}\n"
+    "  -h, --help                print this text\n";
+
+static const char usage_revoke[] =
+    "usage: i40ctl completion revoke [-d DIR] --id ID --reason TEXT\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "\n"
+    "Revoke one of this node's completion records through the running\n"
+    "i40d.  The record stays in the ledger, marked revoked; to correct a\n"
+    "result, revoke it and record the right one.\n"
+    "\n"
+    "  --id ID                   the record's event id, 64 hex digits\n"
+    "  --reason TEXT             why, e.g. \"Recorded against the wrong\n"
+    "                            learner.\"\n"
+    "  -d, --datadir DIR         the node's data directory\n"
+    "      --timeout SECONDS     wait for i40d at most this long (30)\n"
+    "      --json                print {\"id\": HEX, \"seq\": N}\n"
+    "  -h, --help                print this text\n";
+
+static const struct ctl_flag record_flags[] = {
+	{ "learner", "learner" }, { "module", NULL }, { "grade", "grade" },
+	{ "scale", "scale" }, { "examiner", "examiner" },
+	{ "exam-date", "exam_date" }, { "decision-date", "decision_date" },
+	{ "supervision", "supervision" },
+};
+
+static const struct ctl_flag revoke_flags[] = {
+	{ "id", "completion" }, { "reason", "reason" },
+};
+
+/*
+ * --module ID|CODE into the record: an id as it is, a code through this
+ * node's catalog.  The store is opened when a code needs it.
+ */
+static int
+resolve_module(struct ctl_record *rec, const struct ctl_write_args *a,
+    const char *value, struct store **st, uint8_t pk[KEY_PK_BYTES],
+    int *have_key)
+{
+	struct store_module *ms = NULL;
+	char hex[2 * EV_ID_BYTES + 1];
+	struct ctl_err err;
+	size_t n = 0, idx;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	if (strlen(value) == 2 * EV_ID_BYTES &&
+	    ctl_record_set(rec, "module", value, &err) == 0)
+		return 0;
+	/* Not an id: a code of one of this node's modules. */
+	if ((rc = ctl_node_key(a->datadir, CTL_TIMEOUT_MS, pk)) != 0 ||
+	    (rc = ctl_store_open(a->datadir, st)) != 0)
+		return rc;
+	*have_key = 1;
+	rc = ctl_own_module(*st, pk, value, &ms, &n, &idx);
+	if (rc == I40_E_NOT_FOUND) {
+		ctl_errx("--module `%s': neither a module version's id (64 "
+		    "hex digits) nor the code of one of this node's modules; "
+		    "see `i40ctl catalog`", value);
+	} else if (rc == 0 && ms[idx].retired) {
+		ctl_errx("--module %s: the module is retired; give the id of "
+		    "the version the result was earned against instead "
+		    "(--module ID)", value);
+		rc = I40_E_VALUE;
+	} else if (rc == 0) {
+		ctl_hex(ms[idx].id, EV_ID_BYTES, hex);
+		if ((rc = ctl_record_set(rec, "module", hex, &err)) != 0)
+			ctl_err_report(&err, BODY_COMPLETION_RECORD, NULL);
+	}
+	store_modules_free(ms, n);
+	return rc;
+}
+
+/*
+ * The event id names one of this node's own events of one of the types
+ * want[0..2); *code gets the module code when it is a module version.
+ */
+static int
+check_own(struct store *st, const uint8_t pk[KEY_PK_BYTES],
+    const uint8_t id[EV_ID_BYTES], const uint32_t want[2], const char *what,
+    char code[33])
+{
+	char hex[2 * EV_ID_BYTES + 1];
+	struct ev_signed e;
+	struct body *b;
+	uint8_t *buf = NULL;
+	int rc;
+
+	ctl_hex(id, EV_ID_BYTES, hex);
+	if ((b = malloc(sizeof(*b))) == NULL) {
+		ctl_err(I40_E_NOMEM, "cannot read the store");
+		return I40_E_NOMEM;
+	}
+	rc = ctl_own_event(st, pk, id, &buf, &e, b);
+	if (rc == 0 && e.h.type != want[0] && e.h.type != want[1])
+		rc = I40_E_VALUE;
+	if (rc == 0 && code != NULL) {
+		size_t n = b->u.module.code.len < 32 ?
+		    b->u.module.code.len : 32;
+
+		memcpy(code, b->u.module.code.p, n);
+		code[n] = '\0';
+	}
+	if (rc == I40_E_NOT_FOUND)
+		ctl_errx("no event %s is stored on this node; check the id "
+		    "(it is %s)", hex, what);
+	else if (rc == I40_E_UNKNOWN_AUTHOR || rc == I40_E_VALUE)
+		ctl_errx("%s is not %s of this node; a node records and "
+		    "revokes only on its own modules", hex, what);
+	free(buf);
+	free(b);
+	return rc;
+}
+
+static int
+record_main(int argc, char *argv[])
+{
+	static const uint32_t versions[2] = { BODY_MODULE_PUBLISH,
+	    BODY_MODULE_UPDATE };
+	const char *module;
+	struct ctl_write_args a;
+	struct ctl_record rec;
+	struct store *st = NULL;
+	uint8_t *body = NULL, pk[KEY_PK_BYTES];
+	char code[33], what[128], learner[33];
+	size_t len;
+	int rc, ret = CTL_EXIT_ERR, have_key = 0;
+
+	memset(&rec, 0, sizeof(rec));
+	ctl_set_cmd("i40ctl completion record");
+	if (!ctl_write_parse(argc, argv, usage_record, record_flags,
+	    sizeof(record_flags) / sizeof(record_flags[0]), 0,
+	    CTL_APPEND_TIMEOUT_MS, &a, &ret))
+		return ret;
+	if ((rc = ctl_record_init(&rec, BODY_COMPLETION_RECORD)) != 0) {
+		ctl_err(rc, "cannot start");
+		goto out;
+	}
+	if (ctl_write_apply(&rec, &a, record_flags) != 0)
+		goto out;
+	module = ctl_write_value(&a, record_flags, "module");
+	if (module != NULL && resolve_module(&rec, &a, module, &st, pk,
+	    &have_key) != 0)
+		goto out;
+	if (ctl_write_encode(&rec, &body, &len) != 0)
+		goto out;
+	if (!have_key && (ctl_node_key(a.datadir, CTL_TIMEOUT_MS, pk) != 0 ||
+	    ctl_store_open(a.datadir, &st) != 0))
+		goto out;
+	if (check_own(st, pk, rec.body->u.completion.module, versions,
+	    "a version of a module", code) != 0)
+		goto out;
+	ctl_hex(rec.body->u.completion.learner, 16, learner);
+	snprintf(what, sizeof(what), "recorded %.*s on %s for learner %s",
+	    (int)rec.body->u.completion.grade.len,
+	    (const char *)rec.body->u.completion.grade.p, code, learner);
+	if (ctl_write_send(&a, BODY_COMPLETION_RECORD, body, len, what) == 0)
+		ret = CTL_EXIT_OK;
+out:
+	store_close(st);
+	ctl_record_free(&rec);
+	free(body);
+	free(a.given);
+	return ret;
+}
+
+static int
+revoke_main(int argc, char *argv[])
+{
+	static const uint32_t records[2] = { BODY_COMPLETION_RECORD,
+	    BODY_COMPLETION_RECORD };
+	struct ctl_write_args a;
+	struct ctl_record rec;
+	struct store *st = NULL;
+	uint8_t *body = NULL, pk[KEY_PK_BYTES];
+	char what[128], hex[2 * EV_ID_BYTES + 1];
+	size_t len;
+	int rc, ret = CTL_EXIT_ERR;
+
+	memset(&rec, 0, sizeof(rec));
+	ctl_set_cmd("i40ctl completion revoke");
+	if (!ctl_write_parse(argc, argv, usage_revoke, revoke_flags, 2, 0,
+	    CTL_APPEND_TIMEOUT_MS, &a, &ret))
+		return ret;
+	if ((rc = ctl_record_init(&rec, BODY_COMPLETION_REVOKE)) != 0) {
+		ctl_err(rc, "cannot start");
+		goto out;
+	}
+	if (ctl_write_apply(&rec, &a, revoke_flags) != 0 ||
+	    ctl_write_encode(&rec, &body, &len) != 0)
+		goto out;
+	if (ctl_node_key(a.datadir, CTL_TIMEOUT_MS, pk) != 0 ||
+	    ctl_store_open(a.datadir, &st) != 0)
+		goto out;
+	if (check_own(st, pk, rec.body->u.revoke.completion, records,
+	    "a completion record", NULL) != 0)
+		goto out;
+	ctl_hex(rec.body->u.revoke.completion, EV_ID_BYTES, hex);
+	snprintf(what, sizeof(what), "revoked %s", hex);
+	if (ctl_write_send(&a, BODY_COMPLETION_REVOKE, body, len, what) == 0)
+		ret = CTL_EXIT_OK;
+out:
+	store_close(st);
+	ctl_record_free(&rec);
+	free(body);
+	free(a.given);
+	return ret;
+}
+
+int
+completion_main(int argc, char *argv[])
+{
+	ctl_set_cmd("i40ctl completion");
+	if (argc < 2) {
+		fputs(usage_completion, stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage_completion, stdout);
+		return CTL_EXIT_OK;
+	}
+	if (strcmp(argv[1], "record") == 0)
+		return record_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "revoke") == 0)
+		return revoke_main(argc - 1, argv + 1);
+	ctl_errx("unknown command `%s'", argv[1]);
+	fputs(usage_completion, stderr);
+	return CTL_EXIT_ERR;
+}

@@ -1,0 +1,378 @@
+/*
+ * cmd_module.c: i40ctl module publish | update | retire: a node's own
+ * modules, written through the running i40d (docs/i40ctl.md "module").
+ *
+ * Before anything is sent, the body is checked as every node will check
+ * it, and the catalog as the store will apply it: publishing a code this
+ * node already has, or updating or retiring one it does not have (or has
+ * retired), would be stored but have no effect (docs/store.md,
+ * "Convergence"), so i40ctl refuses it with the reason instead.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ctl_node.h"
+#include "ctl_write.h"
+#include "subcommands.h"
+
+static const char usage_module[] =
+    "usage: i40ctl module publish [-d DIR] [--file MODULE.json] [fields]\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "       i40ctl module update [-d DIR] --code CODE [fields]\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "       i40ctl module update [-d DIR] --file MODULE.json [fields]\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "       i40ctl module retire [-d DIR] --code CODE [--reason TEXT]\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "\n"
+    "Publish, update or retire one of this node's modules through the\n"
+    "running i40d.  `i40ctl module publish --help` lists the fields.\n";
+
+static const char usage_publish[] =
+    "usage: i40ctl module publish [-d DIR] [--file MODULE.json] [fields]\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "       i40ctl module update [-d DIR] --code CODE [fields]\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "       i40ctl module update [-d DIR] --file MODULE.json [fields]\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "\n"
+    "Publish a new module of this node, or a new version of one, through\n"
+    "the running i40d, and print the event's id and seq.  The fields come\n"
+    "from MODULE.json, whose keys are the body keys of docs/protocol.md\n"
+    "§5.7 (docs/i40ctl.md has an example), and from the options below,\n"
+    "which override the file.  The first option for a list replaces the\n"
+    "file's list; repeat it to give more items.  update without --file\n"
+    "starts from the module's current version and changes only the fields\n"
+    "given; with --file, the file is the whole new description.\n"
+    "\n"
+    "Fields (* required; the body key in parentheses where it differs):\n"
+    "  --code CODE             * the module's code, e.g. I40-ROB1\n"
+    "  --title-sv TEXT         * title in Swedish\n"
+    "  --title-en TEXT         * title in English\n"
+    "  --credits TENTHS        * credits in tenths of hp: 15 is 1.5 hp\n"
+    "  --hp HP                   or the same in hp: 1.5, 1,5 or 1.5hp\n"
+    "  --hours N               * nominal hours of work, 1..2000\n"
+    "  --eqf N                 * EQF level, 1..8\n"
+    "  --cycle CYCLE           * first, second or third\n"
+    "  --mode MODE             * online, onsite or blended\n"
+    "  --pace PACE             * synchronous, asynchronous or mixed\n"
+    "  --lang LL               * language of instruction (sv, en); repeat\n"
+    "  --assessment TYPE       * written_exam, oral_exam, assignment,\n"
+    "                            project, lab, portfolio, quiz or\n"
+    "                            presentation; repeat\n"
+    "  --supervision S         * unsupervised, supervised or supervised_id\n"
+    "  --summary-sv TEXT         summary in Swedish  } at least one\n"
+    "  --summary-en TEXT         summary in English  }\n"
+    "  --outcome-sv TEXT         a learning outcome in Swedish (outcomes_sv)\n"
+    "  --outcome-en TEXT         one in English (outcomes_en); repeat; at\n"
+    "                            least one in either language\n"
+    "  --skill LABEL[=URI]       a skill tag, with an optional ESCO URI\n"
+    "                            (skills); repeat\n"
+    "  --prereq CODE@SCHAC       a module required first (prereqs); repeat\n"
+    "  --session START,END,MODE[,SEATS]\n"
+    "                            when it runs, dates YYYY-MM-DD, SEATS 0 or\n"
+    "                            absent for no limit (sessions); repeat\n"
+    "  --teacher NAME            (teachers); repeat\n"
+    "  --url URL                 further information\n"
+    "  --path TEXT               the learning path it stacks into\n"
+    "  --isced DIGITS            ISCED-F field, e.g. 0714\n"
+    "  --qa-ref TEXT             the course-plan decision (qa_ref)\n"
+    "  --entry-sv TEXT, --entry-en TEXT   entry requirements\n"
+    "\n"
+    "Options:\n"
+    "  -d, --datadir DIR         the node's data directory (default\n"
+    "                            $I40_DATADIR, else /var/lib/i40)\n"
+    "      --file MODULE.json    the fields as a JSON object\n"
+    "      --timeout SECONDS     wait for i40d at most this long (30)\n"
+    "      --json                print {\"id\": HEX, \"seq\": N}\n"
+    "  -h, --help                print this text\n";
+
+static const char usage_retire[] =
+    "usage: i40ctl module retire [-d DIR] --code CODE [--reason TEXT]\n"
+    "           [--timeout SECONDS] [--json]\n"
+    "\n"
+    "Retire the module CODE of this node through the running i40d: it\n"
+    "leaves the catalog (i40ctl catalog --all still lists it), and its\n"
+    "completions stay valid.  A retired code cannot be published again.\n"
+    "\n"
+    "  -d, --datadir DIR         the node's data directory\n"
+    "      --code CODE           the module\n"
+    "      --reason TEXT         why, e.g. \"Replaced by I40-ROB2.\"\n"
+    "      --timeout SECONDS     wait for i40d at most this long (30)\n"
+    "      --json                print {\"id\": HEX, \"seq\": N}\n"
+    "  -h, --help                print this text\n";
+
+static const struct ctl_flag module_flags[] = {
+	{ "code", "code" }, { "title-sv", "title_sv" },
+	{ "title-en", "title_en" }, { "credits", "credits" },
+	{ "hp", NULL }, { "hours", "hours" }, { "eqf", "eqf" },
+	{ "cycle", "cycle" }, { "mode", "mode" }, { "pace", "pace" },
+	{ "lang", "lang" }, { "assessment", "assessment" },
+	{ "supervision", "supervision" }, { "summary-sv", "summary_sv" },
+	{ "summary-en", "summary_en" }, { "outcome-sv", "outcomes_sv" },
+	{ "outcome-en", "outcomes_en" }, { "skill", "skills" },
+	{ "prereq", "prereqs" }, { "session", "sessions" },
+	{ "teacher", "teachers" }, { "url", "url" }, { "path", "path" },
+	{ "isced", "isced" }, { "qa-ref", "qa_ref" },
+	{ "entry-sv", "entry_sv" }, { "entry-en", "entry_en" },
+};
+#define NMODULE_FLAGS (sizeof(module_flags) / sizeof(module_flags[0]))
+
+static const struct ctl_flag retire_flags[] = {
+	{ "code", "code" }, { "reason", "reason" },
+};
+
+static void
+code_str(struct codec_bytes b, char out[33])
+{
+	size_t n = b.len < 32 ? b.len : 32;
+
+	memcpy(out, b.p, n);
+	out[n] = '\0';
+}
+
+/*
+ * This node's module code as the catalog has it: 0 current, 1 retired,
+ * I40_E_NOT_FOUND, or an error (reported).  *ms as ctl_own_module(), *m
+ * the module found.
+ */
+static int
+own_state(struct store *st, const uint8_t pk[KEY_PK_BYTES], const char *code,
+    struct store_module **ms, size_t *n, struct store_module **m)
+{
+	size_t idx;
+	int rc;
+
+	store_modules_free(*ms, *n);
+	*ms = NULL;
+	*n = 0;
+	*m = NULL;
+	if ((rc = ctl_own_module(st, pk, code, ms, n, &idx)) != 0)
+		return rc;
+	*m = &(*ms)[idx];
+	return (*m)->retired ? 1 : 0;
+}
+
+/*
+ * The catalog allows this write: publish a new code, change a current
+ * one.  m is the module own_state() found (when state is 0 or 1).
+ */
+static int
+check_catalog(int state, uint32_t type, const char *code,
+    const struct store_module *m)
+{
+	char hex[2 * EV_ID_BYTES + 1];
+
+	if (state < 0 && state != I40_E_NOT_FOUND)
+		return state;
+	if (type == BODY_MODULE_PUBLISH) {
+		if (state == I40_E_NOT_FOUND)
+			return 0;
+		ctl_hex(m->id, EV_ID_BYTES, hex);
+		if (state == 1)
+			ctl_errx("%s was published and retired by this node; "
+			    "a retired code is not used again: choose a new "
+			    "code", code);
+		else
+			ctl_errx("this node has already published %s (current "
+			    "version %.16s); change it with `i40ctl module "
+			    "update --code %s`, or choose a new code", code,
+			    hex, code);
+		return I40_E_EXISTS;
+	}
+	if (state == 0)
+		return 0;
+	if (state == 1)
+		ctl_errx("%s is retired; a retired module cannot be %s: "
+		    "publish it under a new code", code,
+		    type == BODY_MODULE_RETIRE ? "retired again" : "updated");
+	else
+		ctl_errx("this node has no module %s in its catalog; check "
+		    "the code (i40ctl catalog), or publish it first with "
+		    "`i40ctl module publish`", code);
+	return I40_E_NOT_FOUND;
+}
+
+/* --hp HP: the credits in hp rather than tenths. */
+static int
+apply_hp(struct ctl_record *rec, const struct ctl_write_args *a)
+{
+	const char *hp = ctl_write_value(a, module_flags, "hp");
+	struct ctl_err err;
+	uint64_t tenths;
+	int rc;
+
+	if (hp == NULL)
+		return 0;
+	if (ctl_write_value(a, module_flags, "credits") != NULL) {
+		ctl_errx("give the credits once: --credits TENTHS or --hp HP, "
+		    "not both");
+		return I40_E_VALUE;
+	}
+	if (ctl_parse_hp(hp, &tenths) != 0) {
+		ctl_errx("--hp `%s': expected högskolepoäng with at most one "
+		    "decimal, e.g. 1.5 (or 1,5 or 1.5hp)", hp);
+		return I40_E_VALUE;
+	}
+	memset(&err, 0, sizeof(err));
+	if ((rc = ctl_record_set_uint(rec, "credits", tenths, &err)) != 0) {
+		ctl_err_report(&err, rec->body->type, "--hp");
+		return rc;
+	}
+	return 0;
+}
+
+static int
+publish_main(int argc, char *argv[], uint32_t type)
+{
+	const char *usage = usage_publish, *code_flag;
+	struct store_module *ms = NULL, *m = NULL;
+	struct ctl_write_args a;
+	struct ctl_record rec;
+	struct store *st = NULL;
+	struct body *base = NULL;
+	struct ev_signed e;
+	json_t *doc = NULL;
+	uint8_t *body = NULL, pk[KEY_PK_BYTES];
+	char code[33], what[80];
+	size_t nms = 0, len;
+	int rc, ret = CTL_EXIT_ERR, state;
+
+	memset(&rec, 0, sizeof(rec));
+	ctl_set_cmd(type == BODY_MODULE_PUBLISH ? "i40ctl module publish" :
+	    "i40ctl module update");
+	if (!ctl_write_parse(argc, argv, usage, module_flags, NMODULE_FLAGS,
+	    1, CTL_APPEND_TIMEOUT_MS, &a, &ret))
+		return ret;
+	if ((rc = ctl_record_init(&rec, type)) != 0) {
+		ctl_err(rc, "cannot start");
+		goto out;
+	}
+	code_flag = ctl_write_value(&a, module_flags, "code");
+	if (type == BODY_MODULE_UPDATE && a.file == NULL) {
+		/* A change of some fields: start from the current version. */
+		if (code_flag == NULL) {
+			ret = ctl_usage_error(usage, "give the module with "
+			    "--code CODE, or its whole new description with "
+			    "--file MODULE.json");
+			goto out;
+		}
+		if (ctl_node_key(a.datadir, CTL_TIMEOUT_MS, pk) != 0 ||
+		    ctl_store_open(a.datadir, &st) != 0)
+			goto out;
+		state = own_state(st, pk, code_flag, &ms, &nms, &m);
+		if (check_catalog(state, type, code_flag, m) != 0)
+			goto out;
+		if ((base = malloc(sizeof(*base))) == NULL ||
+		    (rc = ev_decode(m->bytes, m->len,
+		    store_fed_id(st), &e, base, NULL)) != 0) {
+			ctl_err(base == NULL ? I40_E_NOMEM : rc, "cannot read "
+			    "the current version of %s", code_flag);
+			goto out;
+		}
+		ctl_record_adopt(&rec, base);
+	}
+	if (ctl_write_file(&rec, &a, &doc) != 0 ||
+	    ctl_write_apply(&rec, &a, module_flags) != 0 ||
+	    apply_hp(&rec, &a) != 0 ||
+	    ctl_write_encode(&rec, &body, &len) != 0)
+		goto out;
+	code_str(rec.body->u.module.code, code);
+	/* An update from the current version has been checked above. */
+	if (base == NULL) {
+		if (ctl_node_key(a.datadir, CTL_TIMEOUT_MS, pk) != 0 ||
+		    ctl_store_open(a.datadir, &st) != 0)
+			goto out;
+		state = own_state(st, pk, code, &ms, &nms, &m);
+		if (check_catalog(state, type, code, m) != 0)
+			goto out;
+	}
+	snprintf(what, sizeof(what), "%s %s", type == BODY_MODULE_PUBLISH ?
+	    "published" : "updated", code);
+	if (ctl_write_send(&a, type, body, len, what) == 0)
+		ret = CTL_EXIT_OK;
+out:
+	store_modules_free(ms, nms);
+	store_close(st);
+	ctl_record_free(&rec);
+	json_decref(doc);
+	free(base);
+	free(body);
+	free(a.given);
+	return ret;
+}
+
+static int
+retire_main(int argc, char *argv[])
+{
+	struct store_module *ms = NULL, *m = NULL;
+	struct ctl_write_args a;
+	struct ctl_record rec;
+	struct store *st = NULL;
+	uint8_t *body = NULL, pk[KEY_PK_BYTES];
+	char code[33], what[80];
+	size_t nms = 0, len;
+	int rc, ret = CTL_EXIT_ERR, state;
+
+	memset(&rec, 0, sizeof(rec));
+	ctl_set_cmd("i40ctl module retire");
+	if (!ctl_write_parse(argc, argv, usage_retire, retire_flags, 2, 0,
+	    CTL_APPEND_TIMEOUT_MS, &a, &ret))
+		return ret;
+	if (ctl_write_value(&a, retire_flags, "code") == NULL) {
+		ret = ctl_usage_error(usage_retire, "give the module with "
+		    "--code CODE");
+		goto out;
+	}
+	if ((rc = ctl_record_init(&rec, BODY_MODULE_RETIRE)) != 0) {
+		ctl_err(rc, "cannot start");
+		goto out;
+	}
+	if (ctl_write_apply(&rec, &a, retire_flags) != 0 ||
+	    ctl_write_encode(&rec, &body, &len) != 0)
+		goto out;
+	code_str(rec.body->u.retire.code, code);
+	if (ctl_node_key(a.datadir, CTL_TIMEOUT_MS, pk) != 0 ||
+	    ctl_store_open(a.datadir, &st) != 0)
+		goto out;
+	state = own_state(st, pk, code, &ms, &nms, &m);
+	if (check_catalog(state, BODY_MODULE_RETIRE, code, m) != 0)
+		goto out;
+	snprintf(what, sizeof(what), "retired %s", code);
+	if (ctl_write_send(&a, BODY_MODULE_RETIRE, body, len, what) == 0)
+		ret = CTL_EXIT_OK;
+out:
+	store_modules_free(ms, nms);
+	store_close(st);
+	ctl_record_free(&rec);
+	free(body);
+	free(a.given);
+	return ret;
+}
+
+int
+module_main(int argc, char *argv[])
+{
+	ctl_set_cmd("i40ctl module");
+	if (argc < 2) {
+		fputs(usage_module, stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage_module, stdout);
+		return CTL_EXIT_OK;
+	}
+	if (strcmp(argv[1], "publish") == 0)
+		return publish_main(argc - 1, argv + 1, BODY_MODULE_PUBLISH);
+	if (strcmp(argv[1], "update") == 0)
+		return publish_main(argc - 1, argv + 1, BODY_MODULE_UPDATE);
+	if (strcmp(argv[1], "retire") == 0)
+		return retire_main(argc - 1, argv + 1);
+	ctl_errx("unknown command `%s'", argv[1]);
+	fputs(usage_module, stderr);
+	return CTL_EXIT_ERR;
+}

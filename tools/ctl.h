@@ -1,0 +1,128 @@
+/*
+ * ctl.h: what every i40ctl subcommand shares: messages to the person at
+ * the terminal, exit codes, hex and key text, numbers and credits, files,
+ * the data directory, and JSON output (docs/i40ctl.md).
+ *
+ * Messages say what happened and what to do next, and name the bad value
+ * or field (STYLE.md practice 4).  Nothing here prints a secret key.
+ *
+ * THREAD SAFETY: none needed; i40ctl is one thread.  ctl_set_cmd() keeps
+ * the command name for messages in a static.
+ */
+#ifndef I40_CTL_H
+#define I40_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "protocol/errors.h"
+
+/* Exit codes of every subcommand. */
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_ERR 1		/* something failed: said on stderr */
+#define CTL_EXIT_USAGE 2	/* the command line is malformed */
+
+#define CTL_DATADIR_DEFAULT "/var/lib/i40"
+#define CTL_DATADIR_ENV "I40_DATADIR"
+#define CTL_TIMEOUT_MS 5000		/* STATUS, PEERS, SYNC */
+#define CTL_APPEND_TIMEOUT_MS 30000	/* APPEND: the daemon signs, fsyncs */
+#define CTL_TIMEOUT_MAX_S 3600
+
+/*
+ * The command name that prefixes messages ("i40ctl module publish").
+ * name is borrowed: a string literal.
+ */
+void ctl_set_cmd(const char *name);
+const char *ctl_cmd(void);
+
+/* "i40ctl CMD: MESSAGE\n" on stderr. */
+void ctl_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "i40ctl CMD: MESSAGE: i40_strerror(rc)\n" on stderr. */
+void ctl_err(int rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* "i40ctl CMD: warning: MESSAGE\n" on stderr. */
+void ctl_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A malformed command line: the message, then the synopsis (usage up to
+ * its first empty line), on stderr.  Returns CTL_EXIT_USAGE for the
+ * caller to return.
+ */
+int ctl_usage_error(const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * After getopt_long returned '?' or ':' (optstring starts with ':'): name
+ * the bad option of argv, print the synopsis, return CTL_EXIT_USAGE.
+ * Before each getopt_long loop set optind = 0, so that subcommands can run
+ * one after the other in one process (tests do).
+ */
+int ctl_bad_option(int c, char *argv[], const char *usage);
+/* Reject operands left after the options; 0 if there are none. */
+int ctl_no_operands(int argc, char *argv[], const char *usage);
+
+/* Lowercase hex of b[0..n) into out, which holds 2n + 1 bytes. */
+void ctl_hex(const uint8_t *b, size_t n, char *out);
+/*
+ * Exactly 2n hex digits (either case) into out[0..n); I40_E_VALUE for any
+ * other text.
+ */
+int ctl_unhex(const char *s, uint8_t *out, size_t n) I40_MUST_CHECK;
+/*
+ * A public key as 64 hex digits or 40 Z85 characters; I40_E_VALUE if it is
+ * neither.  Does not check that the key is usable (key_check_public).
+ */
+int ctl_parse_key(const char *s, uint8_t pk[32]) I40_MUST_CHECK;
+
+/*
+ * A decimal integer 0..max, digits only (no sign, space or suffix);
+ * I40_E_VALUE if not a number, I40_E_RANGE above max.
+ */
+int ctl_parse_uint(const char *s, uint64_t max, uint64_t *v) I40_MUST_CHECK;
+/*
+ * Högskolepoäng as "1", "1.5", "1,5" or "1.5hp": into tenths.  At most one
+ * decimal; I40_E_VALUE otherwise.
+ */
+int ctl_parse_hp(const char *s, uint64_t *tenths) I40_MUST_CHECK;
+/* Tenths of hp as "1.5" (or "1" for whole numbers) into out[24]. */
+void ctl_format_hp(uint64_t tenths, char out[24]);
+/* --timeout SECONDS: 1..CTL_TIMEOUT_MAX_S, into milliseconds. */
+int ctl_parse_timeout(const char *s, int *ms) I40_MUST_CHECK;
+
+/* The data directory: opt if given, else $I40_DATADIR, else the default. */
+const char *ctl_datadir(const char *opt);
+/* "DIR/name" into out[0..cap); -ENAMETOOLONG if it does not fit. */
+int ctl_path(char *out, size_t cap, const char *dir, const char *name)
+    I40_MUST_CHECK;
+
+/*
+ * Read a whole regular file of at most max bytes.  Caller owns *buf, free
+ * with free().  I40_E_TOO_BIG over max, -errno otherwise.
+ */
+int ctl_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
+    I40_MUST_CHECK;
+/*
+ * Write buf to a new file at path (O_CREAT|O_EXCL|O_NOFOLLOW, mode), fsync
+ * it and its directory.  I40_E_EXISTS if path exists; a partly written file
+ * is removed.
+ */
+int ctl_write_new(const char *path, const uint8_t *buf, size_t len,
+    mode_t mode) I40_MUST_CHECK;
+
+/* A JSON string of the lowercase hex of b[0..n); NULL if out of memory. */
+json_t *ctl_json_hex(const uint8_t *b, size_t n);
+/* A JSON string of s[0..len) (not NUL-terminated); NULL on bad UTF-8. */
+json_t *ctl_json_strn(const void *s, size_t len);
+/*
+ * Print doc on stdout as i40ctl's JSON (2-space indent, keys in the order
+ * they were set, a final newline) and release it.  I40_E_NOMEM or -EIO.
+ */
+int ctl_json_print(json_t *doc) I40_MUST_CHECK;
+
+/* Milliseconds since the epoch, for informational event times. */
+uint64_t ctl_now_ms(void);
+
+#endif

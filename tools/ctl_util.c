@@ -1,0 +1,401 @@
+/* ctl_util.c: what every i40ctl subcommand shares (see ctl.h). */
+#include "ctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "protocol/keys.h"
+
+static const char *cmd_name = "i40ctl";
+
+void
+ctl_set_cmd(const char *name)
+{
+	cmd_name = name;
+}
+
+const char *
+ctl_cmd(void)
+{
+	return cmd_name;
+}
+
+void
+ctl_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cmd_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+ctl_err(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cmd_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", i40_strerror(rc));
+}
+
+void
+ctl_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", cmd_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The length of the synopsis: usage up to its first empty line. */
+static size_t
+synopsis_len(const char *usage)
+{
+	const char *end = strstr(usage, "\n\n");
+
+	return end != NULL ? (size_t)(end - usage) + 1 : strlen(usage);
+}
+
+int
+ctl_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cmd_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	/* The synopsis only: the whole text is for --help. */
+	fprintf(stderr, "\n%.*s", (int)synopsis_len(usage), usage);
+	return CTL_EXIT_USAGE;
+}
+
+int
+ctl_bad_option(int c, char *argv[], const char *usage)
+{
+	const char *opt = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		return ctl_usage_error(usage, "option %s needs a value", opt);
+	if (optopt != 0 && optopt != '?')
+		return ctl_usage_error(usage, "unknown option -%c", optopt);
+	return ctl_usage_error(usage, "unknown option %s", opt);
+}
+
+int
+ctl_no_operands(int argc, char *argv[], const char *usage)
+{
+	if (optind < argc)
+		return ctl_usage_error(usage, "unexpected argument `%s'",
+		    argv[optind]);
+	return 0;
+}
+
+void
+ctl_hex(const uint8_t *b, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+ctl_unhex(const char *s, uint8_t *out, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	if (strlen(s) != 2 * n)
+		return I40_E_VALUE;
+	for (i = 0; i < n; i++) {
+		if ((hi = hexval(s[2 * i])) < 0 ||
+		    (lo = hexval(s[2 * i + 1])) < 0)
+			return I40_E_VALUE;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int
+ctl_parse_key(const char *s, uint8_t pk[32])
+{
+	size_t len = strlen(s);
+
+	if (len == 64)
+		return ctl_unhex(s, pk, 32);
+	if (len == KEY_Z85_LEN)
+		return key_z85_decode(s, pk);
+	return I40_E_VALUE;
+}
+
+int
+ctl_parse_uint(const char *s, uint64_t max, uint64_t *v)
+{
+	uint64_t n = 0, d;
+	const char *p;
+
+	if (*s == '\0')
+		return I40_E_VALUE;
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return I40_E_VALUE;
+		d = (uint64_t)(*p - '0');
+		if (n > UINT64_MAX / 10 ||
+		    (n == UINT64_MAX / 10 && d > UINT64_MAX % 10))
+			return I40_E_RANGE;
+		n = n * 10 + d;
+	}
+	if (n > max)
+		return I40_E_RANGE;
+	*v = n;
+	return 0;
+}
+
+int
+ctl_parse_hp(const char *s, uint64_t *tenths)
+{
+	char whole[16];
+	size_t i, n = strlen(s);
+	uint64_t w;
+	int frac = 0;
+
+	/* The unit is optional: "1.5hp" and "1.5" mean the same. */
+	if (n >= 2 && strcmp(s + n - 2, "hp") == 0)
+		n -= 2;
+	for (i = 0; i < n && s[i] != '.' && s[i] != ','; i++)
+		;
+	if (i == 0 || i >= sizeof(whole))
+		return I40_E_VALUE;
+	memcpy(whole, s, i);
+	whole[i] = '\0';
+	if (ctl_parse_uint(whole, UINT64_MAX / 10 - 9, &w) != 0)
+		return I40_E_VALUE;
+	if (i < n) {
+		/* Exactly one decimal: a tenth is the protocol's unit. */
+		if (n - i != 2 || s[i + 1] < '0' || s[i + 1] > '9')
+			return I40_E_VALUE;
+		frac = s[i + 1] - '0';
+	}
+	*tenths = w * 10 + (uint64_t)frac;
+	return 0;
+}
+
+void
+ctl_format_hp(uint64_t tenths, char out[24])
+{
+	if (tenths % 10 == 0)
+		snprintf(out, 24, "%llu", (unsigned long long)(tenths / 10));
+	else
+		snprintf(out, 24, "%llu.%u", (unsigned long long)(tenths / 10),
+		    (unsigned)(tenths % 10));
+}
+
+int
+ctl_parse_timeout(const char *s, int *ms)
+{
+	uint64_t v;
+
+	if (ctl_parse_uint(s, CTL_TIMEOUT_MAX_S, &v) != 0 || v == 0)
+		return I40_E_VALUE;
+	*ms = (int)v * 1000;
+	return 0;
+}
+
+const char *
+ctl_datadir(const char *opt)
+{
+	const char *env;
+
+	if (opt != NULL)
+		return opt;
+	if ((env = getenv(CTL_DATADIR_ENV)) != NULL && *env != '\0')
+		return env;
+	return CTL_DATADIR_DEFAULT;
+}
+
+int
+ctl_path(char *out, size_t cap, const char *dir, const char *name)
+{
+	int n = snprintf(out, cap, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+int
+ctl_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
+{
+	struct stat sb;
+	uint8_t *p = NULL;
+	size_t got = 0;
+	ssize_t r;
+	int fd, rc = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (fstat(fd, &sb) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		rc = -EISDIR;
+		goto out;
+	}
+	if ((uint64_t)sb.st_size > max) {
+		rc = I40_E_TOO_BIG;
+		goto out;
+	}
+	/* One byte more than the size, to notice a file that grew. */
+	if ((p = malloc((size_t)sb.st_size + 1)) == NULL) {
+		rc = I40_E_NOMEM;
+		goto out;
+	}
+	while (got <= (size_t)sb.st_size) {
+		r = read(fd, p + got, (size_t)sb.st_size + 1 - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got > (size_t)sb.st_size)
+		rc = -EAGAIN;	/* changed while we read it */
+out:
+	close(fd);
+	if (rc != 0) {
+		free(p);
+		return rc;
+	}
+	*buf = p;
+	*len = got;
+	return 0;
+}
+
+static int
+sync_parent(const char *path)
+{
+	char copy[PATH_MAX];
+	int fd, rc = 0;
+
+	if (strlen(path) >= sizeof(copy))
+		return -ENAMETOOLONG;
+	strcpy(copy, path);
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY)) < 0)
+		return -errno;
+	if (fsync(fd) != 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int
+ctl_write_new(const char *path, const uint8_t *buf, size_t len, mode_t mode)
+{
+	size_t off = 0;
+	ssize_t w;
+	int fd, rc = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd < 0)
+		return errno == EEXIST ? I40_E_EXISTS : -errno;
+	while (off < len) {
+		if ((w = write(fd, buf + off, len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (rc == 0 && fsync(fd) != 0)
+		rc = -errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = sync_parent(path);
+	if (rc != 0)
+		(void)unlink(path);	/* never leave half a file behind */
+	return rc;
+}
+
+json_t *
+ctl_json_hex(const uint8_t *b, size_t n)
+{
+	char buf[2 * 64 + 1];
+
+	if (n > 64)
+		return NULL;
+	ctl_hex(b, n, buf);
+	return json_string(buf);
+}
+
+json_t *
+ctl_json_strn(const void *s, size_t len)
+{
+	return json_stringn(s != NULL ? s : "", len);
+}
+
+int
+ctl_json_print(json_t *doc)
+{
+	int rc = 0;
+
+	if (doc == NULL)
+		return I40_E_NOMEM;
+	if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		rc = -EIO;
+	else if (fputc('\n', stdout) == EOF || fflush(stdout) != 0)
+		rc = -EIO;
+	json_decref(doc);
+	return rc;
+}
+
+uint64_t
+ctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
