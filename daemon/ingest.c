@@ -345,7 +345,7 @@ finish(struct node *n, struct job *j)
 			    j->first_field, i40_strerror(j->first_err));
 	}
 	if (j->nok == 0) {
-		sync_committed(n, NULL, NULL, 0, p);
+		sync_committed(n, NULL, NULL, 0, j->has_want ? &j->want : NULL);
 		return;
 	}
 	if ((out = calloc(j->nok, sizeof(*out))) == NULL) {
@@ -356,12 +356,15 @@ finish(struct node *n, struct job *j)
 	if (rc == I40_E_FAILED || rc == I40_E_CORRUPT)
 		fatalx("store: %s; stopping so that systemd restarts the "
 		    "node and it re-checks its store", i40_strerror(rc));
-	if (rc != 0)
+	if (rc != 0) {
 		log_warn(rc, "store: a batch of %zu events from %s was not "
 		    "stored; it will be fetched again", j->nok,
 		    p ? p->schac : "?");
-	else
-		sync_committed(n, j->items, out, j->nok, p);
+		sync_committed(n, NULL, NULL, 0, j->has_want ? &j->want :
+		    NULL);
+	} else
+		sync_committed(n, j->items, out, j->nok,
+		    j->has_want ? &j->want : NULL);
 	free(out);
 }
 

@@ -531,7 +531,10 @@ reload(struct node *n)
 	ev_timer_set(n->loop, sync_cb, c->sync_ms);
 	if ((rc = node_refresh(n)) != 0)
 		log_warn(rc, "reload: cannot re-read the membership");
-	log_info("configuration reloaded from %s", n->cfgpath);
+	log_info("configuration reloaded from %s: log level %s, sync "
+	    "interval %u ms, %zu peer overrides", n->cfgpath,
+	    log_level_name((enum log_level)c->log_level), c->sync_ms,
+	    c->npeers);
 }
 
 int

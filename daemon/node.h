@@ -170,9 +170,12 @@ void sync_pump(struct node *n);
 void sync_notify(struct node *n);
 void sync_tick(struct node *n);
 void sync_peer_reset(struct node *n, struct peer *p);
-/* An ingested batch from p (may be NULL: a local append) committed. */
+/*
+ * A batch committed: from peer p answering w, or a local append (both
+ * NULL).  cnt may be 0 when nothing of the batch was valid.
+ */
 void sync_committed(struct node *n, const struct store_item *items,
-    const struct store_outcome *out, size_t cnt, struct peer *from);
+    const struct store_outcome *out, size_t cnt, const struct want *w);
 uint64_t sync_behind(struct node *n, const struct peer *p);
 
 /* control.c: the control socket. */

@@ -459,18 +459,28 @@ dealer_one(struct node *n, struct peer *p, zmq_msg_t *body)
 			    "EVENTS nobody asked for");
 			return;
 		}
+		/* A peer may send fewer than asked (its batch is bounded). */
+		if (m->u.events.nev < w.count)
+			w.count = m->u.events.nev;
 		if ((a = node_author(n, w.author)) != NULL &&
-		    w.from + m->u.events.nev - 1 > a->pending)
-			a->pending = w.from + m->u.events.nev - 1;
+		    w.from + w.count - 1 > a->pending)
+			a->pending = w.from + w.count - 1;
 		if ((rc = ingest_submit(n->ing, body, m, p, &w)) != 0)
 			log_warn(rc, "ingest: events from %s dropped",
 			    p->schac);
 		sync_pump(n);
 		break;
 	case MSG_ERROR:
-		if (pop_want(n, p, &w))
+		/*
+		 * It does not hold what it announced (or will not give it):
+		 * believe the answer, not the announcement, or we would ask
+		 * again at once, forever.
+		 */
+		if (pop_want(n, p, &w)) {
 			log_debug("peer %s: no events for a WANT: %s",
 			    p->schac, i40_strerror((int)m->u.error.code));
+			vec_set(p, w.author, w.from - 1, 1);
+		}
 		sync_pump(n);
 		break;
 	default:
@@ -629,7 +639,7 @@ relay_fork(struct node *n, const struct store_item *it)
 
 void
 sync_committed(struct node *n, const struct store_item *items,
-    const struct store_outcome *out, size_t cnt, struct peer *from)
+    const struct store_outcome *out, size_t cnt, const struct want *w)
 {
 	struct author *a;
 	size_t i;
@@ -661,7 +671,14 @@ sync_committed(struct node *n, const struct store_item *items,
 			n->dirty = 1;
 		}
 	}
-	(void)from;
+	/*
+	 * Some of what w asked for was not stored (refused, or lost with a
+	 * failed batch): ask again from the head, rather than wait until
+	 * ingest is idle.
+	 */
+	if (w != NULL && (a = node_author(n, w->author)) != NULL &&
+	    a->seq < w->from + w->count - 1 && a->pending > a->seq)
+		a->pending = a->seq;
 	if (cnt > 0)
 		n->roots_valid = 0;
 	if (membership && node_refresh(n) != 0)
