@@ -185,8 +185,9 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $^ $(PKG_LIBS) -o $@
 
+$(BUILD)/bench/bench_sync: tests/bench/bench_sync.h
 bench: all $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	@for b in $(BENCH_BIN); do BUILD=$(BUILD) $$b || exit 1; done
 
 # A 13-node federation on loopback with the sample data (demo/run.sh).
 demo: all
