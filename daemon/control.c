@@ -399,9 +399,9 @@ void
 control_read(struct node *n)
 {
 	struct pending *ps;
-	zmq_msg_t rid, body, extra;
+	zmq_msg_t rid, body;
 	size_t np = 0, budget;
-	int more, ok;
+	int ok;
 
 	if ((ps = calloc(NODE_CONTROL_BATCH, sizeof(*ps))) == NULL) {
 		log_warnx("control: out of memory");
@@ -417,12 +417,8 @@ control_read(struct node *n)
 		}
 		ok = zmq_msg_more(&rid) && zmq_msg_recv(&body, n->control,
 		    0) >= 0;
-		for (more = ok && zmq_msg_more(&body); more;) {
-			zmq_msg_init(&extra);
-			more = zmq_msg_recv(&extra, n->control, 0) >= 0 &&
-			    zmq_msg_more(&extra);
-			zmq_msg_close(&extra);
-		}
+		if (ok)
+			link_drain(n->control, &body);
 		if (ok)
 			control_one(n, &rid, &body, ps, &np);
 		zmq_msg_close(&rid);

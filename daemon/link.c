@@ -159,6 +159,30 @@ monitor_cb(void *arg)
 }
 
 /*
+ * One event from a monitor socket: 1 with *event set, 0 when there is
+ * none.  The frames are [event(2) value(4)] [address]; we need the event.
+ */
+static int
+monitor_event(void *mon, uint16_t *event)
+{
+	zmq_msg_t f;
+	int got = 0;
+
+	zmq_msg_init(&f);
+	if (zmq_msg_recv(&f, mon, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&f);
+		return 0;
+	}
+	if (zmq_msg_size(&f) >= 6) {
+		memcpy(event, zmq_msg_data(&f), sizeof(*event));
+		got = 1;
+	}
+	link_drain(mon, &f);
+	zmq_msg_close(&f);
+	return got ? 1 : -1;
+}
+
+/*
  * The router's monitor: a handshake that fails never reaches ZAP when
  * the client is not even CURVE (a plaintext client), so log it here.
  */
@@ -189,37 +213,24 @@ void
 link_router_monitor_read(struct node *n)
 {
 	static const uint8_t key[32] = { 'r', 'o', 'u', 't', 'e', 'r' };
-	zmq_msg_t f1, f2;
 	uint16_t event;
-	uint32_t value;
 	uint64_t supp;
-	int budget;
+	int budget, got;
 
 	for (budget = 0; budget < NODE_RECV_BUDGET; budget++) {
-		zmq_msg_init(&f1);
-		zmq_msg_init(&f2);
-		if (zmq_msg_recv(&f1, n->rmon, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(&f1);
-			zmq_msg_close(&f2);
+		if ((got = monitor_event(n->rmon, &event)) == 0)
 			return;
-		}
-		if (zmq_msg_more(&f1))
-			(void)zmq_msg_recv(&f2, n->rmon, 0);
-		if (zmq_msg_size(&f1) >= 6) {
-			memcpy(&event, zmq_msg_data(&f1), 2);
-			memcpy(&value, (uint8_t *)zmq_msg_data(&f1) + 2, 4);
-			n->refused++;
-			if (log_ratelimit(&n->zap_rl, key, node_mono_ms(),
-			    10000, &supp))
-				log_warnx("router: refused a connection: %s "
-				    "(%llu more not logged)", event ==
-				    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ?
-				    "key not admitted" : "not a CURVE client "
-				    "of this federation (plaintext or wrong "
-				    "server key?)", (unsigned long long)supp);
-		}
-		zmq_msg_close(&f1);
-		zmq_msg_close(&f2);
+		if (got < 0)
+			continue;
+		n->refused++;
+		if (log_ratelimit(&n->zap_rl, key, node_mono_ms(), 10000,
+		    &supp))
+			log_warnx("router: refused a connection: %s (%llu "
+			    "more not logged)", event ==
+			    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ?
+			    "key not admitted" : "not a CURVE client of this "
+			    "federation (plaintext or wrong server key?)",
+			    (unsigned long long)supp);
 	}
 }
 
@@ -317,31 +328,15 @@ link_dealer_close(struct peer *p)
 void
 link_monitor_read(struct node *n, struct peer *p)
 {
-	zmq_msg_t f1, f2;
 	uint16_t event;
-	int more, budget;
+	int budget, got;
 
 	for (budget = 0; budget < NODE_RECV_BUDGET && p->monitor != NULL;
 	    budget++) {
-		zmq_msg_init(&f1);
-		if (zmq_msg_recv(&f1, p->monitor, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(&f1);
+		if ((got = monitor_event(p->monitor, &event)) == 0)
 			return;
-		}
-		more = zmq_msg_more(&f1);
-		if (more) {
-			zmq_msg_init(&f2);
-			if (zmq_msg_recv(&f2, p->monitor, ZMQ_DONTWAIT) >= 0)
-				zmq_msg_close(&f2);
-			else
-				zmq_msg_close(&f2);
-		}
-		if (zmq_msg_size(&f1) < 6) {
-			zmq_msg_close(&f1);
+		if (got < 0)
 			continue;
-		}
-		memcpy(&event, zmq_msg_data(&f1), sizeof(event));
-		zmq_msg_close(&f1);
 		switch (event) {
 		case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
 			if (p->state != PEER_UP)
@@ -380,6 +375,20 @@ link_monitor_read(struct node *n, struct peer *p)
 				p->state = PEER_CONNECTING;
 			break;
 		}
+	}
+}
+
+void
+link_drain(void *sock, const zmq_msg_t *last)
+{
+	zmq_msg_t extra;
+	int more;
+
+	for (more = zmq_msg_more((zmq_msg_t *)last); more;) {
+		zmq_msg_init(&extra);
+		more = zmq_msg_recv(&extra, sock, 0) >= 0 &&
+		    zmq_msg_more(&extra);
+		zmq_msg_close(&extra);
 	}
 }
 

@@ -24,6 +24,8 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include <zmq.h>
+
 #include "protocol/msg.h"
 #include "store/store.h"
 #include "config.h"
@@ -152,6 +154,8 @@ void link_dealer_close(struct peer *p);
 void link_monitor_read(struct node *n, struct peer *p);
 int link_router_monitor(struct node *n) I40_MUST_CHECK;
 void link_router_monitor_read(struct node *n);
+/* Discard the frames that follow `last` in a multi-frame message. */
+void link_drain(void *sock, const zmq_msg_t *last);
 /* Send one frame (to a routing id when rid is not NULL), never blocking. */
 int link_send(void *sock, const void *rid, size_t ridlen, const void *buf,
     size_t len) I40_MUST_CHECK;

@@ -308,13 +308,26 @@ parse_hex_key(const char *s, uint8_t key[32])
 	return 0;
 }
 
+/* Decode p's message into n->m; a bad one is logged and dropped. */
+static int
+decode_from(struct node *n, struct peer *p, zmq_msg_t *body)
+{
+	struct codec_err err;
+	int rc;
+
+	p->last_ms = node_now_ms();
+	if ((rc = msg_decode(zmq_msg_data(body), zmq_msg_size(body), n->m,
+	    &err)) != 0)
+		complain(n, p->key, p->schac, rc,
+		    "malformed message (field %s)",
+		    err.field[0] ? err.field : "-");
+	return rc;
+}
+
 /* Receive [routing id, body]; 0 when there was nothing. */
 static int
 recv_routed(void *sock, zmq_msg_t *rid, zmq_msg_t *body)
 {
-	zmq_msg_t extra;
-	int more;
-
 	zmq_msg_init(rid);
 	zmq_msg_init(body);
 	if (zmq_msg_recv(rid, sock, ZMQ_DONTWAIT) < 0)
@@ -322,12 +335,7 @@ recv_routed(void *sock, zmq_msg_t *rid, zmq_msg_t *body)
 	if (!zmq_msg_more(rid) || zmq_msg_recv(body, sock, 0) < 0)
 		return -1;
 	/* Our messages are one frame; drop any further ones. */
-	for (more = zmq_msg_more(body); more;) {
-		zmq_msg_init(&extra);
-		more = zmq_msg_recv(&extra, sock, 0) >= 0 &&
-		    zmq_msg_more(&extra);
-		zmq_msg_close(&extra);
-	}
+	link_drain(sock, body);
 	return 1;
 }
 
@@ -335,7 +343,6 @@ static void
 router_one(struct node *n, zmq_msg_t *rid, zmq_msg_t *body)
 {
 	const char *uid = zmq_msg_gets(body, "User-Id");
-	struct codec_err err;
 	struct peer *p;
 	struct msg *m = n->m;
 	struct msg *r;
@@ -353,14 +360,8 @@ router_one(struct node *n, zmq_msg_t *rid, zmq_msg_t *body)
 		    "no current member's");
 		return;
 	}
-	p->last_ms = node_now_ms();
-	if ((rc = msg_decode(zmq_msg_data(body), zmq_msg_size(body), m,
-	    &err)) != 0) {
-		complain(n, p->key, p->schac, rc,
-		    "malformed message (field %s)",
-		    err.field[0] ? err.field : "-");
+	if (decode_from(n, p, body) != 0)
 		return;
-	}
 	switch (m->type) {
 	case MSG_HELLO:
 		if (take_hello(n, p, &m->u.hello) != 0)
@@ -434,20 +435,13 @@ pop_want(struct node *n, struct peer *p, struct want *w)
 static void
 dealer_one(struct node *n, struct peer *p, zmq_msg_t *body)
 {
-	struct codec_err err;
 	struct msg *m = n->m;
 	struct author *a;
 	struct want w;
 	int rc;
 
-	p->last_ms = node_now_ms();
-	if ((rc = msg_decode(zmq_msg_data(body), zmq_msg_size(body), m,
-	    &err)) != 0) {
-		complain(n, p->key, p->schac, rc,
-		    "malformed message (field %s)",
-		    err.field[0] ? err.field : "-");
+	if (decode_from(n, p, body) != 0)
 		return;
-	}
 	switch (m->type) {
 	case MSG_HELLO:
 		if (take_hello(n, p, &m->u.hello) == 0)
@@ -494,8 +488,8 @@ dealer_one(struct node *n, struct peer *p, zmq_msg_t *body)
 void
 sync_dealer_read(struct node *n, struct peer *p)
 {
-	zmq_msg_t body, extra;
-	int budget, more;
+	zmq_msg_t body;
+	int budget;
 
 	for (budget = 0; budget < NODE_RECV_BUDGET && p->dealer != NULL;
 	    budget++) {
@@ -504,12 +498,7 @@ sync_dealer_read(struct node *n, struct peer *p)
 			zmq_msg_close(&body);
 			return;
 		}
-		for (more = zmq_msg_more(&body); more;) {
-			zmq_msg_init(&extra);
-			more = zmq_msg_recv(&extra, p->dealer, 0) >= 0 &&
-			    zmq_msg_more(&extra);
-			zmq_msg_close(&extra);
-		}
+		link_drain(p->dealer, &body);
 		dealer_one(n, p, &body);
 		zmq_msg_close(&body);
 	}

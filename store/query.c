@@ -30,6 +30,23 @@ fill_member(struct store_member *m, const struct body_member *b)
 	copy_str(m->endpoint, sizeof(m->endpoint), b->endpoint);
 }
 
+/* Room for one more element of `size` bytes in *arr (cnt used of *cap). */
+static int
+grow(void **arr, size_t *cap, size_t cnt, size_t size)
+{
+	size_t ncap;
+	void *p;
+
+	if (cnt < *cap)
+		return 0;
+	ncap = *cap ? 2 * *cap : 16;
+	if ((p = realloc(*arr, ncap * size)) == NULL)
+		return I40_E_NOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
 /* The event at arrival number `arrival`, decoded into e and b. */
 static int
 load_arrival(MDB_txn *txn, struct store *st, uint64_t arrival,
@@ -88,7 +105,7 @@ member_record(MDB_txn *txn, struct store *st, struct store_member *m,
 int
 store_members(struct store *st, struct store_member **out, size_t *n)
 {
-	struct store_member *ms = NULL, *grown;
+	struct store_member *ms = NULL;
 	struct body *b = NULL;
 	size_t cap = 0, cnt = 0;
 	MDB_cursor *c = NULL;
@@ -114,14 +131,8 @@ store_members(struct store *st, struct store_member **out, size_t *n)
 			rc = I40_E_CORRUPT;
 			break;
 		}
-		if (cnt == cap) {
-			cap = cap ? 2 * cap : 16;
-			if ((grown = realloc(ms, cap * sizeof(*ms))) == NULL) {
-				rc = I40_E_NOMEM;
-				break;
-			}
-			ms = grown;
-		}
+		if ((rc = grow((void **)&ms, &cap, cnt, sizeof(*ms))) != 0)
+			break;
 		memset(&ms[cnt], 0, sizeof(ms[cnt]));
 		r = v.mv_data;
 		memcpy(ms[cnt].key, k.mv_data, 32);
@@ -194,7 +205,7 @@ module_at(MDB_txn *txn, struct store *st, const MDB_val *k, const MDB_val *v,
 int
 store_modules(struct store *st, struct store_module **out, size_t *n)
 {
-	struct store_module *ms = NULL, *grown;
+	struct store_module *ms = NULL;
 	size_t cap = 0, cnt = 0;
 	MDB_cursor *c = NULL;
 	MDB_txn *txn;
@@ -210,14 +221,8 @@ store_modules(struct store *st, struct store_module **out, size_t *n)
 		goto out;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (cnt == cap) {
-			cap = cap ? 2 * cap : 64;
-			if ((grown = realloc(ms, cap * sizeof(*ms))) == NULL) {
-				rc = I40_E_NOMEM;
-				break;
-			}
-			ms = grown;
-		}
+		if ((rc = grow((void **)&ms, &cap, cnt, sizeof(*ms))) != 0)
+			break;
 		memset(&ms[cnt], 0, sizeof(ms[cnt]));
 		rc = module_at(txn, st, &k, &v, &ms[cnt]);
 		cnt++;
