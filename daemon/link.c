@@ -194,7 +194,7 @@ link_router_monitor(struct node *n)
 	if (zmq_socket_monitor(n->router, "inproc://mon-router",
 	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
 	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED) != 0)
 		return -errno;
 	if ((n->rmon = zmq_socket(n->zctx, ZMQ_PAIR)) == NULL)
 		return -errno;
@@ -213,6 +213,7 @@ void
 link_router_monitor_read(struct node *n)
 {
 	static const uint8_t key[32] = { 'r', 'o', 'u', 't', 'e', 'r' };
+	static const uint8_t dkey[32] = { 'c', 'l', 'o', 's', 'e', 'd' };
 	uint16_t event;
 	uint64_t supp;
 	int budget, got;
@@ -222,6 +223,21 @@ link_router_monitor_read(struct node *n)
 			return;
 		if (got < 0)
 			continue;
+		/*
+		 * libzmq closes a connection that sends a message over
+		 * MAXMSGSIZE without telling anyone why, and does not say
+		 * whose it was: this line is all there is to see of it.
+		 */
+		if (event == ZMQ_EVENT_DISCONNECTED) {
+			if (log_ratelimit(&n->zap_rl, dkey, node_mono_ms(),
+			    10000, &supp))
+				log_info("router: a peer's connection closed "
+				    "(it stopped, lost the network, or sent a "
+				    "message over %d bytes) (%llu more not "
+				    "logged)", MSG_MAX_BYTES,
+				    (unsigned long long)supp);
+			continue;
+		}
 		n->refused++;
 		if (log_ratelimit(&n->zap_rl, key, node_mono_ms(), 10000,
 		    &supp))
