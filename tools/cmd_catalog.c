@@ -6,7 +6,6 @@
  * events: it carries only replicated facts (no arrival numbers, times or
  * local names) in a fixed order, so nodes can be compared with cmp(1).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,12 +104,13 @@ module_json(const struct entry *en, const struct body_module *b)
 }
 
 static void
-print_human(const json_t *doc)
+print_human(const json_t *doc, const void *arg)
 {
 	const json_t *list = json_object_get(doc, "modules"), *o, *l;
 	char langs[16];
 	size_t i, j, n;
 
+	(void)arg;
 	if (json_array_size(list) == 0) {
 		printf("(no modules)\n");
 		return;
@@ -209,52 +209,25 @@ int
 catalog_main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{ "datadir", required_argument, NULL, 'd' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CTL_OPT_DATADIR, { "all", no_argument, NULL, 'a' },
+		CTL_OPT_JSON, CTL_OPT_HELP, CTL_OPT_END
 	};
-	const char *dir = NULL;
+	struct ctl_opts o;
 	struct store *st = NULL;
 	json_t *doc = NULL;
-	int c, all = 0, json = 0, rc, ret = CTL_EXIT_ERR;
+	int c, all = 0, ret = CTL_EXIT_ERR;
 
 	ctl_set_cmd("i40ctl catalog");
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":d:ah", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'a':
+	ctl_opts_init(&o, usage, CTL_TIMEOUT_MS);
+	while ((c = ctl_getopt(argc, argv, ":d:ah", opts, &o)) > 0)
+		if (c == 'a')
 			all = 1;
-			break;
-		case 'J':
-			json = 1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CTL_EXIT_OK;
-		default:
-			return ctl_bad_option(c, argv, usage);
-		}
-	}
-	if ((rc = ctl_no_operands(argc, argv, usage)) != 0)
-		return rc;
-	if (ctl_store_open(ctl_datadir(dir), &st) != 0 ||
+	if (c < 0)
+		return o.exit;
+	if (ctl_store_open(ctl_datadir(o.datadir), &st) != 0 ||
 	    build(st, all, &doc) != 0)
 		goto out;
-	if (json) {
-		rc = ctl_json_print(doc);
-		doc = NULL;
-	} else {
-		print_human(doc);
-		rc = fflush(stdout) != 0 ? -EIO : 0;
-	}
-	if (rc != 0)
-		ctl_err(rc, "cannot print the catalog");
-	else
+	if (ctl_output(doc, o.json, print_human, NULL, "catalog") == 0)
 		ret = CTL_EXIT_OK;
 out:
 	json_decref(doc);

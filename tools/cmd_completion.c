@@ -17,11 +17,14 @@
 #include "ctl_write.h"
 #include "subcommands.h"
 
-static const char usage_completion[] =
-    "usage: i40ctl completion record [-d DIR] --learner HEX --module ID|CODE\n"
-    "           --grade G --scale S --examiner NAME --exam-date DATE\n"
-    "           --decision-date DATE [--supervision S]\n"
+#define SYNOPSIS_RECORD \
+    "usage: i40ctl completion record [-d DIR] --learner HEX --module ID|CODE\n" \
+    "           --grade G --scale S --examiner NAME --exam-date DATE\n" \
+    "           --decision-date DATE [--supervision S]\n" \
     "           [--timeout SECONDS] [--json]\n"
+
+static const char usage_completion[] =
+    SYNOPSIS_RECORD
     "       i40ctl completion revoke [-d DIR] --id ID --reason TEXT\n"
     "           [--timeout SECONDS] [--json]\n"
     "\n"
@@ -29,10 +32,7 @@ static const char usage_completion[] =
     "through the running i40d.\n";
 
 static const char usage_record[] =
-    "usage: i40ctl completion record [-d DIR] --learner HEX --module ID|CODE\n"
-    "           --grade G --scale S --examiner NAME --exam-date DATE\n"
-    "           --decision-date DATE [--supervision S]\n"
-    "           [--timeout SECONDS] [--json]\n"
+    SYNOPSIS_RECORD
     "\n"
     "Record a learner's result on one of this node's modules through the\n"
     "running i40d, and print the record's id and seq.\n"
@@ -86,12 +86,11 @@ static const struct ctl_flag revoke_flags[] = {
 
 /*
  * --module ID|CODE into the record: an id as it is, a code through this
- * node's catalog.  The store is opened when a code needs it.
+ * node's catalog.  The node and its store are opened when a code needs
+ * them.
  */
 static int
-resolve_module(struct ctl_record *rec, const struct ctl_write_args *a,
-    const char *value, struct store **st, uint8_t pk[KEY_PK_BYTES],
-    int *have_key)
+resolve_module(struct ctl_write *w, const char *value)
 {
 	struct store_module *ms = NULL;
 	char hex[2 * EV_ID_BYTES + 1];
@@ -101,14 +100,12 @@ resolve_module(struct ctl_record *rec, const struct ctl_write_args *a,
 
 	memset(&err, 0, sizeof(err));
 	if (strlen(value) == 2 * EV_ID_BYTES &&
-	    ctl_record_set(rec, "module", value, &err) == 0)
+	    ctl_record_set(&w->rec, "module", value, &err) == 0)
 		return 0;
 	/* Not an id: a code of one of this node's modules. */
-	if ((rc = ctl_node_key(a->datadir, CTL_TIMEOUT_MS, pk)) != 0 ||
-	    (rc = ctl_store_open(a->datadir, st)) != 0)
+	if ((rc = ctl_write_node(w)) != 0)
 		return rc;
-	*have_key = 1;
-	rc = ctl_own_module(*st, pk, value, &ms, &n, &idx);
+	rc = ctl_own_module(w->st, w->pk, value, &ms, &n, &idx);
 	if (rc == I40_E_NOT_FOUND) {
 		ctl_errx("--module `%s': neither a module version's id (64 "
 		    "hex digits) nor the code of one of this node's modules; "
@@ -120,7 +117,7 @@ resolve_module(struct ctl_record *rec, const struct ctl_write_args *a,
 		rc = I40_E_VALUE;
 	} else if (rc == 0) {
 		ctl_hex(ms[idx].id, EV_ID_BYTES, hex);
-		if ((rc = ctl_record_set(rec, "module", hex, &err)) != 0)
+		if ((rc = ctl_record_set(&w->rec, "module", hex, &err)) != 0)
 			ctl_err_report(&err, BODY_COMPLETION_RECORD, NULL);
 	}
 	store_modules_free(ms, n);
@@ -150,13 +147,8 @@ check_own(struct store *st, const uint8_t pk[KEY_PK_BYTES],
 	rc = ctl_own_event(st, pk, id, &buf, &e, b);
 	if (rc == 0 && e.h.type != want[0] && e.h.type != want[1])
 		rc = I40_E_VALUE;
-	if (rc == 0 && code != NULL) {
-		size_t n = b->u.module.code.len < 32 ?
-		    b->u.module.code.len : 32;
-
-		memcpy(code, b->u.module.code.p, n);
-		code[n] = '\0';
-	}
+	if (rc == 0 && code != NULL)
+		ctl_module_code(b->u.module.code, code);
 	if (rc == I40_E_NOT_FOUND)
 		ctl_errx("no event %s is stored on this node; check the id "
 		    "(it is %s)", hex, what);
@@ -173,50 +165,38 @@ record_main(int argc, char *argv[])
 {
 	static const uint32_t versions[2] = { BODY_MODULE_PUBLISH,
 	    BODY_MODULE_UPDATE };
+	const struct body_completion *c;
 	const char *module;
-	struct ctl_write_args a;
-	struct ctl_record rec;
-	struct store *st = NULL;
-	uint8_t *body = NULL, pk[KEY_PK_BYTES];
+	struct ctl_write w;
 	char code[33], what[128], learner[33];
-	size_t len;
-	int rc, ret = CTL_EXIT_ERR, have_key = 0;
+	int ret = CTL_EXIT_ERR;
 
-	memset(&rec, 0, sizeof(rec));
 	ctl_set_cmd("i40ctl completion record");
-	if (!ctl_write_parse(argc, argv, usage_record, record_flags,
-	    sizeof(record_flags) / sizeof(record_flags[0]), 0,
-	    CTL_APPEND_TIMEOUT_MS, &a, &ret))
+	if (!ctl_write_start(&w, argc, argv, usage_record, record_flags,
+	    sizeof(record_flags) / sizeof(record_flags[0]), 0, &ret))
 		return ret;
-	if ((rc = ctl_record_init(&rec, BODY_COMPLETION_RECORD)) != 0) {
-		ctl_err(rc, "cannot start");
+	if (ctl_write_body(&w, BODY_COMPLETION_RECORD) != 0 ||
+	    ctl_write_apply(&w, record_flags) != 0)
 		goto out;
-	}
-	if (ctl_write_apply(&rec, &a, record_flags) != 0)
+	module = ctl_write_value(&w.a, record_flags, "module");
+	if (module != NULL && resolve_module(&w, module) != 0)
 		goto out;
-	module = ctl_write_value(&a, record_flags, "module");
-	if (module != NULL && resolve_module(&rec, &a, module, &st, pk,
-	    &have_key) != 0)
+	if (ctl_write_encode(&w) != 0)
 		goto out;
-	if (ctl_write_encode(&rec, &body, &len) != 0)
+	/* A code has opened the node already; an id has not. */
+	if (w.st == NULL && ctl_write_node(&w) != 0)
 		goto out;
-	if (!have_key && (ctl_node_key(a.datadir, CTL_TIMEOUT_MS, pk) != 0 ||
-	    ctl_store_open(a.datadir, &st) != 0))
-		goto out;
-	if (check_own(st, pk, rec.body->u.completion.module, versions,
+	c = &w.rec.body->u.completion;
+	if (check_own(w.st, w.pk, c->module, versions,
 	    "a version of a module", code) != 0)
 		goto out;
-	ctl_hex(rec.body->u.completion.learner, 16, learner);
+	ctl_hex(c->learner, 16, learner);
 	snprintf(what, sizeof(what), "recorded %.*s on %s for learner %s",
-	    (int)rec.body->u.completion.grade.len,
-	    (const char *)rec.body->u.completion.grade.p, code, learner);
-	if (ctl_write_send(&a, BODY_COMPLETION_RECORD, body, len, what) == 0)
+	    (int)c->grade.len, (const char *)c->grade.p, code, learner);
+	if (ctl_write_send(&w, BODY_COMPLETION_RECORD, what) == 0)
 		ret = CTL_EXIT_OK;
 out:
-	store_close(st);
-	ctl_record_free(&rec);
-	free(body);
-	free(a.given);
+	ctl_write_free(&w);
 	return ret;
 }
 
@@ -225,62 +205,42 @@ revoke_main(int argc, char *argv[])
 {
 	static const uint32_t records[2] = { BODY_COMPLETION_RECORD,
 	    BODY_COMPLETION_RECORD };
-	struct ctl_write_args a;
-	struct ctl_record rec;
-	struct store *st = NULL;
-	uint8_t *body = NULL, pk[KEY_PK_BYTES];
+	const uint8_t *id;
+	struct ctl_write w;
 	char what[128], hex[2 * EV_ID_BYTES + 1];
-	size_t len;
-	int rc, ret = CTL_EXIT_ERR;
+	int ret = CTL_EXIT_ERR;
 
-	memset(&rec, 0, sizeof(rec));
 	ctl_set_cmd("i40ctl completion revoke");
-	if (!ctl_write_parse(argc, argv, usage_revoke, revoke_flags, 2, 0,
-	    CTL_APPEND_TIMEOUT_MS, &a, &ret))
+	if (!ctl_write_start(&w, argc, argv, usage_revoke, revoke_flags, 2, 0,
+	    &ret))
 		return ret;
-	if ((rc = ctl_record_init(&rec, BODY_COMPLETION_REVOKE)) != 0) {
-		ctl_err(rc, "cannot start");
+	if (ctl_write_body(&w, BODY_COMPLETION_REVOKE) != 0 ||
+	    ctl_write_apply(&w, revoke_flags) != 0 ||
+	    ctl_write_encode(&w) != 0 ||
+	    ctl_write_node(&w) != 0)
 		goto out;
-	}
-	if (ctl_write_apply(&rec, &a, revoke_flags) != 0 ||
-	    ctl_write_encode(&rec, &body, &len) != 0)
+	id = w.rec.body->u.revoke.completion;
+	if (check_own(w.st, w.pk, id, records, "a completion record",
+	    NULL) != 0)
 		goto out;
-	if (ctl_node_key(a.datadir, CTL_TIMEOUT_MS, pk) != 0 ||
-	    ctl_store_open(a.datadir, &st) != 0)
-		goto out;
-	if (check_own(st, pk, rec.body->u.revoke.completion, records,
-	    "a completion record", NULL) != 0)
-		goto out;
-	ctl_hex(rec.body->u.revoke.completion, EV_ID_BYTES, hex);
+	ctl_hex(id, EV_ID_BYTES, hex);
 	snprintf(what, sizeof(what), "revoked %s", hex);
-	if (ctl_write_send(&a, BODY_COMPLETION_REVOKE, body, len, what) == 0)
+	if (ctl_write_send(&w, BODY_COMPLETION_REVOKE, what) == 0)
 		ret = CTL_EXIT_OK;
 out:
-	store_close(st);
-	ctl_record_free(&rec);
-	free(body);
-	free(a.given);
+	ctl_write_free(&w);
 	return ret;
 }
 
 int
 completion_main(int argc, char *argv[])
 {
+	static const struct ctl_sub subs[] = {
+		{ "record", record_main },
+		{ "revoke", revoke_main },
+	};
+
 	ctl_set_cmd("i40ctl completion");
-	if (argc < 2) {
-		fputs(usage_completion, stderr);
-		return CTL_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		fputs(usage_completion, stdout);
-		return CTL_EXIT_OK;
-	}
-	if (strcmp(argv[1], "record") == 0)
-		return record_main(argc - 1, argv + 1);
-	if (strcmp(argv[1], "revoke") == 0)
-		return revoke_main(argc - 1, argv + 1);
-	ctl_errx("unknown command `%s'", argv[1]);
-	fputs(usage_completion, stderr);
-	return CTL_EXIT_ERR;
+	return ctl_dispatch(argc, argv, usage_completion, subs,
+	    sizeof(subs) / sizeof(subs[0]));
 }

@@ -91,22 +91,21 @@ genesis_main(int argc, char *argv[])
 		{ "charter", required_argument, NULL, 'c' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CTL_OPT_JSON, CTL_OPT_HELP, CTL_OPT_END
 	};
 	const char *charter = NULL, *keyfile = NULL, *out = NULL;
 	char hex[2 * EV_FED_ID_BYTES + 1];
 	uint8_t fed_id[EV_FED_ID_BYTES], *ev = NULL;
 	struct key_secret *k = NULL;
+	struct ctl_opts o;
 	struct ctl_err err;
 	json_t *doc = NULL;
 	size_t len;
-	int c, json = 0, rc, ret = CTL_EXIT_ERR;
+	int c, rc, ret = CTL_EXIT_ERR;
 
 	ctl_set_cmd("i40ctl genesis");
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":c:k:o:h", opts, NULL)) != -1) {
+	ctl_opts_init(&o, usage, CTL_TIMEOUT_MS);
+	while ((c = ctl_getopt(argc, argv, ":c:k:o:h", opts, &o)) > 0) {
 		switch (c) {
 		case 'c':
 			charter = optarg;
@@ -117,18 +116,10 @@ genesis_main(int argc, char *argv[])
 		case 'o':
 			out = optarg;
 			break;
-		case 'J':
-			json = 1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CTL_EXIT_OK;
-		default:
-			return ctl_bad_option(c, argv, usage);
 		}
 	}
-	if ((rc = ctl_no_operands(argc, argv, usage)) != 0)
-		return rc;
+	if (c < 0)
+		return o.exit;
 	if (charter == NULL || keyfile == NULL || out == NULL)
 		return ctl_usage_error(usage, "give the charter (-c), the key "
 		    "file (-k) and the output file (-o)");
@@ -155,7 +146,7 @@ genesis_main(int argc, char *argv[])
 			    "choose another output file\n", ctl_cmd());
 		goto out;
 	}
-	if (json) {
+	if (o.json) {
 		if ((rc = print_json(ev, len)) != 0) {
 			ctl_err(rc, "cannot print the result");
 			goto out;

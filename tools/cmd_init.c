@@ -156,16 +156,16 @@ int
 init_main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{ "datadir", required_argument, NULL, 'd' },
+		CTL_OPT_DATADIR,
 		{ "genesis", required_argument, NULL, 'g' },
 		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CTL_OPT_HELP, CTL_OPT_END
 	};
-	const char *dir = NULL, *genesis = NULL, *keyfile = NULL;
+	const char *dir, *genesis = NULL, *keyfile = NULL;
 	char keypath[PATH_MAX], fed_hex[65], pk_hex[65];
 	uint8_t *buf = NULL, pk[KEY_PK_BYTES];
 	struct key_secret *k = NULL;
+	struct ctl_opts o;
 	struct codec_err ce;
 	struct ev_signed e;
 	struct body *b = NULL;
@@ -173,31 +173,23 @@ init_main(int argc, char *argv[])
 	int c, rc, ret = CTL_EXIT_ERR;
 
 	ctl_set_cmd("i40ctl init");
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":d:g:k:h", opts, NULL)) != -1) {
+	ctl_opts_init(&o, usage, CTL_TIMEOUT_MS);
+	while ((c = ctl_getopt(argc, argv, ":d:g:k:h", opts, &o)) > 0) {
 		switch (c) {
-		case 'd':
-			dir = optarg;
-			break;
 		case 'g':
 			genesis = optarg;
 			break;
 		case 'k':
 			keyfile = optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CTL_EXIT_OK;
-		default:
-			return ctl_bad_option(c, argv, usage);
 		}
 	}
-	if ((rc = ctl_no_operands(argc, argv, usage)) != 0)
-		return rc;
+	if (c < 0)
+		return o.exit;
 	if (genesis == NULL || keyfile == NULL)
 		return ctl_usage_error(usage, "give the genesis (-g) and the "
 		    "node's key file (-k)");
-	dir = ctl_datadir(dir);
+	dir = ctl_datadir(o.datadir);
 	if ((b = malloc(sizeof(*b))) == NULL) {
 		ctl_err(I40_E_NOMEM, "cannot start");
 		goto out;

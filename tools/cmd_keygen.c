@@ -61,18 +61,17 @@ keygen_main(int argc, char *argv[])
 		{ "output", required_argument, NULL, 'o' },
 		{ "public", no_argument, NULL, 'p' },
 		{ "key", required_argument, NULL, 'k' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CTL_OPT_JSON, CTL_OPT_HELP, CTL_OPT_END
 	};
 	const char *out = NULL, *in = NULL;
 	struct key_secret *k = NULL;
 	uint8_t pk[KEY_PK_BYTES];
-	int c, public = 0, json = 0, rc;
+	struct ctl_opts o;
+	int c, public = 0, rc;
 
 	ctl_set_cmd("i40ctl keygen");
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":o:pk:h", opts, NULL)) != -1) {
+	ctl_opts_init(&o, usage, CTL_TIMEOUT_MS);
+	while ((c = ctl_getopt(argc, argv, ":o:pk:h", opts, &o)) > 0) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -83,18 +82,10 @@ keygen_main(int argc, char *argv[])
 		case 'k':
 			in = optarg;
 			break;
-		case 'J':
-			json = 1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CTL_EXIT_OK;
-		default:
-			return ctl_bad_option(c, argv, usage);
 		}
 	}
-	if ((rc = ctl_no_operands(argc, argv, usage)) != 0)
-		return rc;
+	if (c < 0)
+		return o.exit;
 	if (public) {
 		if (in == NULL || out != NULL)
 			return ctl_usage_error(usage, "--public needs -k FILE "
@@ -103,7 +94,7 @@ keygen_main(int argc, char *argv[])
 			return CTL_EXIT_ERR;
 		key_public(k, pk);
 		key_free(k);
-		return print_key(pk, json) == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
+		return print_key(pk, o.json) == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
 	}
 	if (out == NULL || in != NULL)
 		return ctl_usage_error(usage, "give the new key file with -o "
@@ -124,5 +115,5 @@ keygen_main(int argc, char *argv[])
 			    ctl_cmd());
 		return CTL_EXIT_ERR;
 	}
-	return print_key(pk, json) == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
+	return print_key(pk, o.json) == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
 }

@@ -8,7 +8,6 @@
  * retired), would be stored but have no effect (docs/store.md,
  * "Convergence"), so i40ctl refuses it with the reason instead.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +17,17 @@
 #include "ctl_write.h"
 #include "subcommands.h"
 
+/* The synopsis of publish and update, which share their options. */
+#define SYNOPSIS_PUBLISH \
+    "usage: i40ctl module publish [-d DIR] [--file MODULE.json] [fields]\n" \
+    "           [--timeout SECONDS] [--json]\n" \
+    "       i40ctl module update [-d DIR] --code CODE [fields]\n" \
+    "           [--timeout SECONDS] [--json]\n" \
+    "       i40ctl module update [-d DIR] --file MODULE.json [fields]\n" \
+    "           [--timeout SECONDS] [--json]\n"
+
 static const char usage_module[] =
-    "usage: i40ctl module publish [-d DIR] [--file MODULE.json] [fields]\n"
-    "           [--timeout SECONDS] [--json]\n"
-    "       i40ctl module update [-d DIR] --code CODE [fields]\n"
-    "           [--timeout SECONDS] [--json]\n"
-    "       i40ctl module update [-d DIR] --file MODULE.json [fields]\n"
-    "           [--timeout SECONDS] [--json]\n"
+    SYNOPSIS_PUBLISH
     "       i40ctl module retire [-d DIR] --code CODE [--reason TEXT]\n"
     "           [--timeout SECONDS] [--json]\n"
     "\n"
@@ -32,12 +35,7 @@ static const char usage_module[] =
     "running i40d.  `i40ctl module publish --help` lists the fields.\n";
 
 static const char usage_publish[] =
-    "usage: i40ctl module publish [-d DIR] [--file MODULE.json] [fields]\n"
-    "           [--timeout SECONDS] [--json]\n"
-    "       i40ctl module update [-d DIR] --code CODE [fields]\n"
-    "           [--timeout SECONDS] [--json]\n"
-    "       i40ctl module update [-d DIR] --file MODULE.json [fields]\n"
-    "           [--timeout SECONDS] [--json]\n"
+    SYNOPSIS_PUBLISH
     "\n"
     "Publish a new module of this node, or a new version of one, through\n"
     "the running i40d, and print the event's id and seq.  The fields come\n"
@@ -125,15 +123,6 @@ static const struct ctl_flag retire_flags[] = {
 	{ "code", "code" }, { "reason", "reason" },
 };
 
-static void
-code_str(struct codec_bytes b, char out[33])
-{
-	size_t n = b.len < 32 ? b.len : 32;
-
-	memcpy(out, b.p, n);
-	out[n] = '\0';
-}
-
 /*
  * This node's module code as the catalog has it: 0 current, 1 retired,
  * I40_E_NOT_FOUND, or an error (reported).  *ms as ctl_own_module(), *m
@@ -196,18 +185,34 @@ check_catalog(int state, uint32_t type, const char *code,
 	return I40_E_NOT_FOUND;
 }
 
+/*
+ * The catalog allows this node to write type on code: the node and its
+ * store into w, then check_catalog() on what own_state() finds there.
+ */
+static int
+catalog_allows(struct ctl_write *w, uint32_t type, const char *code,
+    struct store_module **ms, size_t *n, struct store_module **m)
+{
+	int rc;
+
+	if ((rc = ctl_write_node(w)) != 0)
+		return rc;
+	rc = own_state(w->st, w->pk, code, ms, n, m);
+	return check_catalog(rc, type, code, *m);
+}
+
 /* --hp HP: the credits in hp rather than tenths. */
 static int
-apply_hp(struct ctl_record *rec, const struct ctl_write_args *a)
+apply_hp(struct ctl_write *w)
 {
-	const char *hp = ctl_write_value(a, module_flags, "hp");
+	const char *hp = ctl_write_value(&w->a, module_flags, "hp");
 	struct ctl_err err;
 	uint64_t tenths;
 	int rc;
 
 	if (hp == NULL)
 		return 0;
-	if (ctl_write_value(a, module_flags, "credits") != NULL) {
+	if (ctl_write_value(&w->a, module_flags, "credits") != NULL) {
 		ctl_errx("give the credits once: --credits TENTHS or --hp HP, "
 		    "not both");
 		return I40_E_VALUE;
@@ -218,8 +223,9 @@ apply_hp(struct ctl_record *rec, const struct ctl_write_args *a)
 		return I40_E_VALUE;
 	}
 	memset(&err, 0, sizeof(err));
-	if ((rc = ctl_record_set_uint(rec, "credits", tenths, &err)) != 0) {
-		ctl_err_report(&err, rec->body->type, "--hp");
+	if ((rc = ctl_record_set_uint(&w->rec, "credits", tenths,
+	    &err)) != 0) {
+		ctl_err_report(&err, w->rec.body->type, "--hp");
 		return rc;
 	}
 	return 0;
@@ -230,29 +236,23 @@ publish_main(int argc, char *argv[], uint32_t type)
 {
 	const char *usage = usage_publish, *code_flag;
 	struct store_module *ms = NULL, *m = NULL;
-	struct ctl_write_args a;
-	struct ctl_record rec;
-	struct store *st = NULL;
 	struct body *base = NULL;
+	struct ctl_write w;
 	struct ev_signed e;
 	json_t *doc = NULL;
-	uint8_t *body = NULL, pk[KEY_PK_BYTES];
 	char code[33], what[80];
-	size_t nms = 0, len;
-	int rc, ret = CTL_EXIT_ERR, state;
+	size_t nms = 0;
+	int rc, ret = CTL_EXIT_ERR;
 
-	memset(&rec, 0, sizeof(rec));
 	ctl_set_cmd(type == BODY_MODULE_PUBLISH ? "i40ctl module publish" :
 	    "i40ctl module update");
-	if (!ctl_write_parse(argc, argv, usage, module_flags, NMODULE_FLAGS,
-	    1, CTL_APPEND_TIMEOUT_MS, &a, &ret))
+	if (!ctl_write_start(&w, argc, argv, usage, module_flags,
+	    NMODULE_FLAGS, 1, &ret))
 		return ret;
-	if ((rc = ctl_record_init(&rec, type)) != 0) {
-		ctl_err(rc, "cannot start");
+	if (ctl_write_body(&w, type) != 0)
 		goto out;
-	}
-	code_flag = ctl_write_value(&a, module_flags, "code");
-	if (type == BODY_MODULE_UPDATE && a.file == NULL) {
+	code_flag = ctl_write_value(&w.a, module_flags, "code");
+	if (type == BODY_MODULE_UPDATE && w.a.file == NULL) {
 		/* A change of some fields: start from the current version. */
 		if (code_flag == NULL) {
 			ret = ctl_usage_error(usage, "give the module with "
@@ -260,48 +260,36 @@ publish_main(int argc, char *argv[], uint32_t type)
 			    "--file MODULE.json");
 			goto out;
 		}
-		if (ctl_node_key(a.datadir, CTL_TIMEOUT_MS, pk) != 0 ||
-		    ctl_store_open(a.datadir, &st) != 0)
-			goto out;
-		state = own_state(st, pk, code_flag, &ms, &nms, &m);
-		if (check_catalog(state, type, code_flag, m) != 0)
+		if (catalog_allows(&w, type, code_flag, &ms, &nms, &m) != 0)
 			goto out;
 		if ((base = malloc(sizeof(*base))) == NULL ||
 		    (rc = ev_decode(m->bytes, m->len,
-		    store_fed_id(st), &e, base, NULL)) != 0) {
+		    store_fed_id(w.st), &e, base, NULL)) != 0) {
 			ctl_err(base == NULL ? I40_E_NOMEM : rc, "cannot read "
 			    "the current version of %s", code_flag);
 			goto out;
 		}
-		ctl_record_adopt(&rec, base);
+		ctl_record_adopt(&w.rec, base);
 	}
-	if (ctl_write_file(&rec, &a, &doc) != 0 ||
-	    ctl_write_apply(&rec, &a, module_flags) != 0 ||
-	    apply_hp(&rec, &a) != 0 ||
-	    ctl_write_encode(&rec, &body, &len) != 0)
+	if (ctl_write_file(&w, &doc) != 0 ||
+	    ctl_write_apply(&w, module_flags) != 0 ||
+	    apply_hp(&w) != 0 ||
+	    ctl_write_encode(&w) != 0)
 		goto out;
-	code_str(rec.body->u.module.code, code);
+	ctl_module_code(w.rec.body->u.module.code, code);
 	/* An update from the current version has been checked above. */
-	if (base == NULL) {
-		if (ctl_node_key(a.datadir, CTL_TIMEOUT_MS, pk) != 0 ||
-		    ctl_store_open(a.datadir, &st) != 0)
-			goto out;
-		state = own_state(st, pk, code, &ms, &nms, &m);
-		if (check_catalog(state, type, code, m) != 0)
-			goto out;
-	}
+	if (base == NULL &&
+	    catalog_allows(&w, type, code, &ms, &nms, &m) != 0)
+		goto out;
 	snprintf(what, sizeof(what), "%s %s", type == BODY_MODULE_PUBLISH ?
 	    "published" : "updated", code);
-	if (ctl_write_send(&a, type, body, len, what) == 0)
+	if (ctl_write_send(&w, type, what) == 0)
 		ret = CTL_EXIT_OK;
 out:
 	store_modules_free(ms, nms);
-	store_close(st);
-	ctl_record_free(&rec);
+	ctl_write_free(&w);
 	json_decref(doc);
 	free(base);
-	free(body);
-	free(a.given);
 	return ret;
 }
 
@@ -309,70 +297,58 @@ static int
 retire_main(int argc, char *argv[])
 {
 	struct store_module *ms = NULL, *m = NULL;
-	struct ctl_write_args a;
-	struct ctl_record rec;
-	struct store *st = NULL;
-	uint8_t *body = NULL, pk[KEY_PK_BYTES];
+	struct ctl_write w;
 	char code[33], what[80];
-	size_t nms = 0, len;
-	int rc, ret = CTL_EXIT_ERR, state;
+	size_t nms = 0;
+	int ret = CTL_EXIT_ERR;
 
-	memset(&rec, 0, sizeof(rec));
 	ctl_set_cmd("i40ctl module retire");
-	if (!ctl_write_parse(argc, argv, usage_retire, retire_flags, 2, 0,
-	    CTL_APPEND_TIMEOUT_MS, &a, &ret))
+	if (!ctl_write_start(&w, argc, argv, usage_retire, retire_flags, 2, 0,
+	    &ret))
 		return ret;
-	if (ctl_write_value(&a, retire_flags, "code") == NULL) {
+	if (ctl_write_value(&w.a, retire_flags, "code") == NULL) {
 		ret = ctl_usage_error(usage_retire, "give the module with "
 		    "--code CODE");
 		goto out;
 	}
-	if ((rc = ctl_record_init(&rec, BODY_MODULE_RETIRE)) != 0) {
-		ctl_err(rc, "cannot start");
+	if (ctl_write_body(&w, BODY_MODULE_RETIRE) != 0 ||
+	    ctl_write_apply(&w, retire_flags) != 0 ||
+	    ctl_write_encode(&w) != 0)
 		goto out;
-	}
-	if (ctl_write_apply(&rec, &a, retire_flags) != 0 ||
-	    ctl_write_encode(&rec, &body, &len) != 0)
-		goto out;
-	code_str(rec.body->u.retire.code, code);
-	if (ctl_node_key(a.datadir, CTL_TIMEOUT_MS, pk) != 0 ||
-	    ctl_store_open(a.datadir, &st) != 0)
-		goto out;
-	state = own_state(st, pk, code, &ms, &nms, &m);
-	if (check_catalog(state, BODY_MODULE_RETIRE, code, m) != 0)
+	ctl_module_code(w.rec.body->u.retire.code, code);
+	if (catalog_allows(&w, BODY_MODULE_RETIRE, code, &ms, &nms, &m) != 0)
 		goto out;
 	snprintf(what, sizeof(what), "retired %s", code);
-	if (ctl_write_send(&a, BODY_MODULE_RETIRE, body, len, what) == 0)
+	if (ctl_write_send(&w, BODY_MODULE_RETIRE, what) == 0)
 		ret = CTL_EXIT_OK;
 out:
 	store_modules_free(ms, nms);
-	store_close(st);
-	ctl_record_free(&rec);
-	free(body);
-	free(a.given);
+	ctl_write_free(&w);
 	return ret;
+}
+
+static int
+publish_cmd(int argc, char *argv[])
+{
+	return publish_main(argc, argv, BODY_MODULE_PUBLISH);
+}
+
+static int
+update_cmd(int argc, char *argv[])
+{
+	return publish_main(argc, argv, BODY_MODULE_UPDATE);
 }
 
 int
 module_main(int argc, char *argv[])
 {
+	static const struct ctl_sub subs[] = {
+		{ "publish", publish_cmd },
+		{ "update", update_cmd },
+		{ "retire", retire_main },
+	};
+
 	ctl_set_cmd("i40ctl module");
-	if (argc < 2) {
-		fputs(usage_module, stderr);
-		return CTL_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		fputs(usage_module, stdout);
-		return CTL_EXIT_OK;
-	}
-	if (strcmp(argv[1], "publish") == 0)
-		return publish_main(argc - 1, argv + 1, BODY_MODULE_PUBLISH);
-	if (strcmp(argv[1], "update") == 0)
-		return publish_main(argc - 1, argv + 1, BODY_MODULE_UPDATE);
-	if (strcmp(argv[1], "retire") == 0)
-		return retire_main(argc - 1, argv + 1);
-	ctl_errx("unknown command `%s'", argv[1]);
-	fputs(usage_module, stderr);
-	return CTL_EXIT_ERR;
+	return ctl_dispatch(argc, argv, usage_module, subs,
+	    sizeof(subs) / sizeof(subs[0]));
 }

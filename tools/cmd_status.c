@@ -3,7 +3,6 @@
  * directly, so it works while i40d is stopped) and, when i40d runs, from
  * its STATUS and PEERS replies.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,9 +171,11 @@ out:
 	return rc;
 }
 
+/* arg: the struct daemon_view. */
 static void
-print_human(const json_t *doc, const struct daemon_view *d)
+print_human(const json_t *doc, const void *arg)
 {
+	const struct daemon_view *d = arg;
 	const char *state = ctl_view_str(json_object_get(doc, "daemon"));
 	const json_t *seq = json_object_get(doc, "seq");
 
@@ -214,61 +215,29 @@ int
 status_main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{ "datadir", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CTL_OPT_DATADIR, CTL_OPT_TIMEOUT, CTL_OPT_JSON, CTL_OPT_HELP,
+		CTL_OPT_END
 	};
 	struct daemon_view d;
-	const char *dir = NULL;
+	struct ctl_opts o;
+	const char *dir;
 	struct store *st = NULL;
 	json_t *doc = NULL;
-	int c, json = 0, timeout_ms = CTL_TIMEOUT_MS, rc,
-	    ret = CTL_EXIT_ERR;
+	int ret = CTL_EXIT_ERR;
 
 	memset(&d, 0, sizeof(d));
 	ctl_set_cmd("i40ctl status");
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'T':
-			if (ctl_parse_timeout(optarg, &timeout_ms) != 0)
-				return ctl_usage_error(usage, "--timeout takes "
-				    "whole seconds from 1 to %d, not `%s'",
-				    CTL_TIMEOUT_MAX_S, optarg);
-			break;
-		case 'J':
-			json = 1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CTL_EXIT_OK;
-		default:
-			return ctl_bad_option(c, argv, usage);
-		}
-	}
-	if ((rc = ctl_no_operands(argc, argv, usage)) != 0)
-		return rc;
-	dir = ctl_datadir(dir);
+	ctl_opts_init(&o, usage, CTL_TIMEOUT_MS);
+	if (ctl_getopt(argc, argv, ":d:h", opts, &o) != 0)
+		return o.exit;
+	dir = ctl_datadir(o.datadir);
 	if (ctl_store_open(dir, &st) != 0)
 		goto out;
-	ask_daemon(dir, timeout_ms, &d);
+	ask_daemon(dir, o.timeout_ms, &d);
 	if (build(dir, st, &d, &doc) != 0)
 		goto out;
-	if (json) {
-		rc = ctl_json_print(doc);
-		doc = NULL;
-	} else {
-		print_human(doc, &d);
-		rc = fflush(stdout) != 0 ? -EIO : 0;
-	}
-	if (rc != 0)
-		ctl_err(rc, "cannot print the status");
-	else if (strcmp(d.state, "unresponsive") != 0)
+	if (ctl_output(doc, o.json, print_human, &d, "status") == 0 &&
+	    strcmp(d.state, "unresponsive") != 0)
 		ret = CTL_EXIT_OK;
 out:
 	json_decref(doc);

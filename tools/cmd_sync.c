@@ -23,45 +23,22 @@ int
 sync_main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{ "datadir", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CTL_OPT_DATADIR, CTL_OPT_TIMEOUT, CTL_OPT_HELP, CTL_OPT_END
 	};
-	const char *dir = NULL;
+	struct ctl_opts o;
+	const char *dir;
 	struct msg *req;
 	uint8_t *buf = NULL;
-	int c, timeout_ms = CTL_TIMEOUT_MS, rc;
+	int rc;
 
 	ctl_set_cmd("i40ctl sync");
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'T':
-			if (ctl_parse_timeout(optarg, &timeout_ms) != 0)
-				return ctl_usage_error(usage, "--timeout takes "
-				    "whole seconds from 1 to %d, not `%s'",
-				    CTL_TIMEOUT_MAX_S, optarg);
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CTL_EXIT_OK;
-		default:
-			return ctl_bad_option(c, argv, usage);
-		}
-	}
-	if ((rc = ctl_no_operands(argc, argv, usage)) != 0)
-		return rc;
-	dir = ctl_datadir(dir);
-	if ((req = calloc(2, sizeof(*req))) == NULL) {
-		ctl_err(I40_E_NOMEM, "cannot start");
+	ctl_opts_init(&o, usage, CTL_TIMEOUT_MS);
+	if (ctl_getopt(argc, argv, ":d:h", opts, &o) != 0)
+		return o.exit;
+	dir = ctl_datadir(o.datadir);
+	if ((req = ctl_msg_new(MSG_SYNC, "cannot start")) == NULL)
 		return CTL_EXIT_ERR;
-	}
-	req->type = MSG_SYNC;
-	rc = ctl_call(dir, req, MSG_OK, req + 1, &buf, timeout_ms);
+	rc = ctl_call(dir, req, MSG_OK, req + 1, &buf, o.timeout_ms);
 	free(buf);
 	free(req);
 	if (rc != 0)

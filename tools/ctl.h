@@ -1,7 +1,8 @@
 /*
  * ctl.h: what every i40ctl subcommand shares: messages to the person at
- * the terminal, exit codes, hex and key text, numbers and credits, files,
- * the data directory, and JSON output (docs/i40ctl.md).
+ * the terminal, exit codes, the common options and subcommands of
+ * subcommands, hex and key text, numbers and credits, files, the data
+ * directory, and JSON or human output (docs/i40ctl.md).
  *
  * Messages say what happened and what to do next, and name the bad value
  * or field (STYLE.md practice 4).  Nothing here prints a secret key.
@@ -55,14 +56,56 @@ int ctl_usage_error(const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
- * After getopt_long returned '?' or ':' (optstring starts with ':'): name
- * the bad option of argv, print the synopsis, return CTL_EXIT_USAGE.
- * Before each getopt_long loop set optind = 0, so that subcommands can run
- * one after the other in one process (tests do).
+ * The options subcommands share, as entries of their getopt_long tables
+ * (after <getopt.h>); ctl_getopt() handles them.  A table ends with
+ * CTL_OPT_END.
  */
-int ctl_bad_option(int c, char *argv[], const char *usage);
-/* Reject operands left after the options; 0 if there are none. */
-int ctl_no_operands(int argc, char *argv[], const char *usage);
+#define CTL_OPT_DATADIR { "datadir", required_argument, NULL, 'd' }
+#define CTL_OPT_TIMEOUT { "timeout", required_argument, NULL, 'T' }
+#define CTL_OPT_JSON { "json", no_argument, NULL, 'J' }
+#define CTL_OPT_HELP { "help", no_argument, NULL, 'h' }
+#define CTL_OPT_END { NULL, 0, NULL, 0 }
+
+/* A subcommand's command line, as far as ctl_getopt() handles it. */
+struct ctl_opts {
+	const char *usage;	/* --help prints it; errors its synopsis */
+	const char *datadir;	/* -d DIR, or NULL: see ctl_datadir() */
+	int timeout_ms;		/* --timeout, else the default given */
+	int json;		/* --json was given */
+	int exit;		/* the exit code when ctl_getopt() is -1 */
+};
+
+/*
+ * Start parsing a command line: o gets usage and the default timeout, and
+ * optind is reset, so that subcommands can run one after the other in one
+ * process (tests do).
+ */
+void ctl_opts_init(struct ctl_opts *o, const char *usage, int timeout_ms);
+/*
+ * getopt_long over argv (optstring starts with ':'), handling here what
+ * subcommands share: 'd' (-d DIR), 'T' (--timeout SECONDS, 1 to
+ * CTL_TIMEOUT_MAX_S), 'J' (--json) and 'h' (-h, --help: usage on stdout).
+ * A bad option or timeout, or an operand after the options, is said with
+ * the synopsis.  Returns the next option of the subcommand's own (> 0,
+ * optarg as getopt_long sets it), 0 when the command line is done and
+ * well formed, or -1 when the subcommand is to return o->exit.
+ */
+struct option;
+int ctl_getopt(int argc, char *argv[], const char *optstring,
+    const struct option *longopts, struct ctl_opts *o);
+
+/* One subcommand of a subcommand ("module publish"). */
+struct ctl_sub {
+	const char *name;
+	int (*fn)(int argc, char *argv[]);	/* argv[0] is name */
+};
+/*
+ * Run the subcommand of sub[0..n) that argv[1] names.  No word: usage on
+ * stderr, CTL_EXIT_USAGE; --help, -h or help: usage on stdout,
+ * CTL_EXIT_OK; an unknown word: said, usage on stderr, CTL_EXIT_ERR.
+ */
+int ctl_dispatch(int argc, char *argv[], const char *usage,
+    const struct ctl_sub *sub, size_t n);
 
 /* Lowercase hex of b[0..n) into out, which holds 2n + 1 bytes. */
 void ctl_hex(const uint8_t *b, size_t n, char *out);
@@ -121,6 +164,15 @@ json_t *ctl_json_strn(const void *s, size_t len);
  * they were set, a final newline) and release it.  I40_E_NOMEM or -EIO.
  */
 int ctl_json_print(json_t *doc) I40_MUST_CHECK;
+/*
+ * A query's output: with json, doc as ctl_json_print() prints it; else
+ * human(doc, arg) on stdout, then stdout flushed.  doc stays the
+ * caller's.  A failure is said as "cannot print the <what>".  0 or the
+ * error.
+ */
+int ctl_output(json_t *doc, int json,
+    void (*human)(const json_t *doc, const void *arg), const void *arg,
+    const char *what) I40_MUST_CHECK;
 
 /* Milliseconds since the epoch, for informational event times. */
 uint64_t ctl_now_ms(void);

@@ -245,3 +245,16 @@ ctl_call(const char *datadir, const struct msg *req, uint64_t want,
 	}
 	return 0;
 }
+
+struct msg *
+ctl_msg_new(uint64_t type, const char *what)
+{
+	struct msg *req;
+
+	if ((req = calloc(2, sizeof(*req))) == NULL) {
+		ctl_err(I40_E_NOMEM, "%s", what);
+		return NULL;
+	}
+	req->type = type;
+	return req;
+}

@@ -63,4 +63,11 @@ void ctl_report_reply_error(const struct msg *reply);
 int ctl_call(const char *datadir, const struct msg *req, uint64_t want,
     struct msg *reply, uint8_t **replybuf, int timeout_ms) I40_MUST_CHECK;
 
+/*
+ * A zeroed request of type (enum msg_type) and room for its reply at
+ * req + 1, in one allocation (free()).  NULL when out of memory, said as
+ * "<what>: <i40_strerror(I40_E_NOMEM)>".
+ */
+struct msg *ctl_msg_new(uint64_t type, const char *what);
+
 #endif

@@ -198,6 +198,16 @@ ctl_field_hint(const struct schema_field *f, char *out, size_t cap)
 		    (unsigned)f->max_items);
 }
 
+int
+ctl_field_refuse(struct ctl_err *err, int code, const struct schema_field *f,
+    const char *path)
+{
+	ctl_field_fail(err, code, "%s", path);
+	if (err != NULL)
+		ctl_field_hint(f, err->text, sizeof(err->text));
+	return code;
+}
+
 /* The field of s that a decoder's path ("sessions.end") ends in. */
 const struct schema_field *
 ctl_field_of_path(const struct schema *s, const char *path)
@@ -259,12 +269,9 @@ ctl_field_check(const struct schema_field *f, const void *slot,
 	if (inner != NULL) {
 		ctl_field_fail(err, rc, "%s.%s", path, inner->name);
 		ctl_field_hint(inner, err->text, sizeof(err->text));
-	} else {
-		ctl_field_fail(err, rc, "%s", path);
-		one.max_items = 0;
-		ctl_field_hint(&one, err->text, sizeof(err->text));
+		return rc;
 	}
-	return rc;
+	return ctl_field_refuse(err, rc, &one, path);
 }
 
 /* Rules inside one record item that span its fields. */
@@ -306,29 +313,22 @@ ctl_field_text(const struct schema_field *f, const char *s, size_t len,
 	case SCHEMA_UINT:
 		if ((rc = ctl_parse_uint(s, UINT64_MAX, &v)) != 0 ||
 		    v < f->min || v > f->max) {
-			rc = rc == I40_E_VALUE ? I40_E_VALUE : I40_E_RANGE;
-			ctl_field_fail(err, rc, "%s", path);
-			ctl_field_hint(f, err->text, sizeof(err->text));
-			return rc;
+			return ctl_field_refuse(err, rc == I40_E_VALUE ?
+			    I40_E_VALUE : I40_E_RANGE, f, path);
 		}
 		memcpy(slot, &v, sizeof(v));
 		return 0;
 	case SCHEMA_FIXBIN:
 		rc = is_key_field(f) ? ctl_parse_key(s, slot) :
 		    ctl_unhex(s, slot, (size_t)f->max);
-		if (rc != 0) {
-			ctl_field_fail(err, I40_E_VALUE, "%s", path);
-			ctl_field_hint(f, err->text, sizeof(err->text));
-			return I40_E_VALUE;
-		}
+		if (rc != 0)
+			return ctl_field_refuse(err, I40_E_VALUE, f, path);
 		return ctl_field_rules(f, slot, path, err);
 	case SCHEMA_STRUCT:
 	case SCHEMA_INT:
 	case SCHEMA_BOOL:
 	case SCHEMA_BIN:
-		ctl_field_fail(err, I40_E_TYPE, "%s", path);
-		ctl_field_hint(f, err->text, sizeof(err->text));
-		return I40_E_TYPE;
+		return ctl_field_refuse(err, I40_E_TYPE, f, path);
 	default:
 		memcpy(slot, &b, sizeof(b));
 		return ctl_field_check(f, slot, path, err);

@@ -41,6 +41,12 @@ void *ctl_field_slot(const struct schema_field *f, void *base, uint32_t i);
 uint32_t *ctl_field_count(const struct schema_field *f, void *base);
 /* What f accepts, in words, into out[0..cap). */
 void ctl_field_hint(const struct schema_field *f, char *out, size_t cap);
+/*
+ * Refuse the item of f at path: code and path into err, and what f
+ * accepts as its text (ctl_field_hint).  Returns code.
+ */
+int ctl_field_refuse(struct ctl_err *err, int code,
+    const struct schema_field *f, const char *path);
 
 /*
  * Check one item of f at slot (a single value, or one item of a list)

@@ -93,12 +93,10 @@ ctl_node_key(const char *datadir, int timeout_ms, uint8_t pk[KEY_PK_BYTES])
 	uint8_t *buf = NULL;
 	int rc;
 
-	if ((req = calloc(2, sizeof(*req))) == NULL) {
-		ctl_err(I40_E_NOMEM, "cannot ask i40d for its key");
+	if ((req = ctl_msg_new(MSG_STATUS, "cannot ask i40d for its key")) ==
+	    NULL)
 		return I40_E_NOMEM;
-	}
 	reply = req + 1;
-	req->type = MSG_STATUS;
 	rc = ctl_call(datadir, req, MSG_STATUS_REPLY, reply, &buf,
 	    timeout_ms);
 	if (rc == 0)
@@ -126,6 +124,15 @@ ctl_own_module(struct store *st, const uint8_t pk[KEY_PK_BYTES],
 			return 0;
 		}
 	return I40_E_NOT_FOUND;
+}
+
+void
+ctl_module_code(struct codec_bytes code, char out[33])
+{
+	size_t n = code.len < 32 ? code.len : 32;
+
+	memcpy(out, code.p, n);
+	out[n] = '\0';
 }
 
 int
@@ -164,12 +171,9 @@ ctl_append(const char *datadir, uint32_t type, const uint8_t *body,
 	uint8_t *buf = NULL;
 	int rc;
 
-	if ((req = calloc(2, sizeof(*req))) == NULL) {
-		ctl_err(I40_E_NOMEM, "cannot build the request");
+	if ((req = ctl_msg_new(MSG_APPEND, "cannot build the request")) == NULL)
 		return I40_E_NOMEM;
-	}
 	reply = req + 1;
-	req->type = MSG_APPEND;
 	req->u.append.type = type;
 	req->u.append.body.p = body;
 	req->u.append.body.len = len;

@@ -48,6 +48,9 @@ int ctl_own_module(struct store *st, const uint8_t pk[KEY_PK_BYTES],
     const char *code, struct store_module **ms, size_t *n, size_t *found)
     I40_MUST_CHECK;
 
+/* A module code (at most 32 bytes, as the schema allows) as a string. */
+void ctl_module_code(struct codec_bytes code, char out[33]);
+
 /*
  * The stored event with id, decoded into *e and *b, if it is of author
  * pk: 0, I40_E_NOT_FOUND if no such event is stored, I40_E_UNKNOWN_AUTHOR

@@ -21,6 +21,20 @@
 static int json_record(const struct schema *s, const json_t *obj, void *out,
     uint64_t *given, int nested, const char *prefix, struct ctl_err *err);
 
+/* v is not of the JSON type f takes: "expected a JSON <what>: <rule>". */
+static int
+not_json(const struct schema_field *f, const char *what, const char *path,
+    struct ctl_err *err)
+{
+	size_t n;
+
+	ctl_field_fail(err, I40_E_TYPE, "%s", path);
+	ctl_field_say(err, "expected a JSON %s: ", what);
+	n = strlen(err->text);
+	ctl_field_hint(f, err->text + n, sizeof(err->text) - n);
+	return I40_E_TYPE;
+}
+
 /* One JSON value into one item of field f. */
 static int
 json_item(const struct schema_field *f, const json_t *v, void *slot,
@@ -38,39 +52,25 @@ json_item(const struct schema_field *f, const json_t *v, void *slot,
 	}
 	switch (f->kind) {
 	case SCHEMA_UINT:
-		if (!json_is_integer(v)) {
-			ctl_field_fail(err, I40_E_TYPE, "%s", path);
-			ctl_field_hint(f, err->text, sizeof(err->text));
-			return I40_E_TYPE;
-		}
+		if (!json_is_integer(v))
+			return ctl_field_refuse(err, I40_E_TYPE, f, path);
 		n = json_integer_value(v);
-		if (n < 0 || (uint64_t)n < f->min || (uint64_t)n > f->max) {
-			ctl_field_fail(err, I40_E_RANGE, "%s", path);
-			ctl_field_hint(f, err->text, sizeof(err->text));
-			return I40_E_RANGE;
-		}
+		if (n < 0 || (uint64_t)n < f->min || (uint64_t)n > f->max)
+			return ctl_field_refuse(err, I40_E_RANGE, f, path);
 		u = (uint64_t)n;
 		memcpy(slot, &u, sizeof(u));
 		return 0;
 	case SCHEMA_STRUCT:
-		if (!json_is_object(v)) {
-			ctl_field_fail(err, I40_E_TYPE, "%s", path);
-			ctl_field_hint(f, err->text, sizeof(err->text));
-			return I40_E_TYPE;
-		}
+		if (!json_is_object(v))
+			return ctl_field_refuse(err, I40_E_TYPE, f, path);
 		memset(slot, 0, f->sub->size);
 		if ((rc = json_record(f->sub, v, slot, NULL, 1, path,
 		    err)) != 0)
 			return rc;
 		return ctl_field_rules(f, slot, path, err);
 	default:
-		if (!json_is_string(v)) {
-			ctl_field_fail(err, I40_E_TYPE, "%s", path);
-			ctl_field_say(err, "expected a JSON string: ");
-			ctl_field_hint(f, err->text + strlen(err->text),
-			    sizeof(err->text) - strlen(err->text));
-			return I40_E_TYPE;
-		}
+		if (!json_is_string(v))
+			return not_json(f, "string", path, err);
 		return ctl_field_text(f, json_string_value(v),
 		    json_string_length(v), slot, path, err);
 	}
@@ -87,13 +87,8 @@ json_field(const struct schema_field *f, const json_t *v, void *base,
 
 	if (f->max_items == 0)
 		return json_item(f, v, ctl_field_slot(f, base, 0), path, err);
-	if (!json_is_array(v)) {
-		ctl_field_fail(err, I40_E_TYPE, "%s", path);
-		ctl_field_say(err, "expected a JSON array: ");
-		ctl_field_hint(f, err->text + strlen(err->text),
-		    sizeof(err->text) - strlen(err->text));
-		return I40_E_TYPE;
-	}
+	if (!json_is_array(v))
+		return not_json(f, "array", path, err);
 	n = json_array_size(v);
 	/* Absent, never empty (docs/protocol.md §3.3). */
 	if (n == 0) {
@@ -158,12 +153,9 @@ json_record(const struct schema *s, const json_t *obj, void *out,
 		ctl_field_path(path, sizeof(path), "%s%s%s", prefix,
 		    *prefix ? "." : "", f->name);
 		if ((v = json_object_get(obj, f->name)) == NULL) {
-			if (nested && f->required) {
-				ctl_field_fail(err, I40_E_MISSING_FIELD, "%s",
-				    path);
-				ctl_field_hint(f, err->text, sizeof(err->text));
-				return I40_E_MISSING_FIELD;
-			}
+			if (nested && f->required)
+				return ctl_field_refuse(err,
+				    I40_E_MISSING_FIELD, f, path);
 			continue;
 		}
 		if ((rc = json_field(f, v, out, path, err)) != 0)
@@ -312,11 +304,8 @@ ctl_record_set_uint(struct ctl_record *r, const char *key, uint64_t v,
 		return I40_E_UNKNOWN_FIELD;
 	}
 	f = &r->schema->fields[i];
-	if (v < f->min || v > f->max) {
-		ctl_field_fail(err, I40_E_RANGE, "%s", key);
-		ctl_field_hint(f, err->text, sizeof(err->text));
-		return I40_E_RANGE;
-	}
+	if (v < f->min || v > f->max)
+		return ctl_field_refuse(err, I40_E_RANGE, f, key);
 	memcpy(ctl_field_slot(f, &r->body->u, 0), &v, sizeof(v));
 	r->set |= (uint64_t)1 << i;
 	return 0;

@@ -1,6 +1,7 @@
 /* ctl_util.c: what every i40ctl subcommand shares (see ctl.h). */
 #include "ctl.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -29,14 +30,21 @@ ctl_cmd(void)
 	return cmd_name;
 }
 
+/* "<cmd>: <prefix><message>" on stderr, without a newline. */
+static void __attribute__((format(printf, 2, 0)))
+vsay(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s", cmd_name, prefix);
+	vfprintf(stderr, fmt, ap);
+}
+
 void
 ctl_errx(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", cmd_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay("", fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -46,9 +54,8 @@ ctl_err(int rc, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", cmd_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay("", fmt, ap);
 	va_end(ap);
 	fprintf(stderr, ": %s\n", i40_strerror(rc));
 }
@@ -58,9 +65,8 @@ ctl_warnx(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: warning: ", cmd_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay("warning: ", fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -79,34 +85,110 @@ ctl_usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", cmd_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay("", fmt, ap);
 	va_end(ap);
 	/* The synopsis only: the whole text is for --help. */
 	fprintf(stderr, "\n%.*s", (int)synopsis_len(usage), usage);
 	return CTL_EXIT_USAGE;
 }
 
-int
-ctl_bad_option(int c, char *argv[], const char *usage)
+/*
+ * After getopt_long returned '?' or ':': name the bad option of argv,
+ * print the synopsis, return CTL_EXIT_USAGE.
+ */
+static int
+bad_option(int c, char *argv[], const char *usage)
 {
 	const char *opt = optind > 0 ? argv[optind - 1] : "?";
 
 	if (c == ':')
 		return ctl_usage_error(usage, "option %s needs a value", opt);
-	if (optopt != 0 && optopt != '?')
+	/* A long option given a value it does not take (--json=x). */
+	if (optopt != 0 && strncmp(opt, "--", 2) == 0 &&
+	    strchr(opt, '=') != NULL)
+		return ctl_usage_error(usage, "option %.*s takes no value",
+		    (int)(strchr(opt, '=') - opt), opt);
+	/* A short option: optopt is its letter. */
+	if (strncmp(opt, "--", 2) != 0 && optopt > 0 && optopt < 128 &&
+	    isalnum(optopt))
 		return ctl_usage_error(usage, "unknown option -%c", optopt);
 	return ctl_usage_error(usage, "unknown option %s", opt);
 }
 
-int
-ctl_no_operands(int argc, char *argv[], const char *usage)
+void
+ctl_opts_init(struct ctl_opts *o, const char *usage, int timeout_ms)
 {
-	if (optind < argc)
-		return ctl_usage_error(usage, "unexpected argument `%s'",
+	memset(o, 0, sizeof(*o));
+	o->usage = usage;
+	o->timeout_ms = timeout_ms;
+	o->exit = CTL_EXIT_USAGE;
+	optind = 0;
+}
+
+int
+ctl_getopt(int argc, char *argv[], const char *optstring,
+    const struct option *longopts, struct ctl_opts *o)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->datadir = optarg;
+			break;
+		case 'T':
+			if (ctl_parse_timeout(optarg, &o->timeout_ms) != 0) {
+				o->exit = ctl_usage_error(o->usage, "--timeout "
+				    "takes whole seconds from 1 to %d, not `%s'",
+				    CTL_TIMEOUT_MAX_S, optarg);
+				return -1;
+			}
+			break;
+		case 'J':
+			o->json = 1;
+			break;
+		case 'h':
+			fputs(o->usage, stdout);
+			o->exit = CTL_EXIT_OK;
+			return -1;
+		case '?':
+		case ':':
+			o->exit = bad_option(c, argv, o->usage);
+			return -1;
+		default:
+			return c;
+		}
+	}
+	if (optind < argc) {
+		o->exit = ctl_usage_error(o->usage, "unexpected argument `%s'",
 		    argv[optind]);
+		return -1;
+	}
 	return 0;
+}
+
+int
+ctl_dispatch(int argc, char *argv[], const char *usage,
+    const struct ctl_sub *sub, size_t n)
+{
+	size_t i;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage, stdout);
+		return CTL_EXIT_OK;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(argv[1], sub[i].name) == 0)
+			return sub[i].fn(argc - 1, argv + 1);
+	ctl_errx("unknown command `%s'", argv[1]);
+	fputs(usage, stderr);
+	return CTL_EXIT_ERR;
 }
 
 void
@@ -388,6 +470,24 @@ ctl_json_print(json_t *doc)
 	else if (fputc('\n', stdout) == EOF || fflush(stdout) != 0)
 		rc = -EIO;
 	json_decref(doc);
+	return rc;
+}
+
+int
+ctl_output(json_t *doc, int json,
+    void (*human)(const json_t *doc, const void *arg), const void *arg,
+    const char *what)
+{
+	int rc;
+
+	if (json) {
+		rc = ctl_json_print(json_incref(doc));
+	} else {
+		human(doc, arg);
+		rc = fflush(stdout) != 0 ? -EIO : 0;
+	}
+	if (rc != 0)
+		ctl_err(rc, "cannot print the %s", what);
 	return rc;
 }
 

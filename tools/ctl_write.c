@@ -10,25 +10,25 @@
 #include "ctl.h"
 #include "ctl_node.h"
 
-/* Option values of the common options; field flags count from FLAG0. */
+/* Option values of the options ctl_getopt() does not handle. */
 enum {
 	OPT_JSON = 1000,
-	OPT_TIMEOUT,
 	OPT_FILE,
-	FLAG0 = 2000
+	FLAG0 = 2000	/* field flags count from here */
 };
 
 int
-ctl_write_parse(int argc, char *argv[], const char *usage,
-    const struct ctl_flag *flags, size_t nflags, int file_ok,
-    int default_timeout_ms, struct ctl_write_args *a, int *exit_code)
+ctl_write_start(struct ctl_write *w, int argc, char *argv[],
+    const char *usage, const struct ctl_flag *flags, size_t nflags,
+    int file_ok, int *exit_code)
 {
+	struct ctl_write_args *a = &w->a;
 	struct option *opts;
+	struct ctl_opts o;
 	size_t i, n = 0;
-	int c, rc;
+	int c;
 
-	memset(a, 0, sizeof(*a));
-	a->timeout_ms = default_timeout_ms;
+	memset(w, 0, sizeof(*w));
 	*exit_code = CTL_EXIT_ERR;
 	if ((opts = calloc(nflags + 6, sizeof(*opts))) == NULL ||
 	    (a->given = calloc((size_t)argc + 1, sizeof(*a->given))) == NULL) {
@@ -36,63 +36,61 @@ ctl_write_parse(int argc, char *argv[], const char *usage,
 		ctl_err(I40_E_NOMEM, "cannot start");
 		return 0;
 	}
-	opts[n++] = (struct option){ "datadir", required_argument, NULL, 'd' };
-	opts[n++] = (struct option){ "timeout", required_argument, NULL,
-	    OPT_TIMEOUT };
+	opts[n++] = (struct option)CTL_OPT_DATADIR;
+	opts[n++] = (struct option)CTL_OPT_TIMEOUT;
+	/*
+	 * --json keeps a value of its own: getopt_long reports "--json=X"
+	 * through optopt, so CTL_OPT_JSON's 'J' would change that message.
+	 */
 	opts[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
-	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	opts[n++] = (struct option)CTL_OPT_HELP;
 	if (file_ok)
 		opts[n++] = (struct option){ "file", required_argument, NULL,
 		    OPT_FILE };
 	for (i = 0; i < nflags; i++)
 		opts[n++] = (struct option){ flags[i].name, required_argument,
 		    NULL, FLAG0 + (int)i };
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			a->datadir = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (ctl_parse_timeout(optarg, &a->timeout_ms) != 0) {
-				*exit_code = ctl_usage_error(usage, "--timeout "
-				    "takes whole seconds from 1 to %d, not "
-				    "`%s'", CTL_TIMEOUT_MAX_S, optarg);
-				goto stop;
-			}
-			break;
-		case OPT_JSON:
+	ctl_opts_init(&o, usage, CTL_APPEND_TIMEOUT_MS);
+	while ((c = ctl_getopt(argc, argv, ":d:h", opts, &o)) > 0) {
+		if (c == OPT_JSON) {
 			a->json = 1;
-			break;
-		case OPT_FILE:
+		} else if (c == OPT_FILE) {
 			a->file = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			*exit_code = CTL_EXIT_OK;
-			goto stop;
-		default:
-			if (c >= FLAG0 && (size_t)(c - FLAG0) < nflags) {
-				a->given[a->ngiven].flag = (size_t)(c - FLAG0);
-				a->given[a->ngiven++].value = optarg;
-				break;
-			}
-			*exit_code = ctl_bad_option(c, argv, usage);
-			goto stop;
+		} else {
+			a->given[a->ngiven].flag = (size_t)(c - FLAG0);
+			a->given[a->ngiven++].value = optarg;
 		}
 	}
-	if ((rc = ctl_no_operands(argc, argv, usage)) != 0) {
-		*exit_code = rc;
-		goto stop;
+	free(opts);
+	if (c < 0) {
+		*exit_code = o.exit;
+		free(a->given);
+		a->given = NULL;
+		return 0;
 	}
-	a->datadir = ctl_datadir(a->datadir);
-	free(opts);
+	a->datadir = ctl_datadir(o.datadir);
+	a->timeout_ms = o.timeout_ms;
 	return 1;
-stop:
-	free(opts);
-	free(a->given);
-	a->given = NULL;
-	return 0;
+}
+
+int
+ctl_write_body(struct ctl_write *w, uint32_t type)
+{
+	int rc;
+
+	if ((rc = ctl_record_init(&w->rec, type)) != 0)
+		ctl_err(rc, "cannot start");
+	return rc;
+}
+
+void
+ctl_write_free(struct ctl_write *w)
+{
+	store_close(w->st);
+	ctl_record_free(&w->rec);
+	free(w->body);
+	free(w->a.given);
+	memset(w, 0, sizeof(*w));
 }
 
 const char *
@@ -109,9 +107,10 @@ ctl_write_value(const struct ctl_write_args *a, const struct ctl_flag *flags,
 }
 
 int
-ctl_write_apply(struct ctl_record *r, const struct ctl_write_args *a,
-    const struct ctl_flag *flags)
+ctl_write_apply(struct ctl_write *w, const struct ctl_flag *flags)
 {
+	const struct ctl_write_args *a = &w->a;
+	struct ctl_record *r = &w->rec;
 	struct ctl_err err;
 	char source[96];
 	size_t i;
@@ -136,54 +135,63 @@ ctl_write_apply(struct ctl_record *r, const struct ctl_write_args *a,
 }
 
 int
-ctl_write_file(struct ctl_record *r, const struct ctl_write_args *a,
-    json_t **doc)
+ctl_write_file(struct ctl_write *w, json_t **doc)
 {
 	struct ctl_err err;
 	int rc;
 
 	*doc = NULL;
-	if (a->file == NULL)
+	if (w->a.file == NULL)
 		return 0;
 	memset(&err, 0, sizeof(err));
-	if ((rc = ctl_json_load(a->file, doc, &err)) != 0 ||
-	    (rc = ctl_record_json(r, *doc, &err)) != 0) {
-		ctl_err_report(&err, r->body->type, a->file);
+	if ((rc = ctl_json_load(w->a.file, doc, &err)) != 0 ||
+	    (rc = ctl_record_json(&w->rec, *doc, &err)) != 0) {
+		ctl_err_report(&err, w->rec.body->type, w->a.file);
 		return rc;
 	}
 	return 0;
 }
 
 int
-ctl_write_encode(struct ctl_record *r, uint8_t **body, size_t *len)
+ctl_write_encode(struct ctl_write *w)
 {
 	struct ctl_err err;
 	int rc;
 
-	if ((*body = malloc(EV_MAX_BYTES)) == NULL) {
+	if ((w->body = malloc(EV_MAX_BYTES)) == NULL) {
 		ctl_err(I40_E_NOMEM, "cannot encode the event");
 		return I40_E_NOMEM;
 	}
 	memset(&err, 0, sizeof(err));
-	if ((rc = ctl_record_encode(r, NULL, *body, EV_MAX_BYTES, len,
-	    &err)) != 0) {
-		ctl_err_report(&err, r->body->type, NULL);
-		free(*body);
-		*body = NULL;
+	if ((rc = ctl_record_encode(&w->rec, NULL, w->body, EV_MAX_BYTES,
+	    &w->len, &err)) != 0) {
+		ctl_err_report(&err, w->rec.body->type, NULL);
+		free(w->body);
+		w->body = NULL;
 	}
 	return rc;
 }
 
 int
-ctl_write_send(const struct ctl_write_args *a, uint32_t type,
-    const uint8_t *body, size_t len, const char *what)
+ctl_write_node(struct ctl_write *w)
 {
+	int rc;
+
+	if ((rc = ctl_node_key(w->a.datadir, CTL_TIMEOUT_MS, w->pk)) != 0)
+		return rc;
+	return ctl_store_open(w->a.datadir, &w->st);
+}
+
+int
+ctl_write_send(const struct ctl_write *w, uint32_t type, const char *what)
+{
+	const struct ctl_write_args *a = &w->a;
 	struct msg_appended ap;
 	char hex[2 * EV_ID_BYTES + 1];
 	json_t *doc;
 	int rc;
 
-	if ((rc = ctl_append(a->datadir, type, body, len, a->timeout_ms,
+	if ((rc = ctl_append(a->datadir, type, w->body, w->len, a->timeout_ms,
 	    &ap)) != 0)
 		return rc;
 	if (a->json) {

@@ -461,6 +461,46 @@ sample_counting_event(const struct sample_fed *f, size_t a, uint64_t seq,
 	    body, blen, out, cap, len, id);
 }
 
+int
+sample_sign_body(const struct sample_fed *f, size_t author, uint64_t seq,
+    const uint8_t prev[EV_ID_BYTES], const struct body *b, uint8_t *out,
+    size_t cap, size_t *len, uint8_t id[EV_ID_BYTES])
+{
+	struct body_ctx ctx = { f->fed_id, f->pk[author] };
+	uint8_t *body;
+	size_t blen;
+	int rc;
+
+	if ((body = malloc(EV_MAX_BYTES)) == NULL)
+		return I40_E_NOMEM;
+	rc = body_encode(b, &ctx, body, EV_MAX_BYTES, &blen, NULL);
+	if (rc == 0)
+		rc = sign_body(f, author, seq, prev, (uint32_t)b->type,
+		    UINT64_C(1795000000000) + seq, body, blen, out, cap, len,
+		    id);
+	free(body);
+	return rc;
+}
+
+int
+sample_scratch_init(struct sample_fed *f, size_t nkeys, char *dir)
+{
+	if (sample_fed_init(f, nkeys) != 0)
+		return -1;
+	if (mkdtemp(dir) == NULL) {
+		sample_fed_free(f);
+		return -1;
+	}
+	return 0;
+}
+
+void
+sample_scratch_free(struct sample_fed *f, const char *dir)
+{
+	sample_fed_free(f);
+	sample_rm_rf(dir);
+}
+
 void
 sample_rm_rf(const char *path)
 {

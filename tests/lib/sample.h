@@ -69,8 +69,25 @@ int sample_counting_event(const struct sample_fed *f, size_t author,
     const uint8_t *module, struct sample_rng *r, uint8_t *out, size_t cap,
     size_t *len, uint8_t id[EV_ID_BYTES]);
 
+/*
+ * The body b (of the test's own making) as member `author`'s event at seq
+ * after prev, encoded and signed, with the time sample_counting_event()
+ * gives it.
+ */
+int sample_sign_body(const struct sample_fed *f, size_t author,
+    uint64_t seq, const uint8_t prev[EV_ID_BYTES], const struct body *b,
+    uint8_t *out, size_t cap, size_t *len, uint8_t id[EV_ID_BYTES]);
+
 /* Remove a scratch directory tree; errors are ignored. */
 void sample_rm_rf(const char *path);
+
+/*
+ * A test group's fixture: sample_fed_init(f, nkeys) and a new scratch
+ * directory made from the mkdtemp() template dir; 0 or -1.
+ * sample_scratch_free() frees f and removes the directory.
+ */
+int sample_scratch_init(struct sample_fed *f, size_t nkeys, char *dir);
+void sample_scratch_free(struct sample_fed *f, const char *dir);
 
 /* Every event type, for loops: sample_types[0..sample_ntypes). */
 extern const uint32_t sample_types[];

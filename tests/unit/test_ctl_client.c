@@ -29,6 +29,7 @@
 #include <zmq.h>
 
 #include "store/store.h"
+#include "tests/lib/chain.h"
 #include "tests/lib/sample.h"
 #include "tools/ctl.h"
 #include "tools/ctl_client.h"
@@ -41,23 +42,16 @@ static char node[300];		/* a data directory with a store */
 static int
 setup(void **state)
 {
-	struct sample_rng r;
-	uint8_t *g, id[32];
-	size_t len;
+	struct sample_chain g;
 	int rc;
 
 	(void)state;
-	if (sample_fed_init(&fed, 3) != 0 || mkdtemp(dir) == NULL)
+	if (sample_scratch_init(&fed, 3, dir) != 0)
 		return -1;
 	snprintf(node, sizeof(node), "%s/node", dir);
-	if ((g = malloc(EV_MAX_BYTES)) == NULL)
-		return -1;
-	sample_seed(&r, 1);
-	rc = sample_event(&fed, 0, 1, NULL, BODY_GENESIS, &r, g, EV_MAX_BYTES,
-	    &len, id);
-	if (rc == 0)
-		rc = store_create(node, g, len, NULL);
-	free(g);
+	if ((rc = sample_chain_genesis(&g, &fed)) == 0)
+		rc = store_create(node, g.buf[0], g.len[0], NULL);
+	sample_chain_free(&g);
 	return rc;
 }
 
@@ -65,8 +59,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	sample_fed_free(&fed);
-	sample_rm_rf(dir);
+	sample_scratch_free(&fed, dir);
 	return 0;
 }
 
@@ -265,20 +258,36 @@ run(int (*fn)(int, char *[]), char *out, size_t outcap, char *err,
 	return rc;
 }
 
+/* A request and room for its reply, as i40ctl makes them. */
+static struct msg *
+new_msgs(void)
+{
+	struct msg *m = calloc(2, sizeof(*m));
+
+	assert_non_null(m);
+	return m;
+}
+
+/* A new data directory DIR/name for one test, into sub[0..cap). */
+static void
+new_subdir(char *sub, size_t cap, const char *name)
+{
+	snprintf(sub, cap, "%s/%s", dir, name);
+	assert_int_equal(mkdir(sub, 0700), 0);
+}
+
 static void
 test_no_daemon(void **state)
 {
 	char sub[400], path[420], out[4096], err[4096];
-	struct msg *m = calloc(2, sizeof(*m));
+	struct msg *m = new_msgs();
 	uint8_t *buf;
 	size_t len;
 	long pid;
 	int fd;
 
 	(void)state;
-	assert_non_null(m);
-	snprintf(sub, sizeof(sub), "%s/empty", dir);
-	assert_int_equal(mkdir(sub, 0700), 0);
+	new_subdir(sub, sizeof(sub), "empty");
 	/* No pid file. */
 	assert_int_equal(ctl_daemon_running(sub, &pid), 0);
 	m->type = MSG_STATUS;
@@ -308,7 +317,7 @@ static void
 test_timeout(void **state)
 {
 	char sub[400];
-	struct msg *m = calloc(2, sizeof(*m));
+	struct msg *m = new_msgs();
 	struct timespec t0, t1;
 	uint8_t *buf;
 	size_t len;
@@ -316,9 +325,7 @@ test_timeout(void **state)
 	pid_t child;
 
 	(void)state;
-	assert_non_null(m);
-	snprintf(sub, sizeof(sub), "%s/mute", dir);
-	assert_int_equal(mkdir(sub, 0700), 0);
+	new_subdir(sub, sizeof(sub), "mute");
 	/* It holds the lock but never binds the socket. */
 	child = start_fake(sub, 0);
 	assert_int_equal(ctl_daemon_running(sub, &pid), 1);
@@ -340,14 +347,13 @@ static void
 test_requests(void **state)
 {
 	char out[8192], err[4096], hex[65];
-	struct msg *m = calloc(2, sizeof(*m));
+	struct msg *m = new_msgs();
 	json_t *doc;
 	uint8_t *buf;
 	size_t len;
 	pid_t child;
 
 	(void)state;
-	assert_non_null(m);
 	child = start_fake(node, 1);
 	m->type = MSG_STATUS;
 	assert_int_equal(ctl_request(node, m, m + 1, &buf, &len, 5000), 0);

@@ -76,19 +76,39 @@ eq(struct codec_bytes b, const char *s)
 	return b.len == strlen(s) && memcmp(b.p, s, b.len) == 0;
 }
 
-/* Encode r, decode the bytes as a node would, into *out. */
+/* A new record of type with the fields of j, which must be accepted. */
 static void
-roundtrip(struct ctl_record *r, uint8_t *buf, struct body *out)
+load(struct ctl_record *r, uint32_t type, const json_t *j)
 {
+	struct ctl_err err;
+
+	assert_int_equal(ctl_record_init(r, type), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(ctl_record_json(r, j, &err), 0);
+}
+
+/* A record encoded, and decoded as a node would: b borrows buf. */
+struct decoded {
+	uint8_t buf[EV_MAX_BYTES];
+	struct body b;
+};
+
+/* Encode r and decode the bytes; free() the result. */
+static struct decoded *
+roundtrip(struct ctl_record *r)
+{
+	struct decoded *d = malloc(sizeof(*d));
 	struct ctl_err err;
 	size_t len;
 
+	assert_non_null(d);
 	memset(&err, 0, sizeof(err));
-	if (ctl_record_encode(r, NULL, buf, EV_MAX_BYTES, &len, &err) != 0)
+	if (ctl_record_encode(r, NULL, d->buf, EV_MAX_BYTES, &len, &err) != 0)
 		fail_msg("encode: %s: %s (%s)", err.field,
 		    i40_strerror(err.code), err.text);
-	assert_int_equal(body_decode(r->body->type, buf, len, NULL, out,
+	assert_int_equal(body_decode(r->body->type, d->buf, len, NULL, &d->b,
 	    NULL), 0);
+	return d;
 }
 
 static void
@@ -143,23 +163,16 @@ static void
 test_file_every_field(void **state)
 {
 	struct ctl_record r;
-	struct ctl_err err;
-	struct body *out = malloc(sizeof(*out));
-	uint8_t *buf = malloc(EV_MAX_BYTES);
+	struct decoded *d;
 	json_t *j = parse(full_module);
 
 	(void)state;
-	assert_non_null(out);
-	assert_non_null(buf);
-	assert_int_equal(ctl_record_init(&r, BODY_MODULE_PUBLISH), 0);
-	memset(&err, 0, sizeof(err));
-	assert_int_equal(ctl_record_json(&r, j, &err), 0);
-	roundtrip(&r, buf, out);
-	check_full(&out->u.module);
+	load(&r, BODY_MODULE_PUBLISH, j);
+	d = roundtrip(&r);
+	check_full(&d->b.u.module);
 	ctl_record_free(&r);
 	json_decref(j);
-	free(buf);
-	free(out);
+	free(d);
 }
 
 /* The same module from flags alone, as `module publish` sets them. */
@@ -192,13 +205,10 @@ test_flags_every_field(void **state)
 	};
 	struct ctl_record r;
 	struct ctl_err err;
-	struct body *out = malloc(sizeof(*out));
-	uint8_t *buf = malloc(EV_MAX_BYTES);
+	struct decoded *d;
 	size_t i;
 
 	(void)state;
-	assert_non_null(out);
-	assert_non_null(buf);
 	assert_int_equal(ctl_record_init(&r, BODY_MODULE_UPDATE), 0);
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		memset(&err, 0, sizeof(err));
@@ -206,29 +216,24 @@ test_flags_every_field(void **state)
 			fail_msg("%s=%s: %s: %s", flags[i][0], flags[i][1],
 			    err.field, err.text);
 	}
-	roundtrip(&r, buf, out);
-	check_full(&out->u.module);
+	d = roundtrip(&r);
+	check_full(&d->b.u.module);
 	ctl_record_free(&r);
-	free(buf);
-	free(out);
+	free(d);
 }
 
 static void
 test_flags_override_file(void **state)
 {
+	const struct body_module *m;
 	struct ctl_record r;
 	struct ctl_err err;
-	struct body *out = malloc(sizeof(*out));
-	uint8_t *buf = malloc(EV_MAX_BYTES);
+	struct decoded *d;
 	json_t *j = parse(full_module);
-	const struct body_module *m = &out->u.module;
 
 	(void)state;
-	assert_non_null(out);
-	assert_non_null(buf);
-	assert_int_equal(ctl_record_init(&r, BODY_MODULE_PUBLISH), 0);
+	load(&r, BODY_MODULE_PUBLISH, j);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(ctl_record_json(&r, j, &err), 0);
 	assert_int_equal(ctl_record_set(&r, "title_sv", "Robotar", &err), 0);
 	assert_int_equal(ctl_record_set_uint(&r, "credits", 20, &err), 0);
 	/* The first flag for a list replaces it, the next ones append. */
@@ -236,7 +241,8 @@ test_flags_override_file(void **state)
 	assert_int_equal(ctl_record_set(&r, "lang", "fr", &err), 0);
 	assert_int_equal(ctl_record_set(&r, "sessions",
 	    "2028-02-01,2028-02-02,onsite,5", &err), 0);
-	roundtrip(&r, buf, out);
+	d = roundtrip(&r);
+	m = &d->b.u.module;
 	assert_true(eq(m->title_sv, "Robotar"));
 	assert_true(eq(m->title_en, "Robot programming"));
 	assert_int_equal(m->credits, 20);
@@ -250,8 +256,7 @@ test_flags_override_file(void **state)
 	assert_int_equal(m->nskills, 2);
 	ctl_record_free(&r);
 	json_decref(j);
-	free(buf);
-	free(out);
+	free(d);
 }
 
 /* An update starts from the current version: adopt it, change one field. */
@@ -260,30 +265,25 @@ test_adopt(void **state)
 {
 	struct ctl_record r, base;
 	struct ctl_err err;
-	struct body *cur = malloc(sizeof(*cur)), *out = malloc(sizeof(*out));
-	uint8_t *buf = malloc(EV_MAX_BYTES), *buf2 = malloc(EV_MAX_BYTES);
+	struct decoded *cur, *out;
 	json_t *j = parse(full_module);
 
 	(void)state;
-	assert_true(cur != NULL && out != NULL && buf != NULL && buf2 != NULL);
-	assert_int_equal(ctl_record_init(&base, BODY_MODULE_PUBLISH), 0);
-	memset(&err, 0, sizeof(err));
-	assert_int_equal(ctl_record_json(&base, j, &err), 0);
-	roundtrip(&base, buf, cur);
+	load(&base, BODY_MODULE_PUBLISH, j);
+	cur = roundtrip(&base);
 	assert_int_equal(ctl_record_init(&r, BODY_MODULE_UPDATE), 0);
-	ctl_record_adopt(&r, cur);
+	ctl_record_adopt(&r, &cur->b);
 	assert_true(ctl_record_has(&r, "url"));
 	assert_true(ctl_record_has(&r, "skills"));
+	memset(&err, 0, sizeof(err));
 	assert_int_equal(ctl_record_set(&r, "hours", "44", &err), 0);
-	roundtrip(&r, buf2, out);
-	assert_int_equal(out->u.module.hours, 44);
-	out->u.module.hours = 40;
-	check_full(&out->u.module);
+	out = roundtrip(&r);
+	assert_int_equal(out->b.u.module.hours, 44);
+	out->b.u.module.hours = 40;
+	check_full(&out->b.u.module);
 	ctl_record_free(&r);
 	ctl_record_free(&base);
 	json_decref(j);
-	free(buf);
-	free(buf2);
 	free(cur);
 	free(out);
 }
@@ -396,9 +396,7 @@ test_bad_json(void **state)
 		if (t->drop != NULL)
 			assert_int_equal(json_object_del(doc, t->drop), 0);
 		/* A valid module first: the bad file must not touch it. */
-		assert_int_equal(ctl_record_init(&r, BODY_MODULE_PUBLISH), 0);
-		memset(&err, 0, sizeof(err));
-		assert_int_equal(ctl_record_json(&r, base, &err), 0);
+		load(&r, BODY_MODULE_PUBLISH, base);
 		blen = encoding(&r, before);
 		memset(&err, 0, sizeof(err));
 		rc = ctl_record_json(&r, doc, &err);
@@ -415,9 +413,7 @@ test_bad_json(void **state)
 		} else {
 			/* Parsed into a fresh record, refused at encoding. */
 			ctl_record_free(&r);
-			assert_int_equal(ctl_record_init(&r,
-			    BODY_MODULE_PUBLISH), 0);
-			assert_int_equal(ctl_record_json(&r, doc, &err), 0);
+			load(&r, BODY_MODULE_PUBLISH, doc);
 			rc = ctl_record_encode(&r, NULL, after, EV_MAX_BYTES,
 			    &alen, &err);
 			if (rc != t->code || strcmp(err.field, t->field) != 0)
@@ -485,10 +481,9 @@ test_bad_flags(void **state)
 	for (i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++) {
 		const struct bad_flag *t = &bad_flags[i];
 
-		assert_int_equal(ctl_record_init(&r, BODY_MODULE_PUBLISH), 0);
-		memset(&err, 0, sizeof(err));
-		assert_int_equal(ctl_record_json(&r, base, &err), 0);
+		load(&r, BODY_MODULE_PUBLISH, base);
 		blen = encoding(&r, before);
+		memset(&err, 0, sizeof(err));
 		rc = ctl_record_set(&r, t->key, t->value, &err);
 		if (rc != t->code || strcmp(err.field, t->field) != 0)
 			fail_msg("--%s `%s': got %s at \"%s\", want %s at "
@@ -523,8 +518,7 @@ test_completion(void **state)
 {
 	struct ctl_record r;
 	struct ctl_err err;
-	struct body *out = malloc(sizeof(*out));
-	uint8_t *buf = malloc(EV_MAX_BYTES);
+	struct decoded *d;
 	size_t len;
 	static const char *const flags[][2] = {
 		{ "learner", "00112233445566778899AABBCCDDEEFF" },
@@ -536,20 +530,19 @@ test_completion(void **state)
 	size_t i;
 
 	(void)state;
-	assert_true(out != NULL && buf != NULL);
 	assert_int_equal(ctl_record_init(&r, BODY_COMPLETION_RECORD), 0);
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		assert_int_equal(ctl_record_set(&r, flags[i][0], flags[i][1],
 		    &err), 0);
-	roundtrip(&r, buf, out);
-	assert_int_equal(out->u.completion.learner[15], 0xff);
-	assert_int_equal(out->u.completion.module[0], 0xab);
-	assert_true(eq(out->u.completion.grade, "VG"));
-	assert_null(out->u.completion.supervision.p);
+	d = roundtrip(&r);
+	assert_int_equal(d->b.u.completion.learner[15], 0xff);
+	assert_int_equal(d->b.u.completion.module[0], 0xab);
+	assert_true(eq(d->b.u.completion.grade, "VG"));
+	assert_null(d->b.u.completion.supervision.p);
 	/* A grade the scale does not have names the scale's grades. */
 	assert_int_equal(ctl_record_set(&r, "scale", "UG", &err), 0);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(ctl_record_encode(&r, NULL, buf, EV_MAX_BYTES, &len,
+	assert_int_equal(ctl_record_encode(&r, NULL, d->buf, EV_MAX_BYTES, &len,
 	    &err), I40_E_VALUE);
 	assert_string_equal(err.field, "grade");
 	assert_non_null(strstr(err.text, "U G"));
@@ -557,7 +550,7 @@ test_completion(void **state)
 	assert_int_equal(ctl_record_set(&r, "grade", "G", &err), 0);
 	assert_int_equal(ctl_record_set(&r, "decision_date", "2026-05-01",
 	    &err), 0);
-	assert_int_equal(ctl_record_encode(&r, NULL, buf, EV_MAX_BYTES, &len,
+	assert_int_equal(ctl_record_encode(&r, NULL, d->buf, EV_MAX_BYTES, &len,
 	    &err), I40_E_DATE);
 	assert_string_equal(err.field, "decision_date");
 	/* Binary fields: exact hex lengths. */
@@ -570,13 +563,12 @@ test_completion(void **state)
 	/* A revocation: its completion is set by --id. */
 	assert_int_equal(ctl_record_init(&r, BODY_COMPLETION_REVOKE), 0);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(ctl_record_encode(&r, NULL, buf, EV_MAX_BYTES, &len,
+	assert_int_equal(ctl_record_encode(&r, NULL, d->buf, EV_MAX_BYTES, &len,
 	    &err), I40_E_MISSING_FIELD);
 	assert_string_equal(err.field, "reason");
 	assert_non_null(strstr(err.text, "completion (--id)"));
 	ctl_record_free(&r);
-	free(buf);
-	free(out);
+	free(d);
 }
 
 static void

@@ -15,37 +15,25 @@
 #include <cmocka.h>
 
 #include "store/store.h"
+#include "tests/lib/chain.h"
 #include "tests/lib/sample.h"
 
 static struct sample_fed fed;
 static char base[] = "/tmp/i40-test-store-query-XXXXXX";
 static int ndirs;
 
-/* One author's chain of events. */
-struct chain {
-	size_t author;
-	uint64_t seq;
-	uint8_t prev[32];
-	uint8_t *buf[32];
-	size_t len[32];
-	uint8_t id[32][32];
-};
-
 static int
 setup(void **state)
 {
 	(void)state;
-	if (sample_fed_init(&fed, 4) != 0 || mkdtemp(base) == NULL)
-		return -1;
-	return 0;
+	return sample_scratch_init(&fed, 4, base);
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	sample_fed_free(&fed);
-	sample_rm_rf(base);
+	sample_scratch_free(&fed, base);
 	return 0;
 }
 
@@ -59,44 +47,17 @@ lit(const char *s)
 
 /* Sign b as c's next event; returns its index in c. */
 static size_t
-next(struct chain *c, const struct body *b)
+next(struct sample_chain *c, const struct body *b)
 {
-	uint8_t body[EV_MAX_BYTES];
-	struct body_ctx ctx = { fed.fed_id, fed.pk[c->author] };
-	struct ev_header h;
-	size_t blen, i = (size_t)c->seq;
+	size_t i;
 
-	assert_true(i < 32);
-	assert_int_equal(body_encode(b, &ctx, body, sizeof(body), &blen,
-	    NULL), 0);
-	memset(&h, 0, sizeof(h));
-	memcpy(h.fed_id, fed.fed_id, 32);
-	memcpy(h.author, fed.pk[c->author], 32);
-	h.seq = c->seq + 1;
-	memcpy(h.prev, c->prev, 32);
-	h.time_ms = 1795000000000 + h.seq;
-	h.type = b->type;
-	c->buf[i] = malloc(EV_MAX_BYTES + 64);
-	assert_non_null(c->buf[i]);
-	assert_int_equal(ev_sign(&h, body, blen, fed.keys[c->author],
-	    c->buf[i], EV_MAX_BYTES + 64, &c->len[i], c->id[i]), 0);
-	memcpy(c->prev, c->id[i], 32);
-	c->seq++;
+	assert_int_equal(sample_chain_next(c, &fed, b, &i), 0);
 	return i;
-}
-
-static void
-chain_free(struct chain *c)
-{
-	uint64_t i;
-
-	for (i = 0; i < c->seq; i++)
-		free(c->buf[i]);
 }
 
 /* Append c's event i alone; it must be stored. */
 static void
-append1(struct store *st, struct chain *c, size_t i)
+append1(struct store *st, struct sample_chain *c, size_t i)
 {
 	struct store_item it;
 	struct store_outcome o;
@@ -108,22 +69,28 @@ append1(struct store *st, struct chain *c, size_t i)
 	assert_int_equal(o.result, STORE_STORED);
 }
 
+/* Members 2 and 0 endorse the proposal of member 1: 3 of 4 with it. */
+static void
+endorse(struct store *st, struct sample_chain *c2, struct sample_chain *c0,
+    const uint8_t proposal[32])
+{
+	struct body b;
+
+	memset(&b, 0, sizeof(b));
+	b.type = BODY_MEMBER_ENDORSE;
+	memcpy(b.u.endorse.proposal, proposal, 32);
+	append1(st, c2, next(c2, &b));
+	append1(st, c0, next(c0, &b));
+}
+
 /* A new store whose genesis is chain c0's seq 1 (author 0). */
 static struct store *
-fresh(struct chain *c0)
+fresh(struct sample_chain *c0)
 {
-	struct sample_rng r;
 	struct store *st;
 	char dir[256];
 
-	memset(c0, 0, sizeof(*c0));
-	c0->buf[0] = malloc(EV_MAX_BYTES);
-	assert_non_null(c0->buf[0]);
-	sample_seed(&r, 1);
-	assert_int_equal(sample_event(&fed, 0, 1, NULL, BODY_GENESIS, &r,
-	    c0->buf[0], EV_MAX_BYTES, &c0->len[0], c0->id[0]), 0);
-	memcpy(c0->prev, c0->id[0], 32);
-	c0->seq = 1;
+	assert_int_equal(sample_chain_genesis(c0, &fed), 0);
 	snprintf(dir, sizeof(dir), "%s/d%d", base, ndirs++);
 	assert_int_equal(store_create(dir, c0->buf[0], c0->len[0], NULL), 0);
 	assert_int_equal(store_open(dir, NULL, &st), 0);
@@ -178,7 +145,7 @@ static void
 test_members_of_charter(void **state)
 {
 	struct store_member *ms;
-	struct chain c0;
+	struct sample_chain c0;
 	struct store *st;
 	struct body *b;
 	size_t n, i, j;
@@ -218,7 +185,7 @@ test_members_of_charter(void **state)
 	free(ms);
 	free(b);
 	store_close(st);
-	chain_free(&c0);
+	sample_chain_free(&c0);
 }
 
 /* An observer admitted by proposal and endorsements, then a removal. */
@@ -227,7 +194,7 @@ test_members_admitted_removed(void **state)
 {
 	struct store_member *ms;
 	struct sample_fed other;
-	struct chain c0, c1, c2;
+	struct sample_chain c0, c1, c2;
 	struct store *st;
 	struct body b;
 	uint8_t prop[32];
@@ -236,10 +203,8 @@ test_members_admitted_removed(void **state)
 	(void)state;
 	assert_int_equal(sample_fed_init(&other, 6), 0);
 	st = fresh(&c0);
-	memset(&c1, 0, sizeof(c1));
-	c1.author = 1;
-	memset(&c2, 0, sizeof(c2));
-	c2.author = 2;
+	sample_chain_init(&c1, 1);
+	sample_chain_init(&c2, 2);
 	memset(&b, 0, sizeof(b));
 	b.type = BODY_MEMBER_PROPOSE;
 	memcpy(b.u.member.key, other.pk[5], 32);
@@ -257,11 +222,7 @@ test_members_admitted_removed(void **state)
 	assert_int_equal(n, 4);
 	free(ms);
 	/* Proposer and two endorsers are 3 of 4: admitted. */
-	memset(&b, 0, sizeof(b));
-	b.type = BODY_MEMBER_ENDORSE;
-	memcpy(b.u.endorse.proposal, prop, 32);
-	append1(st, &c2, next(&c2, &b));
-	append1(st, &c0, next(&c0, &b));
+	endorse(st, &c2, &c0, prop);
 	assert_int_equal(store_members(st, &ms, &n), 0);
 	assert_int_equal(n, 5);
 	i = member_at(ms, n, other.pk[5]);
@@ -280,11 +241,7 @@ test_members_admitted_removed(void **state)
 	b.u.remove.reason = lit("Left the programme.");
 	p = next(&c1, &b);
 	append1(st, &c1, p);
-	memset(&b, 0, sizeof(b));
-	b.type = BODY_MEMBER_ENDORSE;
-	memcpy(b.u.endorse.proposal, c1.id[p], 32);
-	append1(st, &c2, next(&c2, &b));
-	append1(st, &c0, next(&c0, &b));
+	endorse(st, &c2, &c0, c1.id[p]);
 	assert_int_equal(store_members(st, &ms, &n), 0);
 	assert_int_equal(n, 5);
 	i = member_at(ms, n, fed.pk[3]);
@@ -295,9 +252,9 @@ test_members_admitted_removed(void **state)
 	free(ms);
 	store_close(st);
 	sample_fed_free(&other);
-	chain_free(&c0);
-	chain_free(&c1);
-	chain_free(&c2);
+	sample_chain_free(&c0);
+	sample_chain_free(&c1);
+	sample_chain_free(&c2);
 }
 
 /* The module of author with code in ms[0..n), which must be there. */
@@ -339,17 +296,15 @@ test_modules(void **state)
 {
 	const struct store_module *m;
 	struct store_module *ms;
-	struct chain c0, c1, c2;
+	struct sample_chain c0, c1, c2;
 	struct store *st;
 	struct body b;
 	size_t n, i, a1, a2, up, b1;
 
 	(void)state;
 	st = fresh(&c0);
-	memset(&c1, 0, sizeof(c1));
-	c1.author = 1;
-	memset(&c2, 0, sizeof(c2));
-	c2.author = 2;
+	sample_chain_init(&c1, 1);
+	sample_chain_init(&c2, 2);
 	/* An empty catalog. */
 	assert_int_equal(store_modules(st, &ms, &n), 0);
 	assert_int_equal(n, 0);
@@ -420,9 +375,9 @@ test_modules(void **state)
 	assert_memory_equal(module_of(ms, n, 1, "I40-A")->id, c1.id[up], 32);
 	store_modules_free(ms, n);
 	store_close(st);
-	chain_free(&c0);
-	chain_free(&c1);
-	chain_free(&c2);
+	sample_chain_free(&c0);
+	sample_chain_free(&c1);
+	sample_chain_free(&c2);
 }
 
 /* A reader (i40ctl) sees the same through a read-only open. */
@@ -432,7 +387,7 @@ test_readonly(void **state)
 	struct store_opts ro = { .readonly = 1 };
 	struct store_member *ms;
 	struct store_module *mods;
-	struct chain c0, c1;
+	struct sample_chain c0, c1;
 	struct store *st, *rd;
 	struct body b;
 	char dir[256];
@@ -441,8 +396,7 @@ test_readonly(void **state)
 	(void)state;
 	st = fresh(&c0);
 	snprintf(dir, sizeof(dir), "%s/d%d", base, ndirs - 1);
-	memset(&c1, 0, sizeof(c1));
-	c1.author = 1;
+	sample_chain_init(&c1, 1);
 	module_body(&b, BODY_MODULE_PUBLISH, "I40-RO", "Read only");
 	append1(st, &c1, next(&c1, &b));
 	/* LMDB allows one environment per process: close the writer. */
@@ -457,8 +411,8 @@ test_readonly(void **state)
 	assert_memory_equal(mods[0].id, c1.id[0], 32);
 	store_modules_free(mods, n);
 	store_close(rd);
-	chain_free(&c0);
-	chain_free(&c1);
+	sample_chain_free(&c0);
+	sample_chain_free(&c1);
 }
 
 int
