@@ -16,6 +16,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -324,6 +326,42 @@ check_range(struct node *n, struct job *j, struct peer *p)
 	(void)p;
 }
 
+/*
+ * Say what the store refused of a peer's batch: events that verified but
+ * do not fit (a gap, a broken chain, an author nobody admitted).  A gap
+ * can happen to an honest peer (what came before was refused and is
+ * asked again), so it is info; the rest is the peer's doing.
+ */
+static void
+store_refusals(struct node *n, const struct job *j,
+    const struct store_outcome *out, const struct peer *p)
+{
+	size_t i, bad = 0, gaps = 0, first = SIZE_MAX;
+	uint64_t supp;
+
+	for (i = 0; i < j->nok; i++) {
+		if (out[i].result == STORE_GAP)
+			gaps++;
+		else if (out[i].result == STORE_INVALID)
+			bad++;
+		else
+			continue;
+		if (first == SIZE_MAX)
+			first = i;
+	}
+	if (first == SIZE_MAX)
+		return;
+	n->dropped += bad + gaps;
+	if (!log_ratelimit(&n->peer_rl, j->from, node_mono_ms(), 5000, &supp))
+		return;
+	(bad > 0 ? log_warnx : log_info)("peer %s (%s): the store refused %zu "
+	    "of %zu events (%zu out of chain or of an unknown author, %zu "
+	    "after a gap); first: seq %llu: %s", p ? p->schac : "?",
+	    p ? p->hex : "?", bad + gaps, j->nok, bad, gaps,
+	    (unsigned long long)j->items[first].ev.h.seq,
+	    i40_strerror(out[first].code != 0 ? out[first].code : I40_E_GAP));
+}
+
 /* Store one finished job and tell sync what happened. */
 static void
 finish(struct node *n, struct job *j)
@@ -362,9 +400,11 @@ finish(struct node *n, struct job *j)
 		    p ? p->schac : "?");
 		sync_committed(n, NULL, NULL, 0, j->has_want ? &j->want :
 		    NULL);
-	} else
+	} else {
+		store_refusals(n, j, out, p);
 		sync_committed(n, j->items, out, j->nok,
 		    j->has_want ? &j->want : NULL);
+	}
 	free(out);
 }
 

@@ -304,6 +304,7 @@ link_dealer_open(struct node *n, struct peer *p)
 	p->dealer = s;
 	p->monitor = m;
 	p->state = PEER_CONNECTING;
+	p->connecting_ms = node_mono_ms();
 	sync_peer_reset(n, p);
 	p->heard = 0;
 	return 0;
@@ -360,6 +361,7 @@ link_monitor_read(struct node *n, struct peer *p)
 				    p->schac, p->hex, p->endpoint);
 			p->state = PEER_UP;
 			p->backoff_ms = 0;
+			p->redial_ms = 0;
 			sync_peer_reset(n, p);
 			sync_hello(n, p);
 			break;
@@ -367,6 +369,8 @@ link_monitor_read(struct node *n, struct peer *p)
 			if (p->state == PEER_UP)
 				log_info("peer %s (%s): link down",
 				    p->schac, p->hex);
+			if (p->state != PEER_CONNECTING)
+				p->connecting_ms = node_mono_ms();
 			p->state = PEER_CONNECTING;
 			sync_peer_reset(n, p);
 			p->heard = 0;
@@ -386,9 +390,11 @@ link_monitor_read(struct node *n, struct peer *p)
 			p->retry_ms = node_mono_ms() + p->backoff_ms;
 			return;
 		default:
-			/* A protocol failure: libzmq reconnects by itself. */
-			if (p->state == PEER_UP)
+			/* A protocol failure: see link_watchdog. */
+			if (p->state == PEER_UP) {
 				p->state = PEER_CONNECTING;
+				p->connecting_ms = node_mono_ms();
+			}
 			break;
 		}
 	}
@@ -406,6 +412,40 @@ link_drain(void *sock, const zmq_msg_t *last)
 		    zmq_msg_more(&extra);
 		zmq_msg_close(&extra);
 	}
+}
+
+/*
+ * A dealer that stays without a handshake is dialled afresh, after 2 s,
+ * then doubling to 30 s.  libzmq reconnects after most failures by
+ * itself, but ends a connecting session for good after a protocol error
+ * (session_base_t::engine_error), such as a peer's message over
+ * MAXMSGSIZE: without this, one bad message would cut the link for ever.
+ */
+void
+link_watchdog(struct node *n, struct peer *p, uint64_t now)
+{
+	uint64_t wait = p->redial_ms != 0 ? p->redial_ms : 2000;
+	int rc;
+
+	if (!p->dial || p->dealer == NULL || p->state != PEER_CONNECTING ||
+	    now - p->connecting_ms < wait)
+		return;
+	log_debug("peer %s: no handshake for %llu ms; dialling afresh",
+	    p->schac, (unsigned long long)wait);
+	link_dealer_close(p);
+	p->redial_ms = 2 * wait < 30000 ? 2 * wait : 30000;
+	if ((rc = link_dealer_open(n, p)) != 0)
+		link_dial_failed(p, rc);
+}
+
+/* A dealer could not be made: try again later, as after a refusal. */
+void
+link_dial_failed(struct peer *p, int rc)
+{
+	log_warn(rc, "peer %s: cannot dial %s; trying again in 5 s", p->schac,
+	    p->endpoint);
+	p->state = PEER_REFUSED;
+	p->retry_ms = node_mono_ms() + 5000;
 }
 
 int

@@ -178,8 +178,7 @@ make_peer(struct node *n, const struct store_member *m, struct peer *old,
 	p->dial = ep != NULL;
 	if (p->dial && p->dealer == NULL && p->state != PEER_REFUSED &&
 	    (rc = link_dealer_open(n, p)) != 0)
-		log_warn(rc, "peer %s: cannot dial %s; will retry", p->schac,
-		    p->endpoint);
+		link_dial_failed(p, rc);
 	if (!p->dial)
 		p->state = PEER_DOWN;
 	*out = p;
@@ -316,8 +315,9 @@ tick_cb(void *arg)
 		struct peer *p = n->peers[i];
 
 		if (p->state == PEER_REFUSED && p->dial && now >= p->retry_ms &&
-		    (rc = link_dealer_open(n, p)) != 0)
-			log_warn(rc, "peer %s: cannot dial", p->schac);
+		    p->dealer == NULL && (rc = link_dealer_open(n, p)) != 0)
+			link_dial_failed(p, rc);
+		link_watchdog(n, p, now);
 	}
 	sync_tick(n);
 }

@@ -75,6 +75,8 @@ struct peer {
 	uint64_t last_ms;		/* last message from it, either socket */
 	uint64_t retry_ms;		/* REFUSED: when to dial again */
 	uint64_t backoff_ms;
+	uint64_t connecting_ms;		/* CONNECTING since (monotonic) */
+	uint64_t redial_ms;		/* re-create the dealer after this */
 	struct peer_head *vec;		/* its heads, ascending by author */
 	size_t nvec, capvec;
 	struct want wants[NODE_WANT_INFLIGHT];	/* a FIFO */
@@ -152,6 +154,9 @@ int link_router_open(void *zctx, const char *endpoint,
 int link_dealer_open(struct node *n, struct peer *p) I40_MUST_CHECK;
 void link_dealer_close(struct peer *p);
 void link_monitor_read(struct node *n, struct peer *p);
+/* Every tick: dial afresh a dealer that has had no handshake for long. */
+void link_watchdog(struct node *n, struct peer *p, uint64_t now);
+void link_dial_failed(struct peer *p, int rc);
 int link_router_monitor(struct node *n) I40_MUST_CHECK;
 void link_router_monitor_read(struct node *n);
 /* Discard the frames that follow `last` in a multi-frame message. */
