@@ -37,11 +37,23 @@ stop_all() {
 trap 'stop_all' EXIT
 trap 'echo "demo: interrupted"; exit 1' INT TERM
 
+# A TCP port below the kernel's ephemeral range (so no outgoing connection
+# of a daemon can hold it when its node starts), unused now by any socket,
+# and not handed out before in this run: into FREE_PORT (not echoed: a
+# subshell would forget USED_PORTS).
+USED_PORTS=" "
 free_port() {
-	local p
+	local p lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$lo" -gt 11000 ] 2>/dev/null || lo=32768
 	while :; do
-		p=$((20000 + RANDOM % 40000))
-		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo $p; return; }
+		p=$((10000 + RANDOM % (lo - 10000)))
+		case $USED_PORTS in *" $p "*) continue ;; esac
+		if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q .; then
+			USED_PORTS="$USED_PORTS$p "
+			FREE_PORT=$p
+			return
+		fi
 	done
 }
 
@@ -52,7 +64,8 @@ for i in $(seq 0 $((n - 1))); do
 	SHORT[$i]=$(jq -r ".[$i].short" "$DATA/universities.json")
 	mkdir -p "$D/${SHORT[$i]}"
 	key=$("$I40CTL" keygen -o "$D/${SHORT[$i]}/node.key")
-	port=$(free_port)
+	free_port
+	port=$FREE_PORT
 	members+=("$(jq -c --arg key "$key" --arg ep "tcp://127.0.0.1:$port" \
 	    ".[$i] | del(.short) + {key: \$key, role: \"member\", endpoint: \$ep}" \
 	    "$DATA/universities.json")")

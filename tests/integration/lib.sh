@@ -51,14 +51,21 @@ done_testing() { echo "1..$TESTNO"; [ $FAILED -eq 0 ]; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 bail() { echo "Bail out! $*"; exit 1; }
 
-# A TCP port nobody listens on now (another test may take it later; the
-# window is small and start-up fails loudly if it happens).
+# A TCP port below the kernel's ephemeral range (so no outgoing connection
+# of a daemon can hold it when its node starts), unused now by any socket,
+# and not handed out before in this run: into FREE_PORT (not echoed: a
+# subshell would forget USED_PORTS).
+USED_PORTS=" "
 free_port() {
-	local p
+	local p lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$lo" -gt 11000 ] 2>/dev/null || lo=32768
 	while :; do
-		p=$((20000 + RANDOM % 40000))
-		if ! ss -Htln "sport = :$p" 2>/dev/null | grep -q .; then
-			echo $p
+		p=$((10000 + RANDOM % (lo - 10000)))
+		case $USED_PORTS in *" $p "*) continue ;; esac
+		if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q .; then
+			USED_PORTS="$USED_PORTS$p "
+			FREE_PORT=$p
 			return
 		fi
 	done
@@ -76,7 +83,8 @@ fed_create() {
 		mkdir -p "$T/n$i"
 		KEY[$i]=$("$I40CTL" keygen -o "$T/n$i/node.key") ||
 		    bail "keygen failed"
-		PORT[$i]=$(free_port)
+		free_port
+		PORT[$i]=$FREE_PORT
 		eval "host=\${HOST_$i:-127.0.0.1}"
 		members="$members$sep{\"key\":\"${KEY[$i]}\",\"role\":\"member\",\"schac\":\"u$i.example.se\",\"country\":\"SE\",\"name_en\":\"University $i\",\"name_sv\":\"Universitet $i\",\"endpoint\":\"tcp://$host:${PORT[$i]}\"}"
 		sep=","
