@@ -274,7 +274,12 @@ link_dealer_open(struct node *n, struct peer *p)
 	    (rc = set_curve_public(s, n->key)) != 0 ||
 	    (rc = set_curve_secret(s, n->key)) != 0)
 		goto fail;
-	snprintf(mon, sizeof(mon), "inproc://mon-%s-%p", p->hex, (void *)p);
+	/*
+	 * A new name each time: the name of a monitor just closed may still
+	 * be bound when the watchdog dials again at once.
+	 */
+	snprintf(mon, sizeof(mon), "inproc://mon-%s-%llu", p->hex,
+	    (unsigned long long)++n->monitors);
 	if (zmq_socket_monitor(s, mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
 	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
 	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
@@ -289,7 +294,13 @@ link_dealer_open(struct node *n, struct peer *p)
 	}
 	if ((rc = setint(m, ZMQ_LINGER, 0, "LINGER")) != 0)
 		goto fail;
-	if (zmq_connect(m, mon) != 0 || zmq_connect(s, p->endpoint) != 0) {
+	if (zmq_connect(m, mon) != 0) {
+		rc = -errno;
+		log_warn(rc, "peer %s: cannot watch the link (%s)", p->schac,
+		    mon);
+		goto fail;
+	}
+	if (zmq_connect(s, p->endpoint) != 0) {
 		rc = -errno;
 		log_warn(rc, "peer %s (%s): cannot dial %s", p->schac, p->hex,
 		    p->endpoint);

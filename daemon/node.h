@@ -124,6 +124,7 @@ struct node {
 	/* Counters for status and tests. */
 	uint64_t dropped, refused, stored;
 	size_t pump_start;		/* sync_pump's rotating first peer */
+	uint64_t monitors;		/* monitors made: unique inproc names */
 	int roots_valid;		/* the cached roots are current */
 	uint8_t log_root[32], state_root[32];
 	/* Scratch of the main thread (struct msg is tens of KiB). */

@@ -392,8 +392,8 @@ router_one(struct node *n, zmq_msg_t *rid, zmq_msg_t *body)
 		    (long long)m->u.error.code);
 		break;
 	default:
-		complain(n, p->key, p->schac, I40_E_MSG_TYPE,
-		    "unexpected %s on the router",
+		complain(n, p->key, p->schac, 0,
+		    "unexpected %s message on the router",
 		    msg_type_name((uint32_t)m->type));
 		break;
 	}
@@ -449,7 +449,7 @@ dealer_one(struct node *n, struct peer *p, zmq_msg_t *body)
 		break;
 	case MSG_EVENTS:
 		if (!pop_want(n, p, &w)) {
-			complain(n, p->key, p->schac, I40_E_MSG_TYPE,
+			complain(n, p->key, p->schac, 0,
 			    "EVENTS nobody asked for");
 			return;
 		}
@@ -478,8 +478,8 @@ dealer_one(struct node *n, struct peer *p, zmq_msg_t *body)
 		sync_pump(n);
 		break;
 	default:
-		complain(n, p->key, p->schac, I40_E_MSG_TYPE,
-		    "unexpected %s on a dealer",
+		complain(n, p->key, p->schac, 0,
+		    "unexpected %s message on a dealer",
 		    msg_type_name((uint32_t)m->type));
 		break;
 	}
