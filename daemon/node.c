@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <systemd/sd-daemon.h>
 #include <zmq.h>
 
@@ -126,8 +127,7 @@ peer_endpoint(const struct node *n, const struct store_member *m)
 	char hex[65];
 	size_t i;
 
-	for (i = 0; i < KEY_PK_BYTES; i++)
-		snprintf(hex + 2 * i, 3, "%02x", m->key[i]);
+	sodium_bin2hex(hex, sizeof(hex), m->key, KEY_PK_BYTES);
 	for (i = 0; i < n->cfg->npeers; i++)
 		if (strcmp(n->cfg->peers[i].who, m->schac) == 0 ||
 		    strcmp(n->cfg->peers[i].who, hex) == 0)

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <zmq.h>
 
 #include "ingest.h"
@@ -286,25 +287,15 @@ serve_want(struct node *n, struct peer *p, const zmq_msg_t *rid,
 		    i40_strerror(rc));
 }
 
+/* The 64 lowercase hex digits of a User-Id, as zap.c writes them. */
 static int
 parse_hex_key(const char *s, uint8_t key[32])
 {
-	size_t i;
-	int hi, lo;
+	size_t len;
 
-	if (s == NULL || strlen(s) != 64)
+	if (s == NULL || strlen(s) != 64 || sodium_hex2bin(key, 32, s, 64,
+	    NULL, &len, NULL) != 0 || len != 32)
 		return I40_E_VALUE;
-	for (i = 0; i < 32; i++) {
-		hi = s[2 * i];
-		lo = s[2 * i + 1];
-		hi = hi >= '0' && hi <= '9' ? hi - '0' :
-		    hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
-		lo = lo >= '0' && lo <= '9' ? lo - '0' :
-		    lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
-		if (hi < 0 || lo < 0)
-			return I40_E_VALUE;
-		key[i] = (uint8_t)(hi << 4 | lo);
-	}
 	return 0;
 }
 

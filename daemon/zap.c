@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <zmq.h>
 
 #include "ev.h"
@@ -60,19 +61,6 @@ find_curve(const struct node *n, const uint8_t cpk[KEY_CURVE_BYTES])
 			return &n->members[i];
 	}
 	return NULL;
-}
-
-static void
-hex(const uint8_t *p, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * len] = '\0';
 }
 
 static void
@@ -128,7 +116,8 @@ zap_one(struct node *n, zmq_msg_t *f, int nf)
 		n->refused++;
 		if (log_ratelimit(&n->zap_rl, zmq_msg_data(&f[6]),
 		    node_mono_ms(), ZAP_REFUSAL_LOG_MS, &supp)) {
-			hex(zmq_msg_data(&f[6]), KEY_CURVE_BYTES, khex);
+			sodium_bin2hex(khex, sizeof(khex), zmq_msg_data(&f[6]),
+			    KEY_CURVE_BYTES);
 			log_warnx("zap: refused %s: CURVE key %s is no current "
 			    "member's or observer's (%llu more refusals of "
 			    "it not logged)", addr, khex,
@@ -137,7 +126,7 @@ zap_one(struct node *n, zmq_msg_t *f, int nf)
 		reply(n->zap, &f[1], "400", "not a member", "");
 		return;
 	}
-	hex(m->key, KEY_PK_BYTES, user);
+	sodium_bin2hex(user, sizeof(user), m->key, KEY_PK_BYTES);
 	log_debug("zap: admitted %s (%s) from %s", m->schac, user, addr);
 	reply(n->zap, &f[1], "200", "OK", user);
 }
