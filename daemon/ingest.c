@@ -89,13 +89,16 @@ verify_job(struct ingest *ing, struct job *j, struct body *scratch)
 		}
 		k++;
 	}
+	/*
+	 * No key, no verification: an author the store does not know (its
+	 * admission has not arrived yet) is refused here, and fetched again
+	 * by a later exchange once it is known.
+	 */
 	if (k > 0 && (rc = store_keys_in_force(ing->n->st, j->items,
 	    k)) != 0) {
-		/* An unknown author has no key: store_append says so. */
 		for (i = 0; i < k; i++)
-			memset(j->items[i].key, 0, KEY_PK_BYTES);
-		if (rc != I40_E_NOT_FOUND && rc != I40_E_UNKNOWN_AUTHOR)
-			refuse(j, 0, rc, "key");
+			refuse(j, i, rc, "author");
+		k = 0;
 	}
 	j->nok = 0;
 	for (i = 0; i < k; i++) {
@@ -299,7 +302,7 @@ ingest_submit(struct ingest *ing, zmq_msg_t *m, const struct msg *dm,
 
 /* Drop the events a job's WANT did not ask for (a peer's mistake). */
 static void
-check_range(struct node *n, struct job *j, struct peer *p)
+check_range(struct job *j)
 {
 	size_t i, k = 0;
 	uint64_t seq;
@@ -322,8 +325,6 @@ check_range(struct node *n, struct job *j, struct peer *p)
 		k++;
 	}
 	j->nok = k;
-	(void)n;
-	(void)p;
 }
 
 /*
@@ -372,7 +373,7 @@ finish(struct node *n, struct job *j)
 	int rc;
 
 	if (j->has_want)
-		check_range(n, j, p);
+		check_range(j);
 	if (j->nbad > 0) {
 		n->dropped += j->nbad;
 		if (log_ratelimit(&n->peer_rl, j->from, node_mono_ms(), 5000,
