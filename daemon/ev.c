@@ -167,8 +167,9 @@ ev_run_once(struct ev_loop *l, int max_wait_ms)
 			    l->r[j].fd == ready[i].fd &&
 			    l->r[j].fn == ready[i].fn)
 				break;
+		/* The current arg: the snapshot's may have been freed. */
 		if (j < l->nr)
-			ready[i].fn(ready[i].arg);
+			l->r[j].fn(l->r[j].arg);
 	}
 	return 0;
 }
