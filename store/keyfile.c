@@ -51,11 +51,35 @@ sync_dir(const char *path)
 }
 
 int
+keyfile_write_new(const char *path, const uint8_t *buf, size_t len,
+    mode_t mode)
+{
+	int fd, rc;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd < 0)
+		return errno == EEXIST ? I40_E_EXISTS : -errno;
+	/* The umask can only narrow mode; fchmod makes it exact anyway. */
+	if ((rc = fchmod(fd, mode) != 0 ? -errno : 0) == 0 &&
+	    (rc = write_all(fd, (const char *)buf, len)) == 0 &&
+	    fsync(fd) != 0)
+		rc = -errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = sync_dir(path);
+	if (rc != 0)
+		(void)unlink(path);	/* never leave half a file behind */
+	return rc;
+}
+
+int
 keyfile_write(const char *path, const struct key_secret *k)
 {
 	char *line;
 	uint8_t *seed;
-	int fd, rc;
+	int rc;
 
 	line = sodium_malloc(LINE_LEN + 1);
 	seed = sodium_malloc(KEY_SEED_BYTES);
@@ -68,22 +92,7 @@ keyfile_write(const char *path, const struct key_secret *k)
 	sodium_bin2hex(line + MAGIC_LEN, 2 * KEY_SEED_BYTES + 1, seed,
 	    KEY_SEED_BYTES);
 	line[LINE_LEN - 1] = '\n';
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd < 0) {
-		rc = errno == EEXIST ? I40_E_EXISTS : -errno;
-		goto out;
-	}
-	/* The umask can only narrow 0600; fchmod makes it exact anyway. */
-	if ((rc = fchmod(fd, 0600) != 0 ? -errno : 0) == 0 &&
-	    (rc = write_all(fd, line, LINE_LEN)) == 0 && fsync(fd) != 0)
-		rc = -errno;
-	if (close(fd) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0)
-		rc = sync_dir(path);
-	if (rc != 0)
-		(void)unlink(path);	/* never leave a half-written key */
+	rc = keyfile_write_new(path, (const uint8_t *)line, LINE_LEN, 0600);
 out:
 	sodium_free(line);
 	sodium_free(seed);

@@ -13,6 +13,10 @@
 #ifndef I40_KEYFILE_H
 #define I40_KEYFILE_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
 #include "../protocol/keys.h"
 
 #define KEYFILE_MAGIC "i40-ed25519-seed-v1 "
@@ -23,6 +27,15 @@
  */
 int keyfile_write(const char *path, const struct key_secret *k)
     I40_MUST_CHECK;
+
+/*
+ * Write buf[0..len) to a new file at path with exactly `mode`, fsynced
+ * with its directory; on any failure nothing is left at path.  What
+ * keyfile_write uses, and i40ctl for the other files it creates (a
+ * genesis).  I40_E_EXISTS if path exists (a symlink included), or -errno.
+ */
+int keyfile_write_new(const char *path, const uint8_t *buf, size_t len,
+    mode_t mode) I40_MUST_CHECK;
 
 /*
  * Read the key at path.  Caller owns *out, free with key_free().

@@ -1,11 +1,11 @@
 /* ctl_util.c: what every i40ctl subcommand shares (see ctl.h). */
 #include "ctl.h"
+#include "store/keyfile.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -393,52 +393,11 @@ out:
 	return 0;
 }
 
-static int
-sync_parent(const char *path)
-{
-	char copy[PATH_MAX];
-	int fd, rc = 0;
-
-	if (strlen(path) >= sizeof(copy))
-		return -ENAMETOOLONG;
-	strcpy(copy, path);
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY)) < 0)
-		return -errno;
-	if (fsync(fd) != 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
+/* A new file, durably and never half-written: the key file's writer. */
 int
 ctl_write_new(const char *path, const uint8_t *buf, size_t len, mode_t mode)
 {
-	size_t off = 0;
-	ssize_t w;
-	int fd, rc = 0;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
-	if (fd < 0)
-		return errno == EEXIST ? I40_E_EXISTS : -errno;
-	while (off < len) {
-		if ((w = write(fd, buf + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (rc == 0 && fsync(fd) != 0)
-		rc = -errno;
-	if (close(fd) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0)
-		rc = sync_parent(path);
-	if (rc != 0)
-		(void)unlink(path);	/* never leave half a file behind */
-	return rc;
+	return keyfile_write_new(path, buf, len, mode);
 }
 
 json_t *
