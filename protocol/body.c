@@ -86,6 +86,22 @@ static const struct schema_field rotate_f[] = {
 };
 SCHEMA(rotate_s, "body", struct body_rotate, rotate_f);
 
+#define HD struct body_head
+static const struct schema_field head_f[] = {
+	ONE("author", SCHEMA_FIXBIN, 1, 32, 32, HD, author),
+	ONE("seq", SCHEMA_UINT, 1, 1, UINT64_MAX, HD, seq),
+	ONE("id", SCHEMA_FIXBIN, 1, 32, 32, HD, id),
+};
+#undef HD
+static const struct schema head_s = { "heads", 1, head_f,
+    sizeof(head_f) / sizeof(head_f[0]), sizeof(struct body_head) };
+
+static const struct schema_field checkpoint_f[] = {
+	SUBLIST("heads", 1, BODY_MAX_HEADS, head_s, struct body_checkpoint,
+	    heads, nheads),
+};
+SCHEMA(checkpoint_s, "body", struct body_checkpoint, checkpoint_f);
+
 static const struct schema_field skill_f[] = {
 	ONE("esco", SCHEMA_ESCO, 0, 28, 256, struct body_skill, esco),
 	ONE("label", SCHEMA_LINE, 1, 1, 100, struct body_skill, label),
@@ -183,6 +199,7 @@ static const struct {
 	{ BODY_MEMBER_ENDORSE, "member_endorse", &endorse_s },
 	{ BODY_MEMBER_REMOVE, "member_remove", &remove_s },
 	{ BODY_KEY_ROTATE, "key_rotate", &rotate_s },
+	{ BODY_CHECKPOINT, "checkpoint", &checkpoint_s },
 	{ BODY_MODULE_PUBLISH, "module_publish", &module_s },
 	{ BODY_MODULE_UPDATE, "module_update", &module_s },
 	{ BODY_MODULE_RETIRE, "module_retire", &retire_s },
@@ -356,6 +373,21 @@ check_rules(const struct body *b, const struct body_ctx *ctx,
 		if (key_verify(b->u.rotate.next, msg, sizeof(msg),
 		    b->u.rotate.proof) != 0)
 			return rule_fail(err, I40_E_PROOF, "body.proof");
+		return 0;
+	case BODY_CHECKPOINT:
+		/* A set keyed by author, one encoding: ascending, once each. */
+		for (i = 0; i < b->u.checkpoint.nheads; i++) {
+			if (i > 0 && memcmp(b->u.checkpoint.heads[i - 1].author,
+			    b->u.checkpoint.heads[i].author, 32) >= 0)
+				return rule_fail(err, I40_E_KEY_ORDER,
+				    "heads.author");
+			/* Its own log's head is the event's prev. */
+			if (ctx != NULL && ctx->author != NULL &&
+			    memcmp(b->u.checkpoint.heads[i].author,
+			    ctx->author, 32) == 0)
+				return rule_fail(err, I40_E_VALUE,
+				    "heads.author");
+		}
 		return 0;
 	case BODY_MODULE_PUBLISH:
 	case BODY_MODULE_UPDATE:

@@ -33,6 +33,7 @@
 #define BODY_MAX_SESSIONS 16
 #define BODY_MAX_LANGS 4
 #define BODY_MAX_ASSESS 4
+#define BODY_MAX_HEADS 256		/* heads in a checkpoint */
 
 /* Event types: the `type` element of an event. */
 enum body_type {
@@ -41,6 +42,7 @@ enum body_type {
 	BODY_MEMBER_ENDORSE = 3,	/* endorse a proposal or removal */
 	BODY_MEMBER_REMOVE = 4,		/* propose removing a member */
 	BODY_KEY_ROTATE = 5,		/* name the author's next signing key */
+	BODY_CHECKPOINT = 6,		/* the heads the author holds */
 	BODY_MODULE_PUBLISH = 10,
 	BODY_MODULE_UPDATE = 11,
 	BODY_MODULE_RETIRE = 12,
@@ -81,6 +83,23 @@ struct body_remove {
 struct body_rotate {
 	uint8_t next[BODY_KEY_BYTES];
 	uint8_t proof[BODY_SIG_BYTES];	/* by next, see body_rotate_proof_msg */
+};
+
+/* One log's head as a checkpoint names it. */
+struct body_head {
+	uint8_t author[BODY_KEY_BYTES];
+	uint64_t seq;			/* >= 1 */
+	uint8_t id[BODY_ID_BYTES];	/* the id of author's event at seq */
+};
+
+/*
+ * The heads of other authors' logs that the author holds (for a frozen
+ * log, its freeze point), in strictly ascending order of author, its own
+ * log excluded: docs/protocol.md, "checkpoint".
+ */
+struct body_checkpoint {
+	struct body_head heads[BODY_MAX_HEADS];
+	uint32_t nheads;
 };
 
 struct body_skill {
@@ -162,6 +181,7 @@ struct body {
 		struct body_endorse endorse;
 		struct body_remove remove;
 		struct body_rotate rotate;
+		struct body_checkpoint checkpoint;
 		struct body_module module;
 		struct body_retire retire;
 		struct body_completion completion;
@@ -183,7 +203,9 @@ uint32_t body_type_from_name(const char *name);
 /*
  * Decode and validate the body of an event of the given type from
  * buf[0..len), which must be one canonical value (codec_check).  ctx is
- * needed for BODY_KEY_ROTATE only and may be NULL otherwise.  Errors are
+ * needed for BODY_KEY_ROTATE (the proof) and BODY_CHECKPOINT (no head of
+ * the author itself); it may be NULL otherwise, and for a checkpoint that
+ * rule is then left to ev_decode(), which always passes it.  Errors are
  * I40_E_EVENT_TYPE for an unknown type, or any schema or rule error, with
  * the field recorded in err (may be NULL).
  */

@@ -52,7 +52,7 @@ static const struct errtext errtab[] = {
 	E(I40_E_KEYFILE_FORMAT, "not an i40 key file"),
 	E(I40_E_EXISTS, "file exists; refusing to overwrite it"),
 	E(I40_E_NOT_STORE, "not an i40 data directory (no ledger/ with i40 metadata)"),
-	E(I40_E_SCHEMA, "data directory was written by a newer i40; upgrade i40"),
+	E(I40_E_SCHEMA, "data directory was written by another version of i40 (a newer one: upgrade i40; an older one: see docs/store.md, \"Schema versions\")"),
 	E(I40_E_NETFS, "data directory is on a network filesystem (NFS/SMB/CIFS), which LMDB cannot lock safely; use a local disk"),
 	E(I40_E_CORRUPT, "data directory is damaged; restore it from a backup or re-fetch from peers"),
 	E(I40_E_MAP_FULL, "store reached its configured maximum size; raise the maximum"),
@@ -65,14 +65,16 @@ static const struct errtext errtab[] = {
 	E(I40_E_CHAIN, "prev is not the id of the author's previous event"),
 	E(I40_E_WRONG_KEY, "signature was checked with a key not in force for this author and seq"),
 	E(I40_E_FORK, "the author signed two different events at one seq (equivocation)"),
-	E(I40_E_FROZEN, "author's log is frozen after an equivocation"),
+	E(I40_E_FROZEN, "author's log is frozen after an equivocation: nothing past its freeze point is stored"),
 	E(I40_E_READONLY, "store is open read-only"),
-	E(I40_E_NOT_READY, "the node has not yet confirmed its own log's head with a peer, so it does not sign yet; wait until a peer is up (i40ctl peers)"),
+	E(I40_E_NOT_READY, "the node has not yet confirmed its own log's head with a majority of the members, so it does not sign yet; wait until enough peers are up (i40ctl status, i40ctl peers)"),
 	E(I40_E_NO_DAEMON, "no i40d is running on this data directory"),
 	E(I40_E_TIMEOUT, "no reply in time"),
 	E(I40_E_CONFIG, "bad configuration"),
 	E(I40_E_PEER, "peer is not a current member or observer of the federation"),
 	E(I40_E_BUSY, "another i40d already runs on this data directory"),
+	E(I40_E_STOPPED, "this node stopped signing: its key signed events this node did not sign (another copy of the node runs?); see docs/operations.md, \"Forks\""),
+	E(I40_E_TWIN, "a peer sees two sessions with this node's key at once: another copy of this node runs"),
 };
 #undef E
 

@@ -79,13 +79,15 @@ enum i40_err {
 	I40_E_FROZEN = -1074,		/* author frozen by equivocation */
 	I40_E_READONLY = -1075,		/* store opened read-only */
 	/* The daemon and its control socket. */
-	I40_E_NOT_READY = -1080,	/* own log's head not yet confirmed */
+	I40_E_NOT_READY = -1080,	/* own log's head not confirmed by a majority */
 	I40_E_NO_DAEMON = -1081,	/* no i40d runs on the data directory */
 	I40_E_TIMEOUT = -1082,		/* no reply in time */
 	I40_E_CONFIG = -1083,		/* bad configuration */
 	I40_E_PEER = -1084,		/* peer not a current member/observer */
 	I40_E_BUSY = -1085,		/* an i40d already runs on the datadir */
-	I40_E_LAST = -1086
+	I40_E_STOPPED = -1086,		/* authoring stopped: own key signed elsewhere */
+	I40_E_TWIN = -1087,		/* two sessions with one member key at once */
+	I40_E_LAST = -1088
 };
 
 /*

@@ -31,35 +31,6 @@ exists(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, int *yes)
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_err(rc);
 }
 
-/*
- * Keep e as evidence that its author signed two events at `at`, and freeze
- * the author from `at` on.  A lower fork seq than the one known replaces
- * it, so every node ends at the lowest fork once the evidence has spread.
- */
-static int
-keep_fork(MDB_txn *txn, struct store *st, const struct ev_signed *e,
-    const uint8_t *bytes, size_t len, uint64_t at, int *rebuild)
-{
-	struct store_headrec h;
-	uint8_t k[K_LOG + 32];
-	int rc;
-
-	store_logkey(k, e->h.author, e->h.seq);
-	memcpy(k + K_LOG, e->id, 32);
-	if ((rc = put(txn, st->dbi[DB_FORK], k, sizeof(k), bytes, len)) != 0)
-		return rc;
-	if ((rc = store_head_get(txn, st, e->h.author, &h)) != 0)
-		return rc;
-	if (h.frozen == 0 || at < h.frozen) {
-		h.frozen = at;
-		if ((rc = store_head_put(txn, st, e->h.author, &h)) != 0)
-			return rc;
-		*rebuild = 1;
-	}
-	st->stats.forks++;
-	return 0;
-}
-
 /* Index what later acceptance and derivation need from this event. */
 static int
 index_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
@@ -83,6 +54,7 @@ index_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 		return put(txn, st->dbi[DB_MEV], k, K_LOG, &t, 1);
 	case BODY_MEMBER_ENDORSE:
 	case BODY_MEMBER_REMOVE:
+	case BODY_CHECKPOINT:
 		return put(txn, st->dbi[DB_MEV], k, K_LOG, &t, 1);
 	default:
 		return 0;
@@ -132,6 +104,16 @@ struct author {
 	uint8_t inforce[32];
 	int member_ok, member_found;
 	uint8_t member[10];
+	int last_ok;		/* last and limit are those of h.frozen */
+	uint64_t last, limit;	/* freeze point; highest seq still taken */
+	int grew;		/* events stored in this batch */
+};
+
+/* What a batch leaves to be derived at its end (derive_batch). */
+struct batch {
+	int rebuild;		/* a fork was stored: derive everything */
+	int mdirty;		/* the membership may have changed */
+	struct keyset settle;	/* logs whose settled seq may have moved */
 };
 
 struct authors {
@@ -167,24 +149,17 @@ author_of(struct authors *as, const uint8_t key[32], struct author **out)
 /* An event at or below its author's head: a duplicate, or a fork. */
 static int
 apply_old(MDB_txn *txn, struct store *st, const struct store_item *it,
-    struct author *au, struct store_outcome *o, int *rebuild)
+    struct author *au, struct store_outcome *o, struct batch *bt)
 {
 	const struct ev_signed *e = &it->ev;
-	const uint8_t *bytes = e->event.p - 1;	/* [event, sig] starts here */
-	size_t len = e->event.len + 3 + KEY_SIG_BYTES;
-	uint8_t fk[K_LOG + 32], key[32];
+	struct ev_signed old;
+	uint8_t lk[K_LOG], key[32];
+	MDB_val v;
 	int yes, rc;
 
 	/* The same event, whatever its signature, is a duplicate. */
 	if ((rc = same_event(txn, st, e, &au->h, &yes)) != 0)
 		return rc;
-	if (!yes) {
-		store_logkey(fk, e->h.author, e->h.seq);
-		memcpy(fk + K_LOG, e->id, 32);
-		if ((rc = exists(txn, st->dbi[DB_FORK], fk, sizeof(fk),
-		    &yes)) != 0)
-			return rc;
-	}
 	if (yes) {
 		SET(o, STORE_DUPLICATE, 0);
 		st->stats.duplicates++;
@@ -196,49 +171,81 @@ apply_old(MDB_txn *txn, struct store *st, const struct store_item *it,
 		SET(o, STORE_INVALID, I40_E_WRONG_KEY);
 		return 0;
 	}
-	SET(o, STORE_FORK, I40_E_FORK);
-	au->head_ok = 0;	/* keep_fork may freeze it */
-	return keep_fork(txn, st, e, bytes, len, e->h.seq, rebuild);
+	store_logkey(lk, e->h.author, e->h.seq);
+	if ((rc = store_ev_get(txn, st, lk, &v)) != 0)
+		return rc == I40_E_NOT_FOUND ? I40_E_CORRUPT : rc;
+	if (ev_decode(v.mv_data, v.mv_size, st->fed_id, &old, NULL, NULL) != 0)
+		return I40_E_CORRUPT;
+	if ((rc = fork_offer(txn, st, &old, e, &yes)) != 0)
+		return rc;
+	/* Evidence that changes nothing is not news: it is not kept. */
+	SET(o, yes ? STORE_FORK : STORE_DUPLICATE, I40_E_FORK);
+	if (yes) {
+		bt->rebuild = 1;
+		au->head_ok = 0;
+		au->last_ok = 0;
+	}
+	return 0;
 }
 
-/* Derive what a stored event changes, unless a rebuild is due anyway. */
+/*
+ * Derive what a stored event changes: the aggregates of membership and
+ * checkpoints always, the content unless everything is derived anyway.
+ */
 static int
 derive(MDB_txn *txn, struct store *st, const struct ev_signed *e,
-    const struct body *b, uint64_t arrival, struct author *au, int *rebuild,
-    uint8_t compl[1 + INDEX_COMPL_BYTES])
+    const struct body *b, uint64_t arrival, struct author *au,
+    struct batch *bt, uint8_t compl[1 + INDEX_COMPL_BYTES])
 {
-	int changed, rc;
+	int rc;
 
 	compl[0] = 0;
-	if (*rebuild)
-		return 0;
+	au->grew = 1;
 	switch (e->h.type) {
 	case BODY_GENESIS:
+		bt->mdirty = 1;
+		return 0;
 	case BODY_MEMBER_PROPOSE:
 	case BODY_MEMBER_ENDORSE:
 	case BODY_MEMBER_REMOVE:
-		if ((rc = derive_membership(txn, st, &changed)) != 0)
-			return rc;
-		*rebuild = changed;
-		return 0;
+		return member_event(txn, st, e, b, &bt->mdirty);
+	case BODY_CHECKPOINT:
+		return settle_checkpoint(txn, st, e, b, &bt->settle);
 	default:
-		/* Stored at head + 1 of an unfrozen log: before any fork. */
+		if (bt->rebuild)
+			return 0;
 		if (!au->member_ok &&
 		    (rc = derive_member(txn, st, e->h.author, au->member,
 		    &au->member_found)) != 0)
 			return rc;
 		au->member_ok = 1;
-		if (!derive_counts(au->member, au->member_found, e->h.seq))
+		if (!derive_counts(au->member, au->member_found, e->h.seq) ||
+		    e->h.seq > au->last)
 			return 0;
 		return derive_content(txn, st, e, b, arrival, compl);
 	}
+}
+
+/* The freeze point and the highest seq taken of a frozen author. */
+static int
+author_limits(MDB_txn *txn, struct store *st, struct author *au)
+{
+	int rc;
+
+	if (au->last_ok)
+		return 0;
+	if ((rc = fork_last(txn, st, au->key, &au->h, &au->last)) != 0 ||
+	    (rc = fork_limit(txn, st, au->key, &au->h, &au->limit)) != 0)
+		return rc;
+	au->last_ok = 1;
+	return 0;
 }
 
 /* One event; a store error aborts the whole batch, an outcome does not. */
 static int
 apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
     struct author *au, struct store_outcome *o, struct body *b,
-    int *rebuild, uint64_t *next)
+    struct batch *bt, uint64_t *next)
 {
 	const struct ev_signed *e = &it->ev;
 	const uint8_t *bytes = e->event.p - 1;	/* [event, sig] starts here */
@@ -266,15 +273,20 @@ apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
 			return rc;
 		au->head_ok = 1;
 		au->inforce_ok = 0;
+		au->last_ok = 0;
 	}
+	if ((rc = author_limits(txn, st, au)) != 0)
+		return rc;
 	if (e->h.seq <= au->h.seq)
-		return apply_old(txn, st, it, au, o, rebuild);
-	if (au->h.frozen != 0) {
-		SET(o, STORE_INVALID, I40_E_FROZEN);
-		return 0;
-	}
+		return apply_old(txn, st, it, au, o, bt);
 	if (e->h.seq > au->h.seq + 1) {
 		SET(o, STORE_GAP, I40_E_GAP);
+		au->gap = 1;
+		return 0;
+	}
+	/* Past the freeze point, and past what may yet settle: refused. */
+	if (e->h.seq > au->limit) {
+		SET(o, STORE_INVALID, I40_E_FROZEN);
 		au->gap = 1;
 		return 0;
 	}
@@ -289,12 +301,15 @@ apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
 		au->gap = 1;
 		return 0;
 	}
+	/*
+	 * Its author signed an event at h.seq other than ours, or a prev
+	 * that names nothing: not evidence by itself (only two events at one
+	 * seq are), but a reason for sync to look below (docs/sync.md).
+	 */
 	if (au->h.seq > 0 && memcmp(e->h.prev, au->h.id, 32) != 0) {
-		/* Its author signed another event at h.seq than ours. */
-		SET(o, STORE_FORK, I40_E_CHAIN);
+		SET(o, STORE_INVALID, I40_E_CHAIN);
 		au->gap = 1;
-		au->head_ok = 0;
-		return keep_fork(txn, st, e, bytes, len, au->h.seq, rebuild);
+		return 0;
 	}
 	if ((rc = body_decode(e->h.type, e->body.p, e->body.len, &ctx, b,
 	    NULL)) != 0) {
@@ -325,17 +340,59 @@ apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
 		return rc;
 	if (e->h.type == BODY_KEY_ROTATE)
 		au->inforce_ok = 0;
-	if ((rc = derive(txn, st, e, b, *next, au, rebuild, compl)) != 0)
+	if ((rc = derive(txn, st, e, b, *next, au, bt, compl)) != 0)
 		return rc;
 	return index_add(txn, st, (*next)++, e->id, compl[0] ? compl + 1 :
 	    NULL);
 }
 
+/*
+ * What the batch changed, derived at its end: checkpoints that waited for
+ * the logs that grew, then the settled seqs and freeze points they move,
+ * the membership if it may have changed, and everything if a fork was
+ * stored or the membership or a freeze point did change.
+ */
 static int
-apply_batch(MDB_txn *txn, struct store *st, const struct store_item *items,
-    size_t n, struct store_outcome *out, struct body *b, int *rebuild)
+derive_batch(MDB_txn *txn, struct store *st, struct authors *as,
+    struct batch *bt)
+{
+	size_t i;
+	int rc, d, mch = 0, lch = 0;
+
+	for (i = 0; as != NULL && i < as->n; i++) {
+		if (!as->a[i].grew)
+			continue;
+		d = 0;
+		if ((rc = settle_grown(txn, st, as->a[i].key, as->a[i].h.seq,
+		    &d)) != 0)
+			return rc;
+		if (d && (rc = keyset_add(&bt->settle, as->a[i].key)) != 0)
+			return rc;
+	}
+	if (bt->rebuild)
+		return derive_rebuild(txn, st, 0);
+	if (bt->mdirty) {
+		if ((rc = derive_strata(txn, st, &mch, &lch)) != 0)
+			return rc;
+	} else {
+		for (i = 0; i < bt->settle.n; i++) {
+			d = 0;
+			if ((rc = settle_update(txn, st, bt->settle.k[i],
+			    &d)) != 0 ||
+			    (rc = settle_freeze(txn, st, bt->settle.k[i],
+			    &lch)) != 0)
+				return rc;
+		}
+	}
+	return mch || lch ? derive_rebuild(txn, st, 0) : 0;
+}
+
+int
+append_batch(MDB_txn *txn, struct store *st, const struct store_item *items,
+    size_t n, struct store_outcome *out, struct body *b)
 {
 	struct authors as = { NULL, 0, 0 };
+	struct batch bt;
 	struct author *au;
 	size_t i;
 	uint64_t next = 1;
@@ -343,6 +400,7 @@ apply_batch(MDB_txn *txn, struct store *st, const struct store_item *items,
 	MDB_val k, v;
 	int rc = 0;
 
+	memset(&bt, 0, sizeof(bt));
 	/* The next arrival number: one past the last stored. */
 	if ((rc = mdb_cursor_open(txn, st->dbi[DB_EV], &c)) != 0)
 		return store_err(rc);
@@ -361,52 +419,46 @@ apply_batch(MDB_txn *txn, struct store *st, const struct store_item *items,
 			SET(&out[i], STORE_GAP, I40_E_GAP);
 			continue;
 		}
-		if ((rc = apply_one(txn, st, &items[i], au, &out[i], b,
-		    rebuild, &next)) != 0)
+		if ((rc = apply_one(txn, st, &items[i], au, &out[i], b, &bt,
+		    &next)) != 0)
 			break;
 	}
+	if (rc == 0)
+		rc = derive_batch(txn, st, &as, &bt);
+	keyset_free(&bt.settle);
 	free(as.a);
 	return rc;
 }
 
 int
-store_append(struct store *st, const struct store_item *items, size_t n,
-    struct store_outcome *out)
+store_write(struct store *st, store_txn_fn fn, void *arg)
 {
-	struct body *b;
-	MDB_txn *txn;
 	uint64_t before = st->stats.duplicates, forks = st->stats.forks;
-	int rebuild, rc;
+	MDB_txn *txn;
+	int rc;
 
 	if (st->readonly)
 		return I40_E_READONLY;
 	if (st->failed)
 		return I40_E_FAILED;
-	if ((b = malloc(sizeof(*b))) == NULL)
-		return I40_E_NOMEM;
 	for (;;) {
-		rebuild = 0;
 		st->stats.duplicates = before;
 		st->stats.forks = forks;
-		if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
-			rc = store_err(rc);
-			break;
-		}
-		rc = apply_batch(txn, st, items, n, out, b, &rebuild);
-		if (rc == 0 && rebuild)
-			rc = derive_rebuild(txn, st);
+		if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+			return store_err(rc);
+		rc = fn(txn, st, arg);
 		if (rc == I40_E_MAP_FULL) {
 			/* Grow only with no transaction open, then redo it all. */
 			mdb_txn_abort(txn);
 			modver_end(st, 0);
 			if ((rc = store_grow(st)) != 0)
-				break;
+				return rc;
 			continue;
 		}
 		if (rc != 0) {
 			mdb_txn_abort(txn);
 			modver_end(st, 0);
-			break;
+			return rc;
 		}
 		if ((rc = mdb_txn_commit(txn)) != 0)
 			rc = store_commit_err(st, rc);
@@ -414,9 +466,36 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		/* LMDB aborted the transaction and wrote nothing: grow, redo. */
 		if (rc == I40_E_MAP_FULL && (rc = store_grow(st)) == 0)
 			continue;
-		break;
+		return rc;
 	}
-	free(b);
+}
+
+struct append_args {
+	const struct store_item *items;
+	size_t n;
+	struct store_outcome *out;
+	struct body *b;
+};
+
+static int
+append_txn(MDB_txn *txn, struct store *st, void *arg)
+{
+	struct append_args *a = arg;
+
+	return append_batch(txn, st, a->items, a->n, a->out, a->b);
+}
+
+int
+store_append(struct store *st, const struct store_item *items, size_t n,
+    struct store_outcome *out)
+{
+	struct append_args a = { items, n, out, NULL };
+	int rc;
+
+	if ((a.b = malloc(sizeof(*a.b))) == NULL)
+		return I40_E_NOMEM;
+	rc = store_write(st, append_txn, &a);
+	free(a.b);
 	/*
 	 * The batch is durable whatever the merge does: a merge that fails
 	 * is tried again after the next batch, or, if the disk failed, has
@@ -425,6 +504,90 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	if (rc == 0)
 		(void)index_maybe_merge(st);
 	return rc;
+}
+
+/* The checks a FORK's pair passes before it can be evidence. */
+struct evidence_args {
+	const struct store_item *pair;
+	struct store_outcome *out;
+};
+
+static int
+evidence_txn(MDB_txn *txn, struct store *st, void *arg)
+{
+	struct evidence_args *a = arg;
+	const struct ev_signed *x = &a->pair[0].ev, *y = &a->pair[1].ev;
+	struct store_headrec h;
+	struct ev_signed old;
+	struct batch bt;
+	uint8_t key[32], lk[K_LOG];
+	MDB_val v;
+	int rc, known, stored, i;
+
+	SET(a->out, STORE_INVALID, I40_E_VALUE);
+	if (memcmp(x->h.author, y->h.author, 32) != 0 || x->h.seq != y->h.seq)
+		return 0;
+	if (memcmp(x->id, y->id, 32) == 0) {
+		SET(a->out, STORE_DUPLICATE, 0);
+		return 0;
+	}
+	if (memcmp(x->h.fed_id, st->fed_id, 32) != 0 ||
+	    memcmp(y->h.fed_id, st->fed_id, 32) != 0) {
+		SET(a->out, STORE_INVALID, I40_E_FED_ID);
+		return 0;
+	}
+	if ((rc = exists(txn, st->dbi[DB_KNOWN], x->h.author, 32,
+	    &known)) != 0)
+		return rc;
+	if (!known) {
+		SET(a->out, STORE_INVALID, I40_E_UNKNOWN_AUTHOR);
+		return 0;
+	}
+	if ((rc = store_key_at(txn, st, x->h.author, x->h.seq, key)) != 0)
+		return rc;
+	for (i = 0; i < 2; i++)
+		if (memcmp(a->pair[i].key, key, 32) != 0) {
+			SET(a->out, STORE_INVALID, I40_E_WRONG_KEY);
+			return 0;
+		}
+	rc = store_head_get(txn, st, x->h.author, &h);
+	if (rc != 0 && rc != I40_E_NOT_FOUND)
+		return rc;
+	/*
+	 * Keep our own event at that seq as one side where we have it, so
+	 * that the evidence always names the branch this node holds.
+	 */
+	if (rc == 0 && x->h.seq <= h.seq) {
+		store_logkey(lk, x->h.author, x->h.seq);
+		if ((rc = store_ev_get(txn, st, lk, &v)) != 0)
+			return rc == I40_E_NOT_FOUND ? I40_E_CORRUPT : rc;
+		if (ev_decode(v.mv_data, v.mv_size, st->fed_id, &old, NULL,
+		    NULL) != 0)
+			return I40_E_CORRUPT;
+		if (memcmp(old.id, x->id, 32) == 0)
+			x = &old, y = &a->pair[1].ev;
+		else if (memcmp(old.id, y->id, 32) == 0)
+			x = &old, y = &a->pair[0].ev;
+		else
+			x = &old;
+	}
+	if ((rc = fork_offer(txn, st, x, y, &stored)) != 0)
+		return rc;
+	SET(a->out, stored ? STORE_FORK : STORE_DUPLICATE, I40_E_FORK);
+	if (!stored)
+		return 0;
+	memset(&bt, 0, sizeof(bt));
+	bt.rebuild = 1;
+	return derive_batch(txn, st, NULL, &bt);
+}
+
+int
+store_evidence(struct store *st, const struct store_item pair[2],
+    struct store_outcome *out)
+{
+	struct evidence_args a = { pair, out };
+
+	return store_write(st, evidence_txn, &a);
 }
 
 int

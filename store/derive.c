@@ -2,13 +2,14 @@
  * derive.c: the state derived from the stored events (roots.c hashes it).
  *
  * The derived state is a pure function of the set of stored events:
- *  - Membership is a fixpoint over the charter and the membership events
- *    (proposals sorted by id, applied when enough current members support
- *    them), so it does not depend on arrival order.  When an event changes
- *    it, or a fork freezes an author, everything is derived again.
- *  - Everything else follows each author's own log in seq order, counting
- *    only events of a member (up to its removal's `upto`) before any fork.
- * docs/store.md spells the rules out.
+ *  - Membership, the settled seq of each log and the freeze point of each
+ *    frozen one are computed in strata (derive_strata; member.c,
+ *    settle.c): a stratum uses only those before it.  When the membership
+ *    or a freeze point changes, everything else is derived again.
+ *  - The catalog and the ledger follow each author's own log in seq order,
+ *    counting only events of a member (up to its removal's `upto`) up to
+ *    its freeze point.
+ * docs/store.md and docs/protocol.md §11 spell the rules out.
  */
 #include "internal.h"
 
@@ -18,79 +19,6 @@
 #include <sodium.h>
 
 #include "protocol/schema.h"
-
-struct mem {
-	uint8_t key[32];
-	uint8_t role;		/* 'm' member, 'o' observer */
-	uint8_t active;
-	uint64_t upto;		/* last counting seq once removed */
-};
-
-struct mset {
-	struct mem *m;
-	size_t n, cap;
-	uint64_t pct;
-};
-
-struct prop {
-	uint8_t id[32], author[32], key[32];
-	uint64_t seq, upto;
-	uint8_t type, role, applied;
-};
-
-struct endorse {
-	uint8_t author[32], proposal[32];
-	uint64_t seq;
-};
-
-static struct mem *
-mfind(struct mset *ms, const uint8_t key[32])
-{
-	size_t i;
-
-	for (i = 0; i < ms->n; i++)
-		if (memcmp(ms->m[i].key, key, 32) == 0)
-			return &ms->m[i];
-	return NULL;
-}
-
-static int
-madd(struct mset *ms, const uint8_t key[32], uint8_t role)
-{
-	struct mem *nm;
-
-	if (ms->n == ms->cap) {
-		ms->cap = ms->cap ? ms->cap * 2 : 16;
-		if ((nm = realloc(ms->m, ms->cap * sizeof(*nm))) == NULL)
-			return I40_E_NOMEM;
-		ms->m = nm;
-	}
-	memcpy(ms->m[ms->n].key, key, 32);
-	ms->m[ms->n].role = role;
-	ms->m[ms->n].active = 1;
-	ms->m[ms->n].upto = UINT64_MAX;
-	ms->n++;
-	return 0;
-}
-
-/* Does a member's event at seq count?  (Observers never author state.) */
-static int
-counts(struct mset *ms, const uint8_t author[32], uint64_t seq)
-{
-	struct mem *m = mfind(ms, author);
-
-	return m != NULL && m->role == 'm' && (m->active || seq <= m->upto);
-}
-
-static size_t
-active_members(const struct mset *ms)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < ms->n; i++)
-		n += ms->m[i].role == 'm' && ms->m[i].active;
-	return n;
-}
 
 /* Read and decode the event at author||seq into e and b (buf owns bytes). */
 int
@@ -105,164 +33,6 @@ derive_load(MDB_txn *txn, struct store *st, const uint8_t *logkey,
 	/* Stored events were checked on the way in; a failure is damage. */
 	rc = ev_decode(v.mv_data, v.mv_size, st->fed_id, e, b, NULL);
 	return rc == 0 ? 0 : I40_E_CORRUPT;
-}
-
-/* Is seq of author before the author's fork, if any? */
-static int
-before_fork(MDB_txn *txn, struct store *st, const uint8_t author[32],
-    uint64_t seq, int *yes)
-{
-	struct store_headrec h;
-	int rc;
-
-	if ((rc = store_head_get(txn, st, author, &h)) != 0)
-		return rc;
-	*yes = h.frozen == 0 || seq < h.frozen;
-	return 0;
-}
-
-static int
-cmp_prop(const void *a, const void *b)
-{
-	return memcmp(((const struct prop *)a)->id,
-	    ((const struct prop *)b)->id, 32);
-}
-
-/* The membership the stored events imply. */
-static int
-membership(MDB_txn *txn, struct store *st, struct body *b, struct mset *ms)
-{
-	struct prop *props = NULL, *np;
-	struct endorse *ends = NULL, *ne;
-	size_t nprops = 0, nends = 0, i, j, need, support, active;
-	struct ev_signed e;
-	MDB_cursor *c = NULL;
-	MDB_val k = { 7, "genesis" }, v;
-	int rc, changed, ok;
-	uint32_t m;
-
-	memset(ms, 0, sizeof(*ms));
-	if ((rc = store_err(mdb_get(txn, st->dbi[DB_META], &k, &v))) != 0 ||
-	    (rc = derive_load(txn, st, v.mv_data, &e, b)) != 0)
-		return rc;
-	ms->pct = b->u.charter.admit_pct;
-	for (m = 0; m < b->u.charter.nmembers; m++)
-		if ((rc = madd(ms, b->u.charter.members[m].key,
-		    schema_bytes_eq(b->u.charter.members[m].role, "member") ?
-		    'm' : 'o')) != 0)
-			goto out;
-	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_MEV], &c))) != 0)
-		goto out;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		uint8_t key[K_LOG];
-
-		memcpy(key, k.mv_data, K_LOG);
-		if ((rc = before_fork(txn, st, key, store_be64(key + 32),
-		    &ok)) != 0 || !ok)
-			continue;
-		if ((rc = derive_load(txn, st, key, &e, b)) != 0)
-			break;
-		if (e.h.type == BODY_MEMBER_ENDORSE) {
-			if ((ne = realloc(ends, (nends + 1) *
-			    sizeof(*ends))) == NULL) {
-				rc = I40_E_NOMEM;
-				break;
-			}
-			ends = ne;
-			memcpy(ends[nends].author, e.h.author, 32);
-			memcpy(ends[nends].proposal, b->u.endorse.proposal, 32);
-			ends[nends++].seq = e.h.seq;
-			continue;
-		}
-		if ((np = realloc(props, (nprops + 1) * sizeof(*props))) ==
-		    NULL) {
-			rc = I40_E_NOMEM;
-			break;
-		}
-		props = np;
-		memset(&props[nprops], 0, sizeof(props[0]));
-		memcpy(props[nprops].id, e.id, 32);
-		memcpy(props[nprops].author, e.h.author, 32);
-		props[nprops].seq = e.h.seq;
-		props[nprops].type = (uint8_t)e.h.type;
-		if (e.h.type == BODY_MEMBER_PROPOSE) {
-			memcpy(props[nprops].key, b->u.member.key, 32);
-			props[nprops].role = schema_bytes_eq(b->u.member.role,
-			    "member") ? 'm' : 'o';
-		} else {
-			memcpy(props[nprops].key, b->u.remove.key, 32);
-			props[nprops].upto = b->u.remove.upto;
-		}
-		nprops++;
-	}
-	if (rc != MDB_NOTFOUND && rc != 0)
-		goto out;
-	rc = 0;
-	/* Apply proposals in id order until nothing changes. */
-	if (nprops > 1)
-		qsort(props, nprops, sizeof(*props), cmp_prop);
-	do {
-		changed = 0;
-		for (i = 0; i < nprops; i++) {
-			struct prop *p = &props[i];
-			struct mem *t;
-
-			if (p->applied || !counts(ms, p->author, p->seq))
-				continue;
-			support = 1;
-			for (j = 0; j < nends; j++) {
-				size_t d;
-
-				if (memcmp(ends[j].proposal, p->id, 32) != 0 ||
-				    memcmp(ends[j].author, p->author, 32) == 0 ||
-				    !counts(ms, ends[j].author, ends[j].seq))
-					continue;
-				/* One vote per member: count the first only. */
-				for (d = 0; d < j; d++)
-					if (memcmp(ends[d].proposal, p->id,
-					    32) == 0 && memcmp(ends[d].author,
-					    ends[j].author, 32) == 0 &&
-					    counts(ms, ends[d].author,
-					    ends[d].seq))
-						break;
-				if (d == j)
-					support++;
-			}
-			active = active_members(ms);
-			need = (size_t)(active * ms->pct / 100 + 1);
-			if (need > active)
-				need = active;
-			if (support < need)
-				continue;
-			t = mfind(ms, p->key);
-			if (p->type == BODY_MEMBER_PROPOSE) {
-				if (t == NULL) {
-					if ((rc = madd(ms, p->key, p->role)) != 0)
-						goto out;
-				} else if (!t->active) {
-					t->active = 1;
-					t->role = p->role;
-					t->upto = UINT64_MAX;
-				}
-			} else if (t != NULL && t->active) {
-				t->active = 0;
-				t->upto = p->upto;
-			}
-			p->applied = 1;
-			changed = 1;
-		}
-	} while (changed);
-out:
-	if (c != NULL)
-		mdb_cursor_close(c);
-	free(props);
-	free(ends);
-	if (rc != 0) {
-		free(ms->m);
-		ms->m = NULL;
-	}
-	return rc;
 }
 
 static void
@@ -459,75 +229,149 @@ derive_counts(const uint8_t rec[10], int found, uint64_t seq)
 }
 
 int
-derive_membership(MDB_txn *txn, struct store *st, int *changed)
+derive_strata(MDB_txn *txn, struct store *st, int *mchanged, int *lchanged)
 {
-	struct mset ms;
-	struct body *scratch;
-	int rc, same;
+	struct mset m0, m;
+	uint8_t val[10];
+	size_t i;
+	int rc, again, same, vchanged = 0;
 
-	*changed = 0;
-	if ((scratch = malloc(sizeof(*scratch))) == NULL)
-		return I40_E_NOMEM;
-	rc = membership(txn, st, scratch, &ms);
-	free(scratch);
-	if (rc != 0)
-		return rc;
-	rc = same_members(txn, st, &ms, &same);
-	free(ms.m);
-	*changed = rc == 0 && !same;
+	*mchanged = *lchanged = 0;
+	for (;;) {
+		/* Who votes: the members, counting frozen logs to the fork. */
+		if ((rc = member_run(txn, st, MEMBER_AT_FORK, &m0)) != 0)
+			return rc;
+		if ((rc = settle_voters(txn, st, &m0, &vchanged)) != 0 ||
+		    (rc = settle_all(txn, st, lchanged)) != 0) {
+			mset_free(&m0);
+			return rc;
+		}
+		/* The state: frozen logs count to their freeze points. */
+		if ((rc = member_run(txn, st, MEMBER_AT_FREEZE, &m)) != 0) {
+			mset_free(&m0);
+			return rc;
+		}
+		rc = member_filter(txn, st, &m0, &m, &again);
+		mset_free(&m0);
+		if (rc != 0 || !again)
+			break;
+		mset_free(&m);
+	}
+	if (rc == 0)
+		rc = same_members(txn, st, &m, &same);
+	if (rc == 0 && !same) {
+		*mchanged = 1;
+		if ((rc = store_err(mdb_drop(txn, st->dbi[DB_D_MEMBER],
+		    0))) == 0)
+			for (i = 0; i < m.n && rc == 0; i++) {
+				mem_value(&m.m[i], val);
+				rc = dput(txn, st, DB_D_MEMBER, m.m[i].key, 32,
+				    val, 10);
+			}
+	}
+	mset_free(&m);
 	return rc;
 }
 
+/* The aggregates of member.c and settle.c again, from DB_MEV. */
+static int
+reindex(MDB_txn *txn, struct store *st, struct body *b)
+{
+	static const enum store_db aux[] = { DB_PROP, DB_VOTE, DB_CAND,
+	    DB_EVER };
+	struct ev_signed e;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t key[K_LOG];
+	size_t i;
+	int rc, dirty;
+
+	for (i = 0; i < sizeof(aux) / sizeof(aux[0]); i++)
+		if ((rc = store_err(mdb_drop(txn, st->dbi[aux[i]], 0))) != 0)
+			return rc;
+	if ((rc = member_meta_put(txn, st, "nmin", 0)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_MEV], &c)) != 0)
+		return store_err(rc);
+	/* In log order: an endorser's first endorsement comes first. */
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != K_LOG || v.mv_size != 1) {
+			rc = I40_E_CORRUPT;
+			break;
+		}
+		if (*(uint8_t *)v.mv_data == BODY_CHECKPOINT)
+			continue;
+		memcpy(key, k.mv_data, K_LOG);
+		if ((rc = derive_load(txn, st, key, &e, b)) != 0 ||
+		    (rc = member_event(txn, st, &e, b, &dirty)) != 0)
+			break;
+		k.mv_size = K_LOG;
+		k.mv_data = key;
+		if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_err(rc);
+	return settle_reindex(txn, st, b);
+}
+
+/* The last seq of author's log whose content counts, 0 for none. */
+static int
+content_last(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    const struct store_headrec *h, uint64_t *last)
+{
+	uint8_t rec[10];
+	uint64_t l;
+	int rc, found;
+
+	*last = 0;
+	if ((rc = derive_member(txn, st, author, rec, &found)) != 0)
+		return rc;
+	if (!found || rec[0] != 'm')
+		return 0;
+	*last = rec[1] ? h->seq : store_be64(rec + 2);
+	if ((rc = fork_last(txn, st, author, h, &l)) != 0)
+		return rc;
+	if (l < *last)
+		*last = l;
+	if (h->seq < *last)
+		*last = h->seq;
+	return 0;
+}
+
 int
-derive_rebuild(MDB_txn *txn, struct store *st)
+derive_rebuild(MDB_txn *txn, struct store *st, int full)
 {
 	struct store_headrec h;
 	struct ev_signed e;
-	struct mset ms = { 0 };
 	struct body *b;
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
-	uint8_t val[10], author[32], lk[K_LOG];
+	uint8_t author[32], lk[K_LOG];
 	uint64_t seq, last, arrival;
-	size_t i;
-	int d, rc;
+	int d, rc, mch, lch;
 
 	if ((b = malloc(sizeof(*b))) == NULL)
 		return I40_E_NOMEM;
+	if (full && (rc = reindex(txn, st, b)) != 0)
+		goto out;
 	for (d = DB_D_FIRST; d < DB_COUNT; d++)
 		if ((rc = store_err(mdb_drop(txn, st->dbi[d], 0))) != 0)
 			goto out;
 	modver_reset(txn, st);
-	if ((rc = membership(txn, st, b, &ms)) != 0)
+	if ((rc = derive_strata(txn, st, &mch, &lch)) != 0)
 		goto out;
-	for (i = 0; i < ms.n; i++) {
-		mem_value(&ms.m[i], val);
-		if ((rc = dput(txn, st, DB_D_MEMBER, ms.m[i].key, 32, val,
-		    10)) != 0)
-			goto out;
-	}
 	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_HEAD], &c))) != 0)
 		goto out;
-	/* Collect authors first: the loop below writes other databases. */
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		memcpy(author, k.mv_data, 32);
-		if ((rc = store_head_get(txn, st, author, &h)) != 0)
+		if ((rc = store_head_get(txn, st, author, &h)) != 0 ||
+		    (rc = content_last(txn, st, author, &h, &last)) != 0)
 			break;
-		if (h.frozen != 0) {
-			uint8_t fv[8];
-
-			store_put64(fv, h.frozen);
-			if ((rc = dput(txn, st, DB_D_FORK, author, 32, fv,
-			    8)) != 0)
-				break;
-		}
-		if (!counts(&ms, author, 1) && mfind(&ms, author) == NULL)
-			continue;
-		last = h.frozen != 0 ? h.frozen - 1 : h.seq;
 		for (seq = 1; seq <= last; seq++) {
-			if (!counts(&ms, author, seq))
-				break;
 			store_logkey(lk, author, seq);
 			if ((rc = store_log_get(txn, st, lk, &arrival)) != 0 ||
 			    (rc = derive_load(txn, st, lk, &e, b)) != 0 ||
@@ -543,14 +387,13 @@ derive_rebuild(MDB_txn *txn, struct store *st)
 	}
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
-	else if (rc > 0)
+	else
 		rc = store_err(rc);
 	if (rc == 0)
 		rc = index_rebuild_compl(txn, st);
 out:
 	if (c != NULL)
 		mdb_cursor_close(c);
-	free(ms.m);
 	free(b);
 	return rc;
 }

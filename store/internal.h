@@ -20,11 +20,11 @@ enum store_db {
 	DB_META,	/* "schema", "fed_id", "genesis", "igen" */
 	DB_EV,		/* arrival number(8) -> signed event, appended */
 	DB_LOG,		/* author||seq -> arrival number */
-	DB_HEAD,	/* author -> seq(8) id(32) frozen(8) */
-	DB_FORK,	/* author||seq||id -> signed event (evidence) */
+	DB_HEAD,	/* author -> seq(8) id(32) fork(8): fork seq or 0 */
+	DB_FORK,	/* author -> len(4) event a, event b: the evidence */
 	DB_KNOWN,	/* key -> why it may author: "charter" or a proposal id */
 	DB_ROT,		/* author||seq -> next key, for each key_rotate */
-	DB_MEV,		/* author||seq -> type, for each membership event */
+	DB_MEV,		/* author||seq -> type: membership events, checkpoints */
 	/*
 	 * Lookup indexes (index.c): node-local, not state.  The newest events
 	 * are in the tail; the rest in the current generation (meta "igen")
@@ -34,15 +34,30 @@ enum store_db {
 	DB_ID0, DB_ID1,	/* id -> arrival */
 	DB_BYL0, DB_BYL1,	/* learner||arrival -> "" */
 	DB_BYM0, DB_BYM1,	/* module id||arrival -> "" */
+	/*
+	 * What derivation keeps between batches so that a membership event
+	 * or a checkpoint costs the same at any size of the log (member.c,
+	 * settle.c).  Functions of the events, rebuilt with the state, but
+	 * not part of it: the state root does not hash them.
+	 */
+	DB_PROP,	/* proposal id -> type role proposer seq key upto votes */
+	DB_VOTE,	/* proposal id||endorser -> seq of its first endorsement */
+	DB_CAND,	/* proposal id -> "": proposals that may take effect */
+	DB_EVER,	/* key -> "": members in some membership derived */
+	DB_CKPT,	/* voter||author -> matched seq(8) named seq(8) */
+	DB_PEND,	/* author||seq||voter -> id: heads not yet checkable */
+	DB_VOTER,	/* key -> "": the members whose checkpoints count */
 	/* Derived state: rebuilt from the events by store_rebuild(). */
 	DB_D_MEMBER,	/* key -> role(1) active(1) upto(8) */
 	DB_D_MODULE,	/* author||code -> current id(32) retired(1) */
 	DB_D_MODVER,	/* arrival -> module event id(32) author(32) code */
 	DB_D_COMPL,	/* arrival -> learner(16) module(32) pass(1) revoked(1) */
 	DB_D_REVOKE,	/* completion's author||seq -> revoke event id */
-	DB_D_FORK,	/* author -> frozen seq(8) */
+	DB_D_FORK,	/* author -> freeze point(8): the last seq that counts */
+	DB_D_SETTLE,	/* author -> settled seq(8) id(32), when above 0 */
 	DB_COUNT
 };
+#define DB_AUX_FIRST DB_PROP
 #define DB_D_FIRST DB_D_MEMBER
 
 /* Module versions still in the tail of the indexes, by id (modver.c). */
@@ -115,7 +130,7 @@ int store_ev_get(MDB_txn *txn, struct store *st, const uint8_t *logkey,
 struct store_headrec {
 	uint64_t seq;
 	uint8_t id[32];
-	uint64_t frozen;
+	uint64_t frozen;	/* the fork seq of the evidence held, or 0 */
 };
 int store_head_get(MDB_txn *txn, struct store *st, const uint8_t author[32],
     struct store_headrec *h);
@@ -126,12 +141,108 @@ int store_head_put(MDB_txn *txn, struct store *st, const uint8_t author[32],
 int store_key_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
     uint64_t seq, uint8_t key[32]);
 
-/* Derived state (derive.c). */
+/* Sets of keys (settle.c): the authors a batch touched. */
+struct keyset {
+	uint8_t (*k)[32];
+	size_t n, cap;
+};
+int keyset_add(struct keyset *s, const uint8_t key[32]);
+void keyset_free(struct keyset *s);
+
+/* Membership (member.c). */
+struct mem {
+	uint8_t key[32];
+	uint8_t role;		/* 'm' member, 'o' observer */
+	uint8_t active;
+	uint64_t upto;		/* last counting seq once removed */
+};
+struct mset {
+	struct mem *m;		/* in order of admission */
+	size_t n, cap;
+	uint64_t pct;		/* the charter's admit_pct */
+	size_t nmin;		/* fewest active members during the run */
+};
+/* How far a frozen author's events count in a run (member.c). */
+enum member_limits {
+	MEMBER_AT_FORK,		/* below its fork: who votes on settlement */
+	MEMBER_AT_FREEZE	/* up to its freeze point: the state */
+};
+struct mem *mset_find(struct mset *ms, const uint8_t key[32]);
+size_t mset_active(const struct mset *ms);
+void mset_free(struct mset *ms);
+uint64_t member_need(uint64_t n, uint64_t pct);
+int member_limit(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    enum member_limits lim, uint64_t *last);
 /*
- * Does the membership the stored events imply differ from d_member?  Then
- * everything must be derived again (derive_rebuild).
+ * A stored membership event (propose, endorse, remove): update the
+ * aggregates; *dirty when the membership may have changed.
  */
-int derive_membership(MDB_txn *txn, struct store *st, int *changed);
+int member_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
+    const struct body *b, int *dirty);
+/* The fixpoint over the candidates; caller frees ms with mset_free. */
+int member_run(MDB_txn *txn, struct store *st, enum member_limits lim,
+    struct mset *ms);
+/*
+ * After both runs: keep DB_EVER and meta "nmin" up to date; *again when
+ * the candidates were recounted and the runs must be repeated.
+ */
+int member_filter(MDB_txn *txn, struct store *st, const struct mset *m0,
+    const struct mset *m, int *again);
+/* Meta counters of derivation ("nmin", "pct", "settle_n"). */
+int member_meta_get(MDB_txn *txn, struct store *st, const char *name,
+    uint64_t def, uint64_t *out);
+int member_meta_put(MDB_txn *txn, struct store *st, const char *name,
+    uint64_t val);
+
+/* Checkpoints and settlement (settle.c). */
+/* The id of author's stored event at seq, if *found. */
+int chain_id_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint64_t seq, uint8_t id[32], int *found);
+/* A stored checkpoint: record its heads; add the logs named to dirty. */
+int settle_checkpoint(MDB_txn *txn, struct store *st,
+    const struct ev_signed *e, const struct body *b, struct keyset *dirty);
+/* author's chain now reaches head: check the heads that waited for it. */
+int settle_grown(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint64_t head, int *dirty);
+/* author's settled seq again (d_settle); *changed when it moved. */
+int settle_update(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    int *changed);
+/* A frozen author's freeze point again (d_fork); *changed when moved. */
+int settle_freeze(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    int *changed);
+/* Both, for every author. */
+int settle_all(MDB_txn *txn, struct store *st, int *freeze_changed);
+/* The voters from the membership m0 (DB_VOTER, meta "settle_n"). */
+int settle_voters(MDB_txn *txn, struct store *st, const struct mset *m0,
+    int *changed);
+/* The settled seq (0: none) and its id (may be NULL). */
+int settle_get(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint64_t *seq, uint8_t id[32]);
+/* How many voters must name a head of author's log to settle it. */
+int settle_need(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint64_t *need);
+/* The need-th largest seq the voters named for author. */
+int settle_claim(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint64_t *claim);
+/* DB_CKPT and DB_PEND again from every stored checkpoint. */
+int settle_reindex(MDB_txn *txn, struct store *st, struct body *scratch);
+
+/* Forks (fork.c). */
+/* The freeze point of author (UINT64_MAX when not frozen). */
+int fork_last(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    const struct store_headrec *h, uint64_t *last);
+/* The highest seq of a frozen author the store still takes. */
+int fork_limit(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    const struct store_headrec *h, uint64_t *limit);
+/*
+ * a and b: two valid events of one author at one seq, differing.  Keep
+ * them as the author's evidence if that lowers its freeze point (*stored);
+ * the caller then derives everything again.
+ */
+int fork_offer(MDB_txn *txn, struct store *st, const struct ev_signed *a,
+    const struct ev_signed *b, int *stored);
+
+/* Derived state (derive.c). */
 /* author's d_member record (role, active, upto), if *found. */
 int derive_member(MDB_txn *txn, struct store *st, const uint8_t author[32],
     uint8_t rec[10], int *found);
@@ -144,7 +255,18 @@ int derive_counts(const uint8_t rec[10], int found, uint64_t seq);
 int derive_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
     const struct body *b, uint64_t arrival,
     uint8_t compl[1 + INDEX_COMPL_BYTES]);
-int derive_rebuild(MDB_txn *txn, struct store *st);
+/*
+ * Membership, voters, settled seqs, freeze points, in that order
+ * (docs/protocol.md §11.4); *mchanged when d_member changed, *lchanged
+ * when a freeze point did: then the content must be derived again.
+ */
+int derive_strata(MDB_txn *txn, struct store *st, int *mchanged,
+    int *lchanged);
+/*
+ * Everything derived again; full: the aggregates of member.c and
+ * settle.c too (store_rebuild, a replaced chain).
+ */
+int derive_rebuild(MDB_txn *txn, struct store *st, int full);
 /* Read and decode the stored event at author||seq (b: caller's scratch). */
 int derive_load(MDB_txn *txn, struct store *st, const uint8_t *logkey,
     struct ev_signed *e, struct body *b);
@@ -193,6 +315,17 @@ void modver_free(struct store *st);
 int private_create(const char *path);
 int private_open(struct store *st);
 void private_close(struct store *st);
+
+/*
+ * Run fn in one write transaction, durable when this returns 0: a full
+ * map grows and fn runs again from the start (append.c).
+ */
+typedef int (*store_txn_fn)(MDB_txn *txn, struct store *st, void *arg);
+int store_write(struct store *st, store_txn_fn fn, void *arg);
+
+/* Append verified events within txn, deriving what they change (append.c). */
+int append_batch(MDB_txn *txn, struct store *st, const struct store_item *items,
+    size_t n, struct store_outcome *out, struct body *b);
 
 /* The genesis as the first event of a new store (append.c). */
 int store_init_genesis(struct store *st, const uint8_t *buf, size_t len,

@@ -21,11 +21,9 @@ log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
 {
 	crypto_generichash_blake2b_state hs;
 	struct store_headrec h;
-	struct ev_signed e;
-	struct body *b = NULL;
 	MDB_cursor *c;
 	MDB_val k, v;
-	uint8_t entry[32 + 8 + 32 + 8], lk[K_LOG];
+	uint8_t entry[32 + 8 + 32 + 8];
 	uint64_t seq;
 	int rc;
 
@@ -40,22 +38,22 @@ log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
 		h.seq = store_be64(v.mv_data);
 		memcpy(h.id, (uint8_t *)v.mv_data + 8, 32);
 		h.frozen = store_be64((uint8_t *)v.mv_data + 40);
-		/* A frozen log counts up to the event before its fork. */
+		/* A frozen log counts up to its freeze point. */
 		if (h.frozen != 0) {
-			seq = h.frozen - 1;
-			memset(h.id, 0, 32);
-			if (seq > 0) {
-				if (b == NULL && (b = malloc(sizeof(*b))) ==
-				    NULL) {
-					rc = I40_E_NOMEM;
+			if ((rc = fork_last(txn, st, entry, &h, &seq)) != 0)
+				break;
+			if (seq < h.seq) {
+				int found;
+
+				h.seq = seq;
+				memset(h.id, 0, 32);
+				if (seq > 0 && ((rc = chain_id_at(txn, st,
+				    entry, seq, h.id, &found)) != 0 || !found)) {
+					rc = rc != 0 ? rc : I40_E_CORRUPT;
 					break;
 				}
-				store_logkey(lk, entry, seq);
-				if ((rc = derive_load(txn, st, lk, &e, b)) != 0)
-					break;
-				memcpy(h.id, e.id, 32);
 			}
-			h.seq = seq;
+			h.frozen = 1;
 		}
 		store_put64(entry + 32, h.seq);
 		memcpy(entry + 40, h.id, 32);
@@ -63,7 +61,6 @@ log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
 		crypto_generichash_blake2b_update(&hs, entry, sizeof(entry));
 	}
 	mdb_cursor_close(c);
-	free(b);
 	if (rc != MDB_NOTFOUND)
 		return store_err(rc);
 	crypto_generichash_blake2b_final(&hs, root, 32);
@@ -271,7 +268,7 @@ store_rebuild(struct store *st)
 		if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
 			return store_err(rc);
 		if ((rc = rebuild_digest(txn, st, before)) == 0 &&
-		    (rc = derive_rebuild(txn, st)) == 0)
+		    (rc = derive_rebuild(txn, st, 1)) == 0)
 			rc = rebuild_digest(txn, st, after);
 		if (rc == I40_E_MAP_FULL) {
 			mdb_txn_abort(txn);

@@ -33,7 +33,9 @@ const char *const store_db_names[DB_COUNT] = {
 	"meta", "ev", "log", "head", "fork", "known", "rot", "mev",
 	"tail", "id.0", "id.1", "learner.0", "learner.1", "module.0",
 	"module.1",
+	"a_prop", "a_vote", "a_cand", "a_ever", "a_ckpt", "a_pend", "a_voter",
 	"d_member", "d_module", "d_modver", "d_compl", "d_revoke", "d_fork",
+	"d_settle",
 };
 
 int
@@ -324,8 +326,16 @@ open_dbis(struct store *st, MDB_txn *txn, unsigned flags)
 
 	for (i = 0; i < DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, store_db_names[i], flags, &st->dbi[i]);
-		if (rc == MDB_NOTFOUND)
+		if (rc == MDB_NOTFOUND) {
+			MDB_val k = { 6, "schema" }, v;
+
+			/* An older schema lacks tables: say so, not "no store". */
+			if (i > DB_META && mdb_get(txn, st->dbi[DB_META], &k,
+			    &v) == 0 && v.mv_size == 8 &&
+			    store_be64(v.mv_data) != STORE_SCHEMA)
+				return I40_E_SCHEMA;
 			return I40_E_NOT_STORE;
+		}
 		if (rc != 0)
 			return store_err(rc);
 	}
@@ -343,10 +353,9 @@ read_meta(struct store *st, MDB_txn *txn)
 		return rc == MDB_NOTFOUND ? I40_E_NOT_STORE : store_err(rc);
 	if (v.mv_size != 8)
 		return I40_E_CORRUPT;
-	if (store_be64(v.mv_data) > STORE_SCHEMA)
-		return I40_E_SCHEMA;
-	if (store_be64(v.mv_data) < 1)
-		return I40_E_CORRUPT;
+	/* Schema 1 kept forks as it found them: docs/store.md, "Schema". */
+	if (store_be64(v.mv_data) != STORE_SCHEMA)
+		return store_be64(v.mv_data) < 1 ? I40_E_CORRUPT : I40_E_SCHEMA;
 	k.mv_size = 6;
 	k.mv_data = "fed_id";
 	if ((rc = mdb_get(txn, st->dbi[DB_META], &k, &v)) != 0)
@@ -622,6 +631,38 @@ store_keys_in_force(struct store *st, struct store_item *items, size_t n)
 	return rc;
 }
 
+/* One log's head record, and what counts of it. */
+static int
+head_view(MDB_txn *txn, struct store *st, const uint8_t *author,
+    const uint8_t *rec, struct store_head *out)
+{
+	struct store_headrec h;
+	uint64_t at;
+	int rc, found;
+
+	memcpy(out->author, author, 32);
+	h.seq = out->seq = store_be64(rec);
+	memcpy(h.id, rec + 8, 32);
+	memcpy(out->id, rec + 8, 32);
+	h.frozen = out->frozen = store_be64(rec + 40);
+	if ((rc = fork_last(txn, st, author, &h, &out->last)) != 0 ||
+	    (rc = fork_limit(txn, st, author, &h, &out->limit)) != 0 ||
+	    (rc = settle_get(txn, st, author, &out->settled, NULL)) != 0)
+		return rc;
+	if (out->last >= out->seq) {
+		if (h.frozen == 0)
+			out->last = out->seq;
+		memcpy(out->last_id, out->id, 32);
+		return 0;
+	}
+	at = out->last;
+	memset(out->last_id, 0, 32);
+	if (at > 0 && ((rc = chain_id_at(txn, st, author, at, out->last_id,
+	    &found)) != 0 || !found))
+		return rc != 0 ? rc : I40_E_CORRUPT;
+	return 0;
+}
+
 int
 store_heads(struct store *st, struct store_head **heads, size_t *n)
 {
@@ -654,10 +695,9 @@ store_heads(struct store *st, struct store_head **heads, size_t *n)
 			}
 			h = nh;
 		}
-		memcpy(h[count].author, k.mv_data, 32);
-		h[count].seq = store_be64(v.mv_data);
-		memcpy(h[count].id, (uint8_t *)v.mv_data + 8, 32);
-		h[count].frozen = store_be64((uint8_t *)v.mv_data + 40);
+		if ((rc = head_view(txn, st, k.mv_data, v.mv_data,
+		    &h[count])) != 0)
+			break;
 		count++;
 	}
 	mdb_cursor_close(c);

@@ -16,7 +16,10 @@
  *    is a pure function of that set; store_rebuild() recomputes it from the
  *    events alone and must give the same state root.
  *  - Equivocation (two events of one author at one seq) is kept as
- *    evidence and freezes the author before the fork.
+ *    evidence and freezes the author at its freeze point: the event
+ *    before the fork, or the author's settled seq if that is later
+ *    (docs/protocol.md §11).  Only evidence that lowers the freeze point
+ *    is kept: one fork per author.
  *
  * Durability: a batch is one write transaction, committed with fsync before
  * store_append() returns; nothing is acknowledged before that.  After an
@@ -37,7 +40,7 @@
 
 #include "protocol/event.h"
 
-#define STORE_SCHEMA 1
+#define STORE_SCHEMA 2
 #define STORE_LEARNER_BYTES 16
 
 struct store;
@@ -84,10 +87,20 @@ const uint8_t *store_fed_id(const struct store *st);
 /* Outcome of one event in a batch. */
 enum store_result {
 	STORE_STORED = 0,
-	STORE_DUPLICATE = 1,	/* same id already stored (any signature) */
+	/*
+	 * Same id already stored (any signature); or, with code I40_E_FORK,
+	 * a second event at a stored seq that does not lower the author's
+	 * freeze point, so it is not kept.
+	 */
+	STORE_DUPLICATE = 1,
 	STORE_GAP = 2,		/* seq beyond head + 1, or after such an event */
-	STORE_INVALID = 3,	/* wrong key, unknown author, bad chain link */
-	STORE_FORK = 4		/* a second event at a stored seq: evidence */
+	/*
+	 * Wrong key, unknown author; I40_E_CHAIN: prev is not the head's id
+	 * (the author signed something else at head seq: look below);
+	 * I40_E_FROZEN: past what the store takes of a frozen author.
+	 */
+	STORE_INVALID = 3,
+	STORE_FORK = 4		/* a second event at a seq: new evidence */
 };
 
 /* One event of a batch: decoded, and verified by the caller with `key`. */
@@ -134,18 +147,57 @@ struct store_event {
 	size_t len;
 };
 
+/*
+ * a and b: two events of one author at one seq, decoded and verified by
+ * the caller with the keys in items[].key (a FORK message).  One write
+ * transaction.  *out: STORE_FORK when they became the author's evidence
+ * (its freeze point moved down), STORE_DUPLICATE when they change nothing
+ * (code I40_E_FORK), STORE_INVALID with the reason (not one author and
+ * seq, the same event, another federation, an unknown author, a key not
+ * in force at that seq).
+ */
+int store_evidence(struct store *st, const struct store_item pair[2],
+    struct store_outcome *out) I40_MUST_CHECK;
+
+/*
+ * Replace a frozen author's chain from items[0]'s seq on with items[0..n):
+ * consecutive events of that author, verified by the caller, the first of
+ * them at or below the fork and linking to the stored event before it.
+ * Taken (*out STORE_STORED) only when the fork is not settled on the
+ * stored chain and a majority of the voters name, as their highest head
+ * of the author, events of the segment at or after the fork: then the
+ * segment is the settled branch (docs/protocol.md §11.5).  Otherwise
+ * STORE_INVALID with the reason, and nothing changes.
+ */
+int store_reorg(struct store *st, const struct store_item *items, size_t n,
+    struct store_outcome *out) I40_MUST_CHECK;
+
+/*
+ * The fork held as evidence for author, as two signed events (caller owns
+ * both, free with free()); I40_E_NOT_FOUND when the author is not frozen.
+ */
+int store_fork_get(struct store *st, const uint8_t author[KEY_PK_BYTES],
+    struct store_event *a, struct store_event *b) I40_MUST_CHECK;
+
 /* I40_E_NOT_FOUND if absent. */
 int store_get(struct store *st, const uint8_t author[KEY_PK_BYTES],
     uint64_t seq, struct store_event *out) I40_MUST_CHECK;
 int store_get_id(struct store *st, const uint8_t id[EV_ID_BYTES],
     struct store_event *out) I40_MUST_CHECK;
 
-/* The head of one log, as in a version vector. */
+/*
+ * One log: its stored head, and what counts of it.  For a log that is not
+ * frozen, last == seq and limit is UINT64_MAX.
+ */
 struct store_head {
 	uint8_t author[KEY_PK_BYTES];
-	uint64_t seq;			/* 0: nothing stored */
+	uint64_t seq;			/* stored head; 0: nothing stored */
 	uint8_t id[EV_ID_BYTES];
-	uint64_t frozen;		/* fork seq, or 0 */
+	uint64_t frozen;		/* seq of the fork held as evidence, or 0 */
+	uint64_t last;			/* the last seq that counts (freeze point) */
+	uint8_t last_id[EV_ID_BYTES];	/* the id at min(last, seq); 0s at 0 */
+	uint64_t limit;			/* the highest seq the store still takes */
+	uint64_t settled;		/* settled seq (0: none), protocol.md §11 */
 };
 
 /* Heads of every log, ascending by author.  Caller frees *heads. */

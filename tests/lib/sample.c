@@ -18,7 +18,7 @@ const uint32_t sample_types[] = {
 	BODY_GENESIS, BODY_MEMBER_PROPOSE, BODY_MEMBER_ENDORSE,
 	BODY_MEMBER_REMOVE, BODY_KEY_ROTATE, BODY_MODULE_PUBLISH,
 	BODY_MODULE_UPDATE, BODY_MODULE_RETIRE, BODY_COMPLETION_RECORD,
-	BODY_COMPLETION_REVOKE
+	BODY_COMPLETION_REVOKE, BODY_CHECKPOINT
 };
 const size_t sample_ntypes = sizeof(sample_types) / sizeof(sample_types[0]);
 
@@ -371,6 +371,38 @@ sample_body(const struct sample_fed *f, size_t author, uint32_t type,
 		random_id(r, b->u.revoke.completion, 32);
 		b->u.revoke.reason = lit("Recorded against the wrong learner.");
 		return 0;
+	case BODY_CHECKPOINT: {
+		/* The other members' heads, ascending by key. */
+		const uint8_t *order[SAMPLE_MAX_KEYS], *t;
+		size_t n = 0, i, j;
+
+		for (i = 0; i < f->nkeys; i++)
+			if (i != author)
+				order[n++] = f->pk[i];
+		for (i = 1; i < n; i++)
+			for (j = i; j > 0 && memcmp(order[j - 1], order[j],
+			    32) > 0; j--) {
+				t = order[j];
+				order[j] = order[j - 1];
+				order[j - 1] = t;
+			}
+		for (i = 0; i < n; i++) {
+			struct body_head *h = &b->u.checkpoint.heads[i];
+
+			memcpy(h->author, order[i], 32);
+			h->seq = 1 + sample_below(r, 1000);
+			random_id(r, h->id, 32);
+		}
+		/* A federation of one member: name some other log. */
+		if (n == 0) {
+			random_id(r, b->u.checkpoint.heads[0].author, 32);
+			b->u.checkpoint.heads[0].seq = 1;
+			random_id(r, b->u.checkpoint.heads[0].id, 32);
+			n = 1;
+		}
+		b->u.checkpoint.nheads = (uint32_t)n;
+		return 0;
+	}
 	default:
 		return I40_E_EVENT_TYPE;
 	}

@@ -544,6 +544,31 @@ gen_valid(void)
 	    sizeof(body)));
 	append_sample(3, BODY_KEY_ROTATE, 42);
 
+	/* kth.se checkpoints the heads it holds of the three other logs. */
+	gen_body(2, BODY_CHECKPOINT, 32);
+	{
+		size_t order[3] = { 0, 1, 3 }, k, j, tmp;
+
+		/* Heads are ascending by author key. */
+		for (k = 1; k < 3; k++)
+			for (j = k; j > 0 && memcmp(fed.pk[order[j - 1]],
+			    fed.pk[order[j]], 32) > 0; j--) {
+				tmp = order[j];
+				order[j] = order[j - 1];
+				order[j - 1] = tmp;
+			}
+		for (k = 0; k < 3; k++) {
+			struct body_head *hd = &bodybuf->u.checkpoint.heads[k];
+
+			memcpy(hd->author, fed.pk[order[k]], 32);
+			hd->seq = heads[order[k]];
+			memcpy(hd->id, logs[order[k]][heads[order[k]]].id, 32);
+		}
+		bodybuf->u.checkpoint.nheads = 3;
+	}
+	append(2, BODY_CHECKPOINT, body, enc_body(bodybuf, 2, body,
+	    sizeof(body)));
+
 	/* One event, two valid signatures: one id. */
 	snprintf(name, sizeof(name), "module_publish-a0-s2");
 	add_second_signature(0, 2, name);
@@ -704,7 +729,7 @@ gen_invalid_form(void)
 	ELEM("version-0", 0, I40_E_VERSION, 0x00);
 	ELEM("version-2", 0, I40_E_VERSION, 0x02);
 	ELEM("type-0", 6, I40_E_EVENT_TYPE, 0x00);
-	ELEM("type-6-unassigned", 6, I40_E_EVENT_TYPE, 0x06);
+	ELEM("type-7-unassigned", 6, I40_E_EVENT_TYPE, 0x07);
 	ELEM("type-99", 6, I40_E_EVENT_TYPE, 0x63);
 	ELEM("type-over-32-bits", 6, I40_E_EVENT_TYPE,
 	    0xcf, 0, 0, 0, 1, 0, 0, 0, 12);
@@ -951,6 +976,27 @@ gen_invalid_body(void)
 	x = gen_body(1, BODY_KEY_ROTATE, 52);
 	memcpy(x->u.rotate.next, small, 32);
 	inv_struct("rotate-to-small-order-key", 1, I40_E_BAD_KEY);
+
+	/* Checkpoints: a set of heads, ascending, without the author's own. */
+	x = gen_body(0, BODY_CHECKPOINT, 60);
+	x->u.checkpoint.heads[1] = x->u.checkpoint.heads[0];
+	inv_struct("checkpoint-same-author-twice", 0, I40_E_KEY_ORDER);
+	x = gen_body(0, BODY_CHECKPOINT, 60);
+	{
+		struct body_head t = x->u.checkpoint.heads[0];
+
+		x->u.checkpoint.heads[0] = x->u.checkpoint.heads[1];
+		x->u.checkpoint.heads[1] = t;
+	}
+	inv_struct("checkpoint-heads-descending", 0, I40_E_KEY_ORDER);
+	x = gen_body(1, BODY_CHECKPOINT, 60);
+	inv_struct("checkpoint-names-its-own-author", 0, I40_E_VALUE);
+	x = gen_body(0, BODY_CHECKPOINT, 60);
+	x->u.checkpoint.heads[0].seq = 0;
+	inv_struct("checkpoint-head-seq-0", 0, I40_E_RANGE);
+	x = gen_body(0, BODY_CHECKPOINT, 60);
+	x->u.checkpoint.nheads = 0;
+	inv_struct("checkpoint-without-heads", 0, I40_E_EMPTY);
 }
 
 /* A genesis of the charter b (re-encoded), by signer, fed_id its own. */

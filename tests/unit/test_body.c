@@ -84,7 +84,7 @@ test_schema_tables_in_canonical_order(void **state)
 			check_order(msg_schema(t));
 	}
 	assert_null(body_schema(0));
-	assert_null(body_type_name(6));
+	assert_null(body_type_name(7));
 	assert_int_equal(body_type_from_name("module_publish"),
 	    BODY_MODULE_PUBLISH);
 	assert_int_equal(body_type_from_name("nonsense"), 0);

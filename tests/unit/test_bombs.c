@@ -409,15 +409,15 @@ test_bomb_inside_event(void **state)
 static void
 test_valid_decode_allocates_nothing(void **state)
 {
-	static uint8_t evs[10][EV_MAX_BYTES], mbuf[MSG_MAX_BYTES];
+	static uint8_t evs[16][EV_MAX_BYTES], mbuf[MSG_MAX_BYTES];
 	struct sample_rng r;
 	struct ev_signed e;
 	uint8_t id[32], prev[32];
-	size_t i, len[10], mlen, n;
+	size_t i, len[16], mlen, n;
 	int rc, rc2;
 
 	(void)state;
-	assert_true(sample_ntypes <= 10);
+	assert_true(sample_ntypes <= 16);
 	sample_seed(&r, 3);
 	memset(prev, 0x77, sizeof(prev));
 	memset(msg, 0, sizeof(*msg));

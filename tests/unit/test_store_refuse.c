@@ -200,7 +200,9 @@ poke_meta(const char *dir, const char *key, const void *val, size_t len)
 static void
 test_schema_and_damage(void **state)
 {
-	uint8_t two[8] = { 0, 0, 0, 0, 0, 0, 0, 2 }, junk[4] = { 1, 2, 3, 4 };
+	uint8_t newer[8] = { 0, 0, 0, 0, 0, 0, 0, STORE_SCHEMA + 1 };
+	uint8_t older[8] = { 0, 0, 0, 0, 0, 0, 0, STORE_SCHEMA - 1 };
+	uint8_t junk[4] = { 1, 2, 3, 4 };
 	struct store *st;
 	char dir[128], path[256];
 	uint8_t page[4096];
@@ -208,7 +210,11 @@ test_schema_and_damage(void **state)
 
 	(void)state;
 	newstore(dir, sizeof(dir));
-	poke_meta(dir, "schema", two, 8);
+	poke_meta(dir, "schema", newer, 8);
+	assert_int_equal(store_open(dir, NULL, &st), I40_E_SCHEMA);
+	/* An older schema is refused too, not taken for "not a store". */
+	newstore(dir, sizeof(dir));
+	poke_meta(dir, "schema", older, 8);
 	assert_int_equal(store_open(dir, NULL, &st), I40_E_SCHEMA);
 	newstore(dir, sizeof(dir));
 	poke_meta(dir, "fed_id", junk, 4);

@@ -1,0 +1,605 @@
+/*
+ * member.c: the membership, derived from the charter and the membership
+ * events (docs/store.md, "Membership").
+ *
+ * The rule is a fixpoint: proposals, in order of their ids, take effect
+ * when their proposer and the distinct members endorsing them number at
+ * least the threshold of the members active at that point, repeated until
+ * nothing changes.  Evaluating it from the events on every membership
+ * event made a flood of endorsements quadratic, so the events are kept
+ * aggregated (DB_PROP: one record per proposal; DB_VOTE: each endorser's
+ * first endorsement of it), and the fixpoint runs over candidates only:
+ * proposals whose proposer and endorsers that were ever members
+ * (DB_EVER) could reach the lowest threshold the last run met (meta
+ * "nmin").  A proposal that cannot reach it fails at every step of the
+ * run, so leaving it out changes nothing; an event that cannot make a
+ * proposal a candidate costs a few lookups and no run at all.
+ *
+ * Each author's events count up to a limit: its removal's `upto`, and,
+ * for a frozen author, its fork (the run that decides who votes on
+ * settlement) or its freeze point (the run whose result is the state).
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/schema.h"
+
+#define PROP_BYTES (1 + 1 + 32 + 8 + 32 + 8 + 4)
+/* Offsets in a DB_PROP record. */
+#define P_TYPE 0
+#define P_ROLE 1
+#define P_PROPOSER 2
+#define P_SEQ 34
+#define P_KEY 42
+#define P_UPTO 74
+#define P_VOTES 82
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+struct mem *
+mset_find(struct mset *ms, const uint8_t key[32])
+{
+	size_t i;
+
+	for (i = 0; i < ms->n; i++)
+		if (memcmp(ms->m[i].key, key, 32) == 0)
+			return &ms->m[i];
+	return NULL;
+}
+
+static int
+madd(struct mset *ms, const uint8_t key[32], uint8_t role)
+{
+	struct mem *nm;
+
+	if (ms->n == ms->cap) {
+		ms->cap = ms->cap ? ms->cap * 2 : 16;
+		if ((nm = realloc(ms->m, ms->cap * sizeof(*nm))) == NULL)
+			return I40_E_NOMEM;
+		ms->m = nm;
+	}
+	memset(&ms->m[ms->n], 0, sizeof(ms->m[0]));
+	memcpy(ms->m[ms->n].key, key, 32);
+	ms->m[ms->n].role = role;
+	ms->m[ms->n].active = 1;
+	ms->m[ms->n].upto = UINT64_MAX;
+	ms->n++;
+	return 0;
+}
+
+void
+mset_free(struct mset *ms)
+{
+	free(ms->m);
+	memset(ms, 0, sizeof(*ms));
+}
+
+size_t
+mset_active(const struct mset *ms)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ms->n; i++)
+		n += ms->m[i].role == 'm' && ms->m[i].active;
+	return n;
+}
+
+uint64_t
+member_need(uint64_t n, uint64_t pct)
+{
+	uint64_t need = n * pct / 100 + 1;
+
+	return need > n ? n : need;
+}
+
+/*
+ * The last seq of author's log that may count, before membership: the
+ * fork (MEMBER_AT_FORK) or the freeze point (MEMBER_AT_FREEZE) of a
+ * frozen author, everything otherwise.
+ */
+int
+member_limit(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    enum member_limits lim, uint64_t *last)
+{
+	struct store_headrec h;
+	MDB_val k = { 32, (void *)author }, v;
+	int rc;
+
+	*last = UINT64_MAX;
+	if ((rc = store_head_get(txn, st, author, &h)) == I40_E_NOT_FOUND)
+		return 0;
+	if (rc != 0 || h.frozen == 0)
+		return rc;
+	if (lim == MEMBER_AT_FORK) {
+		*last = h.frozen - 1;
+		return 0;
+	}
+	if ((rc = mdb_get(txn, st->dbi[DB_D_FORK], &k, &v)) != 0)
+		return rc == MDB_NOTFOUND ? I40_E_CORRUPT : store_err(rc);
+	if (v.mv_size != 8)
+		return I40_E_CORRUPT;
+	*last = store_be64(v.mv_data);
+	return 0;
+}
+
+/* Does author's event at seq count, in ms and within its limit? */
+static int
+counts(MDB_txn *txn, struct store *st, struct mset *ms,
+    enum member_limits lim, const uint8_t author[32], uint64_t seq, int *yes)
+{
+	struct mem *m = mset_find(ms, author);
+	uint64_t last;
+	int rc;
+
+	*yes = 0;
+	if (m == NULL || m->role != 'm' || (!m->active && seq > m->upto))
+		return 0;
+	if ((rc = member_limit(txn, st, author, lim, &last)) != 0)
+		return rc;
+	*yes = seq <= last;
+	return 0;
+}
+
+static int
+is_ever(MDB_txn *txn, struct store *st, const uint8_t key[32], int *yes)
+{
+	MDB_val k = { 32, (void *)key }, v;
+	int rc = mdb_get(txn, st->dbi[DB_EVER], &k, &v);
+
+	*yes = rc == 0;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_err(rc);
+}
+
+static int
+meta_u64(MDB_txn *txn, struct store *st, const char *name, uint64_t def,
+    uint64_t *out)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	int rc = mdb_get(txn, st->dbi[DB_META], &k, &v);
+
+	*out = def;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return store_err(rc);
+	if (v.mv_size != 8)
+		return I40_E_CORRUPT;
+	*out = store_be64(v.mv_data);
+	return 0;
+}
+
+int
+member_meta_get(MDB_txn *txn, struct store *st, const char *name,
+    uint64_t def, uint64_t *out)
+{
+	return meta_u64(txn, st, name, def, out);
+}
+
+int
+member_meta_put(MDB_txn *txn, struct store *st, const char *name,
+    uint64_t val)
+{
+	uint8_t b[8];
+	MDB_val k = { strlen(name), (void *)name }, v = { 8, b };
+
+	store_put64(b, val);
+	return store_err(mdb_put(txn, st->dbi[DB_META], &k, &v, 0));
+}
+
+/* The charter's admission percentage and its founding members. */
+static int
+charter(MDB_txn *txn, struct store *st, struct mset *ms)
+{
+	struct ev_signed e;
+	struct body *b;
+	MDB_val k = { 7, "genesis" }, v;
+	uint32_t i;
+	int rc;
+
+	memset(ms, 0, sizeof(*ms));
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return I40_E_NOMEM;
+	if ((rc = store_err(mdb_get(txn, st->dbi[DB_META], &k, &v))) == 0 &&
+	    (rc = derive_load(txn, st, v.mv_data, &e, b)) == 0) {
+		ms->pct = b->u.charter.admit_pct;
+		for (i = 0; rc == 0 && i < b->u.charter.nmembers; i++)
+			rc = madd(ms, b->u.charter.members[i].key,
+			    schema_bytes_eq(b->u.charter.members[i].role,
+			    "member") ? 'm' : 'o');
+	}
+	free(b);
+	if (rc != 0)
+		mset_free(ms);
+	return rc;
+}
+
+/* Is proposal p (a DB_PROP record) a candidate after this change? */
+static int
+maybe_candidate(MDB_txn *txn, struct store *st, const uint8_t id[32],
+    const uint8_t *rec, int *dirty)
+{
+	MDB_val k = { 32, (void *)id }, v = { 0, "" };
+	uint64_t nmin, pct;
+	int rc;
+
+	if ((rc = meta_u64(txn, st, "nmin", 0, &nmin)) != 0 ||
+	    (rc = meta_u64(txn, st, "pct", 50, &pct)) != 0)
+		return rc;
+	if (1 + (uint64_t)get32(rec + P_VOTES) < member_need(nmin, pct))
+		return 0;
+	*dirty = 1;
+	return store_err(mdb_put(txn, st->dbi[DB_CAND], &k, &v, 0));
+}
+
+/* Count p's endorsements by keys that were ever members. */
+static int
+count_votes(MDB_txn *txn, struct store *st, const uint8_t id[32],
+    const uint8_t proposer[32], uint32_t *votes)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t from[64];
+	int rc, ever;
+
+	*votes = 0;
+	memcpy(from, id, 32);
+	memset(from + 32, 0, 32);
+	k.mv_size = 64;
+	k.mv_data = from;
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_VOTE], &c)) != 0)
+		return store_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *kk = k.mv_data;
+
+		if (k.mv_size != 64 || memcmp(kk, id, 32) != 0)
+			break;
+		if (memcmp(kk + 32, proposer, 32) == 0)
+			continue;
+		if ((rc = is_ever(txn, st, kk + 32, &ever)) != 0)
+			break;
+		*votes += (uint32_t)ever;
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_err(rc);
+}
+
+int
+member_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
+    const struct body *b, int *dirty)
+{
+	uint8_t rec[PROP_BYTES], vk[64], sq[8];
+	MDB_val k, v;
+	uint32_t votes;
+	int rc, ever;
+
+	if (e->h.type == BODY_MEMBER_ENDORSE) {
+		memcpy(vk, b->u.endorse.proposal, 32);
+		memcpy(vk + 32, e->h.author, 32);
+		k.mv_size = 64;
+		k.mv_data = vk;
+		/* One vote per member: its first endorsement (lowest seq). */
+		if ((rc = mdb_get(txn, st->dbi[DB_VOTE], &k, &v)) == 0)
+			return 0;
+		if (rc != MDB_NOTFOUND)
+			return store_err(rc);
+		store_put64(sq, e->h.seq);
+		v.mv_size = 8;
+		v.mv_data = sq;
+		if ((rc = store_err(mdb_put(txn, st->dbi[DB_VOTE], &k, &v,
+		    0))) != 0)
+			return rc;
+		k.mv_size = 32;
+		k.mv_data = vk;
+		if ((rc = mdb_get(txn, st->dbi[DB_PROP], &k, &v)) ==
+		    MDB_NOTFOUND)
+			return 0;	/* it may come later and count this */
+		if (rc != 0)
+			return store_err(rc);
+		if (v.mv_size != PROP_BYTES)
+			return I40_E_CORRUPT;
+		memcpy(rec, v.mv_data, PROP_BYTES);
+		if (memcmp(rec + P_PROPOSER, e->h.author, 32) == 0)
+			return 0;
+		if ((rc = is_ever(txn, st, e->h.author, &ever)) != 0 || !ever)
+			return rc;
+		put32(rec + P_VOTES, get32(rec + P_VOTES) + 1);
+		v.mv_size = PROP_BYTES;
+		v.mv_data = rec;
+		if ((rc = store_err(mdb_put(txn, st->dbi[DB_PROP], &k, &v,
+		    0))) != 0)
+			return rc;
+		return maybe_candidate(txn, st, vk, rec, dirty);
+	}
+	if (e->h.type != BODY_MEMBER_PROPOSE && e->h.type != BODY_MEMBER_REMOVE)
+		return 0;
+	memset(rec, 0, sizeof(rec));
+	rec[P_TYPE] = (uint8_t)e->h.type;
+	memcpy(rec + P_PROPOSER, e->h.author, 32);
+	store_put64(rec + P_SEQ, e->h.seq);
+	if (e->h.type == BODY_MEMBER_PROPOSE) {
+		rec[P_ROLE] = schema_bytes_eq(b->u.member.role, "member") ?
+		    'm' : 'o';
+		memcpy(rec + P_KEY, b->u.member.key, 32);
+	} else {
+		memcpy(rec + P_KEY, b->u.remove.key, 32);
+		store_put64(rec + P_UPTO, b->u.remove.upto);
+	}
+	if ((rc = count_votes(txn, st, e->id, e->h.author, &votes)) != 0)
+		return rc;
+	put32(rec + P_VOTES, votes);
+	k.mv_size = 32;
+	k.mv_data = (void *)e->id;
+	v.mv_size = PROP_BYTES;
+	v.mv_data = rec;
+	if ((rc = store_err(mdb_put(txn, st->dbi[DB_PROP], &k, &v, 0))) != 0)
+		return rc;
+	return maybe_candidate(txn, st, e->id, rec, dirty);
+}
+
+/* One candidate of a run, read from DB_PROP. */
+struct cand {
+	uint8_t id[32], proposer[32], key[32];
+	uint64_t seq, upto;
+	uint8_t type, role, applied;
+};
+
+static int
+load_cands(MDB_txn *txn, struct store *st, struct cand **out, size_t *n)
+{
+	struct cand *cs = NULL, *nc;
+	size_t cap = 0, cnt = 0;
+	MDB_cursor *c;
+	MDB_val k, v, p;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_CAND], &c)) != 0)
+		return store_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *r;
+
+		if (k.mv_size != 32) {
+			rc = I40_E_CORRUPT;
+			break;
+		}
+		if ((rc = mdb_get(txn, st->dbi[DB_PROP], &k, &p)) != 0 ||
+		    p.mv_size != PROP_BYTES) {
+			rc = rc == 0 || rc == MDB_NOTFOUND ? I40_E_CORRUPT :
+			    store_err(rc);
+			break;
+		}
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 16;
+			if ((nc = realloc(cs, cap * sizeof(*cs))) == NULL) {
+				rc = I40_E_NOMEM;
+				break;
+			}
+			cs = nc;
+		}
+		r = p.mv_data;
+		memset(&cs[cnt], 0, sizeof(cs[0]));
+		memcpy(cs[cnt].id, k.mv_data, 32);
+		cs[cnt].type = r[P_TYPE];
+		cs[cnt].role = r[P_ROLE];
+		memcpy(cs[cnt].proposer, r + P_PROPOSER, 32);
+		cs[cnt].seq = store_be64(r + P_SEQ);
+		memcpy(cs[cnt].key, r + P_KEY, 32);
+		cs[cnt].upto = store_be64(r + P_UPTO);
+		cnt++;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND) {
+		free(cs);
+		return store_err(rc);
+	}
+	*out = cs;
+	*n = cnt;
+	return 0;
+}
+
+/* Proposer plus distinct counting endorsers of p, at this point of a run. */
+static int
+support(MDB_txn *txn, struct store *st, struct mset *ms,
+    enum member_limits lim, const struct cand *p, size_t *out)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t from[64];
+	int rc, yes;
+
+	*out = 1;
+	memcpy(from, p->id, 32);
+	memset(from + 32, 0, 32);
+	k.mv_size = 64;
+	k.mv_data = from;
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_VOTE], &c)) != 0)
+		return store_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *kk = k.mv_data;
+
+		if (k.mv_size != 64 || memcmp(kk, p->id, 32) != 0)
+			break;
+		if (v.mv_size != 8) {
+			rc = I40_E_CORRUPT;
+			break;
+		}
+		if (memcmp(kk + 32, p->proposer, 32) == 0)
+			continue;
+		if ((rc = counts(txn, st, ms, lim, kk + 32,
+		    store_be64(v.mv_data), &yes)) != 0)
+			break;
+		*out += (size_t)yes;
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_err(rc);
+}
+
+int
+member_run(MDB_txn *txn, struct store *st, enum member_limits lim,
+    struct mset *ms)
+{
+	struct cand *cs = NULL;
+	size_t ncs = 0, i, sup, act;
+	uint64_t need;
+	int rc, changed, yes;
+	struct mem *t;
+
+	if ((rc = charter(txn, st, ms)) != 0)
+		return rc;
+	if ((rc = load_cands(txn, st, &cs, &ncs)) != 0)
+		goto out;
+	ms->nmin = mset_active(ms);
+	do {
+		changed = 0;
+		for (i = 0; i < ncs; i++) {
+			struct cand *p = &cs[i];
+
+			if (p->applied)
+				continue;
+			if ((rc = counts(txn, st, ms, lim, p->proposer,
+			    p->seq, &yes)) != 0)
+				goto out;
+			if (!yes)
+				continue;
+			if ((rc = support(txn, st, ms, lim, p, &sup)) != 0)
+				goto out;
+			act = mset_active(ms);
+			need = member_need(act, ms->pct);
+			if (sup < need)
+				continue;
+			t = mset_find(ms, p->key);
+			if (p->type == BODY_MEMBER_PROPOSE) {
+				if (t == NULL) {
+					if ((rc = madd(ms, p->key,
+					    p->role)) != 0)
+						goto out;
+				} else if (!t->active) {
+					t->active = 1;
+					t->role = p->role;
+					t->upto = UINT64_MAX;
+				}
+			} else if (t != NULL && t->active) {
+				t->active = 0;
+				t->upto = p->upto;
+			}
+			p->applied = 1;
+			changed = 1;
+			act = mset_active(ms);
+			if (act < ms->nmin)
+				ms->nmin = act;
+		}
+	} while (changed);
+out:
+	free(cs);
+	if (rc != 0)
+		mset_free(ms);
+	return rc;
+}
+
+/* Count every proposal's votes again and list its candidates. */
+static int
+recount(MDB_txn *txn, struct store *st)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t id[32], rec[PROP_BYTES];
+	uint32_t votes;
+	int rc, dirty = 0;
+
+	if ((rc = store_err(mdb_drop(txn, st->dbi[DB_CAND], 0))) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_PROP], &c)) != 0)
+		return store_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 32 || v.mv_size != PROP_BYTES) {
+			rc = I40_E_CORRUPT;
+			break;
+		}
+		memcpy(id, k.mv_data, 32);
+		memcpy(rec, v.mv_data, PROP_BYTES);
+		if ((rc = count_votes(txn, st, id, rec + P_PROPOSER,
+		    &votes)) != 0)
+			break;
+		if (votes != get32(rec + P_VOTES)) {
+			put32(rec + P_VOTES, votes);
+			v.mv_size = PROP_BYTES;
+			v.mv_data = rec;
+			if ((rc = mdb_cursor_put(c, &k, &v, MDB_CURRENT)) != 0)
+				break;
+		}
+		if ((rc = maybe_candidate(txn, st, id, rec, &dirty)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_err(rc);
+}
+
+/* Add ms's keys to DB_EVER; *grew when one was new. */
+static int
+ever_add(MDB_txn *txn, struct store *st, const struct mset *ms, int *grew)
+{
+	MDB_val k, v = { 0, "" };
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ms->n; i++) {
+		k.mv_size = 32;
+		k.mv_data = ms->m[i].key;
+		rc = mdb_put(txn, st->dbi[DB_EVER], &k, &v, MDB_NOOVERWRITE);
+		if (rc == 0)
+			*grew = 1;
+		else if (rc != MDB_KEYEXIST)
+			return store_err(rc);
+	}
+	return 0;
+}
+
+int
+member_filter(MDB_txn *txn, struct store *st, const struct mset *m0,
+    const struct mset *m, int *again)
+{
+	uint64_t nmin, pct, was, waspct;
+	int rc, grew = 0;
+
+	/*
+	 * The candidates depend on who was ever a member and on the lowest
+	 * threshold met; both only move one way, so repeating ends.
+	 */
+	*again = 0;
+	if ((rc = ever_add(txn, st, m0, &grew)) != 0 ||
+	    (rc = ever_add(txn, st, m, &grew)) != 0)
+		return rc;
+	nmin = m0->nmin < m->nmin ? m0->nmin : m->nmin;
+	pct = m->pct;
+	if ((rc = meta_u64(txn, st, "nmin", 0, &was)) != 0 ||
+	    (rc = meta_u64(txn, st, "pct", 50, &waspct)) != 0 ||
+	    (rc = member_meta_put(txn, st, "nmin", nmin)) != 0 ||
+	    (rc = member_meta_put(txn, st, "pct", pct)) != 0)
+		return rc;
+	/* The filter these runs used was loose enough: they are exact. */
+	if (!grew && member_need(nmin, pct) >= member_need(was, waspct))
+		return 0;
+	*again = 1;
+	return recount(txn, st);
+}
