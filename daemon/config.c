@@ -57,19 +57,21 @@ enum node_key {
 	K_KEY,
 	K_LISTEN,
 	K_SYNC,
+	K_CHECKPOINT,
 	K_LOG_LEVEL,
 	K_COUNT
 };
 
 static const char *const node_keys[K_COUNT] = {
 	"name", "datadir", "genesis", "key", "listen", "sync_interval",
-	"log_level"
+	"checkpoint_interval", "log_level"
 };
 #define LOWER "abcdefghijklmnopqrstuvwxyz"
 #define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #define DIGITS "0123456789"
 #define NODE_KEYS_TEXT \
-	"name, datadir, genesis, key, listen, sync_interval, log_level"
+	"name, datadir, genesis, key, listen, sync_interval, " \
+	"checkpoint_interval, log_level"
 
 /* A value quoted for a message: controls and non-ASCII as \xNN. */
 struct quoted {
@@ -473,6 +475,16 @@ node_set(struct config *c, enum node_key k, const char *v, char *err,
 			    "duration (use e.g. 500ms, 5s, 2m)", quote(&q, v));
 		c->sync_ms = ms;
 		return 0;
+	case K_CHECKPOINT:
+		if ((rc = duration_parse(v, &ms)) == -2)
+			return bad(err, errlen, "checkpoint_interval: %s is out "
+			    "of range (%dms..%dh)", quote(&q, v),
+			    CONFIG_SYNC_MIN_MS, CONFIG_SYNC_MAX_MS / 3600000);
+		if (rc != 0)
+			return bad(err, errlen, "checkpoint_interval: %s is not "
+			    "a duration (use e.g. 30s, 5m, 1h)", quote(&q, v));
+		c->checkpoint_ms = ms;
+		return 0;
 	case K_LOG_LEVEL:
 		if ((lvl = log_level_parse(v)) < 0)
 			return bad(err, errlen, "log_level: %s is not a log "
@@ -680,6 +692,7 @@ config_new(struct config **out)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return I40_E_NOMEM;
 	c->sync_ms = CONFIG_SYNC_DEFAULT_MS;
+	c->checkpoint_ms = CONFIG_CHECKPOINT_DEFAULT_MS;
 	c->log_level = LOG_LVL_INFO;
 	*out = c;
 	return 0;
@@ -806,6 +819,8 @@ config_print(const struct config *c, FILE *f)
 	werr |= print_key(f, "listen", c->listen,
 	    "the port of this node's endpoint in the membership");
 	werr |= fprintf(f, "sync_interval = %ums\n", c->sync_ms) < 0;
+	werr |= fprintf(f, "checkpoint_interval = %ums\n",
+	    c->checkpoint_ms) < 0;
 	werr |= fprintf(f, "log_level = %s\n",
 	    log_level_name((enum log_level)c->log_level)) < 0;
 	werr |= fprintf(f, "\n[peers]\n") < 0;

@@ -12,6 +12,9 @@
  *                                    ; endpoint in the membership
  *   sync_interval = 5s               ; 100ms..1h; "500ms", "5s", "2m",
  *                                    ; "1h", or plain seconds "5"
+ *   checkpoint_interval = 5m         ; 100ms..1h: at most one checkpoint
+ *                                    ; this often, and only after new
+ *                                    ; events (docs/protocol.md §11.6)
  *   log_level = info                 ; error | warn | info | debug
  *
  *   [peers]
@@ -52,6 +55,7 @@
 #define CONFIG_SYNC_DEFAULT_MS 5000
 #define CONFIG_SYNC_MIN_MS 100
 #define CONFIG_SYNC_MAX_MS 3600000
+#define CONFIG_CHECKPOINT_DEFAULT_MS 300000
 #define CONFIG_MAX_PEERS 64
 
 struct config_peer {
@@ -67,6 +71,7 @@ struct config {
 	char *key;		/* default: DATADIR/node.key */
 	char *listen;		/* NULL: derived from the membership */
 	unsigned sync_ms;
+	unsigned checkpoint_ms;	/* how often at most to sign a checkpoint */
 	int log_level;		/* enum log_level */
 	struct config_peer peers[CONFIG_MAX_PEERS];	/* sorted by who */
 	size_t npeers;

@@ -35,7 +35,7 @@ struct pending {
 	uint8_t *ev;			/* the signed event, once signed */
 	size_t idx;			/* its item in the batch */
 	int code;			/* an error to answer with */
-	char text[200];
+	char text[400];
 };
 
 static void
@@ -145,6 +145,7 @@ do_status(struct node *n, zmq_msg_t *rid)
 	struct msg *m = n->out;
 	struct msg_status *s = &m->u.status;
 	struct author *me = node_author(n, n->self);
+	const char *st, *why;
 	size_t i;
 	int rc;
 
@@ -159,6 +160,12 @@ do_status(struct node *n, zmq_msg_t *rid)
 		s->events += n->authors[i].seq;
 		s->authors += n->authors[i].seq > 0;
 	}
+	st = n->stopped ? "stopped" : n->ready ? "yes" : "waiting";
+	why = n->stopped ? n->stop_reason : n->ready ? "" : n->wait_reason;
+	s->signing.p = (const uint8_t *)st;
+	s->signing.len = strlen(st);
+	s->why.p = (const uint8_t *)why;
+	s->why.len = strlen(why);
 	if ((rc = roots(n, s->log_root, s->state_root)) != 0) {
 		reply_error(n, rid, rc, "cannot compute the roots");
 		return;
@@ -261,9 +268,12 @@ do_appends(struct node *n, struct pending *ps, size_t np)
 
 	if (np == 0)
 		return;
-	if (me == NULL || !n->ready) {
+	if (me == NULL || n->stopped || !n->ready) {
 		fail_all(ps, np, me == NULL ? I40_E_UNKNOWN_AUTHOR :
-		    I40_E_NOT_READY);
+		    n->stopped ? I40_E_STOPPED : I40_E_NOT_READY);
+		for (i = 0; me != NULL && i < np; i++)
+			snprintf(ps[i].text, sizeof(ps[i].text), "%s",
+			    n->stopped ? n->stop_reason : n->wait_reason);
 		goto answer;
 	}
 	items = calloc(np, sizeof(*items));
@@ -310,9 +320,17 @@ do_appends(struct node *n, struct pending *ps, size_t np)
 			    "event of the same batch was refused; send this "
 			    "one again");
 	}
-	sync_committed(n, items, out, k, NULL);
+	sync_committed(n, NULL, items, out, k, NULL);
 answer:
 	for (i = 0; i < np; i++) {
+		/* The daemon's own events (checkpoints) have nobody to tell. */
+		if (zmq_msg_size(&ps[i].rid) == 0) {
+			if (ps[i].code != 0)
+				log_warnx("could not sign a %s: %s",
+				    body_type_name(ps[i].type), ps[i].text[0] ?
+				    ps[i].text : i40_strerror(ps[i].code));
+			continue;
+		}
 		if (ps[i].code != 0) {
 			reply_error(n, &ps[i].rid, ps[i].code, ps[i].text[0] ?
 			    ps[i].text : i40_strerror(ps[i].code));
@@ -329,6 +347,30 @@ answer:
 	free(scratch);
 	free(items);
 	free(out);
+}
+
+int
+control_append_own(struct node *n, uint32_t type, const uint8_t *body,
+    size_t blen)
+{
+	struct pending p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	zmq_msg_init(&p.rid);
+	p.type = type;
+	p.blen = blen;
+	if ((p.body = malloc(blen)) == NULL) {
+		zmq_msg_close(&p.rid);
+		return I40_E_NOMEM;
+	}
+	memcpy(p.body, body, blen);
+	do_appends(n, &p, 1);
+	rc = p.code;
+	zmq_msg_close(&p.rid);
+	free(p.body);
+	free(p.ev);
+	return rc;
 }
 
 static void

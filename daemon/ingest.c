@@ -38,6 +38,7 @@ struct job {
 	uint8_t from[KEY_PK_BYTES];	/* the peer it came from */
 	int has_want;
 	struct want want;		/* the request it answers */
+	int fork;			/* a FORK message: a pair of evidence */
 	struct store_item *items;	/* decoded and verified, nok of them */
 	size_t nok;
 	size_t nbad;			/* refused by decode or signature */
@@ -268,6 +269,7 @@ ingest_submit(struct ingest *ing, zmq_msg_t *m, const struct msg *dm,
 	/* The decoded bins point into the message: rebase them. */
 	dbase = zmq_msg_data(&j->msg);
 	if (dm->type == MSG_FORK) {
+		j->fork = 1;
 		j->ev[0] = dm->u.fork.a;
 		j->ev[1] = dm->u.fork.b;
 		j->nev = 2;
@@ -337,12 +339,15 @@ static void
 store_refusals(struct node *n, const struct job *j,
     const struct store_outcome *out, const struct peer *p)
 {
-	size_t i, bad = 0, gaps = 0, first = SIZE_MAX;
+	size_t i, bad = 0, gaps = 0, off = 0, first = SIZE_MAX;
 	uint64_t supp;
 
 	for (i = 0; i < j->nok; i++) {
 		if (out[i].result == STORE_GAP)
 			gaps++;
+		else if (out[i].result == STORE_INVALID &&
+		    (out[i].code == I40_E_CHAIN || out[i].code == I40_E_FROZEN))
+			off++;		/* a fork's other side, or a frozen log */
 		else if (out[i].result == STORE_INVALID)
 			bad++;
 		else
@@ -352,13 +357,14 @@ store_refusals(struct node *n, const struct job *j,
 	}
 	if (first == SIZE_MAX)
 		return;
-	n->dropped += bad + gaps;
+	n->dropped += bad + gaps + off;
 	if (!log_ratelimit(&n->peer_rl, j->from, node_mono_ms(), 5000, &supp))
 		return;
 	(bad > 0 ? log_warnx : log_info)("peer %s (%s): the store refused %zu "
-	    "of %zu events (%zu out of chain or of an unknown author, %zu "
-	    "after a gap); first: seq %llu: %s", p ? p->schac : "?",
-	    p ? p->hex : "?", bad + gaps, j->nok, bad, gaps,
+	    "of %zu events (%zu of an unknown author or key, %zu off our "
+	    "chain or past a freeze point, %zu after a gap); first: seq %llu: "
+	    "%s", p ? p->schac : "?",
+	    p ? p->hex : "?", bad + gaps + off, j->nok, bad, off, gaps,
 	    (unsigned long long)j->items[first].ev.h.seq,
 	    i40_strerror(out[first].code != 0 ? out[first].code : I40_E_GAP));
 }
@@ -369,6 +375,7 @@ finish(struct node *n, struct job *j)
 {
 	struct store_outcome *out = NULL;
 	struct peer *p = node_peer(n, j->from);
+	const struct want *w = j->has_want ? &j->want : NULL;
 	uint64_t supp;
 	int rc;
 
@@ -383,15 +390,25 @@ finish(struct node *n, struct job *j)
 			    p ? p->hex : "?", j->nbad, j->nev, j->first_idx,
 			    j->first_field, i40_strerror(j->first_err));
 	}
-	if (j->nok == 0) {
-		sync_committed(n, NULL, NULL, 0, j->has_want ? &j->want : NULL);
+	if (j->nok == 0 || (j->fork && j->nok != 2)) {
+		sync_committed(n, p, NULL, NULL, 0, w);
 		return;
 	}
 	if ((out = calloc(j->nok, sizeof(*out))) == NULL) {
 		log_warnx("ingest: out of memory; %zu events dropped", j->nok);
 		return;
 	}
-	rc = store_append(n->st, j->items, j->nok, out);
+	/*
+	 * A FORK is one piece of evidence; a WANT_REORG answer the voters'
+	 * branch of a frozen log (store_reorg decides whether it is); the
+	 * rest are appended.
+	 */
+	if (j->fork)
+		rc = store_evidence(n->st, j->items, out);
+	else if (w != NULL && w->kind == WANT_REORG)
+		rc = store_reorg(n->st, j->items, j->nok, out);
+	else
+		rc = store_append(n->st, j->items, j->nok, out);
 	if (rc == I40_E_FAILED || rc == I40_E_CORRUPT)
 		fatalx("store: %s; stopping so that systemd restarts the "
 		    "node and it re-checks its store", i40_strerror(rc));
@@ -399,12 +416,26 @@ finish(struct node *n, struct job *j)
 		log_warn(rc, "store: a batch of %zu events from %s was not "
 		    "stored; it will be fetched again", j->nok,
 		    p ? p->schac : "?");
-		sync_committed(n, NULL, NULL, 0, j->has_want ? &j->want :
-		    NULL);
+		sync_committed(n, p, NULL, NULL, 0, w);
+	} else if (j->fork) {
+		if (out[0].result == STORE_INVALID)
+			store_refusals(n, j, out, p);
+		sync_committed(n, p, &j->items[1], out, 1, NULL);
+	} else if (w != NULL && w->kind == WANT_REORG) {
+		if (out[0].result == STORE_STORED)
+			log_info("%s's log: the voters' branch from seq %llu "
+			    "replaces the one this node held (it is settled "
+			    "past the fork)", p ? p->schac : "?",
+			    (unsigned long long)j->items[0].ev.h.seq);
+		else
+			log_info("peer %s: its branch of a frozen log is not "
+			    "the one the voters named: %s", p ? p->schac : "?",
+			    i40_strerror(out[0].code));
+		sync_committed(n, p, j->items, out, out[0].result ==
+		    STORE_STORED ? 1 : 0, w);
 	} else {
 		store_refusals(n, j, out, p);
-		sync_committed(n, j->items, out, j->nok,
-		    j->has_want ? &j->want : NULL);
+		sync_committed(n, p, j->items, out, j->nok, w);
 	}
 	free(out);
 }

@@ -213,22 +213,43 @@ node_refresh(struct node *n)
 		memcpy(as[na].key, hs[i].author, KEY_PK_BYTES);
 		as[na].seq = hs[i].seq;
 		memcpy(as[na].id, hs[i].id, EV_ID_BYTES);
+		as[na].frozen = hs[i].frozen;
+		as[na].last = hs[i].last;
+		memcpy(as[na].last_id, hs[i].last_id, EV_ID_BYTES);
+		as[na].limit = hs[i].limit;
+		as[na].settled = hs[i].settled;
 		na++;
 	}
 	for (i = 0; i < nm; i++) {
 		for (j = 0; j < nh; j++)
 			if (memcmp(hs[j].author, ms[i].key, KEY_PK_BYTES) == 0)
 				break;
-		if (j == nh)
-			memcpy(as[na++].key, ms[i].key, KEY_PK_BYTES);
+		if (j == nh) {
+			memcpy(as[na].key, ms[i].key, KEY_PK_BYTES);
+			as[na++].limit = UINT64_MAX;
+		}
 	}
 	qsort(as, na, sizeof(*as), cmp_author);
-	for (i = 0; i < na; i++)
+	for (i = 0; i < na; i++) {
+		uint64_t s0, s1;
+		uint8_t id0[EV_ID_BYTES], id1[EV_ID_BYTES];
+
+		sync_announced(&as[i], &s1, id1);
 		if ((old = node_author(n, as[i].key)) != NULL) {
 			as[i].pending = old->pending;
 			as[i].want_from = old->want_from;
 			as[i].moved = old->moved;
+			sync_announced(old, &s0, id0);
+		} else {
+			s0 = 0;
+			memset(id0, 0, sizeof(id0));
 		}
+		/* What we announce moved: tell the peers (sync_notify). */
+		if (s1 != s0 || memcmp(id0, id1, EV_ID_BYTES) != 0) {
+			as[i].moved = 1;
+			n->dirty = 1;
+		}
+	}
 	for (i = 0; i < nm; i++) {
 		if (memcmp(ms[i].key, n->self, KEY_PK_BYTES) == 0)
 			continue;
@@ -320,6 +341,8 @@ tick_cb(void *arg)
 		link_watchdog(n, p, now);
 	}
 	sync_tick(n);
+	guard_check(n);
+	guard_checkpoint(n);
 }
 
 static void
@@ -486,8 +509,9 @@ node_start(struct node *n, struct config *cfg)
 	    (rc = ev_timer_add(n->loop, cfg->sync_ms, sync_cb, n)) != 0)
 		return rc;
 	ev_before_poll(n->loop, before_cb, n);
-	/* Alone in the federation, nobody else can hold our log. */
-	n->ready = n->npeers == 0;
+	if ((rc = guard_start(n)) != 0)
+		return rc;
+	guard_check(n);
 	log_info("node %s (%s) started: %zu peers, listening on %s, "
 	    "datadir %s", cfg->node, n->selfhex, n->npeers,
 	    n->listen[0] ? n->listen : "-", cfg->datadir);

@@ -45,17 +45,37 @@ enum peer_state {
 	PEER_REFUSED		/* it refused our key: backing off */
 };
 
+/* What a WANT is for: it decides what ingest does with the answer. */
+enum want_kind {
+	WANT_NEXT,		/* the events after our head */
+	WANT_PROBE,		/* events at or below our head: where a fork is */
+	WANT_REORG		/* the voters' branch from a fork (store_reorg) */
+};
+
 /* One outstanding WANT, in the order sent (replies come in that order). */
 struct want {
 	uint8_t author[KEY_PK_BYTES];
 	uint64_t from, count;
 	uint64_t sent_ms;
+	enum want_kind kind;
 };
 
-/* A peer's head for one author, as it last told us. */
+/* A peer's head for one author, as it last told us, and our dealings. */
 struct peer_head {
 	uint8_t author[KEY_PK_BYTES];
 	uint64_t seq;
+	uint8_t id[EV_ID_BYTES];
+	uint64_t quiet_until;		/* no WANT for it to this peer before */
+	uint64_t backoff_ms;		/* after refused answers: doubling */
+	uint64_t fork_sent_ms;		/* our evidence last sent to the peer */
+};
+
+/* A routing id on the router, to tell two sessions of one key apart. */
+struct session {
+	uint8_t rid[256];
+	size_t len;
+	char addr[64];			/* its Peer-Address */
+	uint64_t since_ms;		/* first message (monotonic) */
 };
 
 struct node;
@@ -82,6 +102,9 @@ struct peer {
 	struct want wants[NODE_WANT_INFLIGHT];	/* a FIFO */
 	size_t nwants;
 	int heard;			/* a HELLO from it since (re)connect */
+	int confirmed;			/* its vector showed no more of our log */
+	struct session cur, old;	/* its latest two sessions here */
+	uint64_t twin_logged_ms;
 };
 
 /* What this node holds of one author, and what it is fetching. */
@@ -89,6 +112,11 @@ struct author {
 	uint8_t key[KEY_PK_BYTES];
 	uint64_t seq;			/* committed head */
 	uint8_t id[EV_ID_BYTES];
+	uint64_t frozen;		/* seq of the fork held, or 0 */
+	uint64_t last;			/* the last seq that counts */
+	uint8_t last_id[EV_ID_BYTES];	/* the id at min(last, seq) */
+	uint64_t limit;			/* the highest seq the store takes */
+	uint64_t settled;		/* settled seq, 0: none */
 	uint64_t pending;		/* highest seq queued for ingest */
 	struct peer *want_from;		/* peer with a WANT for it, or NULL */
 	int moved;			/* head moved since the last NOTIFY */
@@ -116,6 +144,11 @@ struct node {
 	struct author *authors;		/* ascending by key */
 	size_t nauthors;
 	int ready;			/* own head confirmed: may author */
+	int stopped;			/* own key signed elsewhere: never */
+	char stop_reason[400];		/* why, for status and refusals */
+	char wait_reason[300];		/* why not ready yet */
+	uint64_t content_ms;		/* others' new events since checkpoint */
+	uint64_t checkpoint_ms;		/* last checkpoint signed (monotonic) */
 	int dirty;			/* commits since the last NOTIFY */
 	struct ingest *ing;
 	struct ev_loop *loop;
@@ -184,12 +217,58 @@ void sync_peer_reset(struct node *n, struct peer *p);
  * A batch committed: from peer p answering w, or a local append (both
  * NULL).  cnt may be 0 when nothing of the batch was valid.
  */
-void sync_committed(struct node *n, const struct store_item *items,
-    const struct store_outcome *out, size_t cnt, const struct want *w);
+void sync_committed(struct node *n, struct peer *p,
+    const struct store_item *items, const struct store_outcome *out,
+    size_t cnt, const struct want *w);
 uint64_t sync_behind(struct node *n, const struct peer *p);
+/* The head we announce of a: for a frozen log, its freeze point. */
+void sync_announced(const struct author *a, uint64_t *seq, uint8_t id[32]);
+/* p's head entry for author, made (seq 0) if absent; NULL if full. */
+struct peer_head *sync_peer_head(struct peer *p, const uint8_t author[32]);
+/* Send WANT to p for author; w->kind says what for. */
+int sync_want(struct node *n, struct peer *p, struct author *a,
+    uint64_t from, uint64_t count, enum want_kind kind) I40_MUST_CHECK;
+/* Send msg m to p's dealer, when it is up (0: sent). */
+int sync_send(struct node *n, struct peer *p, const struct msg *m);
+/* The message buffer for building an outgoing message of type. */
+struct msg *sync_out(struct node *n, uint64_t type);
+
+/* evidence.c: forks seen in vectors and batches, and evidence relay. */
+/* p announced heads v: compare with ours; send evidence, probe forks. */
+void evid_vector(struct node *n, struct peer *p, const struct msg_heads *v);
+/* New evidence for author was stored: log it once and relay it. */
+void evid_stored(struct node *n, const struct store_item *it);
+/* A batch from p (answering w) held an event that does not link. */
+void evid_chain(struct node *n, struct peer *p, const struct want *w,
+    const struct store_item *it);
+/* Frozen logs whose fork the voters settled elsewhere: fetch their branch. */
+void evid_reorg(struct node *n);
+
+/* guard.c: when this node may sign. */
+/* At start: a stopped node stays stopped; its own frozen log stops it. */
+int guard_start(struct node *n) I40_MUST_CHECK;
+/* Stop signing for good (until the operator says otherwise): reason. */
+void guard_stop(struct node *n, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/*
+ * p's vector (full: a HELLO's, else a NOTIFY's): does it confirm our
+ * head, or show that our key signed more than we did?
+ */
+void guard_vector(struct node *n, struct peer *p, const struct msg_heads *v,
+    int full);
+/* Re-check readiness (after HELLOs, commits, and on the timer). */
+void guard_check(struct node *n);
+/* A message on the router from p: a second live session for its key? */
+void guard_session(struct node *n, struct peer *p, zmq_msg_t *rid,
+    zmq_msg_t *body);
+/* Every second: sign a checkpoint when one is due. */
+void guard_checkpoint(struct node *n);
 
 /* control.c: the control socket. */
 int control_open(struct node *n) I40_MUST_CHECK;
+/* Sign and store one event of this node's own (a checkpoint). */
+int control_append_own(struct node *n, uint32_t type, const uint8_t *body,
+    size_t blen) I40_MUST_CHECK;
 void control_read(struct node *n);
 void control_close(struct node *n);
 

@@ -77,19 +77,38 @@ my_vector(struct node *n, struct msg_heads *v)
 {
 	size_t i;
 
+	uint64_t seq;
+
 	v->nheads = 0;
 	for (i = 0; i < n->nauthors && v->nheads < MSG_MAX_HEADS; i++) {
-		if (n->authors[i].seq == 0)
+		sync_announced(&n->authors[i], &seq, v->heads[v->nheads].id);
+		if (seq == 0)
 			continue;
 		memcpy(v->heads[v->nheads].author, n->authors[i].key, 32);
-		v->heads[v->nheads].seq = n->authors[i].seq;
-		memcpy(v->heads[v->nheads].id, n->authors[i].id, 32);
+		v->heads[v->nheads].seq = seq;
 		v->nheads++;
 	}
 }
 
-static struct msg *
-out_msg(struct node *n, uint64_t type)
+/*
+ * The head of a that we announce: the stored head, or for a frozen log
+ * its freeze point, so that nodes on either side of a fork announce the
+ * same head once they agree, and a different one until they do.
+ */
+void
+sync_announced(const struct author *a, uint64_t *seq, uint8_t id[32])
+{
+	if (a->frozen != 0 && a->last < a->seq) {
+		*seq = a->last;
+		memcpy(id, a->last_id, 32);
+	} else {
+		*seq = a->seq;
+		memcpy(id, a->id, 32);
+	}
+}
+
+struct msg *
+sync_out(struct node *n, uint64_t type)
 {
 	struct msg *m = n->out;
 
@@ -105,7 +124,7 @@ sync_hello(struct node *n, struct peer *p)
 
 	if (p->dealer == NULL || p->state != PEER_UP)
 		return;
-	m = out_msg(n, MSG_HELLO);
+	m = sync_out(n, MSG_HELLO);
 	memcpy(m->u.hello.fed_id, store_fed_id(n->st), EV_FED_ID_BYTES);
 	m->u.hello.version = MSG_PROTOCOL_VERSION;
 	my_vector(n, &m->u.hello.v);
@@ -134,8 +153,8 @@ sync_peer_reset(struct node *n, struct peer *p)
 	p->nwants = 0;
 }
 
-static void
-vec_set(struct peer *p, const uint8_t author[32], uint64_t seq, int replace)
+struct peer_head *
+sync_peer_head(struct peer *p, const uint8_t author[32])
 {
 	struct peer_head *grown;
 	size_t lo = 0, hi = p->nvec, mid;
@@ -144,11 +163,8 @@ vec_set(struct peer *p, const uint8_t author[32], uint64_t seq, int replace)
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
 		c = memcmp(p->vec[mid].author, author, 32);
-		if (c == 0) {
-			if (replace || seq > p->vec[mid].seq)
-				p->vec[mid].seq = seq;
-			return;
-		}
+		if (c == 0)
+			return &p->vec[mid];
 		if (c < 0)
 			lo = mid + 1;
 		else
@@ -159,55 +175,30 @@ vec_set(struct peer *p, const uint8_t author[32], uint64_t seq, int replace)
 
 		if (cap > NODE_MAX_AUTHORS || (grown = realloc(p->vec,
 		    cap * sizeof(*grown))) == NULL)
-			return;
+			return NULL;
 		p->vec = grown;
 		p->capvec = cap;
 	}
 	memmove(&p->vec[lo + 1], &p->vec[lo], (p->nvec - lo) * sizeof(*p->vec));
+	memset(&p->vec[lo], 0, sizeof(p->vec[lo]));
 	memcpy(p->vec[lo].author, author, 32);
-	p->vec[lo].seq = seq;
 	p->nvec++;
+	return &p->vec[lo];
 }
 
-static uint64_t
-vec_get(const struct peer *p, const uint8_t author[32])
-{
-	size_t i;
-
-	for (i = 0; i < p->nvec; i++)
-		if (memcmp(p->vec[i].author, author, 32) == 0)
-			return p->vec[i].seq;
-	return 0;
-}
-
-/*
- * Authoring waits until a peer has told us how far it holds our own log
- * and we hold at least that much: after a restore from an old backup, the
- * events signed since are fetched back before the next seq is used
- * (DESIGN.md, "Sync").
- */
 static void
-check_ready(struct node *n)
+vec_set(struct peer *p, const uint8_t author[32], uint64_t seq,
+    const uint8_t *id, int replace)
 {
-	struct author *me;
-	size_t i;
-	uint64_t theirs;
+	struct peer_head *h = sync_peer_head(p, author);
 
-	if (n->ready)
+	if (h == NULL || (!replace && seq <= h->seq))
 		return;
-	me = node_author(n, n->self);
-	for (i = 0; i < n->npeers; i++) {
-		if (!n->peers[i]->heard)
-			continue;
-		theirs = vec_get(n->peers[i], n->self);
-		if (theirs <= (me != NULL ? me->seq : 0)) {
-			n->ready = 1;
-			log_info("own log confirmed by %s at seq %llu: this "
-			    "node signs from now on", n->peers[i]->schac,
-			    (unsigned long long)(me != NULL ? me->seq : 0));
-			return;
-		}
-	}
+	h->seq = seq;
+	if (id != NULL)
+		memcpy(h->id, id, 32);
+	else
+		memset(h->id, 0, 32);
 }
 
 static void
@@ -216,7 +207,18 @@ take_vector(struct peer *p, const struct msg_heads *v, int replace)
 	uint32_t i;
 
 	for (i = 0; i < v->nheads; i++)
-		vec_set(p, v->heads[i].author, v->heads[i].seq, replace);
+		vec_set(p, v->heads[i].author, v->heads[i].seq,
+		    v->heads[i].id, replace);
+}
+
+/* A vector from p (HELLO or NOTIFY): what it says about forks and us. */
+static void
+after_vector(struct node *n, struct peer *p, const struct msg_heads *v,
+    int full)
+{
+	guard_vector(n, p, v, full);
+	evid_vector(n, p, v);
+	guard_check(n);
 }
 
 /* A HELLO from p, on either socket: its vector replaces what we knew. */
@@ -235,7 +237,7 @@ take_hello(struct node *n, struct peer *p, const struct msg_hello *h)
 	}
 	take_vector(p, &h->v, 1);
 	p->heard = 1;
-	check_ready(n);
+	after_vector(n, p, &h->v, 1);
 	return 0;
 }
 
@@ -266,7 +268,7 @@ serve_want(struct node *n, struct peer *p, const zmq_msg_t *rid,
     const struct msg_want *w)
 {
 	struct serve s;
-	struct msg *m = out_msg(n, MSG_EVENTS);
+	struct msg *m = sync_out(n, MSG_EVENTS);
 	int rc;
 
 	s.ev = &m->u.events;
@@ -276,7 +278,7 @@ serve_want(struct node *n, struct peer *p, const zmq_msg_t *rid,
 	rc = store_walk(n->st, w->author, w->from, w->from + w->count - 1,
 	    serve_one, &s);
 	if (rc < 0 || s.ev->nev == 0) {
-		m = out_msg(n, MSG_ERROR);
+		m = sync_out(n, MSG_ERROR);
 		m->u.error.code = rc < 0 ? rc : I40_E_NOT_FOUND;
 		m->u.error.text.p = (const uint8_t *)"no such events";
 		m->u.error.text.len = 14;
@@ -351,13 +353,14 @@ router_one(struct node *n, zmq_msg_t *rid, zmq_msg_t *body)
 		    "no current member's");
 		return;
 	}
+	guard_session(n, p, rid, body);
 	if (decode_from(n, p, body) != 0)
 		return;
 	switch (m->type) {
 	case MSG_HELLO:
 		if (take_hello(n, p, &m->u.hello) != 0)
 			return;
-		r = out_msg(n, MSG_HELLO);
+		r = sync_out(n, MSG_HELLO);
 		memcpy(r->u.hello.fed_id, store_fed_id(n->st), 32);
 		r->u.hello.version = MSG_PROTOCOL_VERSION;
 		my_vector(n, &r->u.hello.v);
@@ -371,6 +374,7 @@ router_one(struct node *n, zmq_msg_t *rid, zmq_msg_t *body)
 		break;
 	case MSG_NOTIFY:
 		take_vector(p, &m->u.notify, 0);
+		after_vector(n, p, &m->u.notify, 0);
 		sync_pump(n);
 		break;
 	case MSG_FORK:
@@ -456,6 +460,13 @@ dealer_one(struct node *n, struct peer *p, zmq_msg_t *body)
 		sync_pump(n);
 		break;
 	case MSG_ERROR:
+		/* Not an answer: the peer sees our key twice (guard.c). */
+		if (m->u.error.code == I40_E_TWIN) {
+			guard_stop(n, "peer %s (%s) sees two sessions with this "
+			    "node's key at once: another copy of this node runs "
+			    "with the same key", p->schac, p->hex);
+			break;
+		}
 		/*
 		 * It does not hold what it announced (or will not give it):
 		 * believe the answer, not the announcement, or we would ask
@@ -464,7 +475,8 @@ dealer_one(struct node *n, struct peer *p, zmq_msg_t *body)
 		if (pop_want(n, p, &w)) {
 			log_debug("peer %s: no events for a WANT: %s",
 			    p->schac, i40_strerror((int)m->u.error.code));
-			vec_set(p, w.author, w.from - 1, 1);
+			if (w.kind == WANT_NEXT)
+				vec_set(p, w.author, w.from - 1, NULL, 1);
 		}
 		sync_pump(n);
 		break;
@@ -495,14 +507,17 @@ sync_dealer_read(struct node *n, struct peer *p)
 	}
 }
 
-static int
-send_want(struct node *n, struct peer *p, struct author *a, uint64_t from,
-    uint64_t count)
+int
+sync_want(struct node *n, struct peer *p, struct author *a, uint64_t from,
+    uint64_t count, enum want_kind kind)
 {
-	struct msg *m = out_msg(n, MSG_WANT);
+	struct msg *m = sync_out(n, MSG_WANT);
 	struct want *w;
 	int rc;
 
+	if (p->dealer == NULL || p->state != PEER_UP ||
+	    p->nwants == NODE_WANT_INFLIGHT || a->want_from != NULL)
+		return I40_E_BUFFER;
 	memcpy(m->u.want.author, a->key, 32);
 	m->u.want.from = from;
 	m->u.want.count = count;
@@ -513,8 +528,17 @@ send_want(struct node *n, struct peer *p, struct author *a, uint64_t from,
 	w->from = from;
 	w->count = count;
 	w->sent_ms = node_mono_ms();
+	w->kind = kind;
 	a->want_from = p;
 	return 0;
+}
+
+int
+sync_send(struct node *n, struct peer *p, const struct msg *m)
+{
+	if (p->dealer == NULL || p->state != PEER_UP)
+		return I40_E_BUFFER;
+	return send_msg(n, p->dealer, NULL, 0, m);
 }
 
 /*
@@ -529,9 +553,10 @@ sync_pump(struct node *n)
 	size_t start = n->pump_start++;
 	struct peer *p;
 	struct author *a;
-	uint64_t next, count;
+	uint64_t next, count, top, now = node_mono_ms();
 	size_t i, k;
 
+	evid_reorg(n);
 	for (k = 0; k < n->npeers; k++) {
 		p = n->peers[(start + k) % n->npeers];
 		if (p->dealer == NULL || p->state != PEER_UP || !p->heard)
@@ -541,15 +566,18 @@ sync_pump(struct node *n)
 			    ingest_live(n->ing) + 2 > INGEST_MAX_JOBS)
 				break;
 			if ((a = node_author(n, p->vec[i].author)) == NULL ||
-			    a->want_from != NULL)
+			    a->want_from != NULL || now < p->vec[i].quiet_until)
 				continue;
 			next = (a->pending > a->seq ? a->pending : a->seq) + 1;
-			if (p->vec[i].seq < next)
+			/* Nothing past what the store takes of a frozen log. */
+			top = p->vec[i].seq < a->limit ? p->vec[i].seq :
+			    a->limit;
+			if (top < next)
 				continue;
-			count = p->vec[i].seq - next + 1;
+			count = top - next + 1;
 			if (count > MSG_MAX_EVENTS)
 				count = MSG_MAX_EVENTS;
-			if (send_want(n, p, a, next, count) != 0)
+			if (sync_want(n, p, a, next, count, WANT_NEXT) != 0)
 				break;
 		}
 	}
@@ -565,19 +593,20 @@ sync_notify(struct node *n)
 	if (!n->dirty)
 		return;
 	n->dirty = 0;
-	m = out_msg(n, MSG_NOTIFY);
+	m = sync_out(n, MSG_NOTIFY);
 	m->u.notify.nheads = 0;
 	for (i = 0; i < n->nauthors; i++) {
+		struct msg_head *h = &m->u.notify.heads[m->u.notify.nheads];
+
 		if (!n->authors[i].moved)
 			continue;
 		n->authors[i].moved = 0;
 		if (m->u.notify.nheads == MSG_MAX_HEADS)
 			continue;
-		memcpy(m->u.notify.heads[m->u.notify.nheads].author,
-		    n->authors[i].key, 32);
-		m->u.notify.heads[m->u.notify.nheads].seq = n->authors[i].seq;
-		memcpy(m->u.notify.heads[m->u.notify.nheads].id,
-		    n->authors[i].id, 32);
+		sync_announced(&n->authors[i], &h->seq, h->id);
+		if (h->seq == 0)
+			continue;
+		memcpy(h->author, n->authors[i].key, 32);
 		m->u.notify.nheads++;
 	}
 	if (m->u.notify.nheads == 0)
@@ -591,66 +620,66 @@ sync_notify(struct node *n)
 }
 
 /*
- * Pass fork evidence on, so every node freezes the author.  A signed
- * event is canonical: [event, sig] is 0x92, the event, then c4 40 and the
- * 64-byte signature, so its bytes are found around the decoded event.
+ * After answers that brought nothing new (refused, or all known), leave
+ * that peer alone for that author for a while, doubling: a peer that
+ * keeps offering what we refuse must not make us ask it again and again.
  */
 static void
-relay_fork(struct node *n, const struct store_item *it)
+quieten(struct peer *p, const uint8_t author[32], int progress)
 {
-	struct store_event old;
-	struct msg *m;
-	size_t i;
+	struct peer_head *h = sync_peer_head(p, author);
 
-	if (store_get(n->st, it->ev.h.author, it->ev.h.seq, &old) != 0)
+	if (h == NULL)
 		return;
-	m = out_msg(n, MSG_FORK);
-	m->u.fork.a.p = old.bytes;
-	m->u.fork.a.len = old.len;
-	m->u.fork.b.p = it->ev.event.p - 1;
-	m->u.fork.b.len = 1 + it->ev.event.len + 2 + KEY_SIG_BYTES;
-	for (i = 0; i < n->npeers; i++)
-		if (n->peers[i]->dealer != NULL &&
-		    n->peers[i]->state == PEER_UP &&
-		    send_msg(n, n->peers[i]->dealer, NULL, 0, m) != 0)
-			log_debug("peer %s: FORK not sent", n->peers[i]->schac);
-	free(old.bytes);
+	if (progress) {
+		h->backoff_ms = 0;
+		h->quiet_until = 0;
+		return;
+	}
+	h->backoff_ms = h->backoff_ms == 0 ? 1000 : 2 * h->backoff_ms;
+	if (h->backoff_ms > 60000)
+		h->backoff_ms = 60000;
+	h->quiet_until = node_mono_ms() + h->backoff_ms;
 }
 
 void
-sync_committed(struct node *n, const struct store_item *items,
+sync_committed(struct node *n, struct peer *p, const struct store_item *items,
     const struct store_outcome *out, size_t cnt, const struct want *w)
 {
 	struct author *a;
-	size_t i;
-	int membership = 0;
+	size_t i, stored = 0, refused = 0;
+	int chain = 0;
 
 	for (i = 0; i < cnt; i++) {
-		if (out[i].result == STORE_FORK) {
-			char hx[17];
-
-			log_keyhex(items[i].ev.h.author, hx);
-			log_warnx("equivocation: %s signed two events at seq "
-			    "%llu; its log is frozen there, and the evidence "
-			    "is passed on", hx,
-			    (unsigned long long)items[i].ev.h.seq);
-			relay_fork(n, &items[i]);
-			continue;
-		}
-		if (out[i].result != STORE_STORED)
-			continue;
-		n->stored++;
-		if (items[i].ev.h.type < BODY_MODULE_PUBLISH)
-			membership = 1;
-		if ((a = node_author(n, items[i].ev.h.author)) == NULL)
-			continue;
-		if (items[i].ev.h.seq > a->seq) {
-			a->seq = items[i].ev.h.seq;
-			memcpy(a->id, items[i].ev.id, 32);
-			a->moved = 1;
-			n->dirty = 1;
+		switch (out[i].result) {
+		case STORE_STORED:
+			n->stored++;
+			stored++;
+			if (memcmp(items[i].ev.h.author, n->self, 32) != 0 &&
+			    items[i].ev.h.type != BODY_CHECKPOINT &&
+			    n->content_ms == 0)
+				n->content_ms = node_mono_ms();
+			break;
+		case STORE_FORK:
+			evid_stored(n, &items[i]);
+			stored++;
+			break;
+		case STORE_INVALID:
+			refused++;
+			if (out[i].code == I40_E_CHAIN && p != NULL && !chain) {
+				chain = 1;
+				evid_chain(n, p, w, &items[i]);
+			}
+			break;
+		case STORE_GAP:
+			refused++;
+			break;
+		default:
+			break;
 		}
 	}
+	if (p != NULL && w != NULL && w->kind == WANT_NEXT)
+		quieten(p, w->author, stored > 0 || refused == 0);
 	/*
 	 * Some of what w asked for was not stored (refused, or lost with a
 	 * failed batch): ask again from the head, rather than wait until
@@ -659,15 +688,17 @@ sync_committed(struct node *n, const struct store_item *items,
 	if (w != NULL && (a = node_author(n, w->author)) != NULL &&
 	    a->seq < w->from + w->count - 1 && a->pending > a->seq)
 		a->pending = a->seq;
-	if (cnt > 0)
+	if (cnt > 0) {
 		n->roots_valid = 0;
-	if (membership && node_refresh(n) != 0)
-		log_warnx("membership changed but could not be re-read; "
-		    "restart the node");
+		/* Heads, freeze points, settled seqs and members, again. */
+		if (node_refresh(n) != 0)
+			log_warnx("the store's heads could not be re-read; "
+			    "restart the node");
+	}
 	if (ingest_live(n->ing) == 0)
 		for (i = 0; i < n->nauthors; i++)
 			n->authors[i].pending = 0;
-	check_ready(n);
+	guard_check(n);
 	sync_pump(n);
 }
 
@@ -678,12 +709,16 @@ sync_behind(struct node *n, const struct peer *p)
 	uint64_t sum = 0;
 	size_t i;
 
+	uint64_t top;
+
 	for (i = 0; i < p->nvec; i++) {
 		a = node_author(n, p->vec[i].author);
 		if (a == NULL)
 			continue;
-		if (p->vec[i].seq > a->seq)
-			sum += p->vec[i].seq - a->seq;
+		/* What it has past our head, of what we would take. */
+		top = p->vec[i].seq < a->limit ? p->vec[i].seq : a->limit;
+		if (top > a->seq)
+			sum += top - a->seq;
 	}
 	return sum;
 }

@@ -97,14 +97,19 @@ static const struct schema_field appended_f[] = {
 };
 POS(appended_s, "appended", T, appended_f);
 
+static const char *const signing_states[] =
+    { "yes", "waiting", "stopped", NULL };
 #define ST struct msg_status
 static const struct schema_field status_map_f[] = {
 	ONE("seq", SCHEMA_UINT, 0, UINT64_MAX, ST, seq),
+	ONE("why", SCHEMA_LINE, 0, MSG_MAX_TEXT, ST, why),
 	ONE("node", SCHEMA_LINE, 1, 128, ST, node),
 	ONE("peers", SCHEMA_UINT, 0, UINT64_MAX, ST, peers),
 	ONE("author", SCHEMA_FIXBIN, 32, 32, ST, author),
 	ONE("events", SCHEMA_UINT, 0, UINT64_MAX, ST, events),
 	ONE("authors", SCHEMA_UINT, 0, UINT64_MAX, ST, authors),
+	{ "signing", SCHEMA_ENUM, 1, 0, 1, 16, offsetof(ST, signing), 0, NULL,
+	    signing_states },
 	ONE("log_root", SCHEMA_FIXBIN, 32, 32, ST, log_root),
 	ONE("state_root", SCHEMA_FIXBIN, 32, 32, ST, state_root),
 };

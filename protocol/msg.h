@@ -100,11 +100,13 @@ struct msg_appended {
 
 struct msg_status {
 	uint64_t seq;			/* this node's own head */
+	struct codec_bytes why;		/* why not signing, or empty */
 	struct codec_bytes node;	/* node name */
 	uint64_t peers;			/* configured peers */
 	uint8_t author[KEY_PK_BYTES];
 	uint64_t events;		/* events stored */
 	uint64_t authors;		/* logs known */
+	struct codec_bytes signing;	/* yes | waiting | stopped */
 	uint8_t log_root[32];
 	uint8_t state_root[32];
 };

@@ -535,3 +535,54 @@ settle_all(MDB_txn *txn, struct store *st, int *freeze_changed)
 	mdb_cursor_close(c);
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_err(rc);
 }
+
+int
+store_named(struct store *st, const uint8_t author[KEY_PK_BYTES],
+    uint64_t *seq)
+{
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	struct ckpt c;
+	int rc;
+
+	*seq = 0;
+	if ((rc = store_rtxn(st, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_VOTER], &cur)) != 0) {
+		store_rtxn_end(st, txn);
+		return store_err(rc);
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 32) {
+			rc = I40_E_CORRUPT;
+			break;
+		}
+		if ((rc = ckpt_get(txn, st, k.mv_data, author, &c)) != 0)
+			break;
+		if (c.named > *seq)
+			*seq = c.named;
+	}
+	mdb_cursor_close(cur);
+	store_rtxn_end(st, txn);
+	return rc == MDB_NOTFOUND ? 0 : store_err(rc);
+}
+
+int
+store_vote(struct store *st, const uint8_t voter[KEY_PK_BYTES],
+    const uint8_t author[KEY_PK_BYTES], uint64_t *named,
+    uint8_t id[EV_ID_BYTES])
+{
+	MDB_txn *txn;
+	struct ckpt c;
+	int rc;
+
+	if ((rc = store_rtxn(st, &txn)) != 0)
+		return rc;
+	rc = ckpt_get(txn, st, voter, author, &c);
+	store_rtxn_end(st, txn);
+	*named = c.named;
+	memcpy(id, c.id, 32);
+	return rc;
+}

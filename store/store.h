@@ -173,6 +173,22 @@ int store_reorg(struct store *st, const struct store_item *items, size_t n,
     struct store_outcome *out) I40_MUST_CHECK;
 
 /*
+ * The highest seq of author's log that any active member's checkpoint
+ * named (0: none): a node restored from a backup must not sign before it
+ * holds its own log that far.
+ */
+int store_named(struct store *st, const uint8_t author[KEY_PK_BYTES],
+    uint64_t *seq) I40_MUST_CHECK;
+
+/*
+ * The highest head of author's log that voter's checkpoints named (0 and
+ * zeros when none).
+ */
+int store_vote(struct store *st, const uint8_t voter[KEY_PK_BYTES],
+    const uint8_t author[KEY_PK_BYTES], uint64_t *named,
+    uint8_t id[EV_ID_BYTES]) I40_MUST_CHECK;
+
+/*
  * The fork held as evidence for author, as two signed events (caller owns
  * both, free with free()); I40_E_NOT_FOUND when the author is not frozen.
  */

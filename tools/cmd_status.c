@@ -149,6 +149,10 @@ build(const char *dir, struct store *st, const struct daemon_view *d,
 	    set(doc, "schac", me != NULL ? json_string(me->schac) :
 	    json_null()) != 0 ||
 	    set(doc, "seq", seq != NULL ? seq : json_null()) != 0 ||
+	    set(doc, "signing", s != NULL ? ctl_json_strn(s->signing.p,
+	    s->signing.len) : json_null()) != 0 ||
+	    set(doc, "signing_why", s != NULL ? ctl_json_strn(s->why.p,
+	    s->why.len) : json_null()) != 0 ||
 	    set(doc, "events", json_integer((json_int_t)stats.events)) != 0 ||
 	    set(doc, "authors",
 	    json_integer((json_int_t)stats.authors)) != 0 ||
@@ -195,6 +199,14 @@ print_human(const json_t *doc, const void *arg)
 		    (long long)json_integer_value(seq));
 	else
 		printf("own seq     - (node.key not readable)\n");
+	if (strcmp(state, "running") == 0) {
+		const char *sg = ctl_view_str(json_object_get(doc, "signing"));
+		const char *why = ctl_view_str(json_object_get(doc,
+		    "signing_why"));
+
+		printf("signing     %s%s%s\n", strcmp(sg, "stopped") == 0 ?
+		    "STOPPED" : sg, *why ? ": " : "", why);
+	}
 	printf("events      %lld from %lld authors\n",
 	    (long long)json_integer_value(json_object_get(doc, "events")),
 	    (long long)json_integer_value(json_object_get(doc, "authors")));

@@ -120,7 +120,11 @@ ctl_view_heads(const struct store_head *h, size_t nh,
 		    json_object_set_new(o, "id", ctl_json_hex(h[i].id,
 		    32)) != 0 ||
 		    json_object_set_new(o, "frozen",
-		    json_integer((json_int_t)h[i].frozen)) != 0) {
+		    json_integer((json_int_t)h[i].frozen)) != 0 ||
+		    json_object_set_new(o, "last",
+		    json_integer((json_int_t)h[i].last)) != 0 ||
+		    json_object_set_new(o, "settled",
+		    json_integer((json_int_t)h[i].settled)) != 0) {
 			json_decref(list);
 			return NULL;
 		}
@@ -133,22 +137,25 @@ ctl_view_print_heads(FILE *f, const json_t *heads)
 {
 	const json_t *o;
 	json_int_t frozen;
-	char fz[32];
+	char fz[80];
 	size_t i;
 
-	fprintf(f, "  %-16s %-16s %8s %-16s %s\n", "AUTHOR", "SCHAC", "SEQ",
-	    "ID", "FROZEN");
+	fprintf(f, "  %-16s %-16s %8s %8s %-16s %s\n", "AUTHOR", "SCHAC",
+	    "SEQ", "SETTLED", "ID", "FROZEN");
 	json_array_foreach(heads, i, o) {
 		frozen = json_integer_value(json_object_get(o, "frozen"));
 		if (frozen > 0)
-			snprintf(fz, sizeof(fz), "at seq %lld",
-			    (long long)frozen);
+			snprintf(fz, sizeof(fz), "fork at seq %lld: counts up "
+			    "to seq %lld", (long long)frozen, (long long)
+			    json_integer_value(json_object_get(o, "last")));
 		else
 			snprintf(fz, sizeof(fz), "-");
-		fprintf(f, "  %.16s %-16s %8lld %.16s %s\n",
+		fprintf(f, "  %.16s %-16s %8lld %8lld %.16s %s\n",
 		    ctl_view_str(json_object_get(o, "author")),
 		    ctl_view_str(json_object_get(o, "schac")),
 		    (long long)json_integer_value(json_object_get(o, "seq")),
+		    (long long)json_integer_value(json_object_get(o,
+		    "settled")),
 		    ctl_view_str(json_object_get(o, "id")), fz);
 	}
 }

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Test 2: a line A-B-C where A and C are not peers converges through B,
-# which relays the events of both.
+# which relays the events of both.  A and C confirm their own heads before
+# they sign by a majority of the members: B's vector, and the other end's
+# checkpoint, relayed by B (docs/sync.md, "Signing").
+CHECKPOINT_INTERVAL=1s
 . "$(dirname "$0")/lib.sh"
 
 fed_create 3

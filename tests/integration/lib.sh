@@ -84,6 +84,7 @@ JSON
 name = n$i
 datadir = $(dir $i)
 sync_interval = ${SYNC_INTERVAL:-1s}
+checkpoint_interval = ${CHECKPOINT_INTERVAL:-1h}
 log_level = ${LOG_LEVEL:-info}
 INI
 	done

@@ -547,6 +547,8 @@ gen_msgs(void)
 	memcpy(m->u.status.author, fed.pk[0], 32);
 	m->u.status.events = 99999;
 	m->u.status.authors = 4;
+	m->u.status.signing = cstr("waiting");
+	m->u.status.why = cstr("2 of the 12 other members have confirmed this node's head");
 	memset(m->u.status.log_root, 0x11, 32);
 	memset(m->u.status.state_root, 0x22, 32);
 	encode_msg("status_reply", m, 1);

@@ -1294,6 +1294,8 @@ gen_messages(void)
 	memcpy(m->u.status.author, fed.pk[0], 32);
 	m->u.status.events = json_array_size(valid_a) - 1;
 	m->u.status.authors = NKEYS;
+	m->u.status.signing = LIT("waiting");
+	m->u.status.why = LIT("2 of the 12 other members have confirmed this node's head");
 	crypto_generichash(m->u.status.log_root, 32,
 	    (const uint8_t *)"log root", 8, NULL, 0);
 	crypto_generichash(m->u.status.state_root, 32,

@@ -594,7 +594,7 @@ static const struct err_case err_cases[] = {
 	{ "; c\n\nfoo = bar\n[node]\n", 3, "key outside a section" },
 	{ "[node]\nnom = hh\n", 2, "unknown key \"nom\" in [node] (known: "
 	    "name, datadir, genesis, key, listen, sync_interval, "
-	    "log_level)" },
+	    "checkpoint_interval, log_level)" },
 	{ "[node]\nName = hh\n", 2, "unknown key" },
 	{ "[node]\n= hh\n", 2, "unknown key \"\"" },
 	{ "[node]\nname = a\nname = b\n", 3,
@@ -920,6 +920,7 @@ test_print(void **state)
 	    "; listen = (not set: the port of this node's endpoint in the "
 	    "membership)\n"
 	    "sync_interval = 5000ms\n"
+	    "checkpoint_interval = 300000ms\n"
 	    "log_level = info\n"
 	    "\n"
 	    "[peers]\n");
@@ -927,6 +928,7 @@ test_print(void **state)
 	config_free(c);
 	assert_int_equal(load("[peers]\nlnu.se = off\nkth.se = tcp://k:1\n"
 	    "[node]\nsync_interval = 1h\nlisten = tcp://*:2\nname = n\n"
+	    "checkpoint_interval = 2m\n"
 	    "genesis = /g\nkey = /k\ndatadir = /d/\nlog_level = warning\n",
 	    &c, path, sizeof(path), err), 0);
 	text = print_str(c);
@@ -938,6 +940,7 @@ test_print(void **state)
 	    "key = /k\n"
 	    "listen = tcp://*:2\n"
 	    "sync_interval = 3600000ms\n"
+	    "checkpoint_interval = 120000ms\n"
 	    "log_level = warn\n"
 	    "\n"
 	    "[peers]\n"

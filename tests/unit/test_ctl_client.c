@@ -83,6 +83,10 @@ answer(const char *d, const struct msg *req, struct msg *rep, int *mute)
 		memcpy(rep->u.status.author, fed.pk[0], 32);
 		rep->u.status.events = 42;
 		rep->u.status.authors = 3;
+		rep->u.status.signing.p = (const uint8_t *)"yes";
+		rep->u.status.signing.len = 3;
+		rep->u.status.why.p = (const uint8_t *)"";
+		rep->u.status.why.len = 0;
 		memset(rep->u.status.log_root, 0x11, 32);
 		memset(rep->u.status.state_root, 0x22, 32);
 		return;

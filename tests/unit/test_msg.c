@@ -88,6 +88,8 @@ fill(uint32_t type)
 		m.u.status.seq = 12;
 		m.u.status.events = 100000;
 		m.u.status.authors = 13;
+		m.u.status.signing = lit("waiting");
+		m.u.status.why = lit("2 of the 12 other members have confirmed this node's head");
 		m.u.status.peers = 12;
 		memset(m.u.status.author, 1, 32);
 		memset(m.u.status.log_root, 2, 32);

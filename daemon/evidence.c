@@ -1,0 +1,190 @@
+/*
+ * evidence.c: how fork evidence reaches every node (docs/sync.md, "Forks").
+ *
+ *  - A node that stores new evidence logs it once and sends it (FORK) to
+ *    every peer.  Messages get lost, so it sends it again to any peer
+ *    whose vector shows another head for that log than ours, at most once
+ *    a sync interval: a peer that holds only one side, or the forking
+ *    node itself, or a node that was down, gets it within an interval or
+ *    two of talking to us.
+ *  - Two branches show in vectors as two heads at one seq with different
+ *    ids, and in batches as an event whose prev is not our head.  Either
+ *    way the node fetches the peer's events at and below that seq (a
+ *    probe, up to 512 of them): where they first differ from ours is the
+ *    fork, which the store keeps as evidence.
+ *  - A frozen log whose fork the voters settled past, on the other branch
+ *    than the one this node holds, is fetched from the fork on and handed
+ *    to store_reorg.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node.h"
+
+#define PROBE_QUIET_MS 2000
+#define REORG_QUIET_MS 5000
+
+static void
+send_fork(struct node *n, struct peer *p, const uint8_t author[32])
+{
+	struct store_event a, b;
+	struct msg *m;
+
+	if (store_fork_get(n->st, author, &a, &b) != 0)
+		return;
+	m = sync_out(n, MSG_FORK);
+	m->u.fork.a.p = a.bytes;
+	m->u.fork.a.len = a.len;
+	m->u.fork.b.p = b.bytes;
+	m->u.fork.b.len = b.len;
+	if (sync_send(n, p, m) != 0)
+		log_debug("peer %s: FORK not sent (the next HELLO repairs it)",
+		    p->schac);
+	free(a.bytes);
+	free(b.bytes);
+}
+
+void
+evid_stored(struct node *n, const struct store_item *it)
+{
+	const uint8_t *author = it->ev.h.author;
+	struct store_head *hs = NULL, h;
+	struct peer_head *ph;
+	const struct store_member *m = NULL;
+	char hx[17];
+	size_t nh = 0, i;
+
+	memset(&h, 0, sizeof(h));
+	if (store_heads(n->st, &hs, &nh) == 0)
+		for (i = 0; i < nh; i++)
+			if (memcmp(hs[i].author, author, 32) == 0)
+				h = hs[i];
+	free(hs);
+	for (i = 0; i < n->nmembers; i++)
+		if (memcmp(n->members[i].key, author, 32) == 0)
+			m = &n->members[i];
+	log_keyhex(author, hx);
+	log_warnx("equivocation: %s (%s) signed two different events at seq "
+	    "%llu; its log is frozen: its events count up to seq %llu%s, and "
+	    "the evidence is passed on", m != NULL ? m->schac : "?", hx,
+	    (unsigned long long)it->ev.h.seq, (unsigned long long)h.last,
+	    h.settled >= h.last && h.last > 0 ? " (settled by the members' "
+	    "checkpoints)" : "");
+	if (memcmp(author, n->self, 32) == 0)
+		guard_stop(n, "its own log forked: this key signed two "
+		    "different events at seq %llu; its events count up to seq "
+		    "%llu", (unsigned long long)it->ev.h.seq,
+		    (unsigned long long)h.last);
+	for (i = 0; i < n->npeers; i++) {
+		send_fork(n, n->peers[i], author);
+		if ((ph = sync_peer_head(n->peers[i], author)) != NULL)
+			ph->fork_sent_ms = node_mono_ms();
+	}
+}
+
+/* Fetch p's events of a at and below seq: where the branches part. */
+static void
+probe(struct node *n, struct peer *p, struct author *a, uint64_t seq)
+{
+	struct peer_head *ph = sync_peer_head(p, a->key);
+	uint64_t from = seq > MSG_MAX_EVENTS ? seq - MSG_MAX_EVENTS + 1 : 1;
+	uint64_t now = node_mono_ms();
+	char hx[17];
+
+	if (seq == 0 || ph == NULL || now < ph->quiet_until)
+		return;
+	if (sync_want(n, p, a, from, seq - from + 1, WANT_PROBE) != 0)
+		return;
+	ph->quiet_until = now + PROBE_QUIET_MS;
+	log_keyhex(a->key, hx);
+	log_info("peer %s holds another event of %s's log at seq %llu than "
+	    "this node: fetching its events from seq %llu to find the fork",
+	    p->schac, hx, (unsigned long long)seq,
+	    (unsigned long long)from);
+}
+
+void
+evid_vector(struct node *n, struct peer *p, const struct msg_heads *v)
+{
+	struct peer_head *ph;
+	struct author *a;
+	uint64_t seq, now = node_mono_ms();
+	uint8_t id[32];
+	uint32_t i;
+	size_t k;
+
+	for (i = 0; i < v->nheads; i++) {
+		if ((a = node_author(n, v->heads[i].author)) == NULL)
+			continue;
+		sync_announced(a, &seq, id);
+		if (v->heads[i].seq == seq && seq > 0 &&
+		    memcmp(v->heads[i].id, id, 32) != 0 &&
+		    a->want_from == NULL)
+			probe(n, p, a, seq);
+	}
+	/* Our evidence, to a peer whose head of that log is not ours. */
+	for (k = 0; k < n->nauthors; k++) {
+		a = &n->authors[k];
+		if (a->frozen == 0 || (ph = sync_peer_head(p, a->key)) == NULL)
+			continue;
+		sync_announced(a, &seq, id);
+		if (ph->seq == seq && memcmp(ph->id, id, 32) == 0)
+			continue;
+		if (ph->fork_sent_ms != 0 &&
+		    now - ph->fork_sent_ms < n->cfg->sync_ms)
+			continue;
+		ph->fork_sent_ms = now;
+		send_fork(n, p, a->key);
+	}
+}
+
+void
+evid_chain(struct node *n, struct peer *p, const struct want *w,
+    const struct store_item *it)
+{
+	struct author *a = node_author(n, it->ev.h.author);
+
+	(void)w;
+	/* It names a predecessor we lack: look at what p holds below. */
+	if (a != NULL && a->want_from == NULL && it->ev.h.seq > 1)
+		probe(n, p, a, it->ev.h.seq - 1);
+}
+
+void
+evid_reorg(struct node *n)
+{
+	struct peer_head *ph;
+	struct author *a;
+	uint64_t now = node_mono_ms(), count;
+	size_t i, k;
+
+	for (i = 0; i < n->nauthors; i++) {
+		a = &n->authors[i];
+		/*
+		 * Frozen, not settled past the fork on our chain, though a
+		 * majority of the voters named heads past it (limit), and we
+		 * hold an event at the fork: we may be on the other branch.
+		 */
+		if (a->frozen == 0 || a->settled >= a->frozen ||
+		    a->limit < a->frozen || a->seq < a->frozen ||
+		    a->want_from != NULL)
+			continue;
+		for (k = 0; k < n->npeers; k++) {
+			struct peer *p = n->peers[k];
+
+			if (p->dealer == NULL || p->state != PEER_UP ||
+			    (ph = sync_peer_head(p, a->key)) == NULL ||
+			    ph->seq < a->frozen || now < ph->quiet_until)
+				continue;
+			count = ph->seq - a->frozen + 1;
+			if (count > MSG_MAX_EVENTS)
+				count = MSG_MAX_EVENTS;
+			if (sync_want(n, p, a, a->frozen, count,
+			    WANT_REORG) != 0)
+				continue;
+			ph->quiet_until = now + REORG_QUIET_MS;
+			break;
+		}
+	}
+}
