@@ -88,8 +88,12 @@ guard_start(struct node *n)
 	ssize_t len;
 	int fd, rc;
 
+	/*
+	 * One checkpoint an interval after start-up, whatever arrived: a
+	 * node that cannot hear a majority (the end of a line) confirms its
+	 * head by the others' checkpoints (guard_check).
+	 */
 	n->checkpoint_ms = node_mono_ms();
-	/* Whatever is new to the checkpoint after a restart: one is due. */
 	n->content_ms = n->checkpoint_ms;
 	snprintf(n->wait_reason, sizeof(n->wait_reason), "starting: the "
 	    "members have not yet confirmed this node's head");

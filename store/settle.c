@@ -349,9 +349,22 @@ settle_update(MDB_txn *txn, struct store *st, const uint8_t author[32],
 	uint64_t s, was;
 	int rc, found;
 
+	struct store_headrec h;
+
 	if ((rc = vote_rank(txn, st, author, 0, &s)) != 0 ||
 	    (rc = settle_get(txn, st, author, &was, NULL)) != 0)
 		return rc;
+	/*
+	 * Of a frozen log only a settled seq past the fork is state: below
+	 * it the freeze point is the fork's anyway, and what a voter's
+	 * checkpoint past the fork matches depends on the branch a node
+	 * holds (docs/protocol.md §11.2).
+	 */
+	rc = store_head_get(txn, st, author, &h);
+	if (rc != 0 && rc != I40_E_NOT_FOUND)
+		return rc;
+	if (rc == 0 && h.frozen != 0 && s < h.frozen)
+		s = 0;
 	if (s == was)
 		return 0;
 	*changed = 1;

@@ -158,3 +158,13 @@ JSON
 }
 
 publish() { "$I40CTL" module publish -d "$(dir $1)" --file "$(module_json "$2")" >/dev/null; }
+
+# show_heads I...: every node's heads, for a failure's diagnosis.
+show_heads() {
+	local i
+	for i in "$@"; do
+		echo "# node $i: $("$I40CTL" status --json -d "$(dir $i)" |
+		    jq -c '[.log_root[0:8], .state_root[0:8], [.heads[] |
+		    "\(.author[0:6]):\(.seq)/\(.last)/\(.frozen)/\(.settled)"]]')"
+	done
+}
