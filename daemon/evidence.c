@@ -24,6 +24,7 @@
 
 #define PROBE_QUIET_MS 2000
 #define REORG_QUIET_MS 5000
+#define FORK_AGAIN_MS 60000	/* evidence again to a peer frozen alike */
 
 static void
 send_fork(struct node *n, struct peer *p, const uint8_t author[32])
@@ -129,9 +130,14 @@ evid_vector(struct node *n, struct peer *p, const struct msg_heads *v)
 		if (a->frozen == 0 || (ph = sync_peer_head(p, a->key)) == NULL)
 			continue;
 		sync_announced(a, &seq, id);
-		if (ph->seq == seq && memcmp(ph->id, id, 32) == 0)
-			continue;
-		if (ph->fork_sent_ms != 0 &&
+		/*
+		 * The same head may be a peer that is frozen alike, or one
+		 * that stopped right there without the evidence (it was down
+		 * when the fork showed): once a session, and a minute apart.
+		 */
+		if (ph->seq == seq && memcmp(ph->id, id, 32) == 0 ?
+		    ph->fork_sent_ms != 0 && now - ph->fork_sent_ms <
+		    FORK_AGAIN_MS : ph->fork_sent_ms != 0 &&
 		    now - ph->fork_sent_ms < n->cfg->sync_ms)
 			continue;
 		ph->fork_sent_ms = now;

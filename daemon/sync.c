@@ -151,6 +151,9 @@ sync_peer_reset(struct node *n, struct peer *p)
 		if (n->authors[i].want_from == p)
 			n->authors[i].want_from = NULL;
 	p->nwants = 0;
+	/* A new session gets our evidence again (evidence.c). */
+	for (i = 0; i < p->nvec; i++)
+		p->vec[i].fork_sent_ms = 0;
 }
 
 struct peer_head *

@@ -369,8 +369,9 @@ derive_batch(MDB_txn *txn, struct store *st, struct authors *as,
 		if (d && (rc = keyset_add(&bt->settle, as->a[i].key)) != 0)
 			return rc;
 	}
+	/* A fork changes which of its author's checkpoints count: all. */
 	if (bt->rebuild)
-		return derive_rebuild(txn, st, 0);
+		return derive_rebuild(txn, st, 1);
 	if (bt->mdirty) {
 		if ((rc = derive_strata(txn, st, &mch, &lch)) != 0)
 			return rc;

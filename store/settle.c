@@ -132,6 +132,16 @@ settle_checkpoint(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 	uint32_t i;
 	int rc, found;
 
+	/*
+	 * A frozen voter's checkpoints count below its fork only: what it
+	 * signed past that depends on the branch (a fork stored derives
+	 * everything again, settle_reindex, so earlier ones drop out too).
+	 */
+	rc = store_head_get(txn, st, e->h.author, &h);
+	if (rc != 0 && rc != I40_E_NOT_FOUND)
+		return rc;
+	if (rc == 0 && h.frozen != 0 && e->h.seq >= h.frozen)
+		return 0;
 	for (i = 0; i < cp->nheads; i++) {
 		const struct body_head *hd = &cp->heads[i];
 
@@ -279,7 +289,6 @@ vote_rank(MDB_txn *txn, struct store *st, const uint8_t author[32],
 			rc = I40_E_CORRUPT;
 			break;
 		}
-		/* Frozen members count towards n but do not vote. */
 		if (*(uint8_t *)v.mv_data != 1 ||
 		    memcmp(k.mv_data, author, 32) == 0)
 			continue;
@@ -429,8 +438,9 @@ voters_of(MDB_txn *txn, struct store *st, const struct mset *m0,
 		if (rc != 0 && rc != I40_E_NOT_FOUND)
 			return rc;
 		memcpy(rec + 33 * *n, m0->m[i].key, 32);
-		/* Frozen members count towards n but do not vote. */
-		rec[33 * *n + 32] = rc == 0 && h.frozen != 0 ? 0 : 1;
+		/* Every member votes; a frozen one with what it signed before
+		 * its fork (settle_checkpoint). */
+		rec[33 * *n + 32] = 1;
 		(*n)++;
 	}
 	qsort(rec, *n, 33, memcmp32);
