@@ -59,19 +59,20 @@ enum node_key {
 	K_SYNC,
 	K_CHECKPOINT,
 	K_LOG_LEVEL,
+	K_LOG_INTERVAL,
 	K_COUNT
 };
 
 static const char *const node_keys[K_COUNT] = {
 	"name", "datadir", "genesis", "key", "listen", "sync_interval",
-	"checkpoint_interval", "log_level"
+	"checkpoint_interval", "log_level", "log_interval"
 };
 #define LOWER "abcdefghijklmnopqrstuvwxyz"
 #define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #define DIGITS "0123456789"
 #define NODE_KEYS_TEXT \
 	"name, datadir, genesis, key, listen, sync_interval, " \
-	"checkpoint_interval, log_level"
+	"checkpoint_interval, log_level, log_interval"
 
 /* A value quoted for a message: controls and non-ASCII as \xNN. */
 struct quoted {
@@ -492,6 +493,16 @@ node_set(struct config *c, enum node_key k, const char *v, char *err,
 			    quote(&q, v));
 		c->log_level = lvl;
 		return 0;
+	case K_LOG_INTERVAL:
+		if ((rc = duration_parse(v, &ms)) == -2)
+			return bad(err, errlen, "log_interval: %s is out of "
+			    "range (%dms..%dh)", quote(&q, v),
+			    CONFIG_SYNC_MIN_MS, CONFIG_SYNC_MAX_MS / 3600000);
+		if (rc != 0)
+			return bad(err, errlen, "log_interval: %s is not a "
+			    "duration (use e.g. 5s, 1m)", quote(&q, v));
+		c->log_ms = ms;
+		return 0;
 	case K_COUNT:
 		break;
 	}
@@ -693,6 +704,7 @@ config_new(struct config **out)
 		return I40_E_NOMEM;
 	c->sync_ms = CONFIG_SYNC_DEFAULT_MS;
 	c->checkpoint_ms = CONFIG_CHECKPOINT_DEFAULT_MS;
+	c->log_ms = CONFIG_LOG_DEFAULT_MS;
 	c->log_level = LOG_LVL_INFO;
 	*out = c;
 	return 0;
@@ -823,6 +835,7 @@ config_print(const struct config *c, FILE *f)
 	    c->checkpoint_ms) < 0;
 	werr |= fprintf(f, "log_level = %s\n",
 	    log_level_name((enum log_level)c->log_level)) < 0;
+	werr |= fprintf(f, "log_interval = %ums\n", c->log_ms) < 0;
 	werr |= fprintf(f, "\n[peers]\n") < 0;
 	for (i = 0; i < c->npeers; i++)
 		werr |= fprintf(f, "%s = %s\n", c->peers[i].who,

@@ -16,6 +16,8 @@
  *                                    ; this often, and only after new
  *                                    ; events (docs/protocol.md §11.6)
  *   log_level = info                 ; error | warn | info | debug
+ *   log_interval = 5s                ; 100ms..1h: one line per peer this
+ *                                    ; often about its refused messages
  *
  *   [peers]
  *   ; endpoint overrides, by SCHAC code or identity key (64 hex digits);
@@ -56,6 +58,7 @@
 #define CONFIG_SYNC_MIN_MS 100
 #define CONFIG_SYNC_MAX_MS 3600000
 #define CONFIG_CHECKPOINT_DEFAULT_MS 300000
+#define CONFIG_LOG_DEFAULT_MS 5000
 #define CONFIG_MAX_PEERS 64
 
 struct config_peer {
@@ -73,6 +76,7 @@ struct config {
 	unsigned sync_ms;
 	unsigned checkpoint_ms;	/* how often at most to sign a checkpoint */
 	int log_level;		/* enum log_level */
+	unsigned log_ms;	/* a peer's refusals: one line this often */
 	struct config_peer peers[CONFIG_MAX_PEERS];	/* sorted by who */
 	size_t npeers;
 };

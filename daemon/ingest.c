@@ -358,7 +358,7 @@ store_refusals(struct node *n, const struct job *j,
 	if (first == SIZE_MAX)
 		return;
 	n->dropped += bad + gaps + off;
-	if (!log_ratelimit(&n->peer_rl, j->from, node_mono_ms(), 5000, &supp))
+	if (!log_ratelimit(&n->peer_rl, j->from, node_mono_ms(), n->cfg->log_ms, &supp))
 		return;
 	(bad > 0 ? log_warnx : log_info)("peer %s (%s): the store refused %zu "
 	    "of %zu events (%zu of an unknown author or key, %zu off our "
@@ -383,7 +383,7 @@ finish(struct node *n, struct job *j)
 		check_range(j);
 	if (j->nbad > 0) {
 		n->dropped += j->nbad;
-		if (log_ratelimit(&n->peer_rl, j->from, node_mono_ms(), 5000,
+		if (log_ratelimit(&n->peer_rl, j->from, node_mono_ms(), n->cfg->log_ms,
 		    &supp))
 			log_warnx("peer %s (%s): dropped %zu of %zu events; "
 			    "first: #%zu %s: %s", p ? p->schac : "?",

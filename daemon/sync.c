@@ -29,12 +29,11 @@
 #include "ingest.h"
 #include "node.h"
 
-#define PEER_LOG_MS 5000	/* one complaint per peer per 5 s */
 
 static void complain(struct node *n, const uint8_t *key, const char *who,
     int rc, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* A peer sent something we drop: log why, at most once per PEER_LOG_MS. */
+/* A peer sent something we drop: log why, at most once per log_interval. */
 static void
 complain(struct node *n, const uint8_t *key, const char *who, int rc,
     const char *fmt, ...)
@@ -46,7 +45,7 @@ complain(struct node *n, const uint8_t *key, const char *who, int rc,
 
 	n->dropped++;
 	if (!log_ratelimit(&n->peer_rl, key != NULL ? key : zero,
-	    node_mono_ms(), PEER_LOG_MS, &supp))
+	    node_mono_ms(), n->cfg->log_ms, &supp))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);

@@ -86,6 +86,7 @@ datadir = $(dir $i)
 sync_interval = ${SYNC_INTERVAL:-1s}
 checkpoint_interval = ${CHECKPOINT_INTERVAL:-1h}
 log_level = ${LOG_LEVEL:-info}
+log_interval = ${LOG_INTERVAL:-5s}
 INI
 	done
 }

@@ -594,7 +594,7 @@ static const struct err_case err_cases[] = {
 	{ "; c\n\nfoo = bar\n[node]\n", 3, "key outside a section" },
 	{ "[node]\nnom = hh\n", 2, "unknown key \"nom\" in [node] (known: "
 	    "name, datadir, genesis, key, listen, sync_interval, "
-	    "checkpoint_interval, log_level)" },
+	    "checkpoint_interval, log_level, log_interval)" },
 	{ "[node]\nName = hh\n", 2, "unknown key" },
 	{ "[node]\n= hh\n", 2, "unknown key \"\"" },
 	{ "[node]\nname = a\nname = b\n", 3,
@@ -922,6 +922,7 @@ test_print(void **state)
 	    "sync_interval = 5000ms\n"
 	    "checkpoint_interval = 300000ms\n"
 	    "log_level = info\n"
+	    "log_interval = 5000ms\n"
 	    "\n"
 	    "[peers]\n");
 	free(text);
@@ -942,6 +943,7 @@ test_print(void **state)
 	    "sync_interval = 3600000ms\n"
 	    "checkpoint_interval = 120000ms\n"
 	    "log_level = warn\n"
+	    "log_interval = 5000ms\n"
 	    "\n"
 	    "[peers]\n"
 	    "kth.se = tcp://k:1\n"
