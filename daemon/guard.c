@@ -258,10 +258,15 @@ guard_check(struct node *n)
 		    (unsigned long long)mine, need, nm);
 		return;
 	}
-	/* Give a peer time to see a second copy of this node first. */
-	if (node_mono_ms() - n->started_ms < n->cfg->sync_ms) {
+	/*
+	 * Give a peer time to see a second copy of this node first: the
+	 * other copy speaks within a sync interval, and it counts as a
+	 * second session TWIN_GRACE_MS after ours appeared.
+	 */
+	if (node_mono_ms() - n->started_ms < 2 * (uint64_t)n->cfg->sync_ms +
+	    TWIN_GRACE_MS) {
 		snprintf(n->wait_reason, sizeof(n->wait_reason), "confirmed; "
-		    "signing starts one sync interval after start-up");
+		    "signing starts two sync intervals after start-up");
 		return;
 	}
 	n->ready = 1;
