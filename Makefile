@@ -149,8 +149,14 @@ test: all $(UNIT_BIN) $(REPLAY_BIN)
 	BUILD=$(BUILD) prove -f --exec '' $(UNIT_BIN) $(REPLAY_BIN) \
 	    $(SCRIPT_TESTS)
 
+# Under the sanitizers every test runs again, the long ones in a shorter
+# form (the full forms run in `make test`).
 check: deps
-	$(MAKE) BUILD=$(BUILD)/san SAN=1 test
+	I40_ORDER_RUNS=$${I40_ORDER_RUNS:-10} \
+	I40_CRASH_ROUNDS=$${I40_CRASH_ROUNDS:-60} \
+	CHAOS_SECONDS=$${CHAOS_SECONDS:-12} \
+	I40_WRONGPREV_SECONDS=$${I40_WRONGPREV_SECONDS:-10} \
+	    $(MAKE) BUILD=$(BUILD)/san SAN=1 test
 
 # libFuzzer needs clang.  New inputs go to $(BUILD)/fuzz, never into the
 # tree; crashes are written there too, to be minimised and saved into
