@@ -169,8 +169,10 @@ segment_votes(MDB_txn *txn, struct store *st, const struct store_item *items,
 		return store_err(rc);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 32 || v.mv_size != 1)
-			return mdb_cursor_close(c), I40_E_CORRUPT;
+		if (k.mv_size != 32 || v.mv_size != 1) {
+			rc = I40_E_CORRUPT;
+			break;
+		}
 		if (*(uint8_t *)v.mv_data != 1 ||
 		    memcmp(k.mv_data, author, 32) == 0)
 			continue;
@@ -181,7 +183,9 @@ segment_votes(MDB_txn *txn, struct store *st, const struct store_item *items,
 		if ((rc = mdb_get(txn, st->dbi[DB_CKPT], &cv, &cv)) ==
 		    MDB_NOTFOUND)
 			continue;
-		if (rc != 0 || cv.mv_size != 48)
+		if (rc == 0 && cv.mv_size != 48)
+			rc = I40_E_CORRUPT;
+		if (rc != 0)
 			break;
 		s = store_be64((uint8_t *)cv.mv_data + 8);
 		if (s >= fork && s >= first && s - first < n &&

@@ -417,32 +417,28 @@ settle_freeze(MDB_txn *txn, struct store *st, const uint8_t author[32],
 	return store_err(mdb_put(txn, st->dbi[DB_D_FORK], &k, &v, 0));
 }
 
-/* The voters of m0, as DB_VOTER holds them: key(32) flag(1) each. */
+/*
+ * The voters of m0, as DB_VOTER holds them: key(32) flag(1) each, in
+ * order of key.  Every active member votes (the flag is 1); a frozen one
+ * with what it signed before its fork (settle_checkpoint).
+ */
 static int
-voters_of(MDB_txn *txn, struct store *st, const struct mset *m0,
-    uint8_t **out, size_t *n)
+voters_of(const struct mset *m0, uint8_t **out, size_t *n)
 {
-	struct store_headrec h;
 	uint8_t *rec;
 	size_t i;
-	int rc;
 
 	*n = 0;
 	if ((*out = rec = malloc(m0->n * 33 + 1)) == NULL)
 		return I40_E_NOMEM;
-	/* m0 is in order of admission; the table in order of key. */
 	for (i = 0; i < m0->n; i++) {
 		if (m0->m[i].role != 'm' || !m0->m[i].active)
 			continue;
-		rc = store_head_get(txn, st, m0->m[i].key, &h);
-		if (rc != 0 && rc != I40_E_NOT_FOUND)
-			return rc;
 		memcpy(rec + 33 * *n, m0->m[i].key, 32);
-		/* Every member votes; a frozen one with what it signed before
-		 * its fork (settle_checkpoint). */
 		rec[33 * *n + 32] = 1;
 		(*n)++;
 	}
+	/* m0 is in order of admission; the table in order of key. */
 	qsort(rec, *n, 33, memcmp32);
 	return 0;
 }
@@ -457,7 +453,7 @@ settle_voters(MDB_txn *txn, struct store *st, const struct mset *m0,
 	size_t n, i = 0;
 	int rc, same = 1;
 
-	if ((rc = voters_of(txn, st, m0, &want, &n)) != 0)
+	if ((rc = voters_of(m0, &want, &n)) != 0)
 		goto out;
 	if ((rc = mdb_cursor_open(txn, st->dbi[DB_VOTER], &c)) != 0) {
 		rc = store_err(rc);
