@@ -682,6 +682,14 @@ sync_committed(struct node *n, struct peer *p, const struct store_item *items,
 	}
 	if (p != NULL && w != NULL && w->kind == WANT_NEXT)
 		quieten(p, w->author, stored > 0 || refused == 0);
+	if (cnt > 0) {
+		n->roots_valid = 0;
+		/* Heads, freeze points, settled seqs and members, again: the
+		 * test below needs the head this commit made. */
+		if (node_refresh(n) != 0)
+			log_warnx("the store's heads could not be re-read; "
+			    "restart the node");
+	}
 	/*
 	 * Some of what w asked for was not stored (refused, or lost with a
 	 * failed batch): ask again from the head, rather than wait until
@@ -690,13 +698,6 @@ sync_committed(struct node *n, struct peer *p, const struct store_item *items,
 	if (w != NULL && (a = node_author(n, w->author)) != NULL &&
 	    a->seq < w->from + w->count - 1 && a->pending > a->seq)
 		a->pending = a->seq;
-	if (cnt > 0) {
-		n->roots_valid = 0;
-		/* Heads, freeze points, settled seqs and members, again. */
-		if (node_refresh(n) != 0)
-			log_warnx("the store's heads could not be re-read; "
-			    "restart the node");
-	}
 	if (ingest_live(n->ing) == 0)
 		for (i = 0; i < n->nauthors; i++)
 			n->authors[i].pending = 0;
