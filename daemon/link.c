@@ -68,7 +68,8 @@ common_opts(void *s)
 	    (rc = setint(s, ZMQ_HEARTBEAT_TIMEOUT, 15000,
 	    "HEARTBEAT_TIMEOUT")) != 0 ||
 	    (rc = setint(s, ZMQ_HEARTBEAT_TTL, 30000, "HEARTBEAT_TTL")) != 0 ||
-	    (rc = setint(s, ZMQ_HANDSHAKE_IVL, 10000, "HANDSHAKE_IVL")) != 0)
+	    (rc = setint(s, ZMQ_HANDSHAKE_IVL, NODE_HANDSHAKE_MS,
+	    "HANDSHAKE_IVL")) != 0)
 		return rc;
 	return 0;
 }
@@ -162,8 +163,8 @@ monitor_cb(void *arg)
  * One event from a monitor socket: 1 with *event set, 0 when there is
  * none.  The frames are [event(2) value(4)] [address]; we need the event.
  */
-static int
-monitor_event(void *mon, uint16_t *event)
+int
+link_monitor_event(void *mon, uint16_t *event, uint32_t *value)
 {
 	zmq_msg_t f;
 	int got = 0;
@@ -175,79 +176,12 @@ monitor_event(void *mon, uint16_t *event)
 	}
 	if (zmq_msg_size(&f) >= 6) {
 		memcpy(event, zmq_msg_data(&f), sizeof(*event));
+		memcpy(value, (uint8_t *)zmq_msg_data(&f) + 2, sizeof(*value));
 		got = 1;
 	}
 	link_drain(mon, &f);
 	zmq_msg_close(&f);
 	return got ? 1 : -1;
-}
-
-/*
- * The router's monitor: a handshake that fails never reaches ZAP when
- * the client is not even CURVE (a plaintext client), so log it here.
- */
-int
-link_router_monitor(struct node *n)
-{
-	int linger = 0;
-
-	if (zmq_socket_monitor(n->router, "inproc://mon-router",
-	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED) != 0)
-		return -errno;
-	if ((n->rmon = zmq_socket(n->zctx, ZMQ_PAIR)) == NULL)
-		return -errno;
-	if (zmq_setsockopt(n->rmon, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
-	    zmq_connect(n->rmon, "inproc://mon-router") != 0) {
-		int e = errno;
-
-		zmq_close(n->rmon);
-		n->rmon = NULL;
-		return -e;
-	}
-	return 0;
-}
-
-void
-link_router_monitor_read(struct node *n)
-{
-	static const uint8_t key[32] = { 'r', 'o', 'u', 't', 'e', 'r' };
-	static const uint8_t dkey[32] = { 'c', 'l', 'o', 's', 'e', 'd' };
-	uint16_t event;
-	uint64_t supp;
-	int budget, got;
-
-	for (budget = 0; budget < NODE_RECV_BUDGET; budget++) {
-		if ((got = monitor_event(n->rmon, &event)) == 0)
-			return;
-		if (got < 0)
-			continue;
-		/*
-		 * libzmq closes a connection that sends a message over
-		 * MAXMSGSIZE without telling anyone why, and does not say
-		 * whose it was: this line is all there is to see of it.
-		 */
-		if (event == ZMQ_EVENT_DISCONNECTED) {
-			if (log_ratelimit(&n->zap_rl, dkey, node_mono_ms(),
-			    10000, &supp))
-				log_info("router: a peer's connection closed "
-				    "(it stopped, lost the network, or sent a "
-				    "message over %d bytes) (%llu more not "
-				    "logged)", MSG_MAX_BYTES,
-				    (unsigned long long)supp);
-			continue;
-		}
-		n->refused++;
-		if (log_ratelimit(&n->zap_rl, key, node_mono_ms(), 10000,
-		    &supp))
-			log_warnx("router: refused a connection: %s (%llu "
-			    "more not logged)", event ==
-			    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ?
-			    "key not admitted" : "not a CURVE client of this "
-			    "federation (plaintext or wrong server key?)",
-			    (unsigned long long)supp);
-	}
 }
 
 /* Dial p: a DEALER pinned to its CURVE key, and a monitor on it. */
@@ -357,11 +291,12 @@ void
 link_monitor_read(struct node *n, struct peer *p)
 {
 	uint16_t event;
+	uint32_t value;
 	int budget, got;
 
 	for (budget = 0; budget < NODE_RECV_BUDGET && p->monitor != NULL;
 	    budget++) {
-		if ((got = monitor_event(p->monitor, &event)) == 0)
+		if ((got = link_monitor_event(p->monitor, &event, &value)) == 0)
 			return;
 		if (got < 0)
 			continue;

@@ -291,8 +291,12 @@ node_refresh(struct node *n)
 	n->members = ms;
 	n->nmembers = nm;
 	ms = NULL;
+	if (n->zap != NULL &&
+	    (rc = zap_members(n->zap, n->members, n->nmembers)) != 0)
+		goto out;
 	if (lost && n->router != NULL) {
 		ev_reader_del(n->loop, n->router, -1);
+		zmq_socket_monitor(n->router, NULL, 0);
 		zmq_close(n->router);
 		n->router = NULL;
 		if ((rc = link_router_open(n->zctx, n->listen, n->key,
@@ -300,7 +304,8 @@ node_refresh(struct node *n)
 			log_warn(rc, "cannot re-bind %s after a removal",
 			    n->listen);
 		else if ((rc = ev_reader_add(n->loop, n->router, -1,
-		    (ev_fn)sync_router_read, n)) != 0)
+		    (ev_fn)sync_router_read, n)) != 0 ||
+		    (rc = zap_watch(n, n->zap, n->router)) != 0)
 			log_warn(rc, "router");
 	}
 	rc = 0;
@@ -316,12 +321,6 @@ static void
 router_cb(void *arg)
 {
 	sync_router_read(arg);
-}
-
-static void
-rmon_cb(void *arg)
-{
-	link_router_monitor_read(arg);
 }
 
 static void
@@ -415,6 +414,7 @@ node_start(struct node *n, struct config *cfg)
 {
 	struct rlimit nocore = { 0, 0 };
 	const char *failed = NULL;
+	uint64_t nofile;
 	int major, minor, patch, rc;
 	long ncpu;
 
@@ -425,6 +425,10 @@ node_start(struct node *n, struct config *cfg)
 	/* The key must not end up in a core file. */
 	(void)setrlimit(RLIMIT_CORE, &nocore);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* systemd's soft limit is 1024: strangers could take it all. */
+	if ((rc = conn_raise_nofile(&nofile)) != 0)
+		log_warn(rc, "cannot raise the descriptor limit to the hard "
+		    "one (%llu)", (unsigned long long)nofile);
 	if ((rc = key_init()) != 0)
 		return rc;
 	if ((rc = key_selftest(&failed)) != 0) {
@@ -483,8 +487,14 @@ node_start(struct node *n, struct config *cfg)
 		log_warn(rc, "cannot read the membership");
 		return rc;
 	}
-	if ((rc = derive_listen(n)) != 0 || (rc = zap_open(n)) != 0)
+	if ((rc = derive_listen(n)) != 0)
 		return rc;
+	conn_init(n, nofile);
+	if ((rc = zap_start(n, &n->zap)) != 0 ||
+	    (rc = zap_members(n->zap, n->members, n->nmembers)) != 0) {
+		log_warn(rc, "cannot start the ZAP handler");
+		return rc;
+	}
 	if (n->listen[0] != '\0') {
 		if ((rc = link_router_open(n->zctx, n->listen, n->key,
 		    &n->router)) != 0) {
@@ -492,9 +502,7 @@ node_start(struct node *n, struct config *cfg)
 			return rc;
 		}
 		if ((rc = ev_reader_add(n->loop, n->router, -1, router_cb,
-		    n)) != 0 || (rc = link_router_monitor(n)) != 0 ||
-		    (rc = ev_reader_add(n->loop, n->rmon, -1, rmon_cb,
-		    n)) != 0)
+		    n)) != 0 || (rc = zap_watch(n, n->zap, n->router)) != 0)
 			return rc;
 	} else {
 		log_info("no listen endpoint (not a member yet?): dialling "
@@ -594,14 +602,11 @@ node_stop(struct node *n)
 		peer_free(n->peers[i]);
 	free(n->peers);
 	control_close(n);
-	if (n->rmon != NULL)
-		zmq_close(n->rmon);
 	if (n->router != NULL) {
 		zmq_socket_monitor(n->router, NULL, 0);
 		zmq_close(n->router);
 	}
-	if (n->zap != NULL)
-		zmq_close(n->zap);
+	zap_stop(n->zap);
 	if (n->zctx != NULL)
 		zmq_ctx_term(n->zctx);
 	ev_free(n->loop);

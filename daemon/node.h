@@ -36,6 +36,8 @@
 #define NODE_WANT_TIMEOUT_MS 15000
 #define NODE_BATCH_BYTES (512 * 1024)	/* an EVENTS message at most */
 #define NODE_RECV_BUDGET 64		/* messages per socket per poll */
+#define NODE_HANDSHAKE_MS 10000		/* a connection's time to authenticate */
+#define CONN_PENDING_MAX 256		/* unauthenticated connections kept */
 #define NODE_CONTROL_BATCH 256		/* APPENDs signed in one txn */
 
 enum peer_state {
@@ -79,6 +81,18 @@ struct session {
 };
 
 struct node;
+
+/* conn.c: the connections that have not finished their handshake. */
+struct conn {
+	struct {
+		int fd;
+		uint64_t ms;		/* accepted at (monotonic) */
+	} pend[CONN_PENDING_MAX];	/* oldest first */
+	size_t npend, cap;
+	int port;			/* our listen port */
+	uint64_t nofile;		/* the descriptor limit */
+	uint64_t shed, shed_logged, log_ms;
+};
 
 struct peer {
 	struct node *node;
@@ -134,8 +148,8 @@ struct node {
 	char selfhex[17];
 	int lockfd;			/* DATADIR/i40d.pid, locked */
 	void *zctx;
-	void *router, *zap, *control;
-	void *rmon;			/* the router's monitor */
+	void *router, *control;
+	struct zap *zap;		/* the gate thread (zap.c) */
 	char listen[300];
 	struct peer **peers;		/* each allocated: sockets point to it */
 	size_t npeers;
@@ -153,6 +167,7 @@ struct node {
 	struct ingest *ing;
 	struct ev_loop *loop;
 	struct log_ratelimit zap_rl, peer_rl;
+	struct conn conn;
 	uint64_t started_ms;
 	/* Counters for status and tests. */
 	uint64_t dropped, refused, stored;
@@ -191,8 +206,8 @@ void link_monitor_read(struct node *n, struct peer *p);
 /* Every tick: dial afresh a dealer that has had no handshake for long. */
 void link_watchdog(struct node *n, struct peer *p, uint64_t now);
 void link_dial_failed(struct peer *p, int rc);
-int link_router_monitor(struct node *n) I40_MUST_CHECK;
-void link_router_monitor_read(struct node *n);
+/* One event of a monitor socket: 1, 0 when none is queued, -1 if bad. */
+int link_monitor_event(void *mon, uint16_t *event, uint32_t *value);
 /* Discard the frames that follow `last` in a multi-frame message. */
 void link_drain(void *sock, const zmq_msg_t *last);
 /* Send one frame (to a routing id when rid is not NULL), never blocking. */
@@ -200,9 +215,30 @@ int link_send(void *sock, const void *rid, size_t ridlen, const void *buf,
     size_t len) I40_MUST_CHECK;
 const char *link_state_name(enum peer_state s);
 
-/* zap.c: the ZAP handler. */
-int zap_open(struct node *n) I40_MUST_CHECK;
-void zap_read(struct node *n);
+/* conn.c: the descriptors strangers may hold. */
+/* Raise the soft RLIMIT_NOFILE to the hard one; *limit: what holds now. */
+int conn_raise_nofile(uint64_t *limit) I40_MUST_CHECK;
+/* After the membership and listen endpoint are known. */
+void conn_init(struct node *n, uint64_t nofile);
+/* A router monitor event (ACCEPTED, DISCONNECTED: value is the fd). */
+void conn_event(struct node *n, uint16_t event, uint32_t value);
+/* The router was bound afresh: nothing of the old one is pending. */
+void conn_reset(struct node *n);
+
+/*
+ * zap.c: the gate, a thread that answers ZAP and reads the router's
+ * monitor.  zap_start binds the ZAP handler: before the router.  The
+ * gate owns what zap_start made and frees it in zap_stop.
+ */
+struct zap;
+int zap_start(struct node *n, struct zap **out) I40_MUST_CHECK;
+/* Watch this router (a new one after a re-bind). */
+int zap_watch(struct node *n, struct zap *z, void *router) I40_MUST_CHECK;
+/* The membership changed: the gate copies what it needs. */
+int zap_members(struct zap *z, const struct store_member *ms, size_t nm)
+    I40_MUST_CHECK;
+uint64_t zap_refused(const struct zap *z);
+void zap_stop(struct zap *z);
 
 /* sync.c: the sync protocol. */
 void sync_router_read(struct node *n);

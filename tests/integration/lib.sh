@@ -97,9 +97,17 @@ peer_off() {
 	echo "u$2.example.se = off" >>"$(conf $1)"
 }
 
+# node_start I: start node I; with ULIMIT_N set (e.g. "-Sn 1024"), under
+# that descriptor limit, as systemd would set it.
 node_start() {
 	local i=$1
-	"$I40D" -c "$(conf $i)" >>"$T/n$i/log" 2>&1 &
+	if [ -n "${ULIMIT_N:-}" ]; then
+		# shellcheck disable=SC2086
+		(ulimit $ULIMIT_N && exec "$I40D" -c "$(conf $i)") \
+		    >>"$T/n$i/log" 2>&1 &
+	else
+		"$I40D" -c "$(conf $i)" >>"$T/n$i/log" 2>&1 &
+	fi
 	PID[$i]=$!
 	wait_for 20 test -S "$(dir $i)/control.sock" ||
 	    { echo "# node $i did not start:"; tail -5 "$T/n$i/log" | sed 's/^/#   /'; return 1; }
