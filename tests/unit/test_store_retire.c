@@ -12,9 +12,11 @@
  * retirement arrives.  Every delivery order below, with batches split
  * before, at and after the retirement, and the tail of the lookup indexes
  * merged after every batch in one of them, gives the same state root, the
- * same completions, and store_rebuild finds nothing to change.  A member
- * admitted after its events were stored is derived again from scratch,
- * with the same rule.
+ * same completions, and store_rebuild finds nothing to change;
+ * store_completion_get finds each counting completion by id, with the
+ * revocation that counted, and none of the others.  A member admitted
+ * after its events were stored is derived again from scratch, with the
+ * same rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,8 +120,12 @@ add(struct sample_chain *c, const struct body *b)
 	return i;
 }
 
-/* The two logs; c0.seq 12 (genesis at 1), c1.seq 4; kr: the retirement. */
-static size_t kr, kcross_early;
+/*
+ * The two logs; c0.seq 12 (genesis at 1), c1.seq 4.  Indexes into c0: kr
+ * the retirement, kv1 L_V1's completion and krev its revocation, kv2
+ * L_V2's, klate L_LATE_V1's; into c1: kcross_early L_CROSS's.
+ */
+static size_t kr, kv1, kv2, klate, krev, kcross_early;
 
 static void
 build(void)
@@ -133,13 +139,13 @@ build(void)
 	module_body(&b, "RET-1", BODY_MODULE_UPDATE);
 	v2 = add(&c0, &b);
 	completion_body(&b, c0.id[v1], L_V1);
-	(void)add(&c0, &b);
+	kv1 = add(&c0, &b);
 	completion_body(&b, c0.id[v2], L_V2);
-	(void)add(&c0, &b);
+	kv2 = add(&c0, &b);
 	retire_body(&b, "RET-1");
 	kr = add(&c0, &b);
 	completion_body(&b, c0.id[v1], L_LATE_V1);
-	late1 = add(&c0, &b);
+	klate = late1 = add(&c0, &b);
 	completion_body(&b, c0.id[v2], L_LATE_V2);
 	(void)add(&c0, &b);
 	module_body(&b, "RET-2", BODY_MODULE_PUBLISH);
@@ -149,8 +155,8 @@ build(void)
 	/* Revoking what does not count changes nothing; L_V1's is revoked. */
 	revoke_body(&b, c0.id[late1]);
 	(void)add(&c0, &b);
-	revoke_body(&b, c0.id[v1 + 2]);
-	(void)add(&c0, &b);
+	revoke_body(&b, c0.id[kv1]);
+	krev = add(&c0, &b);
 	assert_int_equal(c0.seq, 12);
 
 	sample_chain_init(&c1, 1);
@@ -238,6 +244,34 @@ check_ledger(struct store *st, const char *order)
 	assert_int_equal(store_rebuild(st), 0);
 }
 
+/* store_completion_get: one completion by id, and who revoked it. */
+static void
+check_get(struct store *st)
+{
+	struct store_completion c;
+	uint8_t by[32], zero[32] = { 0 };
+
+	assert_int_equal(store_completion_get(st, c0.id[kv1], &c, by), 0);
+	assert_int_equal(c.revoked, 1);
+	assert_int_equal(c.seq, kv1 + 1);
+	assert_memory_equal(c.author, fed.pk[0], 32);
+	assert_memory_equal(by, c0.id[krev], 32);
+	assert_int_equal(store_completion_get(st, c0.id[kv2], &c, by), 0);
+	assert_int_equal(c.revoked, 0);
+	assert_memory_equal(by, zero, 32);
+	assert_int_equal(store_completion_get(st, c0.id[kv2], &c, NULL), 0);
+	/* Stored, but counting not: after the retirement; another's module. */
+	assert_int_equal(store_completion_get(st, c0.id[klate], &c, by),
+	    I40_E_NOT_FOUND);
+	assert_int_equal(store_completion_get(st, c1.id[kcross_early], &c,
+	    by), I40_E_NOT_FOUND);
+	/* No completion at all: a module version; no event at all. */
+	assert_int_equal(store_completion_get(st, c0.id[kr], &c, by),
+	    I40_E_NOT_FOUND);
+	assert_int_equal(store_completion_get(st, zero, &c, by),
+	    I40_E_NOT_FOUND);
+}
+
 static void
 test_retired_in_every_order(void **state)
 {
@@ -284,6 +318,7 @@ test_retired_in_every_order(void **state)
 			deliver(st, &c1, 0, c1.seq);
 			break;
 		}
+		check_get(st);
 		check_ledger(st, k == 0 ? "log by log" : k == 1 ?
 		    "other author first" : k == 2 ? "one a batch" : k == 3 ?
 		    "cut at the retirement" : k == 4 ? "retirement alone" :
