@@ -223,24 +223,60 @@ after_vector(struct node *n, struct peer *p, const struct msg_heads *v,
 	guard_check(n);
 }
 
-/* A HELLO from p, on either socket: its vector replaces what we knew. */
+/*
+ * A HELLO from p, on either socket (rid: the router's routing id; NULL:
+ * p's dealer): its vector replaces what we knew.  One of another
+ * federation or protocol version is answered on the same socket with
+ * ERROR and otherwise ignored (docs/sync.md).  Only members get here (ZAP
+ * refuses anyone else first); each gets one ERROR per HELLO, smaller than
+ * the HELLO and never answered in turn, so there is nothing to amplify
+ * and no loop, and complain() rate-limits the log lines.
+ */
 static int
-take_hello(struct node *n, struct peer *p, const struct msg_hello *h)
+take_hello(struct node *n, struct peer *p, const zmq_msg_t *rid,
+    const struct msg_hello *h)
 {
+	struct msg *m;
+	char text[96];
+	int code = I40_E_FED_ID, rc;
+
 	if (memcmp(h->fed_id, store_fed_id(n->st), EV_FED_ID_BYTES) != 0) {
-		complain(n, p->key, p->schac, I40_E_FED_ID, "HELLO of another "
-		    "federation (check its genesis)");
-		return I40_E_FED_ID;
+		snprintf(text, sizeof(text), "HELLO of another federation: "
+		    "compare the genesis files");
+	} else if (h->version != MSG_PROTOCOL_VERSION) {
+		code = I40_E_VERSION;
+		snprintf(text, sizeof(text), "HELLO of protocol version %llu; "
+		    "this node speaks %u", (unsigned long long)h->version,
+		    MSG_PROTOCOL_VERSION);
+	} else {
+		take_vector(p, &h->v, 1);
+		p->heard = 1;
+		after_vector(n, p, &h->v, 1);
+		return 0;
 	}
-	if (h->version != MSG_PROTOCOL_VERSION) {
-		complain(n, p->key, p->schac, I40_E_VERSION, "HELLO of another "
-		    "protocol version");
-		return I40_E_VERSION;
-	}
-	take_vector(p, &h->v, 1);
-	p->heard = 1;
-	after_vector(n, p, &h->v, 1);
-	return 0;
+	complain(n, p->key, p->schac, code, "%s", text);
+	m = sync_out(n, MSG_ERROR);
+	m->u.error.code = code;
+	m->u.error.text.p = (const uint8_t *)text;
+	m->u.error.text.len = strlen(text);
+	rc = rid != NULL ? send_msg(n, n->router, zmq_msg_data((zmq_msg_t *)rid),
+	    zmq_msg_size((zmq_msg_t *)rid), m) : p->dealer != NULL ?
+	    send_msg(n, p->dealer, NULL, 0, m) : 0;
+	if (rc != 0)
+		log_debug("peer %s: ERROR for its HELLO not sent", p->schac);
+	return code;
+}
+
+/* An ERROR that answers our HELLO (take_hello) answers no WANT. */
+static int
+hello_refused(struct node *n, struct peer *p, const struct msg_error *e)
+{
+	if (e->code != I40_E_FED_ID && e->code != I40_E_VERSION)
+		return 0;
+	complain(n, p->key, p->schac, (int)e->code, "refuses our HELLO: %.*s",
+	    (int)(e->text.len < 120 ? e->text.len : 120),
+	    e->text.len > 0 ? (const char *)e->text.p : "-");
+	return 1;
 }
 
 /* Events of author from `from`, at most count, for a WANT. */
@@ -360,7 +396,7 @@ router_one(struct node *n, zmq_msg_t *rid, zmq_msg_t *body)
 		return;
 	switch (m->type) {
 	case MSG_HELLO:
-		if (take_hello(n, p, &m->u.hello) != 0)
+		if (take_hello(n, p, rid, &m->u.hello) != 0)
 			return;
 		r = sync_out(n, MSG_HELLO);
 		memcpy(r->u.hello.fed_id, store_fed_id(n->st), 32);
@@ -385,8 +421,9 @@ router_one(struct node *n, zmq_msg_t *rid, zmq_msg_t *body)
 			    "ingest is full");
 		break;
 	case MSG_ERROR:
-		log_debug("peer %s: ERROR %lld", p->schac,
-		    (long long)m->u.error.code);
+		if (!hello_refused(n, p, &m->u.error))
+			log_debug("peer %s: ERROR %lld", p->schac,
+			    (long long)m->u.error.code);
 		break;
 	default:
 		complain(n, p->key, p->schac, 0,
@@ -441,7 +478,7 @@ dealer_one(struct node *n, struct peer *p, zmq_msg_t *body)
 		return;
 	switch (m->type) {
 	case MSG_HELLO:
-		if (take_hello(n, p, &m->u.hello) == 0)
+		if (take_hello(n, p, NULL, &m->u.hello) == 0)
 			sync_pump(n);
 		break;
 	case MSG_EVENTS:
@@ -462,6 +499,8 @@ dealer_one(struct node *n, struct peer *p, zmq_msg_t *body)
 		sync_pump(n);
 		break;
 	case MSG_ERROR:
+		if (hello_refused(n, p, &m->u.error))
+			break;
 		/* Not an answer: the peer sees our key twice (guard.c). */
 		if (m->u.error.code == I40_E_TWIN) {
 			guard_stop(n, "peer %s (%s) sees two sessions with this "

@@ -137,10 +137,20 @@ derive_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 	case BODY_COMPLETION_RECORD:
 		/* Awarded against a version of one of the author's own modules. */
 		if ((rc = modver_find(txn, st, b->u.completion.module, mk,
-		    &pass)) != 0)
+		    &mklen, &pass)) != 0)
 			return rc;
 		if (!pass || memcmp(mk, e->h.author, 32) != 0)
 			return 0;
+		/*
+		 * ...that its log has not retired before it.  Only the author
+		 * writes the module and its log is applied in seq order, so
+		 * d_module says "retired" here exactly when the retirement has
+		 * a lower seq than this completion, in any order of arrival.
+		 */
+		if ((rc = dget(txn, st, DB_D_MODULE, mk, mklen, &v)) != 0)
+			return rc == I40_E_NOT_FOUND ? I40_E_CORRUPT : rc;
+		if (v.mv_size != 33 || ((uint8_t *)v.mv_data)[32] != 0)
+			return v.mv_size != 33 ? I40_E_CORRUPT : 0;
 		if (!body_grade_valid(b->u.completion.scale,
 		    b->u.completion.grade, &pass))
 			return 0;

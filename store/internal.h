@@ -302,9 +302,12 @@ int index_maybe_merge(struct store *st);
 int modver_put(MDB_txn *txn, struct store *st, uint64_t arrival,
     const uint8_t id[32], const uint8_t author[32], const uint8_t *code,
     size_t code_len, int append);
-/* The author of module version id, if it took effect (*found). */
+/*
+ * The module of version id, if that version took effect (*found): its key
+ * in d_module, author(32)||code, *module_len bytes.
+ */
 int modver_find(MDB_txn *txn, struct store *st, const uint8_t id[32],
-    uint8_t author[32], int *found);
+    uint8_t module[32 + 32], size_t *module_len, int *found);
 /* d_modver was emptied in txn (derive_rebuild). */
 void modver_reset(MDB_txn *txn, struct store *st);
 void modver_end(struct store *st, int committed);

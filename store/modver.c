@@ -178,7 +178,7 @@ modver_put(MDB_txn *txn, struct store *st, uint64_t arrival,
 
 int
 modver_find(MDB_txn *txn, struct store *st, const uint8_t id[32],
-    uint8_t author[32], int *found)
+    uint8_t module[32 + 32], size_t *module_len, int *found)
 {
 	uint8_t num[8], *s;
 	uint64_t arrival;
@@ -198,9 +198,12 @@ modver_find(MDB_txn *txn, struct store *st, const uint8_t id[32],
 		return 0;	/* that event did not take effect */
 	if (rc != 0)
 		return store_err(rc);
-	if (v.mv_size < VAL_MIN || memcmp(v.mv_data, id, 32) != 0)
+	if (v.mv_size < VAL_MIN || v.mv_size > 32 + 32 + 32 ||
+	    memcmp(v.mv_data, id, 32) != 0)
 		return I40_E_CORRUPT;
-	memcpy(author, (uint8_t *)v.mv_data + 32, 32);
+	/* author||code: the module's key in d_module. */
+	*module_len = v.mv_size - 32;
+	memcpy(module, (uint8_t *)v.mv_data + 32, *module_len);
 	*found = 1;
 	return 0;
 }

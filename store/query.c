@@ -1,6 +1,6 @@
 /*
  * query.c: the derived state as the daemon and i40ctl read it: the
- * membership with each node's record, and the catalog.
+ * membership with each node's record, the catalog, one completion.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -244,4 +244,66 @@ out:
 	*out = ms;
 	*n = cnt;
 	return 0;
+}
+
+int
+store_completion_get(struct store *st, const uint8_t id[EV_ID_BYTES],
+    struct store_completion *out, uint8_t revoked_by[EV_ID_BYTES])
+{
+	uint8_t num[8], lk[K_LOG];
+	MDB_val k = { 8, num }, v;
+	struct ev_signed e;
+	const uint8_t *p;
+	uint64_t arrival;
+	MDB_txn *txn;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (revoked_by != NULL)
+		memset(revoked_by, 0, EV_ID_BYTES);
+	if ((rc = store_rtxn(st, &txn)) != 0)
+		return rc;
+	if ((rc = index_find_id(txn, st, id, &arrival)) != 0)
+		goto out;
+	store_put64(num, arrival);
+	/* d_compl holds exactly the completions that count. */
+	if ((rc = mdb_get(txn, st->dbi[DB_D_COMPL], &k, &v)) != 0) {
+		rc = rc == MDB_NOTFOUND ? I40_E_NOT_FOUND : store_err(rc);
+		goto out;
+	}
+	if (v.mv_size != COMPL_BYTES) {
+		rc = I40_E_CORRUPT;
+		goto out;
+	}
+	p = v.mv_data;
+	memcpy(out->learner, p, 16);
+	memcpy(out->module, p + 16, 32);
+	out->passed = p[48];
+	out->revoked = p[49];
+	k.mv_size = 8;
+	k.mv_data = num;
+	if ((rc = mdb_get(txn, st->dbi[DB_EV], &k, &v)) != 0 ||
+	    ev_decode(v.mv_data, v.mv_size, st->fed_id, &e, NULL, NULL) != 0) {
+		rc = rc == 0 || rc == MDB_NOTFOUND ? I40_E_CORRUPT :
+		    store_err(rc);
+		goto out;
+	}
+	memcpy(out->author, e.h.author, 32);
+	out->seq = e.h.seq;
+	memcpy(out->id, e.id, 32);
+	if (out->revoked && revoked_by != NULL) {
+		store_logkey(lk, e.h.author, e.h.seq);
+		k.mv_size = K_LOG;
+		k.mv_data = lk;
+		if ((rc = mdb_get(txn, st->dbi[DB_D_REVOKE], &k, &v)) != 0 ||
+		    v.mv_size != EV_ID_BYTES) {
+			rc = rc == 0 || rc == MDB_NOTFOUND ? I40_E_CORRUPT :
+			    store_err(rc);
+			goto out;
+		}
+		memcpy(revoked_by, v.mv_data, EV_ID_BYTES);
+	}
+out:
+	store_rtxn_end(st, txn);
+	return rc;
 }

@@ -258,6 +258,17 @@ typedef int (*store_completion_fn)(void *arg,
 int store_completions(struct store *st, enum store_by by, const uint8_t *key,
     store_completion_fn fn, void *arg) I40_MUST_CHECK;
 
+/*
+ * The completion whose event id is id, as the derived state holds it: 0
+ * and *out when it counts (revoked or not); then, if revoked_by is not
+ * NULL, the id of the revocation that counted (zeros when not revoked).
+ * I40_E_NOT_FOUND when no counting completion has that id: no such event,
+ * not a completion, or one that counts not (docs/protocol.md §5.13).
+ */
+int store_completion_get(struct store *st, const uint8_t id[EV_ID_BYTES],
+    struct store_completion *out, uint8_t revoked_by[EV_ID_BYTES])
+    I40_MUST_CHECK;
+
 /* The two digests of DESIGN.md; docs/store.md says how they are made. */
 int store_log_root(struct store *st, uint8_t root[32]) I40_MUST_CHECK;
 int store_state_root(struct store *st, uint8_t root[32]) I40_MUST_CHECK;

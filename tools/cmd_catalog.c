@@ -5,6 +5,13 @@
  * The JSON output is the same bytes on every node that holds the same
  * events: it carries only replicated facts (no arrival numbers, times or
  * local names) in a fixed order, so nodes can be compared with cmp(1).
+ *
+ * A module is (owner, code), so two universities can hold one code
+ * (docs/protocol.md §5.7; i40ctl refuses it, but two can publish before
+ * either hears of the other).  Each row names its owner then; where a
+ * SCHAC code does not tell owners apart (two members' records with the
+ * same one, or none), the owner's key follows it, and a note under the
+ * table names every code that more than one owner holds.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -103,11 +110,73 @@ module_json(const struct entry *en, const struct body_module *b)
 	return o;
 }
 
+#define STR(o, k) ctl_view_str(json_object_get((o), (k)))
+
+/* Another row than row i has key k equal to row i's, and another author. */
+static int
+shared(const json_t *list, size_t i, const char *k)
+{
+	const json_t *o = json_array_get(list, i), *x;
+	size_t j;
+
+	json_array_foreach(list, j, x)
+		if (j != i && strcmp(STR(x, k), STR(o, k)) == 0 &&
+		    strcmp(STR(x, "author"), STR(o, "author")) != 0)
+			return 1;
+	return 0;
+}
+
+/* Who owns row o: its SCHAC code, with a key prefix if that is not enough. */
+static void
+owner_label(const json_t *list, size_t i, char *out, size_t cap)
+{
+	const json_t *o = json_array_get(list, i);
+	const char *schac = STR(o, "schac");
+
+	if (schac[0] != '\0' && !shared(list, i, "schac"))
+		snprintf(out, cap, "%s", schac);
+	else
+		snprintf(out, cap, "%s%skey %.8s", schac, schac[0] ? " " : "",
+		    STR(o, "author"));
+}
+
+/* A note for each code that more than one owner holds. */
+static void
+print_shared_codes(const json_t *list)
+{
+	const json_t *o, *x;
+	char who[96];
+	size_t i, j, n;
+
+	json_array_foreach(list, i, o) {
+		if (!shared(list, i, "code"))
+			continue;
+		/* Once per code: at the first row that holds it. */
+		for (j = 0; j < i; j++)
+			if (strcmp(STR(json_array_get(list, j), "code"),
+			    STR(o, "code")) == 0)
+				break;
+		if (j < i)
+			continue;
+		printf("note: %s is the code of modules of", STR(o, "code"));
+		n = 0;
+		json_array_foreach(list, j, x) {
+			if (strcmp(STR(x, "code"), STR(o, "code")) != 0)
+				continue;
+			owner_label(list, j, who, sizeof(who));
+			printf("%s %s", n++ ? "," : "", who);
+		}
+		printf(": they are different modules; name one by its owner "
+		    "too (a prerequisite is CODE@SCHAC; --json gives each "
+		    "owner's key)\n");
+	}
+}
+
 static void
 print_human(const json_t *doc, const void *arg)
 {
 	const json_t *list = json_object_get(doc, "modules"), *o, *l;
-	char langs[16];
+	char langs[16], who[96];
 	size_t i, j, n;
 
 	(void)arg;
@@ -126,9 +195,9 @@ print_human(const json_t *doc, const void *arg)
 			n += (size_t)snprintf(langs + n, sizeof(langs) - n,
 			    "%s%s", j ? "," : "",
 			    ctl_view_str(json_array_get(l, j)));
+		owner_label(list, i, who, sizeof(who));
 		printf("%-16s %-12s %5s %5lld %3lld %-6s %-7s %-5s %.12s %s / "
-		    "%s%s\n",
-		    ctl_view_str(json_object_get(o, "schac")),
+		    "%s%s\n", who,
 		    ctl_view_str(json_object_get(o, "code")),
 		    ctl_view_str(json_object_get(o, "hp")),
 		    (long long)json_integer_value(json_object_get(o, "hours")),
@@ -141,6 +210,7 @@ print_human(const json_t *doc, const void *arg)
 		    json_is_true(json_object_get(o, "retired")) ?
 		    " (retired)" : "");
 	}
+	print_shared_codes(list);
 }
 
 /* The catalog of st as the document of docs/i40ctl.md. */

@@ -4,15 +4,19 @@
  * (docs/i40ctl.md "completion").
  *
  * A completion counts only when its module is a version of one of the
- * author's own modules, and a revocation only of the author's own
- * completion (docs/store.md, "Convergence"); anything else would be
- * stored without effect, so i40ctl checks it against the store first.
+ * author's own modules that was not retired before it, and a revocation
+ * only of the author's own counting completion, once (docs/protocol.md
+ * §5.13); anything else would be stored without effect, so i40ctl checks
+ * it against the store first.  It also refuses a decision date after
+ * today, which can only be a typing mistake (docs/i40ctl.md,
+ * "Guardrails").
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "ctl_guard.h"
 #include "ctl_node.h"
 #include "ctl_write.h"
 #include "subcommands.h"
@@ -41,14 +45,15 @@ static const char usage_record[] =
     "  --module ID|CODE          the module version it was earned against:\n"
     "                            its event id (64 hex digits), or the code\n"
     "                            of one of this node's current modules\n"
-    "                            (its current version is taken)\n"
+    "                            (its current version is taken); not of a\n"
+    "                            retired module: it would count nowhere\n"
     "  --grade G                 a grade of the scale\n"
     "  --scale S                 UG (U G), UVG (U G VG), U345 (U 3 4 5),\n"
     "                            AF (A B C D E FX F) or PF (P F)\n"
     "  --examiner NAME           the examiner\n"
     "  --exam-date YYYY-MM-DD    the examination\n"
     "  --decision-date YYYY-MM-DD  the grading decision (not before the\n"
-    "                            examination)\n"
+    "                            examination, not after today)\n"
     "  --supervision S           unsupervised, supervised or supervised_id,\n"
     "                            if not the module's\n"
     "  -d, --datadir DIR         the node's data directory (default\n"
@@ -63,7 +68,8 @@ static const char usage_revoke[] =
     "\n"
     "Revoke one of this node's completion records through the running\n"
     "i40d.  The record stays in the ledger, marked revoked; to correct a\n"
-    "result, revoke it and record the right one.\n"
+    "result, revoke it and record the right one.  A record revoked\n"
+    "already, or one that counts on no node, is refused.\n"
     "\n"
     "  --id ID                   the record's event id, 64 hex digits\n"
     "  --reason TEXT             why, e.g. \"Recorded against the wrong\n"
@@ -83,6 +89,74 @@ static const struct ctl_flag record_flags[] = {
 static const struct ctl_flag revoke_flags[] = {
 	{ "id", "completion" }, { "reason", "reason" },
 };
+
+/*
+ * A completion on the retired module code would count on no node; given
+ * is what --module said (the code, or a version's id).
+ */
+static void
+retired_error(const char *given, const char *code)
+{
+	ctl_errx("--module %.16s%s: module %s is retired, and a result "
+	    "recorded after its retirement counts on no node "
+	    "(docs/protocol.md §5.8); results earned before it had to be "
+	    "recorded before it: record this one on the module that replaced "
+	    "it, if the examiner so decides", given,
+	    strlen(given) > 16 ? "..." : "", code);
+}
+
+/* The module version's module (this node's code) is not retired. */
+static int
+not_retired(struct store *st, const uint8_t pk[KEY_PK_BYTES],
+    const char *given, const char *code)
+{
+	struct store_module *ms = NULL;
+	size_t n = 0, idx;
+	int rc;
+
+	if ((rc = ctl_own_module(st, pk, code, &ms, &n, &idx)) == 0 &&
+	    ms[idx].retired) {
+		retired_error(given, code);
+		rc = I40_E_VALUE;
+	} else if (rc == I40_E_NOT_FOUND) {
+		/* A version that never took effect: check_own said what. */
+		rc = 0;
+	}
+	store_modules_free(ms, n);
+	return rc;
+}
+
+/*
+ * A revocation of what does not count, or of what is revoked already,
+ * changes nothing: refused, naming why (and the first revocation).
+ */
+static int
+revocable(struct store *st, const uint8_t id[EV_ID_BYTES])
+{
+	struct store_completion c;
+	char hex[2 * EV_ID_BYTES + 1], by[2 * EV_ID_BYTES + 1];
+	uint8_t rid[EV_ID_BYTES];
+	int rc;
+
+	ctl_hex(id, EV_ID_BYTES, hex);
+	rc = store_completion_get(st, id, &c, rid);
+	if (rc == I40_E_NOT_FOUND) {
+		ctl_errx("--id %s: that completion record counts on no node "
+		    "(its module version did not count, or was retired before "
+		    "it), so revoking it changes nothing", hex);
+		return I40_E_VALUE;
+	}
+	if (rc != 0) {
+		ctl_err(rc, "cannot read the completion %s", hex);
+		return rc;
+	}
+	if (!c.revoked)
+		return 0;
+	ctl_hex(rid, EV_ID_BYTES, by);
+	ctl_errx("--id %s: the completion is already revoked, by %s; a "
+	    "second revocation changes nothing", hex, by);
+	return I40_E_EXISTS;
+}
 
 /*
  * --module ID|CODE into the record: an id as it is, a code through this
@@ -111,9 +185,7 @@ resolve_module(struct ctl_write *w, const char *value)
 		    "hex digits) nor the code of one of this node's modules; "
 		    "see `i40ctl catalog`", value);
 	} else if (rc == 0 && ms[idx].retired) {
-		ctl_errx("--module %s: the module is retired; give the id of "
-		    "the version the result was earned against instead "
-		    "(--module ID)", value);
+		retired_error(value, value);
 		rc = I40_E_VALUE;
 	} else if (rc == 0) {
 		ctl_hex(ms[idx].id, EV_ID_BYTES, hex);
@@ -187,8 +259,11 @@ record_main(int argc, char *argv[])
 	if (w.st == NULL && ctl_write_node(&w) != 0)
 		goto out;
 	c = &w.rec.body->u.completion;
-	if (check_own(w.st, w.pk, c->module, versions,
-	    "a version of a module", code) != 0)
+	if (ctl_date_not_future(&c->decision_date, "--decision-date") != 0 ||
+	    check_own(w.st, w.pk, c->module, versions,
+	    "a version of a module", code) != 0 ||
+	    not_retired(w.st, w.pk, module != NULL ? module : code,
+	    code) != 0)
 		goto out;
 	ctl_hex(c->learner, 16, learner);
 	snprintf(what, sizeof(what), "recorded %.*s on %s for learner %s",
@@ -221,7 +296,7 @@ revoke_main(int argc, char *argv[])
 		goto out;
 	id = w.rec.body->u.revoke.completion;
 	if (check_own(w.st, w.pk, id, records, "a completion record",
-	    NULL) != 0)
+	    NULL) != 0 || revocable(w.st, id) != 0)
 		goto out;
 	ctl_hex(id, EV_ID_BYTES, hex);
 	snprintf(what, sizeof(what), "revoked %s", hex);

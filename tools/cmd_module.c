@@ -6,13 +6,17 @@
  * it, and the catalog as the store will apply it: publishing a code this
  * node already has, or updating or retiring one it does not have (or has
  * retired), would be stored but have no effect (docs/store.md,
- * "Convergence"), so i40ctl refuses it with the reason instead.
+ * "Convergence"), so i40ctl refuses it with the reason instead.  Beyond
+ * the store's rules it refuses what is almost surely a mistake
+ * (docs/i40ctl.md, "Guardrails"): a code another university already uses,
+ * an update that changes nothing, a language that is no ISO 639-1 code.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "ctl_guard.h"
 #include "ctl_node.h"
 #include "ctl_write.h"
 #include "subcommands.h"
@@ -44,7 +48,9 @@ static const char usage_publish[] =
     "which override the file.  The first option for a list replaces the\n"
     "file's list; repeat it to give more items.  update without --file\n"
     "starts from the module's current version and changes only the fields\n"
-    "given; with --file, the file is the whole new description.\n"
+    "given; with --file, the file is the whole new description.  A code\n"
+    "another university uses, an update that changes nothing and a\n"
+    "language that is no ISO 639-1 code are refused.\n"
     "\n"
     "Fields (* required; the body key in parentheses where it differs):\n"
     "  --code CODE             * the module's code, e.g. I40-ROB1\n"
@@ -57,7 +63,8 @@ static const char usage_publish[] =
     "  --cycle CYCLE           * first, second or third\n"
     "  --mode MODE             * online, onsite or blended\n"
     "  --pace PACE             * synchronous, asynchronous or mixed\n"
-    "  --lang LL               * language of instruction (sv, en); repeat\n"
+    "  --lang LL               * language of instruction, an ISO 639-1\n"
+    "                            code (sv, en); repeat\n"
     "  --assessment TYPE       * written_exam, oral_exam, assignment,\n"
     "                            project, lab, portfolio, quiz or\n"
     "                            presentation; repeat\n"
@@ -186,8 +193,49 @@ check_catalog(int state, uint32_t type, const char *code,
 }
 
 /*
+ * A code is one university's (docs/protocol.md §5.7): the protocol lets
+ * two hold the same one, as two modules, but a person would mistake one
+ * for the other (in a prerequisite, a transcript, a search), so a new
+ * code that another university uses, even retired, is refused, naming it.
+ * Only what this node holds is known: two universities publishing one
+ * code before either hears of the other still both succeed.
+ */
+static int
+used_elsewhere(struct store *st, const uint8_t pk[KEY_PK_BYTES],
+    const char *code, const struct store_module *ms, size_t n)
+{
+	struct store_member *mem = NULL;
+	const struct store_member *who;
+	char hex[2 * KEY_PK_BYTES + 1];
+	size_t nmem = 0, i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(ms[i].code, code) == 0 &&
+		    memcmp(ms[i].author, pk, KEY_PK_BYTES) != 0)
+			break;
+	if (i == n)
+		return 0;
+	if ((rc = store_members(st, &mem, &nmem)) != 0) {
+		ctl_err(rc, "cannot read the membership");
+		return rc;
+	}
+	who = ctl_member_find(mem, nmem, ms[i].author);
+	ctl_hex(ms[i].author, KEY_PK_BYTES, hex);
+	ctl_errx("%s is already used by %s (%s, key %.16s...)%s; a module code "
+	    "names one university's module in the whole federation: choose "
+	    "another code (see `i40ctl catalog --all`)", code,
+	    who != NULL && who->schac[0] ? who->schac : "another university",
+	    who != NULL ? who->name_en : "no member record", hex,
+	    ms[i].retired ? ", which has retired it" : "");
+	free(mem);
+	return I40_E_EXISTS;
+}
+
+/*
  * The catalog allows this node to write type on code: the node and its
- * store into w, then check_catalog() on what own_state() finds there.
+ * store into w, then check_catalog() on what own_state() finds there,
+ * and for a new code, that no other university uses it.
  */
 static int
 catalog_allows(struct ctl_write *w, uint32_t type, const char *code,
@@ -198,7 +246,37 @@ catalog_allows(struct ctl_write *w, uint32_t type, const char *code,
 	if ((rc = ctl_write_node(w)) != 0)
 		return rc;
 	rc = own_state(w->st, w->pk, code, ms, n, m);
-	return check_catalog(rc, type, code, *m);
+	if ((rc = check_catalog(rc, type, code, *m)) != 0)
+		return rc;
+	return type == BODY_MODULE_PUBLISH ?
+	    used_elsewhere(w->st, w->pk, code, *ms, *n) : 0;
+}
+
+/*
+ * An update whose body is the current version's, byte for byte, would
+ * sign a new version that changes nothing (and that completions might be
+ * recorded against instead of the old one): refused.
+ */
+static int
+changes_something(const struct ctl_write *w, const struct store_module *m,
+    const char *code)
+{
+	struct ev_signed e;
+	char hex[2 * EV_ID_BYTES + 1];
+	int rc;
+
+	if ((rc = ev_decode(m->bytes, m->len, store_fed_id(w->st), &e, NULL,
+	    NULL)) != 0) {
+		ctl_err(rc, "cannot read the current version of %s", code);
+		return rc;
+	}
+	if (e.body.len != w->len || memcmp(e.body.p, w->body, w->len) != 0)
+		return 0;
+	ctl_hex(m->id, EV_ID_BYTES, hex);
+	ctl_errx("the update changes nothing: it is %s's current version "
+	    "(%.16s...) field for field; give the fields that change (see "
+	    "`i40ctl module update --help`)", code, hex);
+	return I40_E_VALUE;
 }
 
 /* --hp HP: the credits in hp rather than tenths. */
@@ -274,12 +352,16 @@ publish_main(int argc, char *argv[], uint32_t type)
 	if (ctl_write_file(&w, &doc) != 0 ||
 	    ctl_write_apply(&w, module_flags) != 0 ||
 	    apply_hp(&w) != 0 ||
-	    ctl_write_encode(&w) != 0)
+	    ctl_write_encode(&w) != 0 ||
+	    ctl_lang_check(w.rec.body->u.module.lang,
+	    w.rec.body->u.module.nlang) != 0)
 		goto out;
 	ctl_module_code(w.rec.body->u.module.code, code);
 	/* An update from the current version has been checked above. */
 	if (base == NULL &&
 	    catalog_allows(&w, type, code, &ms, &nms, &m) != 0)
+		goto out;
+	if (type == BODY_MODULE_UPDATE && changes_something(&w, m, code) != 0)
 		goto out;
 	snprintf(what, sizeof(what), "%s %s", type == BODY_MODULE_PUBLISH ?
 	    "published" : "updated", code);

@@ -8,7 +8,10 @@
 #       bound: a member's key is refused too (fails closed), and admitted
 #       once a handler runs (the control);
 #   (d) a member's key (node 3's; node 3 does not run): a HELLO reply, so
-#       the refusals above are not an always-refusing server.
+#       the refusals above are not an always-refusing server;
+#   (e) the same member with a HELLO of another federation, and one of
+#       protocol version 2: each answered with one ERROR naming the cause
+#       (I40_E_FED_ID, I40_E_VERSION), as docs/sync.md says.
 # (b) runs before (a): i40d logs one "router: refused" line per 10 s for
 # all connections, and the refusal in (a) passes through that monitor too.
 . "$(dirname "$0")/lib.sh"
@@ -73,10 +76,28 @@ check "(d) node 1 did not refuse it" \
     sh -c "! grep -q 'zap: refused.*$(sed -n 's/^# client CURVE key: //p' \
     "$T/member.out")' '$LOG'"
 
+# (e)
+rawpeer otherfed hello --key "$T/n3/node.key" --server-pub "${KEY[1]}" \
+    --endpoint "$EP" --genesis "$G" --wait 5 --other-fed \
+    --expect-error I40_E_FED_ID
+check "(e) a HELLO of another federation is answered with ERROR I40_E_FED_ID" \
+    test $rc = 0
+check "(e) ... whose text says what to check" \
+    out_has otherfed "reply: error I40_E_FED_ID (HELLO of another federation: compare the genesis files)"
+check "(e) node 1 logs it" \
+    wait_for 5 log_has "peer u3.example.se: HELLO of another federation"
+rawpeer version2 hello --key "$T/n3/node.key" --server-pub "${KEY[1]}" \
+    --endpoint "$EP" --genesis "$G" --wait 5 --version 2 \
+    --expect-error I40_E_VERSION
+check "(e) a HELLO of protocol version 2 is answered with ERROR I40_E_VERSION" \
+    test $rc = 0
+check "(e) ... naming both versions" \
+    out_has version2 "reply: error I40_E_VERSION (HELLO of protocol version 2; this node speaks 1)"
+
 check "node 1 is still running" kill -0 "${PID[1]}"
 check "node 1 stops cleanly" node_stop 1
 if [ $FAILED -ne 0 ]; then
-	for f in plain stranger nozap withzap member; do
+	for f in plain stranger nozap withzap member otherfed version2; do
 		echo "# --- rawpeer $f:"
 		grep -v "CONNECT_\|# monitor: CONNECTED\|DISCONNECTED" \
 		    "$T/$f.out" | sed 's/^/#   /'

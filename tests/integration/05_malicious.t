@@ -3,7 +3,8 @@
 # `rawpeer attack` with node 3's key, on node 3's endpoint (its daemon never
 # runs).  It dials node 1's router and binds its own router, which node 1
 # dials and asks for events, then sends malformed, non-canonical, oversized
-# and unknown messages, a HELLO of another federation, out-of-bounds and
+# and unknown messages, HELLOs of another federation and protocol version
+# (each must be answered with one ERROR naming the cause), out-of-bounds and
 # huge WANTs, a flood of 10,000 NOTIFYs, and answers node 1's WANTs with
 # forged, foreign, out-of-chain, replayed and garbage events and EVENTS
 # nobody asked for (the steps: tests/tools/rawpeer.c).  Node 2 publishes a

@@ -699,6 +699,11 @@ gen_reader(void)
 		{ "bad-trailing", { 0x01, 0x01 }, 2 },
 		{ "bad-truncated-str", { 0xa5, 'a', 'b' }, 3 },
 		{ "bad-empty", { 0 }, 0 },
+		/* Cut off inside a value: docs/protocol.md §2.4, §2.10. */
+		{ "bad-key-header-cut", { 0x81, 0xcd, 0x01 }, 3 },
+		{ "bad-float32-cut", { 0xca, 0x3f }, 2 },
+		{ "bad-ext8-cut", { 0xc7 }, 1 },
+		{ "bad-key-float-cut", { 0x81, 0xca, 0x3f }, 3 },
 	};
 	uint8_t deep[20];
 	char name[64];
@@ -713,6 +718,10 @@ gen_reader(void)
 	memset(deep, 0x91, sizeof(deep));
 	deep[17] = 0x00;
 	put("reader", "bad-depth-17", deep, 18);
+	/* An empty array counts for depth (§2.8): the 17th is too deep. */
+	memset(deep, 0x91, sizeof(deep));
+	deep[16] = 0x90;
+	put("reader", "bad-depth-17-empty", deep, 17);
 	for (i = 0; i < NBOMBS; i++) {
 		snprintf(name, sizeof(name), "bomb-%s", bombs[i].name);
 		put("reader", name, bombs[i].b, bombs[i].len);

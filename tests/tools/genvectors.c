@@ -703,6 +703,68 @@ inv_reason(const char *name, const uint8_t *s, size_t n, int want)
 #define REASON(name, want, ...) \
 	inv_reason(name, RAW(__VA_ARGS__), RAWN(__VA_ARGS__), want)
 
+/*
+ * An event of base() with this body, signed, and then cut off after the
+ * body's first keep bytes: the input ends inside the body (the cases of
+ * docs/protocol.md §2.4 and §2.10 where a value is cut off).
+ */
+static void
+inv_cut(const char *name, const uint8_t *body, size_t n, size_t keep,
+    int want)
+{
+	struct parts p;
+	size_t len;
+
+	base(&p);
+	p.body = body;
+	p.blen = n;
+	len = sign_parts(&p, fed.keys[1], sg);
+	/* The body is the event's last element; the 66-byte sig follows. */
+	if (keep > n || len < 66 + n)
+		die("inv_cut %s: bad lengths", name);
+	add_invalid(name, sg, len - 66 - n + keep, fed.fed_id, want);
+}
+#define CUT(name, keep, want, ...) \
+	inv_cut(name, RAW(__VA_ARGS__), RAWN(__VA_ARGS__), keep, want)
+
+/*
+ * The three points of docs/protocol.md §2 that needed a rule: an empty
+ * container counts for depth (§2.8); a map key's header comes before its
+ * type, and a forbidden type is decided by its first byte (§2.4, §2.10).
+ * Added after the rest: the clock is put back, so that no earlier or later
+ * vector changed its time_ms (and bytes) because these came in between.
+ */
+static void
+gen_invalid_cutoff(void)
+{
+	uint64_t clock0 = clock_n;
+
+	/* An empty container counts for depth (§2.8): [[]] here is too deep. */
+	BODY("empty-array-too-deep", I40_E_DEPTH,
+	    0x81, 0xa4, 'c', 'o', 'd', 'e', 0x91, 0x91, 0x90);
+	BODY("empty-map-too-deep", I40_E_DEPTH,
+	    0x81, 0xa4, 'c', 'o', 'd', 'e', 0x91, 0x91, 0x80);
+	/* One level less is canonical; the schema then wants a str. */
+	BODY("empty-array-deep-enough", I40_E_TYPE,
+	    0x81, 0xa4, 'c', 'o', 'd', 'e', 0x91, 0x90);
+	/*
+	 * Cut off by the end of the input (§2.4, §2.10): a key's header
+	 * comes before its type; a forbidden type is decided by its first
+	 * byte, whatever follows.
+	 */
+	BODY("body-key-uint16", I40_E_TYPE,
+	    0x81, 0xcd, 0x01, 0x00, 0xa6, 'I', '4', '0', '-', 'X', '1');
+	CUT("body-key-uint16-header-cut-off", 3, I40_E_TRUNCATED,
+	    0x81, 0xcd, 0x01, 0x00, 0xa6, 'I', '4', '0', '-', 'X', '1');
+	CUT("float32-payload-cut-off", 8, I40_E_FLOAT,
+	    0x81, 0xa4, 'c', 'o', 'd', 'e', 0xca, 0x3f, 0xc0, 0, 0);
+	CUT("ext8-header-cut-off", 7, I40_E_EXT,
+	    0x81, 0xa4, 'c', 'o', 'd', 'e', 0xc7, 0x01, 0x01, 0x00);
+	CUT("body-key-float32-cut-off", 3, I40_E_FLOAT,
+	    0x81, 0xca, 0x3f, 0xc0, 0, 0, 0xa6, 'I', '4', '0', '-', 'X', '1');
+	clock_n = clock0;
+}
+
 /* Header, shape and canonical-form cases. */
 static void
 gen_invalid_form(void)
@@ -820,6 +882,7 @@ gen_invalid_form(void)
 	REASON("utf8-lone-continuation", I40_E_UTF8, 'a', 0x80, 'b');
 	BODY("nested-too-deep", I40_E_DEPTH,
 	    0x81, 0xa4, 'c', 'o', 'd', 'e', 0x91, 0x91, 0x91, 0xa1, 'x');
+	gen_invalid_cutoff();
 
 	/* Framing. */
 	memcpy(sg, logs[1][1].buf, logs[1][1].len);

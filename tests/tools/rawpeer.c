@@ -4,12 +4,17 @@
  * can be an outsider, a plaintext client, or a malicious member.
  *
  *   rawpeer hello (--key FILE | --random-key | --plain) --server-pub HEX
- *           --endpoint EP --genesis FILE [--wait SEC]
+ *           --endpoint EP --genesis FILE [--wait SEC] [--other-fed]
+ *           [--version N] [--expect-error NAME]
  *       Connect a DEALER (CURVE client pinned to the server's key, or the
- *       NULL mechanism with --plain), send one valid HELLO and wait for any
+ *       NULL mechanism with --plain), send one HELLO and wait for any
  *       reply.  Exit 0 if a reply arrived, 3 if none did within --wait
- *       (default 3 s).  Prints the client's CURVE key and the socket
- *       monitor's events.
+ *       (default 3 s).  Prints the client's CURVE key, the socket
+ *       monitor's events and the reply ("# reply: error I40_E_... (text)"
+ *       for an ERROR).  --other-fed sends the genesis's fed_id with its
+ *       first byte flipped, --version N another protocol version; with
+ *       --expect-error NAME the exit is 0 only for an ERROR with that code
+ *       (an I40_E_* name), 1 for any other reply.
  *
  *   rawpeer nozap --key FILE [--with-handler] [--wait SEC]
  *       In this process: a router from the daemon's own link_router_open()
@@ -82,6 +87,7 @@
 static const char usage_text[] =
     "usage: rawpeer hello (--key FILE | --random-key | --plain)\n"
     "           --server-pub HEX --endpoint EP --genesis FILE [--wait SEC]\n"
+    "           [--other-fed] [--version N] [--expect-error NAME]\n"
     "       rawpeer nozap --key FILE [--with-handler] [--wait SEC]\n"
     "       rawpeer attack --key FILE --listen EP --target-pub HEX\n"
     "           --target EP --genesis FILE [--seed N] [--gap MS]\n"
@@ -96,7 +102,9 @@ struct opts {
 	const char *cmd;
 	const char *key, *server_pub, *endpoint, *genesis;
 	const char *listen, *target_pub, *target, *go;
-	int random_key, plain, with_handler;
+	const char *expect_error;
+	int random_key, plain, with_handler, other_fed;
+	uint64_t version;
 	double wait_s;
 	uint64_t seed;
 	int have_seed;
@@ -200,6 +208,19 @@ static const char *
 errname(int rc)
 {
 	return i40_strerror(rc);
+}
+
+/* The I40_E_* code named name, or 0. */
+static int
+errcode(const char *name)
+{
+	int rc;
+
+	for (rc = I40_E_FIRST - 1; rc > I40_E_LAST; rc--)
+		if (i40_errname(rc) != NULL && strcmp(i40_errname(rc),
+		    name) == 0)
+			return rc;
+	return 0;
 }
 
 static int
@@ -507,7 +528,7 @@ cmd_hello(const struct opts *o)
 	size_t len;
 	uint32_t val;
 	unsigned ev;
-	int n, rc = EX_SETUP, got = 0;
+	int n, rc = EX_SETUP, got = 0, want = 0, match = 0;
 
 	if ((o->key != NULL) + o->random_key + o->plain != 1)
 		die_usage("hello: give exactly one of --key, --random-key, "
@@ -516,6 +537,9 @@ cmd_hello(const struct opts *o)
 	    (!o->plain && o->server_pub == NULL))
 		die_usage("hello: --endpoint, --genesis and (unless --plain) "
 		    "--server-pub are required");
+	if (o->expect_error != NULL && (want = errcode(o->expect_error)) == 0)
+		die_usage("--expect-error: \"%s\" is not an I40_E_* name",
+		    o->expect_error);
 	if (read_genesis(o->genesis, &g) != 0)
 		return EX_SETUP;
 	if (!o->plain && curve_of_hex(o->server_pub, scurve, NULL,
@@ -543,7 +567,9 @@ cmd_hello(const struct opts *o)
 		goto out;
 	m->type = MSG_HELLO;
 	memcpy(m->u.hello.fed_id, g.fed_id, 32);
-	m->u.hello.version = MSG_PROTOCOL_VERSION;
+	if (o->other_fed)
+		m->u.hello.fed_id[0] ^= 0xff;
+	m->u.hello.version = o->version;
 	m->u.hello.v.nheads = 1;
 	memcpy(m->u.hello.v.heads[0].author, g.author, 32);
 	m->u.hello.v.heads[0].seq = 1;
@@ -579,12 +605,20 @@ cmd_hello(const struct opts *o)
 			    (size_t)n : MSG_MAX_BYTES, m, NULL) == 0)
 				t = msg_type_name((uint32_t)m->type);
 			printf("# reply: %s (%d bytes)\n", t ? t : "?", n);
+			if (t != NULL && m->type == MSG_ERROR) {
+				printf("# reply: error %s (%.*s)\n",
+				    i40_errname((int)m->u.error.code) ?
+				    i40_errname((int)m->u.error.code) : "?",
+				    (int)m->u.error.text.len,
+				    (const char *)m->u.error.text.p);
+				match = m->u.error.code == want;
+			}
 			got = 1;
 		}
 	}
 	if (!got)
 		printf("# no reply within %.1f s\n", o->wait_s);
-	rc = got ? EX_OK : EX_NOREPLY;
+	rc = !got ? EX_NOREPLY : want == 0 || match ? EX_OK : EX_FAIL;
 out:
 	monitor_close(d, mon);
 	if (d != NULL)
@@ -825,6 +859,9 @@ static struct attacker {
 	size_t nmine;
 	uint64_t hello_replies, unexpected_replies, event_replies,
 	    error_replies;
+	/* ERRORs refusing a HELLO of ours: on the dealer, on the router. */
+	uint64_t hello_errors, router_errors;
+	int64_t hello_error_code, router_error_code;
 	int capture;
 	uint8_t *replay[MAX_REPLAY];
 	size_t replay_len[MAX_REPLAY], nreplay;
@@ -1102,6 +1139,10 @@ router_one(const zmq_msg_t *rid, zmq_msg_t *body)
 			violation("the target announces our author at seq %"
 			    PRIu64 ": it stored an event of ours", s);
 		break;
+	case MSG_ERROR:
+		A.router_errors++;
+		A.router_error_code = m->u.error.code;
+		break;
 	default:
 		break;
 	}
@@ -1207,8 +1248,17 @@ on_dealer(void)
 				violation("the target's HELLO holds our "
 				    "author at seq %" PRIu64, s);
 			break;
-		case MSG_EVENTS:
 		case MSG_ERROR:
+			if (A.m->u.error.code == I40_E_FED_ID ||
+			    A.m->u.error.code == I40_E_VERSION) {
+				/* The answer to a HELLO, not to a WANT. */
+				A.hello_errors++;
+				A.hello_error_code = A.m->u.error.code;
+				break;
+			}
+			check_answer(A.m);
+			break;
+		case MSG_EVENTS:
 			check_answer(A.m);
 			break;
 		default:
@@ -1642,26 +1692,74 @@ st_append(void)
 	pump(300);
 }
 
+/*
+ * Our HELLO of type `what` refused: exactly one ERROR with code `want` on
+ * the socket it went out on (counter *n, last code *code), and no HELLO.
+ */
+static void
+expect_hello_error(const char *what, const uint64_t *n, const int64_t *code,
+    uint64_t n0, uint64_t h0, int want)
+{
+	pump(1000);
+	if (A.hello_replies != h0)
+		violation("the target answered %s with a HELLO", what);
+	else if (*n == n0)
+		violation("the target did not answer %s with ERROR", what);
+	else if (*n - n0 > 1 || *code != want)
+		violation("the target answered %s with %" PRIu64 " ERROR(s), "
+		    "the last %s, not one %s", what, *n - n0,
+		    i40_errname((int)*code) ? i40_errname((int)*code) : "?",
+		    i40_errname(want));
+	else
+		note("refused with one ERROR %s", i40_errname(want));
+}
+
 static void
 st_wrong_fed_hello(void)
 {
 	struct msg *m;
-	uint64_t h0;
+	uint64_t h0, n0;
 
 	pace();
 	step("HELLO of a wrong federation, via the dealer");
 	pump(200);
 	h0 = A.hello_replies;
+	n0 = A.hello_errors;
 	m = out_msg(MSG_HELLO);
 	memcpy(m->u.hello.fed_id, A.other.fed_id, 32);
 	m->u.hello.version = MSG_PROTOCOL_VERSION;
 	my_vector(&m->u.hello.v);
 	(void)dealer_send_msg(m);
-	pump(1000);
-	if (A.hello_replies != h0)
-		violation("the target answered a HELLO of another federation");
-	else
-		note("no answer (refused)");
+	expect_hello_error("a HELLO of another federation", &A.hello_errors,
+	    &A.hello_error_code, n0, h0, I40_E_FED_ID);
+
+	pace();
+	step("HELLO of protocol version 2, via the dealer");
+	h0 = A.hello_replies;
+	n0 = A.hello_errors;
+	m = out_msg(MSG_HELLO);
+	memcpy(m->u.hello.fed_id, A.g.fed_id, 32);
+	m->u.hello.version = MSG_PROTOCOL_VERSION + 1;
+	my_vector(&m->u.hello.v);
+	(void)dealer_send_msg(m);
+	expect_hello_error("a HELLO of protocol version 2", &A.hello_errors,
+	    &A.hello_error_code, n0, h0, I40_E_VERSION);
+
+	/* The target's dealer takes a HELLO at any time, as an answer. */
+	pace();
+	step("HELLO of a wrong federation, via the router");
+	h0 = A.hello_replies;
+	n0 = A.router_errors;
+	m = out_msg(MSG_HELLO);
+	memcpy(m->u.hello.fed_id, A.other.fed_id, 32);
+	m->u.hello.version = MSG_PROTOCOL_VERSION;
+	my_vector(&m->u.hello.v);
+	if (router_send_msg(m) != 0) {
+		A.incomplete++;
+		return;
+	}
+	expect_hello_error("our router's HELLO of another federation",
+	    &A.router_errors, &A.router_error_code, n0, h0, I40_E_FED_ID);
 }
 
 /* A message over ZMQ_MAXMSGSIZE: an EVENTS header, then zeros. */
@@ -2211,6 +2309,9 @@ main(int argc, char *argv[])
 		{ "gap", required_argument, NULL, 'G' },
 		{ "flood", required_argument, NULL, 'F' },
 		{ "go", required_argument, NULL, 'o' },
+		{ "other-fed", no_argument, NULL, 'O' },
+		{ "version", required_argument, NULL, 'V' },
+		{ "expect-error", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -2220,6 +2321,7 @@ main(int argc, char *argv[])
 
 	memset(&o, 0, sizeof(o));
 	o.wait_s = 3;
+	o.version = MSG_PROTOCOL_VERSION;
 	o.gap_ms = DEFAULT_GAP_MS;
 	o.flood = DEFAULT_FLOOD;
 	if (argc < 2)
@@ -2243,6 +2345,16 @@ main(int argc, char *argv[])
 		case 'p': o.target_pub = optarg; break;
 		case 't': o.target = optarg; break;
 		case 'o': o.go = optarg; break;
+		case 'O': o.other_fed = 1; break;
+		case 'E': o.expect_error = optarg; break;
+		case 'V':
+			errno = 0;
+			o.version = strtoull(optarg, &end, 0);
+			if (*end != '\0' || errno != 0 || o.version < 1 ||
+			    o.version > 0xffffffffu)
+				die_usage("--version: \"%s\" is not 1..2^32-1",
+				    optarg);
+			break;
 		case 'w':
 			o.wait_s = strtod(optarg, &end);
 			if (*end != '\0' || !(o.wait_s > 0 && o.wait_s < 3600))

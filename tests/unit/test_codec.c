@@ -133,6 +133,35 @@ static const struct row rows[] = {
 	{ "de 00 10 a1 61 01 a1 62 02 a1 63", I40_E_TRUNCATED, 0,
 	    "map needs 2 bytes a pair" },
 	{ "82 a1 61 01", I40_E_TRUNCATED, 0, "map short of pairs" },
+	/*
+	 * The three points of docs/protocol.md §2 a reader could not classify
+	 * before: a map key's header comes before its type; a forbidden type
+	 * is decided by its first byte; an empty container counts for depth.
+	 */
+	{ "81 cd 01", I40_E_TRUNCATED, 1, "uint16 key cut off in its header" },
+	{ "81 cd 01 00 00", I40_E_TYPE, 1, "uint16 key, header complete" },
+	{ "81 cc 05 00", I40_E_TYPE, 1, "non-shortest int key: type first" },
+	{ "81 d9", I40_E_TRUNCATED, 0, "map of 1 pair in 1 byte" },
+	{ "82 a1 61 00 d9", I40_E_TRUNCATED, 4,
+	    "second key cut off in its header" },
+	{ "83 a1 61 00 a1 62 00 d9", I40_E_TRUNCATED, 7,
+	    "str8 key cut off in its header" },
+	{ "ca 3f", I40_E_FLOAT, 0, "float32 cut off in its payload" },
+	{ "ca", I40_E_FLOAT, 0, "float32 without payload" },
+	{ "cb 00 00", I40_E_FLOAT, 0, "float64 cut off" },
+	{ "c7", I40_E_EXT, 0, "ext8 without its length" },
+	{ "c9 00 00", I40_E_EXT, 0, "ext32 cut off in its length" },
+	{ "d8 01", I40_E_EXT, 0, "fixext16 cut off" },
+	{ "91 ca", I40_E_FLOAT, 1, "float cut off inside an array" },
+	{ "81 ca 3f", I40_E_FLOAT, 1, "float key cut off" },
+	{ "81 c7 01", I40_E_EXT, 1, "ext key cut off" },
+	{ "91 91 91 91 80", 0, 0, "empty map at the deepest allowed (4)" },
+	{ "91 91 91 91 91 90", I40_E_DEPTH, 5, "empty array too deep (5)" },
+	{ "91 91 91 91 91 80", I40_E_DEPTH, 5, "empty map too deep (5)" },
+	{ "91 91 91 91 91 dc 00 00", I40_E_NONCANON_LEN, 5,
+	    "array16 of 0 too deep: the form is checked first" },
+	{ "91 91 91 91 91 9f", I40_E_DEPTH, 5,
+	    "too deep before its count is bounded" },
 };
 
 static void
@@ -161,6 +190,46 @@ test_check_rows(void **state)
 		}
 	}
 	printf("# %zu canonical-form rows\n", sizeof(rows) / sizeof(rows[0]));
+}
+
+/*
+ * The examples of docs/protocol.md §2.8 and §2.11 for those three points,
+ * with the limit they state (4, a message's): the text and the codec agree.
+ */
+static void
+test_spec_examples(void **state)
+{
+	static const struct row spec[] = {
+		{ "91 91 91 91 00", 0, 0, "innermost array at depth 3" },
+		{ "91 91 91 91 91 00", I40_E_DEPTH, 4, "array at depth 4" },
+		{ "91 91 91 80", 0, 0, "empty map at depth 3" },
+		{ "91 91 91 91 90", I40_E_DEPTH, 4, "empty array at depth 4" },
+		{ "81 cd 01", I40_E_TRUNCATED, 1, "key header cut off" },
+		{ "81 cd 01 00 00", I40_E_TYPE, 1, "uint16 key" },
+		{ "81 cc 05 00", I40_E_TYPE, 1, "non-shortest int key" },
+		{ "ca 3f", I40_E_FLOAT, 0, "float32 cut off" },
+		{ "c7", I40_E_EXT, 0, "ext8 cut off" },
+		{ "81 ca 3f", I40_E_FLOAT, 1, "float key cut off" },
+	};
+	struct codec_err err;
+	uint8_t buf[64];
+	size_t i, n;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(spec) / sizeof(spec[0]); i++) {
+		n = unhex(spec[i].hex, buf, sizeof(buf));
+		memset(&err, 0, sizeof(err));
+		rc = codec_check(buf, n, 4, &err);
+		if (rc != spec[i].rc)
+			fail_msg("%s (%s): got %s, want %s", spec[i].what,
+			    spec[i].hex, i40_errname(rc) ? i40_errname(rc) :
+			    "ok", i40_errname(spec[i].rc) ?
+			    i40_errname(spec[i].rc) : "ok");
+		if (rc != 0 && err.offset != spec[i].off)
+			fail_msg("%s: offset %zu, want %zu", spec[i].what,
+			    err.offset, spec[i].off);
+	}
 }
 
 /* Whatever codec_check accepts re-encodes through msgpack-c identically. */
@@ -379,6 +448,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_rows),
+		cmocka_unit_test(test_spec_examples),
 		cmocka_unit_test(test_reencode_rows),
 		cmocka_unit_test(test_writer_shortest_forms),
 		cmocka_unit_test(test_writer_overflow_is_sticky),
