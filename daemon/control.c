@@ -36,6 +36,7 @@ struct pending {
 	size_t idx;			/* its item in the batch */
 	int code;			/* an error to answer with */
 	char text[400];
+	char code_of[80];		/* a module's code, for the log */
 };
 
 static void
@@ -190,6 +191,7 @@ do_peers(struct node *n, zmq_msg_t *rid)
 		q->state.p = (const uint8_t *)st;
 		q->state.len = strlen(st);
 		q->behind = sync_behind(n, n->peers[i]);
+		q->ahead = sync_ahead(n, n->peers[i]);
 		q->last_ms = n->peers[i]->last_ms;
 		q->endpoint.p = (const uint8_t *)n->peers[i]->endpoint;
 		q->endpoint.len = strlen(n->peers[i]->endpoint);
@@ -205,6 +207,19 @@ fail_all(struct pending *ps, size_t np, int code)
 	for (i = 0; i < np; i++)
 		if (ps[i].code == 0)
 			ps[i].code = code;
+}
+
+/* A code for a log line: printable ASCII only, the rest as '?'. */
+static void
+log_text(char *out, size_t cap, const struct codec_bytes *b)
+{
+	size_t i, n = b->len < cap - 2 ? b->len : cap - 2;
+
+	out[0] = ' ';
+	for (i = 0; i < n; i++)
+		out[i + 1] = b->p[i] >= 0x20 && b->p[i] < 0x7f ?
+		    (char)b->p[i] : '?';
+	out[n + 1] = '\0';
 }
 
 /* Sign and decode one APPEND as event seq after prev: items[*k]. */
@@ -247,6 +262,10 @@ sign_one(struct node *n, struct pending *p, uint64_t seq, uint8_t prev[32],
 	memcpy(items[*k].key, n->self, KEY_PK_BYTES);
 	memcpy(prev, items[*k].ev.id, EV_ID_BYTES);
 	p->idx = (*k)++;
+	if (p->type == BODY_MODULE_PUBLISH || p->type == BODY_MODULE_UPDATE)
+		log_text(p->code_of, sizeof(p->code_of), &scratch->u.module.code);
+	else if (p->type == BODY_MODULE_RETIRE)
+		log_text(p->code_of, sizeof(p->code_of), &scratch->u.retire.code);
 }
 
 /*
@@ -336,7 +355,13 @@ answer:
 			    ps[i].text : i40_strerror(ps[i].code));
 		} else {
 			struct msg *m = n->out;
+			char idhex[17];
 
+			log_keyhex(items[ps[i].idx].ev.id, idhex);
+			log_info("wrote %s%s at seq %llu (id %s)",
+			    body_type_name(ps[i].type), ps[i].code_of,
+			    (unsigned long long)items[ps[i].idx].ev.h.seq,
+			    idhex);
 			m->type = MSG_APPENDED;
 			memcpy(m->u.appended.id, items[ps[i].idx].ev.id, 32);
 			m->u.appended.seq = items[ps[i].idx].ev.h.seq;

@@ -317,6 +317,39 @@ out:
 	return rc;
 }
 
+/*
+ * A catch-up runs from the first vector (or commit) at which some peer
+ * has what we lack until none has and nothing is in flight.  Only one of 100 events
+ * or more gets an info line: each event of an ordinary day would be a
+ * catch-up of one.
+ */
+void
+node_progress(struct node *n)
+{
+	uint64_t behind = 0, now = node_mono_ms(), k;
+	size_t i;
+
+	for (i = 0; i < n->npeers; i++)
+		behind += sync_behind(n, n->peers[i]);
+	if (n->catchup_ms == 0) {
+		if (behind > 0) {
+			n->catchup_ms = now;
+			n->catchup_stored = n->stored;
+		}
+		return;
+	}
+	if (behind > 0 || ingest_live(n->ing) > 0)
+		return;
+	k = n->stored - n->catchup_stored;
+	if (k >= 100)
+		log_info("caught up with the peers: %llu events in %.1f s",
+		    (unsigned long long)k, (double)(now - n->catchup_ms) / 1000);
+	else
+		log_debug("caught up with the peers: %llu events",
+		    (unsigned long long)k);
+	n->catchup_ms = 0;
+}
+
 static void
 router_cb(void *arg)
 {

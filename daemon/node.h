@@ -171,6 +171,7 @@ struct node {
 	uint64_t started_ms;
 	/* Counters for status and tests. */
 	uint64_t dropped, refused, stored;
+	uint64_t catchup_ms, catchup_stored;	/* a catch-up since, from */
 	size_t pump_start;		/* sync_pump's rotating first peer */
 	uint64_t monitors;		/* monitors made: unique inproc names */
 	int roots_valid;		/* the cached roots are current */
@@ -193,6 +194,8 @@ int node_run(struct node *n, volatile sig_atomic_t *quit,
 void node_stop(struct node *n);
 /* Membership and heads from the store, again (after commits). */
 int node_refresh(struct node *n) I40_MUST_CHECK;
+/* After vectors and commits: say when a catch-up of many events ends. */
+void node_progress(struct node *n);
 struct author *node_author(struct node *n, const uint8_t key[KEY_PK_BYTES]);
 struct peer *node_peer(struct node *n, const uint8_t key[KEY_PK_BYTES]);
 int node_is_member(const struct node *n, const uint8_t key[KEY_PK_BYTES]);
@@ -257,6 +260,8 @@ void sync_committed(struct node *n, struct peer *p,
     const struct store_item *items, const struct store_outcome *out,
     size_t cnt, const struct want *w);
 uint64_t sync_behind(struct node *n, const struct peer *p);
+/* Events we hold and announce that p's last vector lacks. */
+uint64_t sync_ahead(struct node *n, const struct peer *p);
 /* The head we announce of a: for a frozen log, its freeze point. */
 void sync_announced(const struct author *a, uint64_t *seq, uint8_t id[32]);
 /* p's head entry for author, made (seq 0) if absent; NULL if full. */

@@ -221,6 +221,7 @@ after_vector(struct node *n, struct peer *p, const struct msg_heads *v,
 	guard_vector(n, p, v, full);
 	evid_vector(n, p, v);
 	guard_check(n);
+	node_progress(n);
 }
 
 /*
@@ -742,6 +743,7 @@ sync_committed(struct node *n, struct peer *p, const struct store_item *items,
 			n->authors[i].pending = 0;
 	guard_check(n);
 	sync_pump(n);
+	node_progress(n);
 }
 
 uint64_t
@@ -761,6 +763,28 @@ sync_behind(struct node *n, const struct peer *p)
 		top = p->vec[i].seq < a->limit ? p->vec[i].seq : a->limit;
 		if (top > a->seq)
 			sum += top - a->seq;
+	}
+	return sum;
+}
+
+uint64_t
+sync_ahead(struct node *n, const struct peer *p)
+{
+	const struct peer_head *h;
+	uint64_t sum = 0, seq;
+	uint8_t id[32];
+	size_t i;
+
+	if (!p->heard)
+		return 0;
+	for (i = 0; i < n->nauthors; i++) {
+		/* What we would serve it: up to what we announce. */
+		sync_announced(&n->authors[i], &seq, id);
+		h = sync_peer_head((struct peer *)p, n->authors[i].key);
+		if (h == NULL)
+			sum += seq;
+		else if (seq > h->seq)
+			sum += seq - h->seq;
 	}
 	return sum;
 }

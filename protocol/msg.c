@@ -121,6 +121,7 @@ static const char *const peer_states[] =
 #define PE struct msg_peer
 static const struct schema_field peer_f[] = {
 	ONE("key", SCHEMA_FIXBIN, 32, 32, PE, key),
+	ONE("ahead", SCHEMA_UINT, 0, UINT64_MAX, PE, ahead),
 	{ "state", SCHEMA_ENUM, 1, 0, 1, 16, offsetof(PE, state), 0, NULL,
 	    peer_states },
 	ONE("behind", SCHEMA_UINT, 0, UINT64_MAX, PE, behind),

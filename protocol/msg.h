@@ -114,6 +114,7 @@ struct msg_status {
 struct msg_peer {
 	uint8_t key[KEY_PK_BYTES];
 	struct codec_bytes state;	/* up | connecting | refused | down */
+	uint64_t ahead;			/* events we have that they lack */
 	uint64_t behind;		/* events they have that we lack */
 	uint64_t last_ms;		/* last message, ms since the epoch */
 	struct codec_bytes endpoint;

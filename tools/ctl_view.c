@@ -37,6 +37,8 @@ ctl_view_peers(const struct msg_peers *p, const struct store_member *ms,
 		    pe->state.len)) != 0 ||
 		    json_object_set_new(o, "behind",
 		    json_integer((json_int_t)pe->behind)) != 0 ||
+		    json_object_set_new(o, "ahead",
+		    json_integer((json_int_t)pe->ahead)) != 0 ||
 		    json_object_set_new(o, "last_ms",
 		    json_integer((json_int_t)pe->last_ms)) != 0 ||
 		    json_object_set_new(o, "endpoint",
@@ -84,17 +86,18 @@ ctl_view_print_peers(FILE *f, const json_t *peers)
 		fprintf(f, "  (no peers)\n");
 		return;
 	}
-	fprintf(f, "  %-16s %-16s %-10s %8s %-12s %s\n", "SCHAC", "KEY",
-	    "STATE", "BEHIND", "LAST SEEN", "ENDPOINT");
+	fprintf(f, "  %-16s %-16s %-10s %8s %8s %-12s %s\n", "SCHAC", "KEY",
+	    "STATE", "BEHIND", "AHEAD", "LAST SEEN", "ENDPOINT");
 	json_array_foreach(peers, i, o) {
 		ago(json_integer_value(json_object_get(o, "last_ms")), when,
 		    sizeof(when));
-		fprintf(f, "  %-16s %.16s %-10s %8lld %-12s %s\n",
+		fprintf(f, "  %-16s %.16s %-10s %8lld %8lld %-12s %s\n",
 		    ctl_view_str(json_object_get(o, "schac")),
 		    ctl_view_str(json_object_get(o, "key")),
 		    ctl_view_str(json_object_get(o, "state")),
 		    (long long)json_integer_value(json_object_get(o,
-		    "behind")), when,
+		    "behind")), (long long)json_integer_value(
+		    json_object_get(o, "ahead")), when,
 		    ctl_view_str(json_object_get(o, "endpoint")));
 	}
 }

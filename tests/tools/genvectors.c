@@ -1377,6 +1377,7 @@ gen_messages(void)
 		p->state = (struct codec_bytes){
 		    (const uint8_t *)states[i], strlen(states[i]) };
 		p->behind = 2 * i;
+		p->ahead = 3 * i;
 		p->last_ms = T0 + 60000 * i;
 		p->endpoint = (struct codec_bytes){
 		    (const uint8_t *)eps[i], strlen(eps[i]) };

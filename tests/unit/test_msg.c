@@ -101,6 +101,7 @@ fill(uint32_t type)
 			memset(m.u.peers.peers[i].key, 5 + (int)i, 32);
 			m.u.peers.peers[i].state = lit(i ? "refused" : "up");
 			m.u.peers.peers[i].behind = i * 7;
+			m.u.peers.peers[i].ahead = i * 5;
 			m.u.peers.peers[i].last_ms = 1795000000000;
 			m.u.peers.peers[i].endpoint = lit("tcp://10.1.2.3:7400");
 		}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Test 17: hostile strangers at a node's listen port (issue 11, items 1
+# Test 20: hostile strangers at a node's listen port (issue 11, items 1
 # and 2).  tests/tools/stranger holds no member key.
 #   (a) 3,000 raw TCP connections held against a node started with
 #       systemd's soft descriptor limit (1024): it raises the limit, stays
