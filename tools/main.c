@@ -84,7 +84,7 @@ main(int argc, char *argv[])
 			fprintf(stderr, "i40ctl: %s\n", i40_strerror(rc));
 			return CTL_EXIT_ERR;
 		}
-		return subcommands[i].fn(argc - 1, argv + 1);
+		return ctl_exit(subcommands[i].fn(argc - 1, argv + 1));
 	}
 	fprintf(stderr, "i40ctl: unknown command `%s'\n", argv[1]);
 	usage(stderr);
