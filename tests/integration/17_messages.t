@@ -76,5 +76,22 @@ check "... naming whom to run as" grep -q 'run i40ctl as' "$T/err"
 check "... and not sending the person to i40ctl init" \
     sh -c "! grep -q 'i40ctl init' \"$T/err\""
 
+# The daemon says the same about a data directory it may not read.
+if [ "$(id -u)" = 0 ]; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$I40D" -n -c "$(conf 2)" >"$T/out" 2>"$T/err"; rc=$?
+else
+	chmod 000 "$d"
+	"$I40D" -n -c "$(conf 2)" >"$T/out" 2>"$T/err"; rc=$?
+	chmod 700 "$d"
+fi
+sed 's/^/# /' "$T/err"
+check "i40d -n on a data directory it may not read fails (6, got $rc)" \
+    test $rc = 6
+check "... as a permission problem" grep -q 'Permission denied' "$T/err"
+check "... not as \"not an i40 data directory\"" \
+    sh -c "! grep -q 'not an i40 data directory' \"$T/err\""
+check "... naming whom to run as" grep -q 'run i40d as' "$T/err"
+
 check "node 1 stops" node_stop 1
 done_testing
