@@ -3,10 +3,11 @@
  *
  *   i40d -c FILE [-d DATADIR] [-l ENDPOINT] [-L LEVEL]
  *   i40d -n [-v] -c FILE      check the configuration and exit
+ *   i40d --version
  *
  * Exit status (docs/operations.md, "Exit status"), the LSB's numbers,
  * which systemd shows by name:
- *   0  a clean stop, or -n / --help done
+ *   0  a clean stop, or -n / --help / --version done
  *   1  a failure that a restart may mend (an I/O error on a commit, the
  *      listen port taken, another i40d on the data directory)
  *   2  a bad command line (INVALIDARGUMENT)
@@ -21,6 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lmdb.h>
+#include <msgpack.h>
+#include <sodium.h>
+#include <zmq.h>
+
+#include "protocol/event.h"
+#include "protocol/msg.h"
+#include "protocol/version.h"
+#include "store/store.h"
 #include "check.h"
 #include "config.h"
 #include "ev.h"
@@ -66,6 +76,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: i40d -c FILE [-d DATADIR] [-l ENDPOINT] [-L LEVEL]\n"
 	    "       i40d -n [-v] -c FILE [-d DATADIR]\n"
+	    "       i40d --version\n"
 	    "\n"
 	    "  -c FILE      configuration (INI; docs/operations.md)\n"
 	    "  -d DATADIR   data directory, overrides [node] datadir\n"
@@ -76,9 +87,38 @@ usage(FILE *f)
 	    "               \"configuration OK\", exit\n"
 	    "  -v           with -n: print the normalised configuration\n"
 	    "  -h, --help   this text\n"
+	    "  --version    the version, protocol, store schema and "
+	    "libraries\n"
 	    "\n"
 	    "Exit status: 0 success, 1 failure, 2 bad command line, 6 bad "
 	    "configuration.\n");
+}
+
+/*
+ * --version: what this binary is, speaks and stores, and the libraries it
+ * runs with, as they report themselves at run time (a library upgraded
+ * since the build shows its new version).  libinih and libsystemd have no
+ * such call.  mdb_version() returns LMDB's constants and opens no
+ * environment, so it is called here and not only in store/.
+ */
+static int
+print_version(void)
+{
+	int zmaj, zmin, zpat, lmaj, lmin, lpat;
+
+	zmq_version(&zmaj, &zmin, &zpat);
+	(void)mdb_version(&lmaj, &lmin, &lpat);
+	if (printf("i40d %s\n"
+	    "protocol %d, events v%d\n"
+	    "store schema %d\n"
+	    "libsodium %s\n"
+	    "libzmq %d.%d.%d\n"
+	    "LMDB %d.%d.%d\n"
+	    "msgpack-c %s\n", I40_VERSION, MSG_PROTOCOL_VERSION, EV_VERSION,
+	    STORE_SCHEMA, sodium_version_string(), zmaj, zmin, zpat, lmaj,
+	    lmin, lpat, msgpack_version()) < 0 || fflush(stdout) != 0)
+		return EXIT_FAIL;
+	return 0;
 }
 
 /* The file, the command line's overrides, the defaults: *out, or NULL. */
@@ -197,6 +237,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct over over[MAX_OVER];
@@ -235,6 +276,8 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return print_version();
 		default:
 			usage(stderr);
 			return EXIT_USAGE;
