@@ -99,7 +99,8 @@ usage(FILE *f)
  * runs with, as they report themselves at run time (a library upgraded
  * since the build shows its new version).  libinih and libsystemd have no
  * such call.  mdb_version() returns LMDB's constants and opens no
- * environment, so it is called here and not only in store/.
+ * environment, so it is called here and not only in store/.  Returns the
+ * exit status.
  */
 static int
 print_version(void)

@@ -68,7 +68,7 @@ usage(FILE *f)
 /*
  * --version: as i40d prints it (daemon/main.c), with jansson, which
  * i40ctl uses for --json and the files it reads.  mdb_version() opens no
- * environment.
+ * environment.  Returns the exit status.
  */
 static int
 print_version(void)
