@@ -16,10 +16,11 @@ PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 
+# lmdb-utils: mdb_copy, for hot backups (docs/operations.md, "Backups").
 DEB_PKGS = make gcc clang libclang-rt-14-dev pkg-config perl \
 	libsodium-dev libmsgpack-dev libcmocka-dev libjansson-dev \
 	libzmq3-dev liblmdb-dev libinih-dev libsystemd-dev \
-	nftables iproute2 procps jq
+	nftables iproute2 procps jq lmdb-utils
 
 PKGS = libsodium msgpack lmdb
 TEST_PKGS = cmocka jansson libzmq

@@ -56,6 +56,20 @@ int ctl_usage_error(const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
+ * The command line is malformed, but a layer that returns error codes,
+ * not exit codes, found it out: a required option is missing, which the
+ * record's encoder sees (ctl_write_encode).  The caller has said what is
+ * missing; this prints the synopsis (usage up to its first empty line) on
+ * stderr, and ctl_exit() then turns the command's CTL_EXIT_ERR into
+ * CTL_EXIT_USAGE, as docs/i40ctl.md promises for a missing option.
+ * ctl_opts_init() forgets it, so commands run one after another in one
+ * process (the tests) do not inherit it.
+ */
+void ctl_usage_late(const char *usage);
+/* What i40ctl exits with when a command returned ret: see above. */
+int ctl_exit(int ret);
+
+/*
  * The options subcommands share, as entries of their getopt_long tables
  * (after <getopt.h>); ctl_getopt() handles them.  A table ends with
  * CTL_OPT_END.

@@ -199,10 +199,32 @@ ctl_report_request_error(int rc, const char *datadir, int timeout_ms)
 	}
 }
 
+/*
+ * The refusals whose reason the daemon words itself (its wait or stop
+ * reason): what is said before that reason, and what to do after it.
+ * i40_strerror() of these codes is a whole sentence with its own advice;
+ * put before the daemon's reason it would say the same thing twice ("has
+ * not yet confirmed its own log's head ...: 0 of the 2 other members have
+ * confirmed this node's head").
+ */
+static const struct {
+	int code;
+	const char *what;
+	const char *todo;
+} worded[] = {
+	{ I40_E_NOT_READY, "this node does not sign yet",
+	    "try again once `i40ctl status` says signing yes (`i40ctl peers` "
+	    "shows which peers it waits for)" },
+	{ I40_E_STOPPED, "this node stopped signing",
+	    "see docs/operations.md, \"Forks\"" },
+};
+
 void
 ctl_report_reply_error(const struct msg *reply)
 {
-	int code;
+	const char *text;
+	size_t i;
+	int code, len;
 
 	if (reply->type != MSG_ERROR) {
 		ctl_errx("i40d answered with an unexpected %s message; are "
@@ -213,12 +235,20 @@ ctl_report_reply_error(const struct msg *reply)
 	}
 	code = reply->u.error.code < -0x7fffffff ? -0x7fffffff :
 	    (int)reply->u.error.code;
-	if (reply->u.error.text.len > 0)
-		ctl_errx("i40d refused the request: %s: %.*s",
-		    i40_strerror(code), (int)reply->u.error.text.len,
-		    (const char *)reply->u.error.text.p);
-	else
+	text = (const char *)reply->u.error.text.p;
+	len = (int)reply->u.error.text.len;
+	if (len == 0) {
 		ctl_errx("i40d refused the request: %s", i40_strerror(code));
+		return;
+	}
+	for (i = 0; i < sizeof(worded) / sizeof(worded[0]); i++)
+		if (worded[i].code == code) {
+			ctl_errx("i40d refused the request: %s: %.*s; %s",
+			    worded[i].what, len, text, worded[i].todo);
+			return;
+		}
+	ctl_errx("i40d refused the request: %s: %.*s", i40_strerror(code), len,
+	    text);
 }
 
 int

@@ -24,6 +24,7 @@ ctl_field_fail(struct ctl_err *err, int code, const char *fmt, ...)
 	if (err == NULL)
 		return;
 	err->code = code;
+	err->whole = 0;
 	va_start(ap, fmt);
 	vsnprintf(err->field, sizeof(err->field), fmt, ap);
 	va_end(ap);

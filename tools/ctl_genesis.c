@@ -11,6 +11,7 @@ static void
 set_err(struct ctl_err *err, int code, const char *field)
 {
 	err->code = code;
+	err->whole = 0;
 	snprintf(err->field, sizeof(err->field), "%s", field);
 	err->text[0] = '\0';
 }

@@ -2,8 +2,11 @@
 #include "ctl_node.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store/keyfile.h"
 
@@ -27,16 +30,41 @@ ctl_keyfile_read(const char *path, struct key_secret **k)
 	return rc;
 }
 
+/*
+ * Why a data directory that exists did not open, when the reason is
+ * access: store_open() reports a ledger/ it may not look into as "not an
+ * i40 data directory" (it cannot tell the two apart from the stat()
+ * alone), and that sends the person to `i40ctl init` instead of to the
+ * user who owns the directory.  -EACCES, or rc as it was.
+ */
+static int
+access_why(const char *datadir, int rc)
+{
+	char path[4096];
+	struct stat sb;
+
+	if (rc != I40_E_NOT_STORE)
+		return rc;
+	if (ctl_path(path, sizeof(path), datadir, "ledger") != 0)
+		return rc;
+	if (stat(path, &sb) != 0 && (errno == EACCES || errno == EPERM))
+		return -EACCES;
+	return rc;
+}
+
 int
 ctl_store_open(const char *datadir, struct store **st)
 {
 	struct store_opts opts;
+	struct passwd *pw;
+	struct stat sb;
 	int rc;
 
 	memset(&opts, 0, sizeof(opts));
 	opts.readonly = 1;
 	if ((rc = store_open(datadir, &opts, st)) == 0)
 		return 0;
+	rc = access_why(datadir, rc);
 	switch (rc) {
 	case -ENOENT:
 	case I40_E_NOT_STORE:
@@ -48,8 +76,21 @@ ctl_store_open(const char *datadir, struct store **st)
 	case -EACCES:
 	case -EPERM:
 		ctl_err(rc, "cannot open the data directory %s", datadir);
-		fprintf(stderr, "%s: run i40ctl as the user i40d runs as, "
-		    "or as root\n", ctl_cmd());
+		/* Name the owner: that is the user to run as. */
+		if (stat(datadir, &sb) == 0 && sb.st_uid == 0)
+			fprintf(stderr, "%s: %s belongs to root (mode %04o): "
+			    "run i40ctl as root\n", ctl_cmd(), datadir,
+			    (unsigned)(sb.st_mode & 07777));
+		else if (stat(datadir, &sb) == 0 && sb.st_uid != geteuid() &&
+		    (pw = getpwuid(sb.st_uid)) != NULL)
+			fprintf(stderr, "%s: %s belongs to the user %s (mode "
+			    "%04o): run i40ctl as that user (sudo -u %s "
+			    "i40ctl ...), or as root\n", ctl_cmd(), datadir,
+			    pw->pw_name, (unsigned)(sb.st_mode & 07777),
+			    pw->pw_name);
+		else
+			fprintf(stderr, "%s: run i40ctl as the user i40d runs "
+			    "as, or as root\n", ctl_cmd());
 		break;
 	default:
 		ctl_err(rc, "cannot open the data directory %s", datadir);

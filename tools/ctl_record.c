@@ -488,8 +488,11 @@ ctl_json_load(const char *path, json_t **out, struct ctl_err *err)
 	free(buf);
 	if (doc == NULL) {
 		ctl_field_fail(err, I40_E_VALUE, "%s", "");
-		ctl_field_say(err, "not valid JSON: line %d, column %d: %s",
-		    je.line, je.column, je.text);
+		ctl_field_say(err, "not valid JSON: line %d, column %d: %s; "
+		    "correct the file and try again", je.line, je.column,
+		    je.text);
+		if (err != NULL)
+			err->whole = 1;
 		return I40_E_VALUE;
 	}
 	if (!json_is_object(doc)) {
@@ -515,8 +518,11 @@ ctl_err_report(const struct ctl_err *err, uint32_t type, const char *source)
 		fprintf(stderr, "%s (%s): ", err->field, flag);
 	else if (err->field[0] != '\0')
 		fprintf(stderr, "%s: ", err->field);
-	fprintf(stderr, "%s", i40_strerror(err->code));
-	if (err->text[0] != '\0')
-		fprintf(stderr, "; %s", err->text);
+	if (err->whole)
+		fprintf(stderr, "%s", err->text);
+	else if (err->text[0] != '\0')
+		fprintf(stderr, "%s; %s", i40_strerror(err->code), err->text);
+	else
+		fprintf(stderr, "%s", i40_strerror(err->code));
 	fputc('\n', stderr);
 }

@@ -38,6 +38,12 @@ struct ctl_err {
 	int code;		/* I40_E_* or -errno; 0: no error */
 	char field[96];		/* "title_sv", "sessions[1].end", or "" */
 	char text[320];		/* what is allowed, or more detail; may be "" */
+	/*
+	 * text says what happened by itself, so ctl_err_report() leaves out
+	 * i40_strerror(code): a JSON syntax error is no "value is not one of
+	 * those allowed", although it returns I40_E_VALUE.
+	 */
+	int whole;
 };
 
 struct schema;
@@ -114,8 +120,8 @@ int ctl_json_load(const char *path, json_t **out, struct ctl_err *err)
 
 /*
  * Tell the person about err on stderr: "<cmd>: <source>: <field> (<flag>):
- * <what is wrong>; <what is allowed>".  source (may be NULL) says where the
- * value came from, e.g. the file name.
+ * <what is wrong>; <what is allowed>" (only err->text when err->whole).
+ * source (may be NULL) says where the value came from, e.g. the file name.
  */
 void ctl_err_report(const struct ctl_err *err, uint32_t type,
     const char *source);

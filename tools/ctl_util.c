@@ -17,6 +17,8 @@
 #include "protocol/keys.h"
 
 static const char *cmd_name = "i40ctl";
+/* ctl_usage_late() was called since the last ctl_opts_init(). */
+static int usage_late;
 
 void
 ctl_set_cmd(const char *name)
@@ -117,8 +119,22 @@ bad_option(int c, char *argv[], const char *usage)
 }
 
 void
+ctl_usage_late(const char *usage)
+{
+	fprintf(stderr, "%.*s", (int)synopsis_len(usage), usage);
+	usage_late = 1;
+}
+
+int
+ctl_exit(int ret)
+{
+	return ret == CTL_EXIT_ERR && usage_late ? CTL_EXIT_USAGE : ret;
+}
+
+void
 ctl_opts_init(struct ctl_opts *o, const char *usage, int timeout_ms)
 {
+	usage_late = 0;
 	memset(o, 0, sizeof(*o));
 	o->usage = usage;
 	o->timeout_ms = timeout_ms;

@@ -68,6 +68,7 @@ ctl_write_start(struct ctl_write *w, int argc, char *argv[],
 		a->given = NULL;
 		return 0;
 	}
+	a->usage = usage;
 	a->datadir = ctl_datadir(o.datadir);
 	a->timeout_ms = o.timeout_ms;
 	return 1;
@@ -166,6 +167,9 @@ ctl_write_encode(struct ctl_write *w)
 	if ((rc = ctl_record_encode(&w->rec, NULL, w->body, EV_MAX_BYTES,
 	    &w->len, &err)) != 0) {
 		ctl_err_report(&err, w->rec.body->type, NULL);
+		if (rc == I40_E_MISSING_FIELD && w->a.file == NULL &&
+		    w->a.usage != NULL)
+			ctl_usage_late(w->a.usage);
 		free(w->body);
 		w->body = NULL;
 	}

@@ -24,6 +24,7 @@ struct ctl_flag {
 
 /* A parsed command line.  Values borrow argv. */
 struct ctl_write_args {
+	const char *usage;		/* the command's, for a late usage error */
 	const char *datadir;
 	const char *file;		/* --file, or NULL */
 	int timeout_ms;
@@ -79,7 +80,12 @@ int ctl_write_apply(struct ctl_write *w, const struct ctl_flag *flags)
 /* Load --file into w->rec.  *doc owns what w->rec borrows. */
 int ctl_write_file(struct ctl_write *w, json_t **doc) I40_MUST_CHECK;
 
-/* Encode w->rec into w->body, a new buffer. */
+/*
+ * Encode w->rec into w->body, a new buffer.  A required field missing when
+ * no --file was given is a required option missing from the command line:
+ * the synopsis follows the message, and i40ctl exits CTL_EXIT_USAGE
+ * (ctl_usage_late).  Missing from a --file, it is the file's error.
+ */
 int ctl_write_encode(struct ctl_write *w) I40_MUST_CHECK;
 
 /*

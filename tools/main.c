@@ -5,7 +5,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+#include <lmdb.h>
+#include <msgpack.h>
+#include <sodium.h>
+#include <zmq.h>
+
+#include "protocol/event.h"
 #include "protocol/keys.h"
+#include "protocol/msg.h"
+#include "protocol/version.h"
+#include "store/store.h"
 
 #include "ctl.h"
 #include "subcommands.h"
@@ -42,7 +52,8 @@ usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: i40ctl command [options]\n"
-	    "       i40ctl command --help\n\n"
+	    "       i40ctl command --help\n"
+	    "       i40ctl --version\n\n"
 	    "The operator's tool of an i40 federation node.  Commands:\n");
 	for (i = 0; i < NSUB; i++)
 		fprintf(f, "  %-12s %s\n", subcommands[i].name,
@@ -54,6 +65,33 @@ usage(FILE *f)
 	    CTL_DATADIR_DEFAULT);
 }
 
+/*
+ * --version: as i40d prints it (daemon/main.c), with jansson, which
+ * i40ctl uses for --json and the files it reads.  mdb_version() opens no
+ * environment.  Returns the exit status.
+ */
+static int
+print_version(void)
+{
+	int zmaj, zmin, zpat, lmaj, lmin, lpat;
+
+	zmq_version(&zmaj, &zmin, &zpat);
+	(void)mdb_version(&lmaj, &lmin, &lpat);
+	if (printf("i40ctl %s\n"
+	    "protocol %d, events v%d\n"
+	    "store schema %d\n"
+	    "libsodium %s\n"
+	    "libzmq %d.%d.%d\n"
+	    "LMDB %d.%d.%d\n"
+	    "msgpack-c %s\n"
+	    "jansson %s\n", I40_VERSION, MSG_PROTOCOL_VERSION, EV_VERSION,
+	    STORE_SCHEMA, sodium_version_string(), zmaj, zmin, zpat, lmaj,
+	    lmin, lpat, msgpack_version(), jansson_version_str()) < 0 ||
+	    fflush(stdout) != 0)
+		return CTL_EXIT_ERR;
+	return CTL_EXIT_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -62,6 +100,13 @@ main(int argc, char *argv[])
 	int rc;
 
 	if (argc < 2) {
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		if (argc == 2)
+			return print_version();
+		fprintf(stderr, "i40ctl: --version takes no arguments\n");
 		usage(stderr);
 		return CTL_EXIT_USAGE;
 	}
@@ -84,7 +129,7 @@ main(int argc, char *argv[])
 			fprintf(stderr, "i40ctl: %s\n", i40_strerror(rc));
 			return CTL_EXIT_ERR;
 		}
-		return subcommands[i].fn(argc - 1, argv + 1);
+		return ctl_exit(subcommands[i].fn(argc - 1, argv + 1));
 	}
 	fprintf(stderr, "i40ctl: unknown command `%s'\n", argv[1]);
 	usage(stderr);

@@ -12,7 +12,7 @@ check "i40d -nv prints the normalised configuration" \
     sh -c "\"$I40D\" -nv -c \"$c\" 2>/dev/null | grep -q '^datadir = '"
 printf '[node]\ndatadir = %s\nsync_interval = 5x\n' "$(dir 1)" >"$T/bad.conf"
 out=$("$I40D" -n -c "$T/bad.conf" 2>&1); rc=$?
-check "a bad file is refused with exit 1" test $rc = 1
+check "a bad file is refused with exit 6 (not configured)" test $rc = 6
 check "the error names the file and line" \
     sh -c "echo \"\$1\" | grep -q 'bad.conf:3:'" _ "$out"
 check "i40d --help exits 0" sh -c "\"$I40D\" --help >/dev/null"

@@ -41,7 +41,7 @@ check "node 3 does not sign at once (signing: $state)" test "$state" = waiting
 out=$("$I40CTL" module publish -d "$(dir 3)" --file "$(module_json EARLY)" \
     2>&1)
 check "a write is refused, saying why" \
-    sh -c "echo \"\$1\" | grep -q 'not yet confirmed'" _ "$out"
+    sh -c "echo \"\$1\" | grep -q 'does not sign yet'" _ "$out"
 echo "# $out" | cut -c1-200
 check "node 3 signs again" wait_for 30 publish 3 R5
 check "at seq 5, after the 4 it had signed" test "$(field 3 seq)" = 5

@@ -1081,8 +1081,44 @@ test_example(void **state)
 		fail_msg("%s", err);
 	assert_non_null(c->genesis);
 	assert_non_null(c->listen);
-	assert_true(c->npeers > 0);
+	/*
+	 * Its [peers] lines name no real members, so they are comments:
+	 * i40d refuses a peer that is no member (daemon/check.c).
+	 */
+	assert_int_equal(c->npeers, 0);
 	round_trip(c);
+	config_free(c);
+}
+
+/* The example's commented [peers] lines are valid once uncommented. */
+static void
+test_example_peers(void **state)
+{
+	char path[PATH_MAX], line[512], tmp[] = "/tmp/i40-example-XXXXXX";
+	char err[ERRLEN];
+	struct config *c;
+	FILE *in, *out;
+	int fd;
+
+	(void)state;
+	sfmt(path, sizeof(path), "%s/docs/i40d.conf.example", srcdir());
+	assert_non_null(in = fopen(path, "r"));
+	assert_true((fd = mkstemp(tmp)) >= 0);
+	assert_non_null(out = fdopen(fd, "w"));
+	while (fgets(line, sizeof(line), in) != NULL)
+		fputs(line[0] == ';' ? line + 1 : line, out);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	if (config_load(tmp, &c, err, sizeof(err)) != 0) {
+		unlink(tmp);
+		fail_msg("%s", err);
+	}
+	unlink(tmp);
+	assert_int_equal(c->npeers, 2);
+	assert_string_equal(c->peers[0].who, "kth.se");
+	assert_non_null(c->peers[0].endpoint);
+	assert_string_equal(c->peers[1].who, "lnu.se");
+	assert_null(c->peers[1].endpoint);
 	config_free(c);
 }
 
@@ -1105,6 +1141,7 @@ main(void)
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_example_peers),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
