@@ -90,4 +90,5 @@ check "(c) the log grew by < 20 lines ($((lines1 - lines0)))" \
     test $((lines1 - lines0)) -lt 20
 check "(c) node 1 is still up" alive
 
+for i in 1 2 3; do node_stop $i; done
 done_testing

@@ -40,4 +40,5 @@ check "(c) node 2 logged the end of its catch-up with events and seconds" \
 grep "caught up" "$T/n2/log" | sed 's/^/# /'
 check "(c) once" test "$(grep -c 'caught up with the peers' "$T/n2/log")" = 1
 
+for i in 1 2; do node_stop $i; done
 done_testing
