@@ -75,8 +75,10 @@ common_opts(void *s)
 }
 
 /*
- * The CURVE secret goes from sodium memory straight into libzmq, which
- * keeps its own copy (PITFALLS.md; docs/threat-model in operations.md).
+ * The CURVE secret is the transport key (keys.h), not the signing key:
+ * libzmq keeps copies of it in ordinary memory, one per socket, and a
+ * disclosure of those must give no signing power (docs/threat-model.md).
+ * It goes from sodium memory straight into libzmq.
  */
 static int
 set_curve_secret(void *s, const struct key_secret *k)
@@ -86,7 +88,7 @@ set_curve_secret(void *s, const struct key_secret *k)
 
 	if ((csk = sodium_malloc(KEY_CURVE_BYTES)) == NULL)
 		return I40_E_NOMEM;
-	if ((rc = key_curve_secret(k, csk)) == 0)
+	if ((rc = key_transport_secret(k, csk)) == 0)
 		rc = setopt(s, ZMQ_CURVE_SECRETKEY, csk, KEY_CURVE_BYTES,
 		    "CURVE_SECRETKEY");
 	sodium_free(csk);
@@ -96,13 +98,12 @@ set_curve_secret(void *s, const struct key_secret *k)
 static int
 set_curve_public(void *s, const struct key_secret *k)
 {
-	uint8_t pk[KEY_PK_BYTES], cpk[KEY_CURVE_BYTES];
+	uint8_t tpk[KEY_CURVE_BYTES], sig[KEY_SIG_BYTES];
 	int rc;
 
-	key_public(k, pk);
-	if ((rc = key_curve_public(pk, cpk)) != 0)
+	if ((rc = key_transport_card(k, tpk, sig)) != 0)
 		return rc;
-	return setopt(s, ZMQ_CURVE_PUBLICKEY, cpk, sizeof(cpk),
+	return setopt(s, ZMQ_CURVE_PUBLICKEY, tpk, sizeof(tpk),
 	    "CURVE_PUBLICKEY");
 }
 

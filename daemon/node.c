@@ -165,10 +165,9 @@ make_peer(struct node *n, const struct store_member *m, struct peer *old,
 			return I40_E_NOMEM;
 		p->node = n;
 		memcpy(p->key, m->key, KEY_PK_BYTES);
-		if ((rc = key_curve_public(m->key, p->curve)) != 0) {
-			free(p);
-			return rc;
-		}
+		/* Its certified transport key (keys.h); a rotation that
+		 * moves it is the lifecycle's (issue 12). */
+		memcpy(p->curve, m->transport, KEY_CURVE_BYTES);
 		log_keyhex(m->key, p->hex);
 	}
 	snprintf(p->schac, sizeof(p->schac), "%s", m->schac);

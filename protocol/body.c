@@ -6,6 +6,7 @@
  */
 #include "body.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,8 @@ static const struct schema_field member_f[] = {
 	ONE("name_en", SCHEMA_LINE, 1, 1, 200, M, name_en),
 	ONE("name_sv", SCHEMA_LINE, 1, 1, 200, M, name_sv),
 	ONE("endpoint", SCHEMA_ENDPOINT, 1, 8, 256, M, endpoint),
+	ONE("transport", SCHEMA_FIXBIN, 1, 32, 32, M, transport),
+	ONE("transport_sig", SCHEMA_FIXBIN, 1, 64, 64, M, transport_sig),
 };
 #undef M
 SCHEMA(member_s, "body", struct body_member, member_f);
@@ -301,12 +304,24 @@ rule_fail(struct codec_err *err, int rc, const char *field)
 	return rc;
 }
 
+/* field: "members" or "body", the prefix of the record's fields. */
 static int
 check_member(const struct body_member *m, struct codec_err *err,
     const char *field)
 {
-	if (key_check_public(m->key) != 0)
-		return rule_fail(err, I40_E_BAD_KEY, field);
+	char f[32];
+	int rc;
+
+	if (key_check_public(m->key) != 0) {
+		snprintf(f, sizeof(f), "%s.key", field);
+		return rule_fail(err, I40_E_BAD_KEY, f);
+	}
+	if ((rc = key_check_card(m->key, m->transport,
+	    m->transport_sig)) != 0) {
+		snprintf(f, sizeof(f), "%s.%s", field, rc == I40_E_BAD_KEY ?
+		    "transport" : "transport_sig");
+		return rule_fail(err, rc, f);
+	}
 	return 0;
 }
 
@@ -351,18 +366,21 @@ check_rules(const struct body *b, const struct body_ctx *ctx,
 	switch (b->type) {
 	case BODY_GENESIS:
 		for (i = 0; i < b->u.charter.nmembers; i++) {
-			if (check_member(&b->u.charter.members[i], err,
-			    "members.key") != 0)
-				return I40_E_BAD_KEY;
+			int rc;
+
+			/* A repeated key first: the clearer error. */
 			for (j = 0; j < i; j++)
 				if (memcmp(b->u.charter.members[i].key,
 				    b->u.charter.members[j].key, 32) == 0)
 					return rule_fail(err, I40_E_VALUE,
 					    "members.key");
+			if ((rc = check_member(&b->u.charter.members[i], err,
+			    "members")) != 0)
+				return rc;
 		}
 		return 0;
 	case BODY_MEMBER_PROPOSE:
-		return check_member(&b->u.member, err, "body.key");
+		return check_member(&b->u.member, err, "body");
 	case BODY_KEY_ROTATE:
 		if (key_check_public(b->u.rotate.next) != 0)
 			return rule_fail(err, I40_E_BAD_KEY, "body.next");

@@ -59,6 +59,8 @@ struct body_member {
 	struct codec_bytes country;	/* "SE" */
 	struct codec_bytes name_en, name_sv;	/* legal names */
 	struct codec_bytes endpoint;	/* "tcp://host:port" */
+	uint8_t transport[32];		/* X25519 key for CURVE (keys.h) */
+	uint8_t transport_sig[64];	/* key's certificate of it */
 };
 
 struct body_charter {

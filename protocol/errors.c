@@ -75,6 +75,7 @@ static const struct errtext errtab[] = {
 	E(I40_E_BUSY, "another i40d already runs on this data directory"),
 	E(I40_E_STOPPED, "this node stopped signing: its key signed events this node did not sign (another copy of the node runs?); see docs/operations.md, \"Forks\""),
 	E(I40_E_TWIN, "a peer sees two sessions with this node's key at once: another copy of this node runs"),
+	E(I40_E_CARD, "the transport key's certificate does not verify with the member's key"),
 };
 #undef E
 

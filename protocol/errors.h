@@ -87,7 +87,8 @@ enum i40_err {
 	I40_E_BUSY = -1085,		/* an i40d already runs on the datadir */
 	I40_E_STOPPED = -1086,		/* authoring stopped: own key signed elsewhere */
 	I40_E_TWIN = -1087,		/* two sessions with one member key at once */
-	I40_E_LAST = -1088
+	I40_E_CARD = -1088,		/* transport key not certified by the key */
+	I40_E_LAST = -1089
 };
 
 /*

@@ -148,6 +148,66 @@ key_curve_secret(const struct key_secret *k, uint8_t csk[KEY_CURVE_BYTES])
 	return rc == 0 ? 0 : I40_E_BAD_KEY;
 }
 
+int
+key_transport_secret(const struct key_secret *k, uint8_t csk[KEY_CURVE_BYTES])
+{
+	int rc;
+
+	/* libsodium's secret key is seed || pk: the KDF's key is the seed. */
+	key_unlock((struct key_secret *)k);
+	rc = crypto_kdf_derive_from_key(csk, KEY_CURVE_BYTES, 1, "i40trans",
+	    k->sk);
+	key_lock((struct key_secret *)k);
+	return rc == 0 ? 0 : I40_E_CRYPTO_INIT;
+}
+
+void
+key_card_msg(const uint8_t pk[KEY_PK_BYTES], const uint8_t tpk[KEY_CURVE_BYTES],
+    uint8_t out[KEY_CARD_MSG_BYTES])
+{
+	memcpy(out, "i40/transport/v1", 16);
+	memcpy(out + 16, pk, KEY_PK_BYTES);
+	memcpy(out + 48, tpk, KEY_CURVE_BYTES);
+}
+
+int
+key_transport_card(const struct key_secret *k, uint8_t tpk[KEY_CURVE_BYTES],
+    uint8_t sig[KEY_SIG_BYTES])
+{
+	uint8_t *csk, msg[KEY_CARD_MSG_BYTES];
+	int rc;
+
+	if ((csk = sodium_malloc(KEY_CURVE_BYTES)) == NULL)
+		return I40_E_NOMEM;
+	if ((rc = key_transport_secret(k, csk)) == 0 &&
+	    crypto_scalarmult_base(tpk, csk) != 0)
+		rc = I40_E_BAD_KEY;
+	sodium_free(csk);
+	if (rc != 0)
+		return rc;
+	key_card_msg(k->pk, tpk, msg);
+	key_sign(k, msg, sizeof(msg), sig);
+	return 0;
+}
+
+int
+key_check_card(const uint8_t pk[KEY_PK_BYTES],
+    const uint8_t tpk[KEY_CURVE_BYTES], const uint8_t sig[KEY_SIG_BYTES])
+{
+	static const uint8_t probe[32] = { 9, 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint8_t msg[KEY_CARD_MSG_BYTES], q[32];
+
+	/*
+	 * A small-order point gives the all-zero product for every (clamped)
+	 * scalar, which libsodium reports: such a key could never connect.
+	 */
+	if (crypto_scalarmult(q, probe, tpk) != 0)
+		return I40_E_BAD_KEY;
+	sodium_memzero(q, sizeof(q));
+	key_card_msg(pk, tpk, msg);
+	return key_verify(pk, msg, sizeof(msg), sig) == 0 ? 0 : I40_E_CARD;
+}
+
 static const char z85_chars[] =
     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
     ".-:+=^!/*?&<>()[]{}@%$#";

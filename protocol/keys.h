@@ -1,9 +1,13 @@
 /*
- * keys.h: Ed25519 identity keys, their X25519 (CURVE) form, and the
- * Ed25519 validity self-test.
+ * keys.h: Ed25519 identity keys, the transport (CURVE) keys derived from
+ * them, and the Ed25519 validity self-test.
  *
- * A node has one Ed25519 key: it signs events with it, and ZeroMQ CURVE
- * uses the X25519 pair derived from it (docs/protocol.md, "Keys").  The
+ * A node has one Ed25519 key: it signs events with it.  ZeroMQ CURVE uses
+ * a separate X25519 pair, the transport key, derived one-way from the
+ * Ed25519 seed (docs/protocol.md §8.3): libzmq copies the CURVE secret
+ * into ordinary memory, and what it holds must give no signing power.
+ * The member record publishes the transport key with a certificate, the
+ * identity key's signature of it.  The
  * secret lives in sodium_malloc() memory (guard pages, mlock, wiped on
  * free) and is PROT_NONE except while a call uses it.  This module does no
  * I/O: key files are store/keyfile.h's job.
@@ -27,6 +31,7 @@
 #define KEY_SIG_BYTES 64
 #define KEY_CURVE_BYTES 32
 #define KEY_Z85_LEN 40		/* characters, without the NUL */
+#define KEY_CARD_MSG_BYTES 80	/* "i40/transport/v1" key(32) transport(32) */
 
 struct key_secret;
 
@@ -79,6 +84,28 @@ int key_curve_public(const uint8_t pk[KEY_PK_BYTES],
  * memory, because it is as secret as k itself.
  */
 int key_curve_secret(const struct key_secret *k, uint8_t csk[KEY_CURVE_BYTES])
+    I40_MUST_CHECK;
+
+/*
+ * The transport secret of k: the X25519 secret that is BLAKE2b-256 keyed
+ * with k's seed over "i40/transport/v1" (crypto_kdf_derive_from_key,
+ * context "i40trans", subkey 1).  Into csk: caller-provided
+ * sodium_malloc() memory; libzmq gets a copy and nothing more.
+ */
+int key_transport_secret(const struct key_secret *k,
+    uint8_t csk[KEY_CURVE_BYTES]) I40_MUST_CHECK;
+/* Its public half, and the certificate: k's signature of the card. */
+int key_transport_card(const struct key_secret *k,
+    uint8_t tpk[KEY_CURVE_BYTES], uint8_t sig[KEY_SIG_BYTES]) I40_MUST_CHECK;
+/* What a certificate signs: "i40/transport/v1" || pk || tpk. */
+void key_card_msg(const uint8_t pk[KEY_PK_BYTES],
+    const uint8_t tpk[KEY_CURVE_BYTES], uint8_t out[KEY_CARD_MSG_BYTES]);
+/*
+ * 0 if tpk is an X25519 key CURVE can use (not of small order) and sig
+ * certifies it for pk; else I40_E_BAD_KEY (the key) or I40_E_CARD.
+ */
+int key_check_card(const uint8_t pk[KEY_PK_BYTES],
+    const uint8_t tpk[KEY_CURVE_BYTES], const uint8_t sig[KEY_SIG_BYTES])
     I40_MUST_CHECK;
 
 /* Z85 (ZeroMQ RFC 32) text of a 32-byte key, NUL-terminated. */

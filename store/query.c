@@ -28,6 +28,7 @@ fill_member(struct store_member *m, const struct body_member *b)
 	copy_str(m->name_en, sizeof(m->name_en), b->name_en);
 	copy_str(m->name_sv, sizeof(m->name_sv), b->name_sv);
 	copy_str(m->endpoint, sizeof(m->endpoint), b->endpoint);
+	memcpy(m->transport, b->transport, sizeof(m->transport));
 }
 
 /* Room for one more element of `size` bytes in *arr (cnt used of *cap). */

@@ -40,7 +40,7 @@
 
 #include "protocol/event.h"
 
-#define STORE_SCHEMA 2
+#define STORE_SCHEMA 3
 #define STORE_LEARNER_BYTES 16
 
 struct store;
@@ -311,6 +311,7 @@ struct store_member {
 	char schac[65], org_no[33], country[3];
 	char name_en[201], name_sv[201];
 	char endpoint[257];		/* as admitted: "tcp://host:port" */
+	uint8_t transport[32];		/* its CURVE (X25519) key, certified */
 };
 
 /*

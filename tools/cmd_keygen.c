@@ -21,25 +21,38 @@ static const char usage[] =
     "Make a new Ed25519 node key and write it to FILE, a new file of mode\n"
     "0600 (an existing FILE is never overwritten), then print its public\n"
     "key as 64 hex digits.  With --public, print the public key of the\n"
-    "existing key file FILE instead.\n"
+    "existing key file FILE instead.  With --json, print the member's\n"
+    "card: the key, the transport (CURVE) key derived from it and the\n"
+    "key's certificate of that, which a member record needs (send it to\n"
+    "the founder or the proposer; it holds nothing secret).\n"
     "\n"
     "  -o, --output FILE   the new key file\n"
     "  -p, --public        print the public key of a key file\n"
     "  -k, --key FILE      the key file for --public\n"
-    "      --json          print {\"key\": HEX} instead\n"
+    "      --json          print {\"key\", \"transport\", \"transport_sig\"}\n"
     "  -h, --help          print this text\n";
 
 static int
-print_key(const uint8_t pk[KEY_PK_BYTES], int json)
+print_key(const struct key_secret *k, int json)
 {
 	char hex[2 * KEY_PK_BYTES + 1];
+	uint8_t pk[KEY_PK_BYTES], tpk[KEY_CURVE_BYTES], sig[KEY_SIG_BYTES];
 	json_t *doc;
 	int rc;
 
+	key_public(k, pk);
 	if (json) {
+		if ((rc = key_transport_card(k, tpk, sig)) != 0) {
+			ctl_err(rc, "cannot derive the transport key");
+			return rc;
+		}
 		doc = json_object();
 		if (doc == NULL || json_object_set_new(doc, "key",
-		    ctl_json_hex(pk, KEY_PK_BYTES)) != 0) {
+		    ctl_json_hex(pk, KEY_PK_BYTES)) != 0 ||
+		    json_object_set_new(doc, "transport",
+		    ctl_json_hex(tpk, KEY_CURVE_BYTES)) != 0 ||
+		    json_object_set_new(doc, "transport_sig",
+		    ctl_json_hex(sig, KEY_SIG_BYTES)) != 0) {
 			json_decref(doc);
 			rc = I40_E_NOMEM;
 		} else {
@@ -65,7 +78,6 @@ keygen_main(int argc, char *argv[])
 	};
 	const char *out = NULL, *in = NULL;
 	struct key_secret *k = NULL;
-	uint8_t pk[KEY_PK_BYTES];
 	struct ctl_opts o;
 	int c, public = 0, rc;
 
@@ -92,9 +104,9 @@ keygen_main(int argc, char *argv[])
 			    "(and no -o)");
 		if (ctl_keyfile_read(in, &k) != 0)
 			return CTL_EXIT_ERR;
-		key_public(k, pk);
+		rc = print_key(k, o.json);
 		key_free(k);
-		return print_key(pk, o.json) == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
+		return rc == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
 	}
 	if (out == NULL || in != NULL)
 		return ctl_usage_error(usage, "give the new key file with -o "
@@ -103,9 +115,8 @@ keygen_main(int argc, char *argv[])
 		ctl_err(rc, "cannot make a key");
 		return CTL_EXIT_ERR;
 	}
-	key_public(k, pk);
-	rc = keyfile_write(out, k);
-	key_free(k);
+	if ((rc = keyfile_write(out, k)) != 0)
+		key_free(k);
 	if (rc != 0) {
 		ctl_err(rc, "cannot write the key file %s", out);
 		if (rc == I40_E_EXISTS)
@@ -115,5 +126,7 @@ keygen_main(int argc, char *argv[])
 			    ctl_cmd());
 		return CTL_EXIT_ERR;
 	}
-	return print_key(pk, o.json) == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
+	rc = print_key(k, o.json);
+	key_free(k);
+	return rc == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
 }

@@ -406,6 +406,16 @@ ctl_record_encode(struct ctl_record *r, const struct body_ctx *ctx,
 	} else if (rc == I40_E_VALUE && (strcmp(field, "lang") == 0 ||
 	    strcmp(field, "assessment") == 0)) {
 		ctl_field_say(err, "a value is listed twice; list each once");
+	} else if ((rc == I40_E_CARD || rc == I40_E_BAD_KEY ||
+	    rc == I40_E_MISSING_FIELD) &&
+	    (strcmp(field, "members.transport") == 0 ||
+	    strcmp(field, "members.transport_sig") == 0 ||
+	    strcmp(field, "transport") == 0 ||
+	    strcmp(field, "transport_sig") == 0)) {
+		ctl_field_say(err, "a member record needs the member's "
+		    "transport key and its certificate: copy \"transport\" "
+		    "and \"transport_sig\" from the member's `i40ctl keygen "
+		    "--public -k KEYFILE --json`");
 	} else if (rc == I40_E_VALUE && strcmp(field, "members.key") == 0) {
 		ctl_field_say(err, "two members have the same key; each "
 		    "member needs its own (i40ctl keygen)");

@@ -117,10 +117,9 @@ while IFS= read -r step; do
 		echo "# step $n: not run (it follows the journal): the log is $T/daemon.log"
 		continue ;;
 	*"i40ctl genesis"*)
-		key=$(cat "$T/step.key")
-		cat >charter.json <<JSON
-{"name":"i40 install test","created":"2026-11-25","qa":"Test members under test quality assurance","admit_pct":50,"members":[{"key":"$key","role":"member","schac":"hh.se","country":"SE","name_en":"Halmstad University","name_sv":"Högskolan i Halmstad","endpoint":"tcp://127.0.0.1:$port"}]}
-JSON
+		# The member's card, as keygen --json printed it.
+		jq -c --arg ep "tcp://127.0.0.1:$port" '{"name":"i40 install test","created":"2026-11-25","qa":"Test members under test quality assurance","admit_pct":50,"members":[. + {"role":"member","schac":"hh.se","country":"SE","name_en":"Halmstad University","name_sv":"Högskolan i Halmstad","endpoint":$ep}]}' \
+		    "$T/step.key" >charter.json
 		;;
 	esac
 	echo "# step $n: $cmd"

@@ -76,7 +76,7 @@ hz=$(getconf CLK_TCK)
 lines0=$(wc -l <"$LOG")
 cpu0=$(cpu)
 "$STRANGER" handshakes --endpoint "tcp://127.0.0.1:${PORT[1]}" \
-    --server-pub "${KEY[1]}" --count 3000 >"$T/hs.out" 2>&1
+    --server-pub "${TKEY[1]}" --count 3000 >"$T/hs.out" 2>&1
 rc=$?
 sed 's/^/# /' "$T/hs.out"
 check "(c) 3000 fresh keys are all refused" test $rc = 0

@@ -69,29 +69,35 @@ is $? 1 "a key file others can read is refused"
 grep -q "chmod 600" err
 ok $? "... with the fix named"
 
-# genesis
-cat >charter.json <<EOF
-{
+# genesis: each member's card (key, transport key, certificate) from keygen
+for i in 1 2 3; do "$CTL" keygen --public -k k$i.key --json >card$i; done
+jq -e 'has("key") and has("transport") and has("transport_sig")' card1 >/dev/null
+ok $? "keygen --json prints the member's card"
+jq -n --slurpfile c1 card1 --slurpfile c2 card2 --slurpfile c3 card3 '{
   "name": "Ingenjör4.0 test",
   "created": "2026-11-25",
   "qa": "Swedish HEIs under UKÄ quality assurance (ESG part 1)",
   "admit_pct": 50,
   "members": [
-    {"key": "$(cat pk1)", "role": "member", "schac": "hh.se",
+    ($c1[0] + {"role": "member", "schac": "hh.se",
      "org_no": "202100-3203", "country": "SE",
      "name_en": "Halmstad University", "name_sv": "Högskolan i Halmstad",
-     "endpoint": "tcp://127.0.0.1:17401"},
-    {"key": "$(cat pk2)", "role": "member", "schac": "kth.se",
+     "endpoint": "tcp://127.0.0.1:17401"}),
+    ($c2[0] + {"role": "member", "schac": "kth.se",
      "country": "SE", "name_en": "KTH Royal Institute of Technology",
      "name_sv": "Kungliga Tekniska högskolan",
-     "endpoint": "tcp://127.0.0.1:17402"},
-    {"key": "$(cat pk3)", "role": "member", "schac": "liu.se",
+     "endpoint": "tcp://127.0.0.1:17402"}),
+    ($c3[0] + {"role": "member", "schac": "liu.se",
      "country": "SE", "name_en": "Linköping University",
      "name_sv": "Linköpings universitet",
-     "endpoint": "tcp://127.0.0.1:17403"}
+     "endpoint": "tcp://127.0.0.1:17403"})
   ]
-}
-EOF
+}' >charter.json
+jq '.members[1].transport_sig = .members[0].transport_sig' charter.json >badcard.json
+"$CTL" genesis -c badcard.json -k k1.key -o bad.i40 >/dev/null 2>err
+is $? 1 "a charter with another member's certificate is refused"
+grep -q "transport_sig" err && grep -q "keygen --public" err
+ok $? "... naming the field and where the card comes from"
 "$CTL" genesis -c charter.json -k k1.key -o genesis.i40 >fed 2>err
 ok $? "genesis of a 3-member charter"
 grep -Eqx '[0-9a-f]{64}' fed

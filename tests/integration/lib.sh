@@ -20,7 +20,7 @@ I40CTL=$BUILD/i40ctl
 T=$(mktemp -d /tmp/i40t.XXXXXX)
 TESTNO=0
 FAILED=0
-declare -a PID PORT KEY
+declare -a PID PORT KEY TKEY TSIG
 
 cleanup() {
 	local i
@@ -60,15 +60,18 @@ conf() { echo "$T/n$1/i40d.conf"; }
 # fed_create N [HOSTS...]: N members; host of node I is 127.0.0.1 unless
 # HOST_I is set.  Writes $T/charter.json and $T/genesis.i40.
 fed_create() {
-	local n=$1 i members="" sep="" host
+	local n=$1 i members="" sep="" host card
 	for i in $(seq 1 "$n"); do
 		mkdir -p "$T/n$i"
-		KEY[$i]=$("$I40CTL" keygen -o "$T/n$i/node.key") ||
+		card=$("$I40CTL" keygen -o "$T/n$i/node.key" --json) ||
 		    bail "keygen failed"
+		KEY[$i]=$(echo "$card" | jq -r .key)
+		TKEY[$i]=$(echo "$card" | jq -r .transport)
+		TSIG[$i]=$(echo "$card" | jq -r .transport_sig)
 		free_port
 		PORT[$i]=$FREE_PORT
 		eval "host=\${HOST_$i:-127.0.0.1}"
-		members="$members$sep{\"key\":\"${KEY[$i]}\",\"role\":\"member\",\"schac\":\"u$i.example.se\",\"country\":\"SE\",\"name_en\":\"University $i\",\"name_sv\":\"Universitet $i\",\"endpoint\":\"tcp://$host:${PORT[$i]}\"}"
+		members="$members$sep{\"key\":\"${KEY[$i]}\",\"role\":\"member\",\"schac\":\"u$i.example.se\",\"country\":\"SE\",\"name_en\":\"University $i\",\"name_sv\":\"Universitet $i\",\"endpoint\":\"tcp://$host:${PORT[$i]}\",\"transport\":\"${TKEY[$i]}\",\"transport_sig\":\"${TSIG[$i]}\"}"
 		sep=","
 	done
 	cat >"$T/charter.json" <<JSON

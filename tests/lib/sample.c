@@ -101,7 +101,7 @@ static const char *const unis[][4] = {
 	{ "ju.se", "Jönköping University", "Jönköping University", "826001-9049" },
 };
 
-static void
+static int
 member_of(const struct sample_fed *f, size_t i, struct body_member *m,
     char *arena, size_t *used)
 {
@@ -115,6 +115,8 @@ member_of(const struct sample_fed *f, size_t i, struct body_member *m,
 	m->country = lit("SE");
 	m->endpoint = arena_fmt(arena, used, "tcp://node%lu.example.se:%lu",
 	    (unsigned long)i, 7400ul + i);
+	/* Fixed seeds, deterministic signatures: the same card each run. */
+	return key_transport_card(f->keys[i], m->transport, m->transport_sig);
 }
 
 int
@@ -145,11 +147,12 @@ sample_fed_init(struct sample_fed *f, size_t nkeys)
 	b->u.charter.name = lit("Ingenjör4.0 test federation");
 	b->u.charter.created = lit("2026-11-25");
 	b->u.charter.admit_pct = 50;
-	for (i = 0; i < nkeys; i++)
-		member_of(f, i, &b->u.charter.members[i], arena, &used);
+	for (i = 0, rc = 0; i < nkeys && rc == 0; i++)
+		rc = member_of(f, i, &b->u.charter.members[i], arena, &used);
 	b->u.charter.nmembers = (uint32_t)nkeys;
-	rc = body_encode(b, NULL, f->charter, sizeof(f->charter),
-	    &f->charter_len, NULL);
+	if (rc == 0)
+		rc = body_encode(b, NULL, f->charter, sizeof(f->charter),
+		    &f->charter_len, NULL);
 	free(b);
 	if (rc == 0)
 		ev_fed_id(f->charter, f->charter_len, f->fed_id);
@@ -316,7 +319,11 @@ sample_body(const struct sample_fed *f, size_t author, uint32_t type,
 			return rc;
 		memset(&b->u.member, 0, sizeof(b->u.member));
 		key_public(next, b->u.member.key);
+		rc = key_transport_card(next, b->u.member.transport,
+		    b->u.member.transport_sig);
 		key_free(next);
+		if (rc != 0)
+			return rc;
 		b->u.member.role = lit(sample_below(r, 2) ? "member" : "observer");
 		b->u.member.schac = lit("oru.se");
 		b->u.member.country = lit("SE");

@@ -86,21 +86,34 @@ key_of(const char *path)
 	return k;
 }
 
+/* The genesis's fed_id, and (pk not NULL) that member's transport key. */
 static void
-genesis_of(const char *path, uint8_t fed_id[32])
+genesis_of(const char *path, uint8_t fed_id[32], const uint8_t *pk,
+    uint8_t transport[32])
 {
 	static uint8_t buf[EV_MAX_BYTES + 1];
+	static struct body b;
 	struct ev_signed e;
 	size_t len;
+	uint32_t i;
 	FILE *f;
 
 	if (path == NULL || (f = fopen(path, "rb")) == NULL)
 		die(EX_SETUP, "cannot read the genesis %s", path ? path : "-");
 	len = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
-	if (ev_decode(buf, len, NULL, &e, NULL, NULL) != 0)
+	if (ev_decode(buf, len, NULL, &e, &b, NULL) != 0 ||
+	    b.type != BODY_GENESIS)
 		die(EX_SETUP, "%s is not a genesis event", path);
 	memcpy(fed_id, e.h.fed_id, 32);
+	if (pk == NULL)
+		return;
+	for (i = 0; i < b.u.charter.nmembers; i++)
+		if (memcmp(b.u.charter.members[i].key, pk, 32) == 0) {
+			memcpy(transport, b.u.charter.members[i].transport, 32);
+			return;
+		}
+	die(EX_USAGE, "--target-pub: no founding member of %s", path);
 }
 
 /* Sign a module_publish (code CODE) as author k at seq after prev. */
@@ -149,11 +162,11 @@ setint(void *s, int opt, int v)
 static void
 curve_keys(void *s, const struct key_secret *k)
 {
-	uint8_t pk[32], cpk[32], *csk;
+	uint8_t cpk[32], sig[64], *csk;
 
-	key_public(k, pk);
-	if (key_curve_public(pk, cpk) != 0 ||
-	    (csk = sodium_malloc(32)) == NULL || key_curve_secret(k, csk) != 0 ||
+	if (key_transport_card(k, cpk, sig) != 0 ||
+	    (csk = sodium_malloc(32)) == NULL ||
+	    key_transport_secret(k, csk) != 0 ||
 	    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, cpk, 32) != 0 ||
 	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, csk, 32) != 0)
 		die(EX_SETUP, "CURVE keys");
@@ -192,12 +205,11 @@ cmd_fork(const char *keyf, const char *victimf, const char *target_pub,
 	void *ctx, *d;
 	int rc;
 
-	genesis_of(genesis, fed_id);
 	key_public(victim, vpk);
 	if (target_pub == NULL || sodium_hex2bin(tpk, 32, target_pub,
-	    strlen(target_pub), NULL, &hl, NULL) != 0 || hl != 32 ||
-	    key_curve_public(tpk, tcurve) != 0)
+	    strlen(target_pub), NULL, &hl, NULL) != 0 || hl != 32)
 		die(EX_USAGE, "--target-pub: 64 hex digits of a key");
+	genesis_of(genesis, fed_id, tpk, tcurve);
 	ro.readonly = 1;
 	if (datadir == NULL || (rc = store_open(datadir, &ro, &st)) != 0)
 		die(EX_SETUP, "cannot open %s read-only", datadir ? datadir :
@@ -309,7 +321,7 @@ cmd_equivocate(const char *keyf, const char *listen, const char *genesis,
 	void *ctx, *zap, *r;
 	int rc;
 
-	genesis_of(genesis, fed_id);
+	genesis_of(genesis, fed_id, NULL, NULL);
 	key_public(k, me);
 	l1 = forge(fed_id, k, 1, NULL, "EQ-1", 1, ev1, id1);
 	lg = forge(fed_id, k, 2, id1, "EQ-2", 2, good, idg);

@@ -30,10 +30,10 @@
 
 /* Keep in step with the FED_ID/AUTHOR of fuzz_event.c and fuzz_body.c. */
 static const uint8_t FED_ID[32] = {
-	0x58, 0xd6, 0x31, 0x86, 0x08, 0x86, 0xb1, 0x3b,
-	0x4d, 0x27, 0x91, 0xa0, 0x66, 0xcc, 0xe0, 0x49,
-	0xe6, 0x55, 0x85, 0x67, 0x6a, 0xc2, 0x17, 0xb0,
-	0x0c, 0xf6, 0x67, 0xb9, 0x12, 0x51, 0x2f, 0xf3,
+	0x05, 0x71, 0x65, 0xf0, 0x87, 0x9c, 0x8b, 0xf9,
+	0x07, 0x86, 0xf0, 0x8f, 0xa7, 0x6b, 0x69, 0x92,
+	0xb0, 0xe4, 0xde, 0x94, 0x00, 0x47, 0xdb, 0x53,
+	0x23, 0xa4, 0xcd, 0x63, 0xb1, 0x05, 0x42, 0xd9,
 };
 #define AUTHOR 1	/* sample member whose key fuzz_body.c uses */
 static const uint8_t AUTHOR_PK[32] = {
@@ -742,10 +742,15 @@ main(int argc, char **argv)
 	if ((rc = sample_fed_init(&fed, NKEYS)) != 0)
 		die("sample_fed_init: %s", i40_strerror(rc));
 	if (memcmp(fed.fed_id, FED_ID, 32) != 0 ||
-	    memcmp(fed.pk[AUTHOR], AUTHOR_PK, 32) != 0)
+	    memcmp(fed.pk[AUTHOR], AUTHOR_PK, 32) != 0) {
+		fprintf(stderr, "gencorpus: the sample fed_id is now:");
+		for (int i = 0; i < 32; i++)
+			fprintf(stderr, " %02x", fed.fed_id[i]);
+		fprintf(stderr, "\n");
 		die("the sample federation's fed_id changed: update FED_ID in "
 		    "gencorpus.c, fuzz_event.c and fuzz_body.c (and AUTHOR, "
 		    "the key of member %d, in fuzz_body.c)", AUTHOR);
+	}
 	gen_events();
 	gen_bodies();
 	gen_msgs();

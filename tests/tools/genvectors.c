@@ -137,7 +137,7 @@ static json_t *
 key_entry(const char *name, const uint8_t seed[32])
 {
 	struct key_secret *k;
-	uint8_t pk[32], cpk[32], *csk;
+	uint8_t pk[32], cpk[32], *csk, tpk[32], tsig[64];
 	char z[KEY_Z85_LEN + 1];
 	json_t *o = json_object();
 
@@ -156,6 +156,14 @@ key_entry(const char *name, const uint8_t seed[32])
 	set(o, "ed25519_pk_z85", json_string(z));
 	key_z85_encode(cpk, z);
 	set(o, "x25519_pk_z85", json_string(z));
+	/* The transport key, derived one-way from the seed, and its card. */
+	check(key_transport_secret(k, csk), "key_transport_secret");
+	set(o, "transport_sk", jhex(csk, 32));
+	check(key_transport_card(k, tpk, tsig), "key_transport_card");
+	set(o, "transport_pk", jhex(tpk, 32));
+	set(o, "transport_sig", jhex(tsig, 64));
+	key_z85_encode(tpk, z);
+	set(o, "transport_pk_z85", json_string(z));
 	sodium_free(csk);
 	key_free(k);
 	return o;
@@ -1030,6 +1038,17 @@ gen_invalid_body(void)
 	x = gen_body(0, BODY_MEMBER_PROPOSE, 12);
 	x->u.member.endpoint = LIT("tcp://i40.oru.se");
 	inv_struct("propose-endpoint-without-port", 0, I40_E_VALUE);
+	/* The transport key: certified by the member's key, CURVE-usable. */
+	x = gen_body(0, BODY_MEMBER_PROPOSE, 12);
+	x->u.member.transport_sig[9] ^= 0x01;
+	inv_struct("propose-transport-sig-flipped", 0, I40_E_CARD);
+	x = gen_body(0, BODY_MEMBER_PROPOSE, 12);
+	x->u.member.transport[3] ^= 0x01;
+	inv_struct("propose-transport-not-certified", 0, I40_E_CARD);
+	x = gen_body(0, BODY_MEMBER_PROPOSE, 12);
+	memset(x->u.member.transport, 0, 32);
+	x->u.member.transport[0] = 1;	/* u = 1: order 4 on Curve25519 */
+	inv_struct("propose-transport-small-order", 0, I40_E_BAD_KEY);
 	x = gen_body(1, BODY_KEY_ROTATE, 50);
 	x->u.rotate.proof[7] ^= 0x01;
 	inv_struct("rotate-proof-flipped", 1, I40_E_PROOF);

@@ -223,13 +223,18 @@ errcode(const char *name)
 	return 0;
 }
 
+/* The founding members' transport keys, from the last genesis read. */
+static uint8_t g_keys[BODY_MAX_MEMBERS][2][32];
+static size_t g_nkeys;
+
 static int
 read_genesis(const char *path, struct genesis *g)
 {
 	static uint8_t buf[EV_MAX_BYTES + 1];
+	static struct body b;
 	struct codec_err err;
 	struct ev_signed e;
-	size_t len;
+	size_t len, i;
 	FILE *f;
 	int rc;
 
@@ -241,10 +246,15 @@ read_genesis(const char *path, struct genesis *g)
 	len = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
 	memset(&err, 0, sizeof(err));
-	if ((rc = ev_decode(buf, len, NULL, &e, NULL, &err)) != 0) {
+	if ((rc = ev_decode(buf, len, NULL, &e, &b, &err)) != 0 ||
+	    b.type != BODY_GENESIS) {
 		warnx_("%s is not a genesis event: %s (field %s)", path,
 		    errname(rc), err.field);
 		return -1;
+	}
+	for (g_nkeys = 0, i = 0; i < b.u.charter.nmembers; i++, g_nkeys++) {
+		memcpy(g_keys[i][0], b.u.charter.members[i].key, 32);
+		memcpy(g_keys[i][1], b.u.charter.members[i].transport, 32);
 	}
 	memcpy(g->fed_id, e.h.fed_id, sizeof(g->fed_id));
 	memcpy(g->id, e.id, sizeof(g->id));
@@ -276,11 +286,14 @@ curve_of_hex(const char *hex, uint8_t curve[32], uint8_t pk[32],
 		warnx_("%s: \"%s\" is not 64 hex digits", what, hex);
 		return -1;
 	}
-	if (key_curve_public(pk, curve) != 0) {
-		warnx_("%s: %s is not a usable Ed25519 key", what, hex);
-		return -1;
-	}
-	return 0;
+	/* Its CURVE key is its certified transport key, in the genesis. */
+	for (size_t i = 0; i < g_nkeys; i++)
+		if (memcmp(g_keys[i][0], pk, 32) == 0) {
+			memcpy(curve, g_keys[i][1], 32);
+			return 0;
+		}
+	warnx_("%s: %s is no founding member in the genesis", what, hex);
+	return -1;
 }
 
 static int
@@ -296,11 +309,13 @@ set_curve_keys(void *s, const struct key_secret *k)
 	uint8_t pk[KEY_PK_BYTES], cpk[KEY_CURVE_BYTES], *csk;
 	int rc = -1;
 
+	uint8_t sig[KEY_SIG_BYTES];
+
 	key_public(k, pk);
-	if (key_curve_public(pk, cpk) != 0 ||
+	if (key_transport_card(k, cpk, sig) != 0 ||
 	    (csk = sodium_malloc(KEY_CURVE_BYTES)) == NULL)
 		return -1;
-	if (key_curve_secret(k, csk) == 0 &&
+	if (key_transport_secret(k, csk) == 0 &&
 	    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, cpk, sizeof(cpk)) == 0 &&
 	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, csk, KEY_CURVE_BYTES) == 0)
 		rc = 0;
@@ -552,8 +567,10 @@ cmd_hello(const struct opts *o)
 		return EX_SETUP;
 	}
 	if (k != NULL) {
+		uint8_t sig[KEY_SIG_BYTES];
+
 		key_public(k, pk);
-		if (key_curve_public(pk, cpk) != 0)
+		if (key_transport_card(k, cpk, sig) != 0)
 			goto out;
 		to_hex(cpk, 32, hex);
 		printf("# client CURVE key: %s\n", hex);
@@ -706,9 +723,13 @@ cmd_nozap(const struct opts *o)
 		goto out;
 	}
 	key_public(sk, spk);
-	if (key_curve_public(spk, scurve) != 0 ||
-	    (ctx = zmq_ctx_new()) == NULL)
-		goto out;
+	{
+		uint8_t sig[KEY_SIG_BYTES];
+
+		if (key_transport_card(sk, scurve, sig) != 0 ||
+		    (ctx = zmq_ctx_new()) == NULL)
+			goto out;
+	}
 	if (o->with_handler) {
 		if ((zap = zmq_socket(ctx, ZMQ_REP)) == NULL ||
 		    setint(zap, ZMQ_LINGER, 0) != 0 ||

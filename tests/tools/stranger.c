@@ -11,6 +11,7 @@
  *
  *   stranger handshakes --endpoint EP --server-pub HEX --count N
  *           [--parallel P]
+ *       (HEX: the node's transport key, "transport" in its card.)
  *       N CURVE handshakes, each with a fresh random key (so each is
  *       refused by ZAP), P at a time (default 32).  Prints how many were
  *       refused and how many succeeded; exit 1 if any succeeded.
@@ -189,15 +190,16 @@ hang_up(void *s, void *mon)
 static int
 cmd_handshakes(const char *ep, const char *hex, int count, int par)
 {
-	uint8_t pk[KEY_PK_BYTES], spk[32];
+	uint8_t spk[32];
 	void *ctx, **s, **mon;
 	zmq_pollitem_t *pi;
 	int started = 0, done = 0, refused = 0, ok = 0, other = 0, i;
 	double t0 = now_s();
 
-	if (sodium_hex2bin(pk, sizeof(pk), hex, strlen(hex), NULL, NULL,
-	    NULL) != 0 || key_curve_public(pk, spk) != 0)
-		die(2, "--server-pub must be 64 hex digits of an identity key");
+	if (strlen(hex) != 64 || sodium_hex2bin(spk, sizeof(spk), hex,
+	    strlen(hex), NULL, NULL, NULL) != 0)
+		die(2, "--server-pub must be 64 hex digits of the node's "
+		    "transport key (i40ctl keygen --public -k KEY --json)");
 	raise_nofile((rlim_t)par * 8 + 64);
 	if ((ctx = zmq_ctx_new()) == NULL)
 		die(4, "zmq_ctx_new failed");

@@ -342,6 +342,18 @@ test_member_rules(void **state)
 	expect(I40_E_BAD_KEY, "body.key", "all-zero key");
 	m->key[0] = 1;
 	expect(I40_E_BAD_KEY, "body.key", "identity point");
+	/* The transport key: certified by the key, and usable by CURVE. */
+	fresh(BODY_MEMBER_PROPOSE);
+	m->transport_sig[5] ^= 1;
+	expect(I40_E_CARD, "body.transport_sig", "a certificate altered");
+	fresh(BODY_MEMBER_PROPOSE);
+	m->transport[0] ^= 1;
+	expect(I40_E_CARD, "body.transport_sig", "another transport key");
+	fresh(BODY_MEMBER_PROPOSE);
+	memset(m->transport, 0, 32);
+	expect(I40_E_BAD_KEY, "body.transport", "the all-zero point");
+	m->transport[0] = 1;
+	expect(I40_E_BAD_KEY, "body.transport", "a small-order point");
 	fresh(BODY_MEMBER_PROPOSE);
 	m->endpoint = lit("tcp://host");
 	expect(I40_E_VALUE, "body.endpoint", "no port");

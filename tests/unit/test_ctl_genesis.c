@@ -77,6 +77,15 @@ sample_charter(void)
 		json_object_set_new(m, "name_en", bytes(bm->name_en));
 		json_object_set_new(m, "name_sv", bytes(bm->name_sv));
 		json_object_set_new(m, "endpoint", bytes(bm->endpoint));
+		{
+			char th[65], sh[129];
+
+			ctl_hex(bm->transport, 32, th);
+			ctl_hex(bm->transport_sig, 64, sh);
+			json_object_set_new(m, "transport", json_string(th));
+			json_object_set_new(m, "transport_sig",
+			    json_string(sh));
+		}
 		json_array_append_new(list, m);
 	}
 	json_object_set_new(c, "members", list);

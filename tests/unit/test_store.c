@@ -524,6 +524,8 @@ test_only_members_count(void **state)
 	memset(&b, 0, sizeof(b));
 	b.type = BODY_MEMBER_PROPOSE;
 	memcpy(b.u.member.key, other.pk[5], 32);
+	assert_int_equal(key_transport_card(other.keys[5], b.u.member.transport,
+	    b.u.member.transport_sig), 0);
 	b.u.member.role.p = (const uint8_t *)"observer";
 	b.u.member.role.len = 8;
 	b.u.member.schac.p = (const uint8_t *)"oru.se";

@@ -208,6 +208,8 @@ test_members_admitted_removed(void **state)
 	memset(&b, 0, sizeof(b));
 	b.type = BODY_MEMBER_PROPOSE;
 	memcpy(b.u.member.key, other.pk[5], 32);
+	assert_int_equal(key_transport_card(other.keys[5], b.u.member.transport,
+	    b.u.member.transport_sig), 0);
 	b.u.member.role = lit("observer");
 	b.u.member.schac = lit("oru.se");
 	b.u.member.country = lit("SE");

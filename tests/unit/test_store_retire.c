@@ -365,6 +365,8 @@ test_retired_before_admission(void **state)
 	memset(&b, 0, sizeof(b));
 	b.type = BODY_MEMBER_PROPOSE;
 	memcpy(b.u.member.key, other.pk[4], 32);
+	assert_int_equal(key_transport_card(other.keys[4], b.u.member.transport,
+	    b.u.member.transport_sig), 0);
 	b.u.member.role.p = (const uint8_t *)"member";
 	b.u.member.role.len = 6;
 	b.u.member.schac.p = (const uint8_t *)"oru.se";

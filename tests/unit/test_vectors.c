@@ -139,7 +139,7 @@ test_keys(void **state)
 {
 	json_t *a = arr(keys_j, "keys"), *o;
 	struct key_secret *k;
-	uint8_t seed[32], pk[32], cpk[32], back[32], *csk;
+	uint8_t seed[32], pk[32], cpk[32], back[32], *csk, tpk[32], tsig[64];
 	char z[KEY_Z85_LEN + 1];
 	size_t i;
 
@@ -155,6 +155,12 @@ test_keys(void **state)
 		assert_hex(o, "x25519_pk", cpk, 32);
 		assert_int_equal(key_curve_secret(k, csk), 0);
 		assert_hex(o, "x25519_sk", csk, 32);
+		assert_int_equal(key_transport_secret(k, csk), 0);
+		assert_hex(o, "transport_sk", csk, 32);
+		assert_int_equal(key_transport_card(k, tpk, tsig), 0);
+		assert_hex(o, "transport_pk", tpk, 32);
+		assert_hex(o, "transport_sig", tsig, 64);
+		assert_int_equal(key_check_card(pk, tpk, tsig), 0);
 		key_free(k);
 		key_z85_encode(pk, z);
 		assert_string_equal(z, str(o, "ed25519_pk_z85"));
