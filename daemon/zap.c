@@ -36,6 +36,7 @@ struct zap_member {
 	uint8_t key[KEY_PK_BYTES];
 	uint8_t curve[KEY_CURVE_BYTES];
 	char schac[65];
+	int active;		/* 0: removed, kept to name it in refusals */
 };
 
 struct zap {
@@ -78,22 +79,29 @@ frame_is(zmq_msg_t *f, const char *s)
 	    memcmp(zmq_msg_data(f), s, strlen(s)) == 0;
 }
 
-/* The member whose CURVE key is cpk, copied to *out: 1, or 0. */
+/*
+ * The member record whose CURVE key is cpk, copied to *out: 1, 0 if none,
+ * 2 if more than one active record claims it.  A certificate proves no
+ * possession of the transport secret, so a member could claim another's
+ * transport key; then the key names nobody, rather than the wrong one.
+ */
 static int
 find_curve(struct zap *z, const uint8_t cpk[KEY_CURVE_BYTES],
     struct zap_member *out)
 {
 	size_t i;
-	int found = 0;
+	int found = 0, active = 0;
 
 	pthread_mutex_lock(&z->mu);
-	for (i = 0; i < z->nm && !found; i++)
+	for (i = 0; i < z->nm; i++)
 		if (memcmp(z->m[i].curve, cpk, KEY_CURVE_BYTES) == 0) {
-			*out = z->m[i];
+			if (!found || (z->m[i].active && !out->active))
+				*out = z->m[i];
 			found = 1;
+			active += z->m[i].active;
 		}
 	pthread_mutex_unlock(&z->mu);
-	return found;
+	return active > 1 ? 2 : found;
 }
 
 static void
@@ -103,6 +111,7 @@ zap_one(struct zap *z, zmq_msg_t *f, int nf)
 	char addr[64], khex[65], user[65];
 	uint64_t supp;
 	size_t alen;
+	int found;
 
 	if (nf < 7 || !frame_is(&f[0], "1.0")) {
 		/* A REP socket must answer before it can receive again. */
@@ -123,7 +132,21 @@ zap_one(struct zap *z, zmq_msg_t *f, int nf)
 		reply(z->rep, &f[1], "400", "CURVE in domain i40 only", "");
 		return;
 	}
-	if (!find_curve(z, zmq_msg_data(&f[6]), &m)) {
+	if ((found = find_curve(z, zmq_msg_data(&f[6]), &m)) == 2) {
+		z->refused++;
+		sodium_bin2hex(khex, sizeof(khex), zmq_msg_data(&f[6]),
+		    KEY_CURVE_BYTES);
+		if (log_ratelimit(&z->rl, rl_zap, node_mono_ms(), ZAP_LOG_MS,
+		    &supp))
+			log_error("zap: refused %s: CURVE key %s is the "
+			    "transport key of more than one member record "
+			    "(one is %s); it names nobody until the members "
+			    "remove the record that claims another's key",
+			    addr, khex, m.schac);
+		reply(z->rep, &f[1], "400", "ambiguous key", "");
+		return;
+	}
+	if (!found || !m.active) {
 		z->refused++;
 		/*
 		 * One line per interval for all keys: a stranger makes a
@@ -134,10 +157,19 @@ zap_one(struct zap *z, zmq_msg_t *f, int nf)
 		    &supp)) {
 			sodium_bin2hex(khex, sizeof(khex), zmq_msg_data(&f[6]),
 			    KEY_CURVE_BYTES);
+			/* A removed member's: say whose, by identity key. */
+			if (found)
+				sodium_bin2hex(user, sizeof(user), m.key,
+				    KEY_PK_BYTES);
+			else
+				user[0] = '\0';
 			log_warnx("zap: refused %s: CURVE key %s is no current "
-			    "member's or observer's (%llu more refusals not "
-			    "logged in the last %d s)", addr, khex,
-			    (unsigned long long)supp, ZAP_LOG_MS / 1000);
+			    "member's or observer's%s%s%s%s (%llu more refusals "
+			    "not logged in the last %d s)", addr, khex,
+			    user[0] ? ": it is the transport key of " : "",
+			    user[0] ? m.schac : "", user[0] ? ", identity key " :
+			    "", user, (unsigned long long)supp,
+			    ZAP_LOG_MS / 1000);
 		}
 		reply(z->rep, &f[1], "400", "not a member", "");
 		return;
@@ -379,8 +411,7 @@ zap_members(struct zap *z, const struct store_member *ms, size_t nm)
 		return I40_E_NOMEM;
 	/* ZAP compares every stranger's key with these certified ones. */
 	for (i = 0; i < nm; i++) {
-		if (!ms[i].active)
-			continue;
+		m[k].active = ms[i].active;
 		memcpy(m[k].curve, ms[i].transport, KEY_CURVE_BYTES);
 		memcpy(m[k].key, ms[i].key, KEY_PK_BYTES);
 		snprintf(m[k].schac, sizeof(m[k].schac), "%s", ms[i].schac);

@@ -369,11 +369,23 @@ check_rules(const struct body *b, const struct body_ctx *ctx,
 			int rc;
 
 			/* A repeated key first: the clearer error. */
-			for (j = 0; j < i; j++)
+			for (j = 0; j < i; j++) {
 				if (memcmp(b->u.charter.members[i].key,
 				    b->u.charter.members[j].key, 32) == 0)
 					return rule_fail(err, I40_E_VALUE,
 					    "members.key");
+				/*
+				 * A certificate proves no possession of the
+				 * transport secret: a member could claim
+				 * another's transport key, and ZAP could not
+				 * tell them apart.
+				 */
+				if (memcmp(b->u.charter.members[i].transport,
+				    b->u.charter.members[j].transport,
+				    32) == 0)
+					return rule_fail(err, I40_E_VALUE,
+					    "members.transport");
+			}
 			if ((rc = check_member(&b->u.charter.members[i], err,
 			    "members")) != 0)
 				return rc;

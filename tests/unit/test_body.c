@@ -389,6 +389,13 @@ test_charter_rules(void **state)
 	fresh(BODY_GENESIS);
 	memcpy(b.u.charter.members[1].key, b.u.charter.members[0].key, 32);
 	expect(I40_E_VALUE, "members.key", "the same key twice");
+	/* Member 1 claims member 0's transport key (with a card of its own
+	 * that certifies it: a certificate proves no possession). */
+	fresh(BODY_GENESIS);
+	memcpy(b.u.charter.members[1].transport,
+	    b.u.charter.members[0].transport, 32);
+	expect(I40_E_VALUE, "members.transport",
+	    "another member's transport key");
 	fresh(BODY_GENESIS);
 	b.u.charter.admit_pct = 49;
 	expect(I40_E_RANGE, "body.admit_pct", "admission below half");
