@@ -12,14 +12,18 @@
  * descriptor itself, so it stays libzmq's to the end.
  *
  * The monitor's HANDSHAKE_SUCCEEDED carries no descriptor, so which
- * connection finished is not known; but none lives past HANDSHAKE_IVL
- * without finishing, so one older than that is a member's and leaves the
- * count.  A member's session younger than that may be shed in a flood; it
- * dials again at once and, being the newest, is shed last.
+ * connection finished is read off the socket when it comes to be shed:
+ * one to which this node sent a READY (TCP_INFO's bytes acked) finished
+ * and is kept.  None lives past HANDSHAKE_IVL without finishing, so one
+ * older than that leaves the count as well.  A socket is known by its
+ * SO_COOKIE, not its descriptor, which libzmq may have closed and the
+ * kernel given to a newer connection before the gate sees the event.
  */
 #define ZMQ_BUILD_DRAFT_API
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <linux/tcp.h>
+#include <stddef.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -33,6 +37,8 @@
 
 #define CONN_LOG_MS 60000	/* one shedding line a minute */
 #define CONN_RESERVE 64		/* for the control socket, store, dials */
+#define CONN_INFLIGHT 1024	/* accepted, not yet seen by the gate */
+#define CONN_AUTH_BYTES 270	/* greeting 64, WELCOME 170, ERROR < 36 */
 
 int
 conn_raise_nofile(uint64_t *limit)
@@ -82,58 +88,80 @@ listen_port(const char *ep)
 	return *end == '\0' && v > 0 && v < 65536 ? (int)v : 0;
 }
 
-void
+int
 conn_init(struct node *n, uint64_t nofile)
 {
 	struct conn *c = &n->conn;
-	uint64_t used = fds_open(), room;
+	uint64_t used = fds_open(), keep, room;
 
 	memset(c, 0, sizeof(*c));
 	c->nofile = nofile;
 	c->port = listen_port(n->listen);
 	/*
-	 * Each member may hold a session in and a dial out, and members
-	 * join: keep room for four times today's, the reserve, and what is
-	 * open now; strangers may have half of what is left.
+	 * Kept free of strangers: what is open now, the reserve, a session
+	 * in and a dial out for four times today's members (members join),
+	 * and the connections libzmq may have accepted that the gate has
+	 * not yet seen (its monitor queue holds about a thousand).
+	 * Strangers may wait for their handshake in half of the rest.
 	 */
-	room = nofile > used + CONN_RESERVE + 4 * n->nmembers ?
-	    nofile - used - CONN_RESERVE - 4 * n->nmembers : 0;
+	keep = used + CONN_RESERVE + 8 * (uint64_t)n->nmembers + CONN_INFLIGHT;
+	room = nofile > keep ? nofile - keep : 0;
 	c->cap = room / 2 < CONN_PENDING_MAX ? (size_t)(room / 2) :
 	    CONN_PENDING_MAX;
 	if (c->cap < 8)
 		c->cap = 8;
+	if ((c->pend = calloc(c->cap, sizeof(*c->pend))) == NULL)
+		return I40_E_NOMEM;
 	log_info("descriptors: limit %llu, %llu open; at most %zu "
 	    "connections may wait for their handshake", (unsigned long long)
 	    nofile, (unsigned long long)used, c->cap);
-	if (nofile < 4096)
+	if (room < 2 * 256)
 		log_warnx("the descriptor limit is %llu: a flood of "
-		    "connections can crowd out members; raise LimitNOFILE "
-		    "(docs/operations.md, \"Strangers\")",
-		    (unsigned long long)nofile);
+		    "connections could take what the control socket and the "
+		    "store need; raise LimitNOFILE (docs/operations.md, "
+		    "\"Strangers\")", (unsigned long long)nofile);
+	return 0;
+}
+
+void
+conn_free(struct node *n)
+{
+	free(n->conn.pend);
+	n->conn.pend = NULL;
+	n->conn.npend = n->conn.cap = 0;
+}
+
+static uint64_t
+cookie_of(int fd)
+{
+	uint64_t v = 0;
+	socklen_t len = sizeof(v);
+
+	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &v, &len) == 0 ? v : 0;
 }
 
 /*
- * Shut fd down if it still is a TCP connection to our listen port:
- * libzmq may have closed it and the number been reused since the event.
+ * Shut p down if it still is the socket accepted (its cookie: libzmq may
+ * have closed the fd and the number been reused since the event) and it
+ * has not finished its handshake: this node sent it no READY yet, which
+ * only follows ZAP's 200.  The greeting, WELCOME and an ERROR come to
+ * less than CONN_AUTH_BYTES; a READY takes more.  1 if shed.
  */
 static int
-shed(const struct conn *c, int fd)
+shed(const struct conn_pend *p)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int port;
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+	if (p->cookie == 0 || cookie_of(p->fd) != p->cookie)
 		return 0;
-	if (ss.ss_family == AF_INET)
-		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	else if (ss.ss_family == AF_INET6)
-		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	else
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(p->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	    len >= offsetof(struct tcp_info, tcpi_bytes_acked) +
+	    sizeof(ti.tcpi_bytes_acked) &&
+	    ti.tcpi_bytes_acked > CONN_AUTH_BYTES)
 		return 0;
-	if (port != c->port)
-		return 0;
-	return shutdown(fd, SHUT_RDWR) == 0;
+	return shutdown(p->fd, SHUT_RDWR) == 0;
 }
 
 static void
@@ -144,7 +172,7 @@ drop_at(struct conn *c, size_t k)
 	c->npend--;
 }
 
-/* Connections older than the handshake may be have finished it. */
+/* Connections older than the handshake have finished it, or are gone. */
 static void
 age_out(struct conn *c, uint64_t now)
 {
@@ -177,10 +205,11 @@ conn_event(struct node *n, uint16_t event, uint32_t value)
 		return;
 	age_out(c, now);
 	while (c->npend >= c->cap) {
-		c->shed += (uint64_t)shed(c, c->pend[0].fd);
+		c->shed += (uint64_t)shed(&c->pend[0]);
 		drop_at(c, 0);
 	}
 	c->pend[c->npend].fd = (int)value;
+	c->pend[c->npend].cookie = cookie_of((int)value);
 	c->pend[c->npend].ms = now;
 	c->npend++;
 	if (c->shed > c->shed_logged &&

@@ -328,8 +328,11 @@ node_progress(struct node *n)
 	uint64_t behind = 0, now = node_mono_ms(), k;
 	size_t i;
 
+	/* A peer that is down, or announces what it never serves, must not
+	 * keep a catch-up open: only links that are up count. */
 	for (i = 0; i < n->npeers; i++)
-		behind += sync_behind(n, n->peers[i]);
+		if (n->peers[i]->state == PEER_UP)
+			behind += sync_behind(n, n->peers[i]);
 	if (n->catchup_ms == 0) {
 		if (behind > 0) {
 			n->catchup_ms = now;
@@ -521,7 +524,8 @@ node_start(struct node *n, struct config *cfg)
 	}
 	if ((rc = derive_listen(n)) != 0)
 		return rc;
-	conn_init(n, nofile);
+	if ((rc = conn_init(n, nofile)) != 0)
+		return rc;
 	if ((rc = zap_start(n, &n->zap)) != 0 ||
 	    (rc = zap_members(n->zap, n->members, n->nmembers)) != 0) {
 		log_warn(rc, "cannot start the ZAP handler");
@@ -639,6 +643,7 @@ node_stop(struct node *n)
 		zmq_close(n->router);
 	}
 	zap_stop(n->zap);
+	conn_free(n);
 	if (n->zctx != NULL)
 		zmq_ctx_term(n->zctx);
 	ev_free(n->loop);

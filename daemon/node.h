@@ -37,7 +37,7 @@
 #define NODE_BATCH_BYTES (512 * 1024)	/* an EVENTS message at most */
 #define NODE_RECV_BUDGET 64		/* messages per socket per poll */
 #define NODE_HANDSHAKE_MS 10000		/* a connection's time to authenticate */
-#define CONN_PENDING_MAX 256		/* unauthenticated connections kept */
+#define CONN_PENDING_MAX 16384		/* unauthenticated connections kept */
 #define NODE_CONTROL_BATCH 256		/* APPENDs signed in one txn */
 
 enum peer_state {
@@ -83,11 +83,13 @@ struct session {
 struct node;
 
 /* conn.c: the connections that have not finished their handshake. */
+struct conn_pend {
+	int fd;
+	uint64_t cookie;		/* SO_COOKIE: this socket, not its fd */
+	uint64_t ms;			/* accepted at (monotonic) */
+};
 struct conn {
-	struct {
-		int fd;
-		uint64_t ms;		/* accepted at (monotonic) */
-	} pend[CONN_PENDING_MAX];	/* oldest first */
+	struct conn_pend *pend;		/* cap of them, oldest first */
 	size_t npend, cap;
 	int port;			/* our listen port */
 	uint64_t nofile;		/* the descriptor limit */
@@ -221,8 +223,9 @@ const char *link_state_name(enum peer_state s);
 /* conn.c: the descriptors strangers may hold. */
 /* Raise the soft RLIMIT_NOFILE to the hard one; *limit: what holds now. */
 int conn_raise_nofile(uint64_t *limit) I40_MUST_CHECK;
-/* After the membership and listen endpoint are known. */
-void conn_init(struct node *n, uint64_t nofile);
+/* After the membership and listen endpoint are known; conn_free frees. */
+int conn_init(struct node *n, uint64_t nofile) I40_MUST_CHECK;
+void conn_free(struct node *n);
 /* A router monitor event (ACCEPTED, DISCONNECTED: value is the fd). */
 void conn_event(struct node *n, uint16_t event, uint32_t value);
 /* The router was bound afresh: nothing of the old one is pending. */

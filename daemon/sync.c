@@ -767,6 +767,25 @@ sync_behind(struct node *n, const struct peer *p)
 	return sum;
 }
 
+/* p's head for author, or NULL: a lookup that adds nothing. */
+static const struct peer_head *
+peer_head_find(const struct peer *p, const uint8_t author[32])
+{
+	size_t lo = 0, hi = p->nvec, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = memcmp(p->vec[mid].author, author, 32)) == 0)
+			return &p->vec[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 uint64_t
 sync_ahead(struct node *n, const struct peer *p)
 {
@@ -780,7 +799,7 @@ sync_ahead(struct node *n, const struct peer *p)
 	for (i = 0; i < n->nauthors; i++) {
 		/* What we would serve it: up to what we announce. */
 		sync_announced(&n->authors[i], &seq, id);
-		h = sync_peer_head((struct peer *)p, n->authors[i].key);
+		h = peer_head_find(p, n->authors[i].key);
 		if (h == NULL)
 			sum += seq;
 		else if (seq > h->seq)

@@ -258,11 +258,15 @@ mon_read(struct zap *z)
 			continue;
 		}
 		z->refused++;
+		/* libzmq says NO_DETAIL for a plaintext client too, by
+		 * timing, and for one that timed out or was shed. */
 		if (log_ratelimit(&z->rl, rl_router, node_mono_ms(),
 		    ZAP_LOG_MS, &supp))
 			log_warnx("router: refused a connection: not a CURVE "
 			    "client of this federation (plaintext or wrong "
-			    "server key?) (%llu more not logged)",
+			    "server key?)%s (%llu more not logged)", event ==
+			    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? "" :
+			    ", or it timed out or was shed",
 			    (unsigned long long)supp);
 	}
 }
@@ -289,11 +293,10 @@ ctl_read(struct zap *z)
 	if ((z->mon = zmq_socket(z->n->zctx, ZMQ_PAIR)) == NULL ||
 	    zmq_setsockopt(z->mon, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
 	    zmq_connect(z->mon, buf + 1) != 0) {
-		log_warn(-errno, "router: cannot watch the listen port (%s); "
-		    "connections of strangers are not counted", buf + 1);
-		if (z->mon != NULL)
-			zmq_close(z->mon);
-		z->mon = NULL;
+		/* An unread monitor would block every link: stop, so that
+		 * systemd starts the node afresh. */
+		fatalx("router: cannot watch the listen port (%s): %s; "
+		    "stopping", buf + 1, zmq_strerror(errno));
 	}
 	return 0;
 }
@@ -313,12 +316,18 @@ zap_thread(void *arg)
 		pi[1].events = ZMQ_POLLIN;
 		pi[2].socket = z->mon;
 		pi[2].events = ZMQ_POLLIN;
+		/*
+		 * The gate must not stop reading: an unread monitor blocks
+		 * libzmq's I/O thread, and every link with it.
+		 */
 		if (zmq_poll(pi, z->mon != NULL ? 3 : 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn(-errno, "zap: poll failed; the gate stops "
-			    "and no new peer can connect: restart the node");
-			break;
+			if (errno == ETERM)
+				break;
+			if (errno != EINTR) {
+				log_warn(-errno, "zap: poll failed; trying again");
+				(void)zmq_poll(NULL, 0, 10);
+			}
+			continue;
 		}
 		if (pi[0].revents & ZMQ_POLLIN)
 			quit = ctl_read(z);

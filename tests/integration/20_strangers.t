@@ -57,6 +57,8 @@ node_stop 1
 ULIMIT_N="-n 1024" check "(b) node 1 starts with a hard limit of 1024" \
     node_start 1
 wait_for 30 converged
+downs() { cat "$T/n2/log" "$T/n3/log" | grep -c "link down"; }
+downs0=$(downs)
 flood b
 check "(b) node 1 is up while 3000 connections are tried" alive
 check "(b) i40ctl reaches node 1's control socket" ctl_ok
@@ -67,10 +69,14 @@ check "(b) the writes reach everyone while the strangers try" \
 wait "$HOLDER"
 sed 's/^/# /' "$T/hold-b.out"
 check "(b) node 1 is still up" alive
+check "(b) no member's link to node 1 went down meanwhile ($(($(downs) - downs0)))" \
+    test "$(downs)" = "$downs0"
 check "(b) node 1 said it shed strangers' connections" \
     grep -q "connections not yet authenticated" "$LOG"
 
-# (c)
+# (c) node 1 as it runs by default: no limit of its own.
+node_stop 1
+check "(c) node 1 starts again" node_start 1
 cpu() { awk '{print $14 + $15}' "/proc/${PID[1]}/task/${PID[1]}/stat"; }
 hz=$(getconf CLK_TCK)
 lines0=$(wc -l <"$LOG")
