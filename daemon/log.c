@@ -17,7 +17,8 @@
  * the one piece of file-level state in daemon/.
  */
 static const char *log_name = "i40d";
-static enum log_level log_max = LOG_LVL_INFO;
+/* Set by the main thread (reload), read by every thread that logs. */
+static _Atomic enum log_level log_max = LOG_LVL_INFO;
 static int log_journal;
 
 void

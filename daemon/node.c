@@ -305,7 +305,8 @@ node_refresh(struct node *n)
 		else if ((rc = ev_reader_add(n->loop, n->router, -1,
 		    (ev_fn)sync_router_read, n)) != 0 ||
 		    (rc = zap_watch(n, n->zap, n->router)) != 0)
-			log_warn(rc, "router");
+			log_warn(rc, "the router, bound again after a removal, "
+			    "cannot be read or watched; restart the node");
 	}
 	rc = 0;
 out:

@@ -4,7 +4,8 @@
  * the control socket only (protocol/msg.h).
  *
  * Threads: everything here belongs to the main thread, except what
- * ingest.c hands to its verifier threads (it says so).
+ * ingest.c hands to its verifier threads (it says so) and `conn`, which
+ * the gate thread of zap.c owns once it runs (zap.c says what it shares).
  *
  * Sockets (docs/operations.md, "Ports and sockets"):
  *  - router: CURVE server on the listen endpoint.  Peers' DEALERs connect
@@ -168,7 +169,7 @@ struct node {
 	int dirty;			/* commits since the last NOTIFY */
 	struct ingest *ing;
 	struct ev_loop *loop;
-	struct log_ratelimit zap_rl, peer_rl;
+	struct log_ratelimit peer_rl;
 	struct conn conn;
 	uint64_t started_ms;
 	/* Counters for status and tests. */

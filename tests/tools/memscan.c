@@ -58,7 +58,7 @@ main(int argc, char **argv)
 	static const char *names[NPAT] = { "seed", "scalar", "transport" };
 	uint8_t pat[NPAT][32], *buf;
 	long count[NPAT] = { 0 }, regions = 0;
-	struct key_secret *k;
+	struct key_secret *k = NULL;
 	char path[64], line[512];
 	const char *pid = NULL, *keyf = NULL;
 	unsigned long lo, hi;
