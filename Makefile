@@ -157,7 +157,7 @@ check: deps
 	I40_CRASH_ROUNDS=$${I40_CRASH_ROUNDS:-60} \
 	CHAOS_SECONDS=$${CHAOS_SECONDS:-12} \
 	I40_WRONGPREV_SECONDS=$${I40_WRONGPREV_SECONDS:-10} \
-	HOLD_SECONDS=$${HOLD_SECONDS:-8} \
+	HOLD_SECONDS=$${HOLD_SECONDS:-6} \
 	    $(MAKE) BUILD=$(BUILD)/san SAN=1 test
 
 # libFuzzer needs clang.  New inputs go to $(BUILD)/fuzz, never into the

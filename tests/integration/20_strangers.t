@@ -13,7 +13,7 @@
 
 STRANGER=$BUILD/testtools/stranger
 [ -x "$STRANGER" ] || bail "$STRANGER is not built (make $STRANGER)"
-HOLD_SECONDS=${HOLD_SECONDS:-12}
+HOLD_SECONDS=${HOLD_SECONDS:-8}
 
 fed_create 3
 for i in 2 3; do check "node $i starts" node_start $i; done
