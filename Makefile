@@ -153,10 +153,10 @@ test: all $(UNIT_BIN) $(REPLAY_BIN)
 # Under the sanitizers every test runs again, the long ones in a shorter
 # form (the full forms run in `make test`).
 check: deps
-	I40_ORDER_RUNS=$${I40_ORDER_RUNS:-10} \
-	I40_CRASH_ROUNDS=$${I40_CRASH_ROUNDS:-60} \
-	CHAOS_SECONDS=$${CHAOS_SECONDS:-12} \
-	I40_WRONGPREV_SECONDS=$${I40_WRONGPREV_SECONDS:-10} \
+	I40_ORDER_RUNS=$${I40_ORDER_RUNS:-6} \
+	I40_CRASH_ROUNDS=$${I40_CRASH_ROUNDS:-40} \
+	CHAOS_SECONDS=$${CHAOS_SECONDS:-8} \
+	I40_WRONGPREV_SECONDS=$${I40_WRONGPREV_SECONDS:-8} \
 	HOLD_SECONDS=$${HOLD_SECONDS:-6} \
 	    $(MAKE) BUILD=$(BUILD)/san SAN=1 test
 

@@ -12,7 +12,7 @@
 FORKPEER=$BUILD/testtools/forkpeer
 [ -x "$FORKPEER" ] || bail "build $FORKPEER"
 fed_create 3
-SECONDS_RUN=${I40_WRONGPREV_SECONDS:-20}
+SECONDS_RUN=${I40_WRONGPREV_SECONDS:-12}
 "$FORKPEER" equivocate --key "$T/n3/node.key" \
     --listen "tcp://127.0.0.1:${PORT[3]}" --genesis "$T/genesis.i40" \
     --seconds "$SECONDS_RUN" >"$T/forkpeer.out" 2>&1 &

@@ -21,7 +21,7 @@
  * store_rebuild() finds the derived state unchanged.
  *
  * I40_TEST_SEED repeats a run (the kill moments still vary with timing);
- * I40_CRASH_ROUNDS sets the number of rounds (default 200).  The store
+ * I40_CRASH_ROUNDS sets the number of rounds (default 100).  The store
  * lives under $TMPDIR or /tmp, on the real disk.
  */
 #include <setjmp.h>
@@ -51,7 +51,7 @@
 #define POOL_SEQ 5000		/* events per author in the pool */
 #define EV_CAP 2048		/* room per sample event */
 #define MAX_BATCH 1000
-#define DEFAULT_ROUNDS 200
+#define DEFAULT_ROUNDS 100
 #define OPEN_TIMEOUT_MS 10000
 
 /* The pool: author a's event at seq s is item[a][s] (s from 1). */

@@ -485,7 +485,7 @@ static void
 test_order_independence(void **state)
 {
 	uint64_t seed = sample_env_seed();
-	size_t runs = env_size("I40_ORDER_RUNS", 50);
+	size_t runs = env_size("I40_ORDER_RUNS", 20);
 	size_t per = env_size("I40_ORDER_EVENTS", 3000);
 	struct result first, res;
 	struct sample_rng r;
