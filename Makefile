@@ -146,9 +146,11 @@ $(BUILD)/testtools/%: tests/tools/%.c $(TESTLIB_OBJ) $(DLIB) $(LIB)
 	    $(TESTLIB_OBJ) $(DLIB) $(LIB) \
 	    $(TEST_LIBS) $(APP_LIBS) $(PKG_LIBS) $(LDFLAGS) -o $@
 
+# Unit tests and replays two at a time (each is one CPU-bound process);
+# the integration tests one at a time (their daemons time each other).
 test: all $(UNIT_BIN) $(REPLAY_BIN)
-	BUILD=$(BUILD) prove -f --exec '' $(UNIT_BIN) $(REPLAY_BIN) \
-	    $(SCRIPT_TESTS)
+	BUILD=$(BUILD) prove -j2 -f --exec '' $(UNIT_BIN) $(REPLAY_BIN)
+	BUILD=$(BUILD) prove -f --exec '' $(SCRIPT_TESTS)
 
 # Under the sanitizers every test runs again, the long ones in a shorter
 # form (the full forms run in `make test`).
