@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol/schema.h"
+
 static int
 put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v,
     size_t vlen)
@@ -44,7 +46,13 @@ index_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 	case BODY_KEY_ROTATE:
 		return put(txn, st->dbi[DB_ROT], k, K_LOG, b->u.rotate.next, 32);
 	case BODY_MEMBER_PROPOSE:
-		/* Named by a proposal: its events may be stored from now on. */
+		/*
+		 * Named by a proposal as a member: its events may be stored
+		 * from now on.  An observer authors nothing that counts, so
+		 * nothing of it is stored or relayed.
+		 */
+		if (!schema_bytes_eq(b->u.member.role, "member"))
+			return put(txn, st->dbi[DB_MEV], k, K_LOG, &t, 1);
 		if ((rc = exists(txn, st->dbi[DB_KNOWN], b->u.member.key, 32,
 		    &known)) != 0)
 			return rc;
@@ -103,9 +111,10 @@ struct author {
 	int inforce_ok;		/* inforce is the key in force at h.seq + 1 */
 	uint8_t inforce[32];
 	int member_ok, member_found;
-	uint8_t member[10];
+	uint8_t member[D_MEMBER_BYTES];
 	int last_ok;		/* last and limit are those of h.frozen */
 	uint64_t last, limit;	/* freeze point; highest seq still taken */
+	int removed;		/* limit is a removal's upto */
 	int grew;		/* events stored in this batch */
 };
 
@@ -230,13 +239,21 @@ derive(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 static int
 author_limits(MDB_txn *txn, struct store *st, struct author *au)
 {
+	uint64_t upto;
 	int rc;
 
 	if (au->last_ok)
 		return 0;
 	if ((rc = fork_last(txn, st, au->key, &au->h, &au->last)) != 0 ||
-	    (rc = fork_limit(txn, st, au->key, &au->h, &au->limit)) != 0)
+	    (rc = fork_limit(txn, st, au->key, &au->h, &au->limit)) != 0 ||
+	    (rc = derive_removed_upto(txn, st, au->key, &upto)) != 0)
 		return rc;
+	/* A removal's upto bounds the log as a freeze point does. */
+	au->removed = upto < au->limit;
+	if (upto < au->limit)
+		au->limit = upto;
+	if (upto < au->last)
+		au->last = upto;
 	au->last_ok = 1;
 	return 0;
 }
@@ -264,7 +281,15 @@ apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
 	    32, &au->known)) != 0)
 		return rc;
 	if (!au->known) {
-		SET(o, STORE_INVALID, I40_E_UNKNOWN_AUTHOR);
+		uint8_t rec[D_MEMBER_BYTES];
+		int found;
+
+		/* Say why, for the log: an observer, or nobody. */
+		if ((rc = derive_member(txn, st, e->h.author, rec,
+		    &found)) != 0)
+			return rc;
+		SET(o, STORE_INVALID, found && rec[0] == 'o' ?
+		    I40_E_OBSERVER : I40_E_UNKNOWN_AUTHOR);
 		return 0;
 	}
 	if (!au->head_ok) {
@@ -284,9 +309,13 @@ apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
 		au->gap = 1;
 		return 0;
 	}
-	/* Past the freeze point, and past what may yet settle: refused. */
+	/*
+	 * Past the freeze point, and past what may yet settle, or past a
+	 * removal's upto: refused.
+	 */
 	if (e->h.seq > au->limit) {
-		SET(o, STORE_INVALID, I40_E_FROZEN);
+		SET(o, STORE_INVALID, au->removed ? I40_E_REMOVED :
+		    I40_E_FROZEN);
 		au->gap = 1;
 		return 0;
 	}
@@ -610,10 +639,11 @@ store_init_genesis(struct store *st, const uint8_t *buf, size_t len,
 	memcpy(it.key, it.ev.h.author, 32);
 	if ((rc = store_err(mdb_txn_begin(st->env, NULL, 0, &txn))) != 0)
 		goto out;
-	/* Founding members and observers may author from the start. */
+	/* Founding members may author from the start; observers never. */
 	for (i = 0; rc == 0 && i < b->u.charter.nmembers; i++)
-		rc = put(txn, st->dbi[DB_KNOWN], b->u.charter.members[i].key,
-		    32, "charter", 7);
+		if (schema_bytes_eq(b->u.charter.members[i].role, "member"))
+			rc = put(txn, st->dbi[DB_KNOWN],
+			    b->u.charter.members[i].key, 32, "charter", 7);
 	v.mv_size = K_LOG;
 	v.mv_data = NULL;
 	if (rc == 0) {

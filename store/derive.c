@@ -36,11 +36,13 @@ derive_load(MDB_txn *txn, struct store *st, const uint8_t *logkey,
 }
 
 static void
-mem_value(const struct mem *m, uint8_t v[10])
+mem_value(const struct mem *m, uint8_t v[D_MEMBER_BYTES])
 {
 	v[0] = m->role;
 	v[1] = m->active;
 	store_put64(v + 2, m->upto);
+	memcpy(v + 10, m->by, 32);
+	memcpy(v + 42, m->rm, 32);
 }
 
 /* Does d_member hold exactly ms? */
@@ -49,7 +51,7 @@ same_members(MDB_txn *txn, struct store *st, struct mset *ms, int *same)
 {
 	MDB_stat s;
 	size_t i;
-	uint8_t want[10];
+	uint8_t want[D_MEMBER_BYTES];
 	MDB_val k, v;
 	int rc;
 
@@ -64,7 +66,8 @@ same_members(MDB_txn *txn, struct store *st, struct mset *ms, int *same)
 		if ((rc = mdb_get(txn, st->dbi[DB_D_MEMBER], &k, &v)) != 0)
 			return rc == MDB_NOTFOUND ? 0 : store_err(rc);
 		mem_value(&ms->m[i], want);
-		if (v.mv_size != 10 || memcmp(v.mv_data, want, 10) != 0)
+		if (v.mv_size != D_MEMBER_BYTES ||
+		    memcmp(v.mv_data, want, D_MEMBER_BYTES) != 0)
 			return 0;
 	}
 	*same = 1;
@@ -214,7 +217,7 @@ derive_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 
 int
 derive_member(MDB_txn *txn, struct store *st, const uint8_t author[32],
-    uint8_t rec[10], int *found)
+    uint8_t rec[D_MEMBER_BYTES], int *found)
 {
 	MDB_val v;
 	int rc;
@@ -225,15 +228,30 @@ derive_member(MDB_txn *txn, struct store *st, const uint8_t author[32],
 		return 0;
 	if (rc != 0)
 		return rc;
-	if (v.mv_size != 10)
+	if (v.mv_size != D_MEMBER_BYTES)
 		return I40_E_CORRUPT;
-	memcpy(rec, v.mv_data, 10);
+	memcpy(rec, v.mv_data, D_MEMBER_BYTES);
 	*found = 1;
 	return 0;
 }
 
 int
-derive_counts(const uint8_t rec[10], int found, uint64_t seq)
+derive_removed_upto(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint64_t *upto)
+{
+	uint8_t rec[D_MEMBER_BYTES];
+	int rc, found;
+
+	*upto = UINT64_MAX;
+	if ((rc = derive_member(txn, st, author, rec, &found)) != 0)
+		return rc;
+	if (found && rec[0] == 'm' && rec[1] == 0)
+		*upto = store_be64(rec + 2);
+	return 0;
+}
+
+int
+derive_counts(const uint8_t rec[D_MEMBER_BYTES], int found, uint64_t seq)
 {
 	return found && rec[0] == 'm' && (rec[1] || seq <= store_be64(rec + 2));
 }
@@ -242,7 +260,7 @@ int
 derive_strata(MDB_txn *txn, struct store *st, int *mchanged, int *lchanged)
 {
 	struct mset m0, m;
-	uint8_t val[10];
+	uint8_t val[D_MEMBER_BYTES];
 	size_t i;
 	int rc, again, same, vchanged = 0;
 
@@ -276,7 +294,7 @@ derive_strata(MDB_txn *txn, struct store *st, int *mchanged, int *lchanged)
 			for (i = 0; i < m.n && rc == 0; i++) {
 				mem_value(&m.m[i], val);
 				rc = dput(txn, st, DB_D_MEMBER, m.m[i].key, 32,
-				    val, 10);
+				    val, D_MEMBER_BYTES);
 			}
 	}
 	mset_free(&m);
@@ -332,7 +350,7 @@ static int
 content_last(MDB_txn *txn, struct store *st, const uint8_t author[32],
     const struct store_headrec *h, uint64_t *last)
 {
-	uint8_t rec[10];
+	uint8_t rec[D_MEMBER_BYTES];
 	uint64_t l;
 	int rc, found;
 

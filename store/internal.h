@@ -150,12 +150,29 @@ int keyset_add(struct keyset *s, const uint8_t key[32]);
 void keyset_free(struct keyset *s);
 
 /* Membership (member.c). */
+/* A DB_PROP record, and its offsets. */
+#define PROP_BYTES (1 + 1 + 32 + 8 + 32 + 8 + 4)
+#define P_TYPE 0
+#define P_ROLE 1
+#define P_PROPOSER 2
+#define P_SEQ 34
+#define P_KEY 42
+#define P_UPTO 74
+#define P_VOTES 82
+
 struct mem {
 	uint8_t key[32];
 	uint8_t role;		/* 'm' member, 'o' observer */
 	uint8_t active;
 	uint64_t upto;		/* last counting seq once removed */
+	uint8_t by[32];		/* the admitting proposal; 0s: the charter */
+	uint8_t rm[32];		/* the removal that took effect; 0s: none */
 };
+/*
+ * A d_member value: role(1) active(1) upto(8) admitted-by(32)
+ * removed-by(32); see docs/store.md.
+ */
+#define D_MEMBER_BYTES 74
 struct mset {
 	struct mem *m;		/* in order of admission */
 	size_t n, cap;
@@ -179,6 +196,18 @@ int member_limit(MDB_txn *txn, struct store *st, const uint8_t author[32],
  */
 int member_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
     const struct body *b, int *dirty);
+/* Does author's event at seq count, in ms and within its limit? */
+int member_counts(MDB_txn *txn, struct store *st, struct mset *ms,
+    enum member_limits lim, const uint8_t author[32], uint64_t seq,
+    int *yes);
+/*
+ * The proposer plus the distinct endorsers of proposal id whose first
+ * endorsement counts in ms: the support the fixpoint compares with the
+ * threshold.
+ */
+int member_support(MDB_txn *txn, struct store *st, struct mset *ms,
+    enum member_limits lim, const uint8_t id[32], const uint8_t proposer[32],
+    size_t *out);
 /* The fixpoint over the candidates; caller frees ms with mset_free. */
 int member_run(MDB_txn *txn, struct store *st, enum member_limits lim,
     struct mset *ms);
@@ -245,9 +274,15 @@ int fork_offer(MDB_txn *txn, struct store *st, const struct ev_signed *a,
 /* Derived state (derive.c). */
 /* author's d_member record (role, active, upto), if *found. */
 int derive_member(MDB_txn *txn, struct store *st, const uint8_t author[32],
-    uint8_t rec[10], int *found);
+    uint8_t rec[D_MEMBER_BYTES], int *found);
+/*
+ * The last seq of author's log that the store takes on account of the
+ * membership: a removed member's upto, UINT64_MAX for anyone else.
+ */
+int derive_removed_upto(MDB_txn *txn, struct store *st,
+    const uint8_t author[32], uint64_t *upto);
 /* Does an event at seq of the author of that record count? */
-int derive_counts(const uint8_t rec[10], int found, uint64_t seq);
+int derive_counts(const uint8_t rec[D_MEMBER_BYTES], int found, uint64_t seq);
 /*
  * Apply a counting catalog or ledger event.  compl[0] is set to 1, and
  * compl[1..] to the learner and module id, when e is a completion.

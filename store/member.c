@@ -26,15 +26,6 @@
 
 #include "protocol/schema.h"
 
-#define PROP_BYTES (1 + 1 + 32 + 8 + 32 + 8 + 4)
-/* Offsets in a DB_PROP record. */
-#define P_TYPE 0
-#define P_ROLE 1
-#define P_PROPOSER 2
-#define P_SEQ 34
-#define P_KEY 42
-#define P_UPTO 74
-#define P_VOTES 82
 
 static void
 put32(uint8_t *p, uint32_t v)
@@ -64,7 +55,8 @@ mset_find(struct mset *ms, const uint8_t key[32])
 }
 
 static int
-madd(struct mset *ms, const uint8_t key[32], uint8_t role)
+madd(struct mset *ms, const uint8_t key[32], uint8_t role,
+    const uint8_t by[32])
 {
 	struct mem *nm;
 
@@ -79,6 +71,8 @@ madd(struct mset *ms, const uint8_t key[32], uint8_t role)
 	ms->m[ms->n].role = role;
 	ms->m[ms->n].active = 1;
 	ms->m[ms->n].upto = UINT64_MAX;
+	if (by != NULL)
+		memcpy(ms->m[ms->n].by, by, 32);
 	ms->n++;
 	return 0;
 }
@@ -139,8 +133,8 @@ member_limit(MDB_txn *txn, struct store *st, const uint8_t author[32],
 }
 
 /* Does author's event at seq count, in ms and within its limit? */
-static int
-counts(MDB_txn *txn, struct store *st, struct mset *ms,
+int
+member_counts(MDB_txn *txn, struct store *st, struct mset *ms,
     enum member_limits lim, const uint8_t author[32], uint64_t seq, int *yes)
 {
 	struct mem *m = mset_find(ms, author);
@@ -221,7 +215,7 @@ charter(MDB_txn *txn, struct store *st, struct mset *ms)
 		for (i = 0; rc == 0 && i < b->u.charter.nmembers; i++)
 			rc = madd(ms, b->u.charter.members[i].key,
 			    schema_bytes_eq(b->u.charter.members[i].role,
-			    "member") ? 'm' : 'o');
+			    "member") ? 'm' : 'o', NULL);
 	}
 	free(b);
 	if (rc != 0)
@@ -416,10 +410,10 @@ load_cands(MDB_txn *txn, struct store *st, struct cand **out, size_t *n)
 	return 0;
 }
 
-/* Proposer plus distinct counting endorsers of p, at this point of a run. */
-static int
-support(MDB_txn *txn, struct store *st, struct mset *ms,
-    enum member_limits lim, const struct cand *p, size_t *out)
+int
+member_support(MDB_txn *txn, struct store *st, struct mset *ms,
+    enum member_limits lim, const uint8_t id[32], const uint8_t proposer[32],
+    size_t *out)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
@@ -427,7 +421,7 @@ support(MDB_txn *txn, struct store *st, struct mset *ms,
 	int rc, yes;
 
 	*out = 1;
-	memcpy(from, p->id, 32);
+	memcpy(from, id, 32);
 	memset(from + 32, 0, 32);
 	k.mv_size = 64;
 	k.mv_data = from;
@@ -437,15 +431,15 @@ support(MDB_txn *txn, struct store *st, struct mset *ms,
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		const uint8_t *kk = k.mv_data;
 
-		if (k.mv_size != 64 || memcmp(kk, p->id, 32) != 0)
+		if (k.mv_size != 64 || memcmp(kk, id, 32) != 0)
 			break;
 		if (v.mv_size != 8) {
 			rc = I40_E_CORRUPT;
 			break;
 		}
-		if (memcmp(kk + 32, p->proposer, 32) == 0)
+		if (memcmp(kk + 32, proposer, 32) == 0)
 			continue;
-		if ((rc = counts(txn, st, ms, lim, kk + 32,
+		if ((rc = member_counts(txn, st, ms, lim, kk + 32,
 		    store_be64(v.mv_data), &yes)) != 0)
 			break;
 		*out += (size_t)yes;
@@ -474,33 +468,36 @@ member_run(MDB_txn *txn, struct store *st, enum member_limits lim,
 		for (i = 0; i < ncs; i++) {
 			struct cand *p = &cs[i];
 
-			if (p->applied)
+			/* Nobody admits itself: its proposal never counts. */
+			if (p->applied || (p->type == BODY_MEMBER_PROPOSE &&
+			    memcmp(p->key, p->proposer, 32) == 0))
 				continue;
-			if ((rc = counts(txn, st, ms, lim, p->proposer,
+			if ((rc = member_counts(txn, st, ms, lim, p->proposer,
 			    p->seq, &yes)) != 0)
 				goto out;
 			if (!yes)
 				continue;
-			if ((rc = support(txn, st, ms, lim, p, &sup)) != 0)
+			if ((rc = member_support(txn, st, ms, lim, p->id,
+			    p->proposer, &sup)) != 0)
 				goto out;
 			act = mset_active(ms);
 			need = member_need(act, ms->pct);
 			if (sup < need)
 				continue;
 			t = mset_find(ms, p->key);
+			/*
+			 * A key once removed never returns (its university
+			 * comes back under a new key), and an admission of
+			 * a key already in takes effect as nothing.
+			 */
 			if (p->type == BODY_MEMBER_PROPOSE) {
-				if (t == NULL) {
-					if ((rc = madd(ms, p->key,
-					    p->role)) != 0)
-						goto out;
-				} else if (!t->active) {
-					t->active = 1;
-					t->role = p->role;
-					t->upto = UINT64_MAX;
-				}
+				if (t == NULL && (rc = madd(ms, p->key,
+				    p->role, p->id)) != 0)
+					goto out;
 			} else if (t != NULL && t->active) {
 				t->active = 0;
 				t->upto = p->upto;
+				memcpy(t->rm, p->id, 32);
 			}
 			p->applied = 1;
 			changed = 1;

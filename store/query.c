@@ -64,25 +64,26 @@ load_arrival(MDB_txn *txn, struct store *st, uint64_t arrival,
 	    0 : I40_E_CORRUPT;
 }
 
-/* The record that admitted m->key: a charter entry or a proposal's body. */
+/* The record that admitted m: a charter entry or a proposal's body. */
 static int
 member_record(MDB_txn *txn, struct store *st, struct store_member *m,
     struct body *b)
 {
-	MDB_val k = { 32, m->key }, v;
+	static const uint8_t charter[EV_ID_BYTES];
+	MDB_val k, v;
 	struct ev_signed e;
 	uint64_t arrival;
 	uint32_t i;
 	int rc;
 
-	if ((rc = mdb_get(txn, st->dbi[DB_KNOWN], &k, &v)) != 0)
-		return rc == MDB_NOTFOUND ? I40_E_CORRUPT : store_err(rc);
-	if (v.mv_size == 32) {
-		if ((rc = index_find_id(txn, st, v.mv_data, &arrival)) != 0)
+	if (memcmp(m->admitted_by, charter, EV_ID_BYTES) != 0) {
+		if ((rc = index_find_id(txn, st, m->admitted_by,
+		    &arrival)) != 0)
 			return rc == I40_E_NOT_FOUND ? I40_E_CORRUPT : rc;
 		if ((rc = load_arrival(txn, st, arrival, &e, b)) != 0)
 			return rc;
-		if (b->type != BODY_MEMBER_PROPOSE)
+		if (b->type != BODY_MEMBER_PROPOSE ||
+		    memcmp(b->u.member.key, m->key, 32) != 0)
 			return I40_E_CORRUPT;
 		fill_member(m, &b->u.member);
 		return 0;
@@ -128,7 +129,7 @@ store_members(struct store *st, struct store_member **out, size_t *n)
 		goto out;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 32 || v.mv_size != 10) {
+		if (k.mv_size != 32 || v.mv_size != D_MEMBER_BYTES) {
 			rc = I40_E_CORRUPT;
 			break;
 		}
@@ -140,6 +141,8 @@ store_members(struct store *st, struct store_member **out, size_t *n)
 		ms[cnt].observer = r[0] == 'o';
 		ms[cnt].active = r[1] != 0;
 		ms[cnt].upto = store_be64(r + 2);
+		memcpy(ms[cnt].admitted_by, r + 10, EV_ID_BYTES);
+		memcpy(ms[cnt].removed_by, r + 42, EV_ID_BYTES);
 		if ((rc = member_record(txn, st, &ms[cnt], b)) != 0)
 			break;
 		cnt++;

@@ -40,7 +40,7 @@
 
 #include "protocol/event.h"
 
-#define STORE_SCHEMA 3
+#define STORE_SCHEMA 4
 #define STORE_LEARNER_BYTES 16
 
 struct store;
@@ -308,6 +308,8 @@ struct store_member {
 	int observer;			/* read-only node, not a university */
 	int active;			/* 0 once removed */
 	uint64_t upto;			/* last counting seq after a removal */
+	uint8_t admitted_by[EV_ID_BYTES];	/* its proposal; 0s: charter */
+	uint8_t removed_by[EV_ID_BYTES];	/* the removal; 0s: none */
 	char schac[65], org_no[33], country[3];
 	char name_en[201], name_sv[201];
 	char endpoint[257];		/* as admitted: "tcp://host:port" */
@@ -320,6 +322,41 @@ struct store_member {
  */
 int store_members(struct store *st, struct store_member **out, size_t *n)
     I40_MUST_CHECK;
+
+/*
+ * A membership proposal (member_propose or member_remove) as the stored
+ * events stand: its support is the proposer plus the distinct endorsers
+ * whose endorsement counts in the current membership, against the number
+ * the current members need (docs/protocol.md §12.1).
+ */
+struct store_proposal {
+	uint8_t id[EV_ID_BYTES];
+	uint32_t type;			/* BODY_MEMBER_PROPOSE or _REMOVE */
+	uint8_t proposer[KEY_PK_BYTES];
+	uint64_t seq;			/* its seq in the proposer's log */
+	uint8_t key[KEY_PK_BYTES];	/* who is admitted or removed */
+	int observer;			/* a proposal of an observer */
+	uint64_t upto;			/* a removal's upto */
+	int counts;			/* the proposer's event counts */
+	size_t support, need, members;	/* now: support, needed, of members */
+	int applied;			/* it took effect */
+};
+
+/*
+ * Every stored proposal, ascending by id.  Caller owns *out, free with
+ * free().
+ */
+int store_proposals(struct store *st, struct store_proposal **out,
+    size_t *n) I40_MUST_CHECK;
+
+/*
+ * The keys that endorsed proposal id (each once, with the seq of its
+ * first endorsement), ascending by key, and whether that endorsement
+ * counts now.  Caller owns *keys, *seqs and *counting, free with free().
+ */
+int store_endorsers(struct store *st, const uint8_t id[EV_ID_BYTES],
+    uint8_t (**keys)[KEY_PK_BYTES], uint64_t **seqs, int **counting,
+    size_t *n) I40_MUST_CHECK;
 
 /* One module of the catalog: its current version. */
 struct store_module {

@@ -120,6 +120,24 @@ member_of(const struct sample_fed *f, size_t i, struct body_member *m,
 }
 
 int
+sample_propose(const struct sample_fed *f, size_t i, const char *role,
+    struct body *b, char *arena)
+{
+	size_t used = 0;
+	int rc;
+
+	if (i >= f->nkeys)
+		return I40_E_RANGE;
+	memset(b, 0, sizeof(*b));
+	b->type = BODY_MEMBER_PROPOSE;
+	if ((rc = member_of(f, i, &b->u.member, arena, &used)) != 0)
+		return rc;
+	b->u.member.role.p = (const uint8_t *)role;
+	b->u.member.role.len = strlen(role);
+	return 0;
+}
+
+int
 sample_fed_init(struct sample_fed *f, size_t nkeys)
 {
 	char arena[SAMPLE_ARENA];

@@ -44,6 +44,14 @@ int sample_fed_init(struct sample_fed *f, size_t nkeys);
 void sample_fed_free(struct sample_fed *f);
 
 /*
+ * b as a member_propose of f's key i, with that key's card and the
+ * details a founding member i would have, and role ("member" or
+ * "observer", borrowed).  arena holds SAMPLE_ARENA bytes.
+ */
+int sample_propose(const struct sample_fed *f, size_t i, const char *role,
+    struct body *b, char *arena);
+
+/*
  * Fill b with a valid body of type, varied by r, as authored by member
  * `author` of f.  arena holds SAMPLE_ARENA bytes for generated strings.
  */

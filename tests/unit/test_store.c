@@ -496,7 +496,7 @@ dump_count(struct store *st, const char *prefix)
 	return n;
 }
 
-/* Only members' events count: not a proposed key's, not an observer's. */
+/* An observer's events are refused, before its admission and after. */
 static void
 test_only_members_count(void **state)
 {
@@ -540,7 +540,7 @@ test_only_members_count(void **state)
 	memcpy(prop, c1.id[p], 32);
 	append(st, &c1, 0, c1.seq, NULL, o);
 	assert_int_equal(dump_count(st, "d_member "), 4);
-	/* Named by a proposal: its events are stored, but count for nothing. */
+	/* Named by a proposal as an observer: nothing of it is stored. */
 	sample_seed(&r, 4);
 	assert_int_equal(sample_event(&other, 5, 1, NULL, BODY_MODULE_PUBLISH,
 	    &r, buf, sizeof(buf), &len, id), 0);
@@ -548,7 +548,8 @@ test_only_members_count(void **state)
 	    0);
 	memcpy(it.key, other.pk[5], 32);
 	assert_int_equal(store_append(st, &it, 1, o), 0);
-	assert_int_equal(o[0].result, STORE_STORED);
+	assert_int_equal(o[0].result, STORE_INVALID);
+	assert_int_equal(o[0].code, I40_E_UNKNOWN_AUTHOR);
 	assert_int_equal(dump_count(st, "d_module "), 0);
 	/* Two endorsements make 3 of 4: admitted, as an observer. */
 	memset(&b, 0, sizeof(b));
@@ -561,6 +562,10 @@ test_only_members_count(void **state)
 	append(st, &c3, 0, 1, NULL, o);
 	assert_int_equal(dump_count(st, "d_member "), 5);
 	assert_int_equal(dump_count(st, "d_module "), 0);
+	/* Admitted, it is refused as what it is. */
+	assert_int_equal(store_append(st, &it, 1, o), 0);
+	assert_int_equal(o[0].result, STORE_INVALID);
+	assert_int_equal(o[0].code, I40_E_OBSERVER);
 	assert_int_equal(store_rebuild(st), 0);
 	store_close(st);
 	sample_fed_free(&other);

@@ -1,0 +1,340 @@
+/*
+ * test_store_member.c: the membership rules of docs/protocol.md §12 in
+ * the store: who counts towards an admission or a removal, that observers
+ * author nothing, that a removal ends a log at its upto, that a removed
+ * key never returns, and that the outcome is the same in every delivery
+ * order of one set of events.
+ *
+ * Five founding members (keys 0..4, so 3 of 5 admit); keys 5, 6 and 7
+ * are a regional node, a proposed non-member and an observer.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+#include "tests/lib/chain.h"
+#include "tests/lib/sample.h"
+
+#define FOUNDERS 5
+#define KEYS 8
+#define ORDERS 20
+
+static struct sample_fed fed;		/* the five founders' charter */
+static struct sample_fed all;		/* all eight keys, fed's fed_id */
+static char base[] = "/tmp/i40-test-member-XXXXXX";
+static int ndirs;
+
+static struct sample_chain ch[KEYS];
+static uint8_t prop_k5[32], prop_k6[32], prop_self[32], prop_back[32];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (sample_scratch_init(&fed, FOUNDERS, base) != 0 ||
+	    sample_fed_init(&all, KEYS) != 0)
+		return -1;
+	memcpy(all.fed_id, fed.fed_id, 32);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < KEYS; i++)
+		sample_chain_free(&ch[i]);
+	sample_fed_free(&all);
+	sample_scratch_free(&fed, base);
+	return 0;
+}
+
+static struct store *
+fresh(void)
+{
+	char dir[128];
+	struct store *st;
+
+	snprintf(dir, sizeof(dir), "%s/m%d", base, ndirs++);
+	assert_int_equal(store_create(dir, ch[0].buf[0], ch[0].len[0], NULL),
+	    0);
+	assert_int_equal(store_open(dir, NULL, &st), 0);
+	return st;
+}
+
+/* Sign b as key a's next event; its id into id if not NULL. */
+static size_t
+emit(size_t a, const struct body *b, uint8_t *id)
+{
+	size_t i;
+
+	assert_int_equal(sample_chain_next(&ch[a], &all, b, &i), 0);
+	if (id != NULL)
+		memcpy(id, ch[a].id[i], 32);
+	return i;
+}
+
+static void
+endorse(size_t a, const uint8_t proposal[32])
+{
+	struct body b;
+
+	memset(&b, 0, sizeof(b));
+	b.type = BODY_MEMBER_ENDORSE;
+	memcpy(b.u.endorse.proposal, proposal, 32);
+	emit(a, &b, NULL);
+}
+
+static void
+propose(size_t a, size_t key, const char *role, uint8_t id[32])
+{
+	static char arena[SAMPLE_ARENA];
+	struct body b;
+
+	assert_int_equal(sample_propose(&all, key, role, &b, arena), 0);
+	emit(a, &b, id);
+}
+
+static void
+remove_member(size_t a, size_t key, uint64_t upto, uint8_t id[32])
+{
+	struct body b;
+
+	memset(&b, 0, sizeof(b));
+	b.type = BODY_MEMBER_REMOVE;
+	memcpy(b.u.remove.key, all.pk[key], 32);
+	b.u.remove.upto = upto;
+	b.u.remove.reason.p = (const uint8_t *)"Leaves the programme.";
+	b.u.remove.reason.len = 21;
+	emit(a, &b, id);
+}
+
+/* Offer events [from, to) of key a's chain as one batch. */
+static void
+offer(struct store *st, size_t a, size_t from, size_t to,
+    struct store_outcome *out)
+{
+	struct store_item items[SAMPLE_CHAIN_MAX];
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		assert_int_equal(ev_decode(ch[a].buf[i], ch[a].len[i],
+		    fed.fed_id, &items[i - from].ev, NULL, NULL), 0);
+		memcpy(items[i - from].key, all.pk[a], 32);
+	}
+	assert_int_equal(store_append(st, items, to - from, out), 0);
+}
+
+/* Key k's member record: 1 and *m if admitted (ever), else 0. */
+static int
+member(struct store *st, size_t k, struct store_member *m)
+{
+	struct store_member *ms;
+	size_t n, i;
+	int found = 0;
+
+	assert_int_equal(store_members(st, &ms, &n), 0);
+	for (i = 0; i < n; i++)
+		if (memcmp(ms[i].key, all.pk[k], 32) == 0) {
+			*m = ms[i];
+			found = 1;
+		}
+	free(ms);
+	return found;
+}
+
+/*
+ * The scenario, offered author by author in the order it was written:
+ * each step checks what the rules say at that point.
+ */
+static void
+test_who_counts(void **state)
+{
+	struct store_outcome out[SAMPLE_CHAIN_MAX];
+	struct store_member m;
+	struct store *st;
+	uint8_t prop_obs[32], prop_rm[32], id[32];
+	size_t i, at[KEYS] = { 0 };
+
+	(void)state;
+	assert_int_equal(sample_chain_genesis(&ch[0], &fed), 0);
+	for (i = 1; i < KEYS; i++)
+		sample_chain_init(&ch[i], i);
+	at[0] = 1;
+	st = fresh();
+#define FLUSH(a) do { offer(st, (a), at[a], ch[a].seq, out); \
+	at[a] = ch[a].seq; } while (0)
+
+	/* 1. Key 0 proposes key 5: its own second vote, and key 1's two,
+	 * make 2 of the 3 needed. */
+	propose(0, 5, "member", prop_k5);
+	endorse(0, prop_k5);
+	endorse(1, prop_k5);
+	endorse(1, prop_k5);
+	FLUSH(0);
+	FLUSH(1);
+	assert_false(member(st, 5, &m));
+
+	/* 2. Key 6, proposed but not admitted, endorses: no vote. */
+	propose(1, 6, "member", prop_k6);
+	FLUSH(1);
+	endorse(6, prop_k5);
+	FLUSH(6);
+	assert_int_equal(out[0].result, STORE_STORED);
+	assert_false(member(st, 5, &m));
+	assert_false(member(st, 6, &m));
+
+	/* 3. Key 7, an admitted observer: its events are refused. */
+	propose(2, 7, "observer", prop_obs);
+	endorse(3, prop_obs);
+	endorse(4, prop_obs);
+	FLUSH(2);
+	FLUSH(3);
+	FLUSH(4);
+	assert_true(member(st, 7, &m));
+	assert_true(m.observer);
+	assert_memory_equal(m.admitted_by, prop_obs, 32);
+	endorse(7, prop_k5);
+	offer(st, 7, 0, 1, out);
+	assert_int_equal(out[0].result, STORE_INVALID);
+	assert_int_equal(out[0].code, I40_E_OBSERVER);
+	assert_false(member(st, 5, &m));
+
+	/* 4. Key 4 is removed up to its head (seq 1); its vote after that
+	 * is refused, and counts for nothing. */
+	remove_member(2, 4, ch[4].seq, prop_rm);
+	endorse(3, prop_rm);
+	endorse(1, prop_rm);
+	FLUSH(2);
+	FLUSH(3);
+	FLUSH(1);
+	assert_true(member(st, 4, &m));
+	assert_false(m.active);
+	assert_int_equal(m.upto, 1);
+	assert_memory_equal(m.removed_by, prop_rm, 32);
+	endorse(4, prop_k5);
+	FLUSH(4);
+	assert_int_equal(out[0].result, STORE_INVALID);
+	assert_int_equal(out[0].code, I40_E_REMOVED);
+	assert_false(member(st, 5, &m));
+
+	/* 5. Nobody admits itself, however many endorse it. */
+	propose(6, 6, "member", prop_self);
+	FLUSH(6);
+	endorse(1, prop_self);
+	endorse(2, prop_self);
+	endorse(3, prop_self);
+	FLUSH(1);
+	FLUSH(2);
+	FLUSH(3);
+	assert_false(member(st, 6, &m));
+
+	/* 6. A removed key never returns, even with a majority. */
+	propose(3, 4, "member", prop_back);
+	endorse(1, prop_back);
+	endorse(2, prop_back);
+	FLUSH(3);
+	FLUSH(1);
+	FLUSH(2);
+	assert_true(member(st, 4, &m));
+	assert_false(m.active);
+
+	/* 7. A third member's vote admits key 5, which may then write. */
+	endorse(3, prop_k5);
+	FLUSH(3);
+	assert_true(member(st, 5, &m));
+	assert_true(m.active);
+	assert_false(m.observer);
+	assert_memory_equal(m.admitted_by, prop_k5, 32);
+	propose(5, 7, "observer", id);
+	FLUSH(5);
+	assert_int_equal(out[0].result, STORE_STORED);
+	assert_int_equal(store_rebuild(st), 0);
+	store_close(st);
+#undef FLUSH
+}
+
+/*
+ * One set of events in a random order: batches of a random author's next
+ * events, until all were taken or refused for good.  A refusal for good
+ * (an observer's event, one past a removal) drops the rest of that log;
+ * any other (an author not known yet, a gap) is offered again later, as
+ * sync does.
+ */
+static void
+deliver(struct sample_rng *r, uint8_t log_root[32], uint8_t state_root[32])
+{
+	struct store_outcome out[SAMPLE_CHAIN_MAX];
+	struct store *st = fresh();
+	size_t at[KEYS] = { 1, 0, 0, 0, 0, 0, 0, 0 }, a, i, n, left, rounds;
+
+	for (rounds = 0; rounds < 100000; rounds++) {
+		for (a = 0, left = 0; a < KEYS; a++)
+			left += at[a] < ch[a].seq;
+		if (left == 0)
+			break;
+		a = (size_t)sample_below(r, KEYS);
+		if (at[a] >= ch[a].seq)
+			continue;
+		n = 1 + (size_t)sample_below(r, ch[a].seq - at[a]);
+		offer(st, a, at[a], at[a] + n, out);
+		for (i = 0; i < n; i++)
+			if (out[i].result != STORE_STORED &&
+			    out[i].result != STORE_DUPLICATE)
+				break;
+		if (i < n && out[i].result == STORE_INVALID &&
+		    (a == 7 || out[i].code == I40_E_OBSERVER ||
+		    out[i].code == I40_E_REMOVED))
+			i = ch[a].seq - at[a];
+		at[a] += i;
+	}
+	assert_true(rounds < 100000);
+	assert_int_equal(store_log_root(st, log_root), 0);
+	assert_int_equal(store_state_root(st, state_root), 0);
+	assert_int_equal(store_rebuild(st), 0);
+	store_close(st);
+}
+
+/* The scenario's events in ORDERS orders: one log root, one state root. */
+static void
+test_orders(void **state)
+{
+	struct sample_rng r;
+	uint8_t lr0[32], sr0[32], lr[32], sr[32];
+	uint64_t seed = sample_env_seed();
+	int i;
+
+	(void)state;
+	/* test_who_counts wrote the events. */
+	assert_true(ch[5].seq > 0);
+	print_message("# order seed %llu (I40_TEST_SEED repeats it)\n",
+	    (unsigned long long)seed);
+	sample_seed(&r, seed);
+	deliver(&r, lr0, sr0);
+	for (i = 1; i < ORDERS; i++) {
+		deliver(&r, lr, sr);
+		assert_memory_equal(lr, lr0, 32);
+		assert_memory_equal(sr, sr0, 32);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_who_counts),
+		cmocka_unit_test(test_orders),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
