@@ -283,10 +283,17 @@ do_appends(struct node *n, struct pending *ps, size_t np)
 	uint8_t *buf = NULL;
 	uint64_t seq;
 	size_t i, k = 0;
+	char why[200];
 	int rc;
 
 	if (np == 0)
 		return;
+	if ((rc = node_may_sign(n, why, sizeof(why))) != 0) {
+		fail_all(ps, np, rc);
+		for (i = 0; i < np; i++)
+			snprintf(ps[i].text, sizeof(ps[i].text), "%s", why);
+		goto answer;
+	}
 	if (me == NULL || n->stopped || !n->ready) {
 		fail_all(ps, np, me == NULL ? I40_E_UNKNOWN_AUTHOR :
 		    n->stopped ? I40_E_STOPPED : I40_E_NOT_READY);

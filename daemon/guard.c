@@ -357,8 +357,11 @@ guard_checkpoint(struct node *n)
 	uint32_t k = 0;
 	int rc;
 
+	char why[200];
+
 	if (!n->ready || n->stopped || n->content_ms == 0 ||
-	    now - n->checkpoint_ms < n->cfg->checkpoint_ms)
+	    now - n->checkpoint_ms < n->cfg->checkpoint_ms ||
+	    node_may_sign(n, why, sizeof(why)) != 0)
 		return;
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
 	    (buf = malloc(EV_MAX_BYTES)) == NULL) {

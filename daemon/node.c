@@ -82,6 +82,36 @@ node_is_member(const struct node *n, const uint8_t key[KEY_PK_BYTES])
 	return 0;
 }
 
+int
+node_may_sign(const struct node *n, char *why, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; i < n->nmembers; i++) {
+		const struct store_member *m = &n->members[i];
+
+		if (memcmp(m->key, n->self, KEY_PK_BYTES) != 0)
+			continue;
+		if (m->observer) {
+			snprintf(why, cap, "this node is an observer: it reads "
+			    "the federation and signs nothing");
+			return I40_E_OBSERVER;
+		}
+		if (!m->active) {
+			snprintf(why, cap, "this node's key was removed from "
+			    "the federation (its events up to seq %llu count); "
+			    "a university comes back under a new key "
+			    "(docs/joining.md)", (unsigned long long)m->upto);
+			return I40_E_REMOVED;
+		}
+		return 0;
+	}
+	snprintf(why, cap, "this node's key is not admitted yet: it signs once "
+	    "a majority of the members endorsed its proposal "
+	    "(docs/joining.md)");
+	return I40_E_UNKNOWN_AUTHOR;
+}
+
 /*
  * Take the datadir: one daemon per data directory.  The lock is an fcntl
  * lock on DATADIR/i40d.pid, which i40ctl tests (F_GETLK) to tell whether
@@ -190,6 +220,27 @@ make_peer(struct node *n, const struct store_member *m, struct peer *old,
  * (and the router is re-bound, because libzmq cannot drop one client's
  * established session: PITFALLS.md, libzmq).
  */
+static int derive_listen(struct node *n);
+static void router_cb(void *arg);
+
+/* Bind the router on n->listen, read it and watch it (zap.c). */
+static int
+node_listen(struct node *n)
+{
+	int rc;
+
+	if ((rc = link_router_open(n->zctx, n->listen, n->key,
+	    &n->router)) != 0)
+		return rc;
+	if ((rc = ev_reader_add(n->loop, n->router, -1, router_cb, n)) != 0 ||
+	    (rc = zap_watch(n, n->zap, n->router)) != 0) {
+		ev_reader_del(n->loop, n->router, -1);
+		zmq_close(n->router);
+		n->router = NULL;
+	}
+	return rc;
+}
+
 int
 node_refresh(struct node *n)
 {
@@ -198,6 +249,7 @@ node_refresh(struct node *n)
 	struct author *as = NULL, *old;
 	struct peer **ps = NULL, *p;
 	size_t nm = 0, nh = 0, na = 0, np = 0, i, j;
+	char why[200];
 	int rc, lost = 0;
 
 	if ((rc = store_members(n->st, &ms, &nm)) != 0 ||
@@ -298,15 +350,20 @@ node_refresh(struct node *n)
 		zmq_socket_monitor(n->router, NULL, 0);
 		zmq_close(n->router);
 		n->router = NULL;
-		if ((rc = link_router_open(n->zctx, n->listen, n->key,
-		    &n->router)) != 0)
-			log_warn(rc, "cannot re-bind %s after a removal",
-			    n->listen);
-		else if ((rc = ev_reader_add(n->loop, n->router, -1,
-		    (ev_fn)sync_router_read, n)) != 0 ||
-		    (rc = zap_watch(n, n->zap, n->router)) != 0)
-			log_warn(rc, "the router, bound again after a removal, "
-			    "cannot be read or watched; restart the node");
+		if ((rc = node_listen(n)) != 0)
+			log_warn(rc, "cannot listen on %s again after a "
+			    "removal; restart the node", n->listen);
+	} else if (n->router == NULL && n->zap != NULL &&
+	    node_may_sign(n, why, sizeof(why)) == 0) {
+		/* Admitted while running: listen where the admission says. */
+		if ((rc = derive_listen(n)) == 0 && n->listen[0] != '\0') {
+			if ((rc = node_listen(n)) != 0)
+				log_warn(rc, "cannot listen on %s; restart "
+				    "the node", n->listen);
+			else
+				log_info("admitted to the federation: "
+				    "listening on %s", n->listen);
+		}
 	}
 	rc = 0;
 out:
@@ -533,14 +590,10 @@ node_start(struct node *n, struct config *cfg)
 		return rc;
 	}
 	if (n->listen[0] != '\0') {
-		if ((rc = link_router_open(n->zctx, n->listen, n->key,
-		    &n->router)) != 0) {
+		if ((rc = node_listen(n)) != 0) {
 			log_warn(rc, "cannot listen on %s", n->listen);
 			return rc;
 		}
-		if ((rc = ev_reader_add(n->loop, n->router, -1, router_cb,
-		    n)) != 0 || (rc = zap_watch(n, n->zap, n->router)) != 0)
-			return rc;
 	} else {
 		log_info("no listen endpoint (not a member yet?): dialling "
 		    "out only");

@@ -202,6 +202,12 @@ void node_progress(struct node *n);
 struct author *node_author(struct node *n, const uint8_t key[KEY_PK_BYTES]);
 struct peer *node_peer(struct node *n, const uint8_t key[KEY_PK_BYTES]);
 int node_is_member(const struct node *n, const uint8_t key[KEY_PK_BYTES]);
+/*
+ * May this node sign?  0 when it is an active member; I40_E_OBSERVER,
+ * I40_E_REMOVED or I40_E_UNKNOWN_AUTHOR (not admitted yet) otherwise,
+ * with what to do in why[0..cap).
+ */
+int node_may_sign(const struct node *n, char *why, size_t cap);
 
 /* link.c: sockets. */
 int link_router_open(void *zctx, const char *endpoint,

@@ -92,12 +92,13 @@ my_vector(struct node *n, struct msg_heads *v)
 /*
  * The head of a that we announce: the stored head, or for a frozen log
  * its freeze point, so that nodes on either side of a fork announce the
- * same head once they agree, and a different one until they do.
+ * same head once they agree, and a different one until they do; for a
+ * removed member, its upto, which nodes that stored more announce alike.
  */
 void
 sync_announced(const struct author *a, uint64_t *seq, uint8_t id[32])
 {
-	if (a->frozen != 0 && a->last < a->seq) {
+	if (a->last < a->seq) {
 		*seq = a->last;
 		memcpy(id, a->last_id, 32);
 	} else {
@@ -399,6 +400,18 @@ router_one(struct node *n, zmq_msg_t *rid, zmq_msg_t *body)
 	case MSG_HELLO:
 		if (take_hello(n, p, rid, &m->u.hello) != 0)
 			return;
+		/*
+		 * A peer that dials us holds us for a member, so its ZAP
+		 * takes our key now: a node just admitted need not wait out
+		 * the backoff of its refused dials (up to 5 min).
+		 */
+		if (p->state == PEER_REFUSED && p->dial &&
+		    p->retry_ms > node_mono_ms()) {
+			log_info("peer %s (%s) dials this node: dialing it "
+			    "again now", p->schac, p->hex);
+			p->retry_ms = 0;
+			p->backoff_ms = 0;
+		}
 		r = sync_out(n, MSG_HELLO);
 		memcpy(r->u.hello.fed_id, store_fed_id(n->st), 32);
 		r->u.hello.version = MSG_PROTOCOL_VERSION;

@@ -459,7 +459,7 @@ ctl_record_flag(uint32_t type, const char *key)
 	size_t i, n;
 
 	/* The charter comes from a file only. */
-	if (type == BODY_GENESIS || type == BODY_MEMBER_PROPOSE)
+	if (type == BODY_GENESIS)
 		return NULL;
 	n = strcspn(key, ".[");
 	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)

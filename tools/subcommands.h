@@ -16,5 +16,6 @@ int catalog_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);
 int peers_main(int argc, char *argv[]);
 int sync_main(int argc, char *argv[]);
+int member_main(int argc, char *argv[]);
 
 #endif

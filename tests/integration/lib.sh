@@ -3,6 +3,8 @@
 # directory, on free ports.  Source it from a .t script; it prints TAP.
 #
 #   fed_create N [NAME]     keys, charter, genesis, datadirs, configs
+#   node_new I              a node outside the charter (to be proposed):
+#                           key, card $T/nI/card.json, datadir, config
 #   node_start I            start node I (1-based), wait until it listens
 #   node_stop I             SIGTERM, wait for a clean exit
 #   node_kill I             SIGKILL
@@ -82,16 +84,39 @@ JSON
 	for i in $(seq 1 "$n"); do
 		"$I40CTL" init -d "$(dir $i)" -g "$T/genesis.i40" \
 		    -k "$T/n$i/node.key" >/dev/null || bail "init $i failed"
-		cat >"$(conf $i)" <<INI
+		node_conf "$i"
+	done
+}
+
+# node_conf I: the configuration file of node I.
+node_conf() {
+	cat >"$(conf $1)" <<INI
 [node]
-name = n$i
-datadir = $(dir $i)
+name = n$1
+datadir = $(dir $1)
 sync_interval = ${SYNC_INTERVAL:-1s}
 checkpoint_interval = ${CHECKPOINT_INTERVAL:-1h}
 log_level = ${LOG_LEVEL:-info}
 log_interval = ${LOG_INTERVAL:-5s}
 INI
-	done
+}
+
+# node_new I: node I joins later, as docs/joining.md says: its key and
+# card, a data directory from the federation's genesis, a configuration.
+node_new() {
+	local i=$1 card
+	mkdir -p "$T/n$i"
+	card=$("$I40CTL" keygen -o "$T/n$i/node.key" --json) ||
+	    bail "keygen $i failed"
+	echo "$card" >"$T/n$i/card.json"
+	KEY[$i]=$(echo "$card" | jq -r .key)
+	TKEY[$i]=$(echo "$card" | jq -r .transport)
+	TSIG[$i]=$(echo "$card" | jq -r .transport_sig)
+	free_port
+	PORT[$i]=$FREE_PORT
+	"$I40CTL" init -d "$(dir $i)" -g "$T/genesis.i40" \
+	    -k "$T/n$i/node.key" >/dev/null || bail "init $i failed"
+	node_conf "$i"
 }
 
 # peer_off I J: node I does not dial node J.

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Test 23: the federation's lifecycle on running daemons, following
+# docs/joining.md step by step (issue 12, tests 1, 3 and 4).
+#
+#  1. A regional node joins N founders (13 by default; LIFECYCLE_N): a
+#     proposal below the majority leaves it refused; at the majority it
+#     connects without a restart anywhere, catches up, publishes a module
+#     that reaches every node and records a completion.
+#  2. Endorsements that do not count: a second one by the same member,
+#     one of a proposal that took effect (i40ctl refuses both).
+#  3. An observer is admitted, pulls everything, stays in sync, and its
+#     daemon signs nothing.
+#  4. A member is removed with an upto below its head: every node closes
+#     its links within 5 s, refuses its reconnects, and its last event
+#     stops counting everywhere; what it signed up to upto still counts.
+. "$(dirname "$0")/lib.sh"
+
+N=${LIFECYCLE_N:-13}
+R=$((N + 1))		# the regional node
+O=$((N + 2))		# the observer
+NEED=$((N / 2 + 1))	# admit_pct 50
+ALL=$(seq 1 $N)
+
+fed_create $N
+for i in $ALL; do
+	node_start $i || bail "node $i does not start"
+done
+for i in $ALL; do
+	wait_for 60 publish $i "U$i-M1" || not_ok "node $i publishes"
+done
+check "the $N founders converge" wait_for 60 roots_equal $ALL
+
+# --- 1. A regional node joins (docs/joining.md, "Joining") ---
+# Its operator: a key, the card to send the members, a data directory
+# from the genesis, and the first start, before anyone admitted it.
+node_new $R
+check "the joining node starts before its admission" node_start $R
+lg() { "$I40CTL" "$@"; }
+propose() {
+	lg member propose -d "$(dir 1)" --role "$1" --card "$T/n$2/card.json" \
+	    --schac "r$2.example.se" --name-sv "Region $2" \
+	    --name-en "Region $2" --country SE \
+	    --endpoint "tcp://127.0.0.1:${PORT[$2]}" --json | jq -r .id
+}
+P=$(propose member $R)
+check "member propose prints the proposal's id" test ${#P} = 64
+has_prop() { lg member list --json -d "$(dir $1)" |
+    jq -e --arg p "$P" '.proposals[] | select(.id == $p)' >/dev/null; }
+for i in $ALL; do
+	wait_for 20 has_prop $i || not_ok "node $i holds the proposal"
+done
+# Below the majority: the proposer and NEED - 2 endorsers.
+for i in $(seq 2 $((NEED - 1))); do
+	quiet lg member endorse "$P" -d "$(dir $i)" || not_ok "node $i endorses"
+done
+support() { lg member show "$P" --json -d "$(dir $1)" | jq -r .support; }
+check "$((NEED - 1)) of $NEED: every node counts the same support" \
+    wait_for 20 sh -c "for i in $ALL; do [ \$($I40CTL member show $P --json -d $T/n\$i/data | jq -r .support) = $((NEED - 1)) ] || exit 1; done"
+state() { lg member show "$P" --json -d "$(dir $1)" | jq -r .state; }
+check "below the majority the proposal stays open" test "$(state 1)" = open
+sleep 2
+check "below the majority ZAP still refuses the regional node" \
+    test "$(field $R events)" = 1
+check "and its node says why" grep -q "refused this node's key" "$T/n$R/log"
+out=$(lg module publish -d "$(dir $R)" --file "$(module_json R-M1)" 2>&1)
+check "before its admission the regional node signs nothing" \
+    sh -c "echo '$out' | grep -q 'not admitted yet'"
+# A second endorsement by one member: refused by i40ctl, as nothing.
+out=$(lg member endorse "$P" -d "$(dir 2)" 2>&1)
+check "a second endorsement by one member is refused" \
+    sh -c "echo \"\$0\" | grep -q 'endorsed proposal .* already'" "$out"
+# At the majority.
+quiet lg member endorse "$P" -d "$(dir $NEED)" || not_ok "node $NEED endorses"
+admitted() { [ "$(state $1)" = "took effect" ]; }
+for i in $ALL; do
+	wait_for 20 admitted $i || not_ok "node $i admits the regional node"
+done
+ok "at $NEED of $N the regional node is admitted on every node"
+out=$(lg member endorse "$P" -d "$(dir $((NEED + 1)))" 2>&1)
+check "an endorsement after it took effect is refused" \
+    sh -c "echo \"\$0\" | grep -q 'took effect already'" "$out"
+check "the regional node catches up without a restart" \
+    wait_for 60 roots_equal $ALL $R
+check "and listens where its admission says" \
+    grep -q "admitted to the federation: listening" "$T/n$R/log"
+check "the regional node publishes" wait_for 30 publish $R R-M1
+quiet lg completion record -d "$(dir $R)" --learner "$(printf '%032x' 99)" \
+    --module R-M1 --grade G --scale UG --examiner "Examiner R" \
+    --exam-date 2026-11-20 --decision-date 2026-11-24 ||
+    not_ok "the regional node records a completion"
+check "its module and completion reach all $R nodes" \
+    wait_for 60 roots_equal $ALL $R
+on_all() { lg catalog --json -d "$(dir $1)" | jq -e '.modules[] | select(.code == "R-M1")' >/dev/null; }
+check "every node's catalog lists the regional module" \
+    sh -c "for i in $ALL; do $I40CTL catalog --json -d $T/n\$i/data | jq -e '.modules[] | select(.code == \"R-M1\")' >/dev/null || exit 1; done"
+
+# --- 3. An observer ---
+node_new $O
+node_start $O || not_ok "the observer starts"
+P=$(propose observer $O)
+for i in $(seq 2 $NEED); do
+	wait_for 20 has_prop $i || not_ok "node $i holds the observer's proposal"
+	quiet lg member endorse "$P" -d "$(dir $i)" ||
+	    not_ok "node $i endorses the observer"
+done
+check "the observer pulls everything" wait_for 60 roots_equal $ALL $R $O
+out=$(lg module publish -d "$(dir $O)" --file "$(module_json O-M1)" 2>&1)
+check "the observer's daemon signs nothing" \
+    sh -c "echo \"\$0\" | grep -q 'observer'" "$out"
+publish 2 U2-M2 || not_ok "node 2 publishes again"
+check "the observer stays in sync" wait_for 60 roots_equal $ALL $R $O
+check "no event of the observer is stored anywhere" \
+    test "$(lg status --json -d "$(dir 1)" | jq --arg k "${KEY[$O]}" '[.heads[] | select(.author == $k)] | length')" = 0
+
+# --- 4. Removal of node N, up to the seq before its last event ---
+publish $N "U$N-M2" || not_ok "node $N publishes a second module"
+check "its second module reaches every node" wait_for 60 roots_equal $ALL $R $O
+H=$(lg member show "${KEY[$N]}" --json -d "$(dir 1)" | jq -r .head)
+UPTO=$((H - 1))
+P=$(lg member remove "${KEY[$N]}" --upto $UPTO --reason "Leaves the programme." \
+    -d "$(dir 1)" --json | jq -r .id)
+check "member remove prints the proposal's id" test ${#P} = 64
+for i in $(seq 2 $NEED); do
+	wait_for 20 has_prop $i || not_ok "node $i holds the removal"
+	quiet lg member endorse "$P" -d "$(dir $i)" ||
+	    not_ok "node $i endorses the removal"
+done
+t0=$(date +%s)
+closed() { ! lg peers --json -d "$(dir $1)" | jq -e --arg k "${KEY[$N]}" '.peers[] | select(.key == $k)' >/dev/null; }
+REST="$(seq 1 $((N - 1))) $R $O"
+for i in $REST; do
+	wait_for 10 closed $i || not_ok "node $i closes the removed node's link"
+done
+t=$(( $(date +%s) - t0 ))
+check "every node closed the removed node's links within 5 s ($t s)" test $t -le 5
+check "the removed node's events past upto stop counting everywhere" \
+    wait_for 60 roots_equal $REST
+check "its module before upto still counts" \
+    sh -c "$I40CTL catalog --json -d $T/n1/data | jq -e '.modules[] | select(.code == \"U$N-M1\")' >/dev/null"
+check "its module after upto counts nowhere" \
+    sh -c "for i in $REST; do $I40CTL catalog --json -d $T/n\$i/data | jq -e '.modules[] | select(.code == \"U$N-M2\")' >/dev/null && exit 1; done; exit 0"
+refused() { grep -q "transport key of u$N.example.se" "$T"/n*/log; }
+check "its reconnects are refused by ZAP and logged, naming it" \
+    wait_for 20 refused
+out=$(lg module publish -d "$(dir $N)" --file "$(module_json U$N-M9)" 2>&1)
+check "the removed node's daemon signs nothing more" \
+    sh -c "echo \"\$0\" | grep -q 'removed'" "$out"
+for i in $ALL $R $O; do
+	node_stop $i || not_ok "node $i stops cleanly"
+done
+done_testing
