@@ -160,6 +160,7 @@ check: deps
 	CHAOS_SECONDS=$${CHAOS_SECONDS:-8} \
 	I40_WRONGPREV_SECONDS=$${I40_WRONGPREV_SECONDS:-8} \
 	HOLD_SECONDS=$${HOLD_SECONDS:-6} \
+	LIFECYCLE_N=$${LIFECYCLE_N:-5} \
 	    $(MAKE) BUILD=$(BUILD)/san SAN=1 test
 
 # libFuzzer needs clang.  New inputs go to $(BUILD)/fuzz, never into the

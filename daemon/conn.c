@@ -231,3 +231,24 @@ conn_reset(struct node *n)
 {
 	n->conn.npend = 0;
 }
+
+void
+conn_note(struct peer *p, zmq_msg_t *msg)
+{
+	int fd = zmq_msg_get(msg, ZMQ_SRCFD);
+
+	/* One getsockopt per new connection, not per message. */
+	if (fd >= 0 && fd != p->rfd) {
+		p->rfd = fd;
+		p->rcookie = cookie_of(fd);
+	}
+}
+
+void
+conn_close_peer(const struct peer *p)
+{
+	if (p->rfd >= 0 && p->rcookie != 0 && cookie_of(p->rfd) == p->rcookie &&
+	    shutdown(p->rfd, SHUT_RDWR) == 0)
+		log_debug("peer %s: its connection to the router shut down",
+		    p->schac);
+}

@@ -194,6 +194,7 @@ make_peer(struct node *n, const struct store_member *m, struct peer *old,
 		if ((p = calloc(1, sizeof(*p))) == NULL)
 			return I40_E_NOMEM;
 		p->node = n;
+		p->rfd = -1;
 		memcpy(p->key, m->key, KEY_PK_BYTES);
 		/* Its certified transport key (keys.h); a rotation that
 		 * moves it is the lifecycle's (issue 12). */
@@ -217,8 +218,9 @@ make_peer(struct node *n, const struct store_member *m, struct peer *old,
 /*
  * Read the membership and heads from the store again and make the peers
  * and authors follow: a new member gets a link, a removed one loses it
- * (and the router is re-bound, because libzmq cannot drop one client's
- * established session: PITFALLS.md, libzmq).
+ * (libzmq cannot drop one client's session of a router, so its socket is
+ * shut down, conn_close_peer), and a node admitted while running starts
+ * listening.
  */
 static int derive_listen(struct node *n);
 static void router_cb(void *arg);
@@ -249,8 +251,7 @@ node_refresh(struct node *n)
 	struct author *as = NULL, *old;
 	struct peer **ps = NULL, *p;
 	size_t nm = 0, nh = 0, na = 0, np = 0, i, j;
-	char why[200];
-	int rc, lost = 0;
+	int rc;
 
 	if ((rc = store_members(n->st, &ms, &nm)) != 0 ||
 	    (rc = store_heads(n->st, &hs, &nh)) != 0)
@@ -305,10 +306,8 @@ node_refresh(struct node *n)
 		if (memcmp(ms[i].key, n->self, KEY_PK_BYTES) == 0)
 			continue;
 		p = node_peer(n, ms[i].key);
-		if (!ms[i].active) {
-			lost |= p != NULL;
+		if (!ms[i].active)
 			continue;
-		}
 		if ((rc = make_peer(n, &ms[i], p, &ps[np])) != 0)
 			goto out;
 		np++;
@@ -321,6 +320,7 @@ node_refresh(struct node *n)
 		if (j == np) {
 			log_info("peer %s (%s) is no longer a member: link "
 			    "closed", n->peers[i]->schac, n->peers[i]->hex);
+			conn_close_peer(n->peers[i]);
 			for (j = 0; j < n->nauthors; j++)
 				if (n->authors[j].want_from == n->peers[i])
 					n->authors[j].want_from = NULL;
@@ -345,16 +345,7 @@ node_refresh(struct node *n)
 	if (n->zap != NULL &&
 	    (rc = zap_members(n->zap, n->members, n->nmembers)) != 0)
 		goto out;
-	if (lost && n->router != NULL) {
-		ev_reader_del(n->loop, n->router, -1);
-		zmq_socket_monitor(n->router, NULL, 0);
-		zmq_close(n->router);
-		n->router = NULL;
-		if ((rc = node_listen(n)) != 0)
-			log_warn(rc, "cannot listen on %s again after a "
-			    "removal; restart the node", n->listen);
-	} else if (n->router == NULL && n->zap != NULL &&
-	    node_may_sign(n, why, sizeof(why)) == 0) {
+	if (n->router == NULL && n->zap != NULL && node_is_member(n, n->self)) {
 		/* Admitted while running: listen where the admission says. */
 		if ((rc = derive_listen(n)) == 0 && n->listen[0] != '\0') {
 			if ((rc = node_listen(n)) != 0)

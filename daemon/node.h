@@ -122,6 +122,8 @@ struct peer {
 	int confirmed;			/* its vector showed no more of our log */
 	struct session cur, old;	/* its latest two sessions here */
 	uint64_t twin_logged_ms;
+	int rfd;			/* its connection to our router, or -1 */
+	uint64_t rcookie;		/* that socket's SO_COOKIE */
 };
 
 /* What this node holds of one author, and what it is fetching. */
@@ -237,6 +239,13 @@ void conn_free(struct node *n);
 void conn_event(struct node *n, uint16_t event, uint32_t value);
 /* The router was bound afresh: nothing of the old one is pending. */
 void conn_reset(struct node *n);
+/* A message from p on the router: remember the connection it came on. */
+void conn_note(struct peer *p, zmq_msg_t *msg);
+/*
+ * Shut down p's connection to our router, if it still is the one noted:
+ * a removed member's session ends at once, not at its next message.
+ */
+void conn_close_peer(const struct peer *p);
 
 /*
  * zap.c: the gate, a thread that answers ZAP and reads the router's

@@ -394,6 +394,7 @@ router_one(struct node *n, zmq_msg_t *rid, zmq_msg_t *body)
 		return;
 	}
 	guard_session(n, p, rid, body);
+	conn_note(p, body);
 	if (decode_from(n, p, body) != 0)
 		return;
 	switch (m->type) {

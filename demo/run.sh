@@ -7,8 +7,9 @@
 # It creates a fresh directory under /tmp (or $DEMO_DIR), makes a key per
 # university, a charter and its genesis, starts one i40d per university,
 # publishes the 48 sample modules at their owners, records a few hundred
-# completions, shows every node's state root until all are equal, prints
-# the national catalog, and stops the daemons with SIGTERM.
+# completions, shows every node's state root until all are equal, admits
+# a fourteenth, regional node that catches up, prints the national
+# catalog, and stops the daemons with SIGTERM.
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -170,6 +171,48 @@ else
 	echo "demo: the nodes did not converge; see the logs in $D" >&2
 	exit 1
 fi
+
+say "A regional node joins (docs/joining.md): Region Västra Götaland"
+R=$D/vgregion
+mkdir -p "$R"
+"$I40CTL" keygen -o "$R/node.key" --json >"$R/card.json"
+free_port
+rport=$FREE_PORT
+"$I40CTL" init -d "$R/data" -g "$D/genesis.i40" -k "$R/node.key" &>/dev/null
+cat >"$R/i40d.conf" <<INI
+[node]
+name = vgregion
+datadir = $R/data
+genesis = $D/genesis.i40
+sync_interval = 2s
+log_level = info
+INI
+"$I40D" -c "$R/i40d.conf" 2>>"$R/i40d.log" &
+PIDS+=($!)
+echo "  key $(jq -r .key "$R/card.json" | cut -c1-16)… port $rport; started, not admitted yet"
+prop=$("$I40CTL" member propose -d "${DIRS[0]}" --role member \
+    --card "$R/card.json" --schac vgregion.se \
+    --name-sv "Västra Götalandsregionen" --name-en "Region Västra Götaland" \
+    --country SE --org-no 232100-0131 --endpoint "tcp://127.0.0.1:$rport" \
+    --json | jq -r .id)
+echo "  ${SHORT[0]} proposes it: proposal ${prop:0:16}…"
+need=$("$I40CTL" member show "$prop" --json -d "${DIRS[0]}" | jq .need)
+for i in $(seq 1 $((n - 1))); do
+	st=$("$I40CTL" member show "$prop" --json -d "${DIRS[0]}" | jq -r .state)
+	[ "$st" = "took effect" ] && break
+	retry "$I40CTL" member endorse "$prop" -d "${DIRS[$i]}" >/dev/null || true
+	echo "  ${SHORT[$i]} endorses"
+	sleep 0.5
+done
+echo "  admitted: $need of $n members endorsed"
+for _ in $(seq 1 300); do
+	a=$("$I40CTL" status --json -d "${DIRS[0]}" | jq -r .log_root)
+	b=$("$I40CTL" status --json -d "$R/data" | jq -r .log_root)
+	[ "$a" = "$b" ] && break
+	sleep 0.2
+done
+echo "  vgregion caught up: $("$I40CTL" status --json -d "$R/data" | jq .events) events, same log root as ${SHORT[0]}: $([ "$a" = "$b" ] && echo yes || echo NO)"
+"$I40CTL" member list -d "${DIRS[0]}" | head -20
 
 say "The national catalog (as node ${SHORT[0]} holds it)"
 "$I40CTL" catalog -d "${DIRS[0]}"

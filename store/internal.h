@@ -151,7 +151,7 @@ void keyset_free(struct keyset *s);
 
 /* Membership (member.c). */
 /* A DB_PROP record, and its offsets. */
-#define PROP_BYTES (1 + 1 + 32 + 8 + 32 + 8 + 4)
+#define PROP_BYTES (1 + 1 + 32 + 8 + 32 + 8 + 4 + 32)
 #define P_TYPE 0
 #define P_ROLE 1
 #define P_PROPOSER 2
@@ -159,6 +159,7 @@ void keyset_free(struct keyset *s);
 #define P_KEY 42
 #define P_UPTO 74
 #define P_VOTES 82
+#define P_TRANSPORT 86	/* an admission's transport key */
 
 struct mem {
 	uint8_t key[32];
@@ -167,6 +168,7 @@ struct mem {
 	uint64_t upto;		/* last counting seq once removed */
 	uint8_t by[32];		/* the admitting proposal; 0s: the charter */
 	uint8_t rm[32];		/* the removal that took effect; 0s: none */
+	uint8_t transport[32];	/* its certified CURVE key */
 };
 /*
  * A d_member value: role(1) active(1) upto(8) admitted-by(32)
@@ -176,6 +178,8 @@ struct mem {
 struct mset {
 	struct mem *m;		/* in order of admission */
 	size_t n, cap;
+	struct mem *gone;	/* removals of the last round (member_run) */
+	size_t ngone;
 	uint64_t pct;		/* the charter's admit_pct */
 	size_t nmin;		/* fewest active members during the run */
 };

@@ -2,7 +2,8 @@
  * member.c: the membership, derived from the charter and the membership
  * events (docs/store.md, "Membership").
  *
- * The rule is a fixpoint: proposals, in order of their ids, take effect
+ * The rule is a fixpoint: proposals, admissions then removals in each
+ * pass, each in order of their ids, take effect
  * when their proposer and the distinct members endorsing them number at
  * least the threshold of the members active at that point, repeated until
  * nothing changes.  Evaluating it from the events on every membership
@@ -56,7 +57,7 @@ mset_find(struct mset *ms, const uint8_t key[32])
 
 static int
 madd(struct mset *ms, const uint8_t key[32], uint8_t role,
-    const uint8_t by[32])
+    const uint8_t transport[32], const uint8_t by[32])
 {
 	struct mem *nm;
 
@@ -71,6 +72,7 @@ madd(struct mset *ms, const uint8_t key[32], uint8_t role,
 	ms->m[ms->n].role = role;
 	ms->m[ms->n].active = 1;
 	ms->m[ms->n].upto = UINT64_MAX;
+	memcpy(ms->m[ms->n].transport, transport, 32);
 	if (by != NULL)
 		memcpy(ms->m[ms->n].by, by, 32);
 	ms->n++;
@@ -81,6 +83,7 @@ void
 mset_free(struct mset *ms)
 {
 	free(ms->m);
+	free(ms->gone);
 	memset(ms, 0, sizeof(*ms));
 }
 
@@ -141,9 +144,16 @@ member_counts(MDB_txn *txn, struct store *st, struct mset *ms,
 	uint64_t last;
 	int rc;
 
+	size_t i;
+
 	*yes = 0;
 	if (m == NULL || m->role != 'm' || (!m->active && seq > m->upto))
 		return 0;
+	/* Past the upto of a removal that takes effect: never, all run. */
+	for (i = 0; i < ms->ngone; i++)
+		if (seq > ms->gone[i].upto &&
+		    memcmp(ms->gone[i].key, author, 32) == 0)
+			return 0;
 	if ((rc = member_limit(txn, st, author, lim, &last)) != 0)
 		return rc;
 	*yes = seq <= last;
@@ -215,7 +225,8 @@ charter(MDB_txn *txn, struct store *st, struct mset *ms)
 		for (i = 0; rc == 0 && i < b->u.charter.nmembers; i++)
 			rc = madd(ms, b->u.charter.members[i].key,
 			    schema_bytes_eq(b->u.charter.members[i].role,
-			    "member") ? 'm' : 'o', NULL);
+			    "member") ? 'm' : 'o',
+			    b->u.charter.members[i].transport, NULL);
 	}
 	free(b);
 	if (rc != 0)
@@ -331,6 +342,7 @@ member_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 		rec[P_ROLE] = schema_bytes_eq(b->u.member.role, "member") ?
 		    'm' : 'o';
 		memcpy(rec + P_KEY, b->u.member.key, 32);
+		memcpy(rec + P_TRANSPORT, b->u.member.transport, 32);
 	} else {
 		memcpy(rec + P_KEY, b->u.remove.key, 32);
 		store_put64(rec + P_UPTO, b->u.remove.upto);
@@ -349,7 +361,7 @@ member_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 
 /* One candidate of a run, read from DB_PROP. */
 struct cand {
-	uint8_t id[32], proposer[32], key[32];
+	uint8_t id[32], proposer[32], key[32], transport[32];
 	uint64_t seq, upto;
 	uint8_t type, role, applied;
 };
@@ -398,6 +410,7 @@ load_cands(MDB_txn *txn, struct store *st, struct cand **out, size_t *n)
 		cs[cnt].seq = store_be64(r + P_SEQ);
 		memcpy(cs[cnt].key, r + P_KEY, 32);
 		cs[cnt].upto = store_be64(r + P_UPTO);
+		memcpy(cs[cnt].transport, r + P_TRANSPORT, 32);
 		cnt++;
 	}
 	mdb_cursor_close(c);
@@ -448,38 +461,56 @@ member_support(MDB_txn *txn, struct store *st, struct mset *ms,
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_err(rc);
 }
 
-int
-member_run(MDB_txn *txn, struct store *st, enum member_limits lim,
-    struct mset *ms)
+/* Does an active member of ms hold transport key tk? */
+static int
+transport_taken(const struct mset *ms, const uint8_t tk[32])
 {
-	struct cand *cs = NULL;
-	size_t ncs = 0, i, sup, act;
+	size_t i;
+
+	for (i = 0; i < ms->n; i++)
+		if (ms->m[i].active && memcmp(ms->m[i].transport, tk, 32) == 0)
+			return 1;
+	return 0;
+}
+
+/* One fixpoint over the candidates, from the charter, into ms. */
+static int
+run_once(MDB_txn *txn, struct store *st, enum member_limits lim,
+    struct cand *cs, size_t ncs, struct mset *ms)
+{
+	size_t i, sup, act;
 	uint64_t need;
 	int rc, changed, yes;
 	struct mem *t;
 
-	if ((rc = charter(txn, st, ms)) != 0)
-		return rc;
-	if ((rc = load_cands(txn, st, &cs, &ncs)) != 0)
-		goto out;
-	ms->nmin = mset_active(ms);
+	for (i = 0; i < ncs; i++)
+		cs[i].applied = 0;
 	do {
 		changed = 0;
-		for (i = 0; i < ncs; i++) {
-			struct cand *p = &cs[i];
+		/*
+		 * Each pass takes the admissions first, then the removals:
+		 * a removal is measured against every member an admission
+		 * of the same set of events let in, whatever the order of
+		 * ids, so a few members cannot remove another by a
+		 * proposal whose id sorts before the admissions.
+		 */
+		for (i = 0; i < 2 * ncs; i++) {
+			struct cand *p = &cs[i % ncs];
 
+			if ((i < ncs) != (p->type == BODY_MEMBER_PROPOSE))
+				continue;
 			/* Nobody admits itself: its proposal never counts. */
 			if (p->applied || (p->type == BODY_MEMBER_PROPOSE &&
 			    memcmp(p->key, p->proposer, 32) == 0))
 				continue;
 			if ((rc = member_counts(txn, st, ms, lim, p->proposer,
 			    p->seq, &yes)) != 0)
-				goto out;
+				return rc;
 			if (!yes)
 				continue;
 			if ((rc = member_support(txn, st, ms, lim, p->id,
 			    p->proposer, &sup)) != 0)
-				goto out;
+				return rc;
 			act = mset_active(ms);
 			need = member_need(act, ms->pct);
 			if (sup < need)
@@ -491,9 +522,17 @@ member_run(MDB_txn *txn, struct store *st, enum member_limits lim,
 			 * a key already in takes effect as nothing.
 			 */
 			if (p->type == BODY_MEMBER_PROPOSE) {
+				/*
+				 * A transport key names one active member:
+				 * an admission claiming another's waits
+				 * (protocol.md §12.1).
+				 */
+				if (t == NULL && transport_taken(ms,
+				    p->transport))
+					continue;
 				if (t == NULL && (rc = madd(ms, p->key,
-				    p->role, p->id)) != 0)
-					goto out;
+				    p->role, p->transport, p->id)) != 0)
+					return rc;
 			} else if (t != NULL && t->active) {
 				t->active = 0;
 				t->upto = p->upto;
@@ -506,11 +545,78 @@ member_run(MDB_txn *txn, struct store *st, enum member_limits lim,
 				ms->nmin = act;
 		}
 	} while (changed);
-out:
-	free(cs);
-	if (rc != 0)
+	return 0;
+}
+
+/* The removals ms ends with, into gone; *same if they are ms->gone. */
+static int
+removals_of(const struct mset *ms, struct mem **gone, size_t *n, int *same)
+{
+	size_t i, k = 0;
+
+	*gone = NULL;
+	*n = 0;
+	for (i = 0; i < ms->n; i++)
+		k += !ms->m[i].active;
+	if (k > 0 && (*gone = calloc(k, sizeof(**gone))) == NULL)
+		return I40_E_NOMEM;
+	for (i = 0; i < ms->n; i++)
+		if (!ms->m[i].active)
+			(*gone)[(*n)++] = ms->m[i];
+	*same = *n == ms->ngone;
+	for (i = 0; *same && i < *n; i++)
+		*same = memcmp((*gone)[i].key, ms->gone[i].key, 32) == 0 &&
+		    (*gone)[i].upto == ms->gone[i].upto;
+	return 0;
+}
+
+/*
+ * The fixpoint, in rounds: a removed member's events past its upto must
+ * count nowhere, also in the passes before its removal takes effect (an
+ * admission that a thief endorsed with the stolen key after upto would
+ * otherwise count, and only on the nodes that stored that endorsement
+ * before they learnt of the removal).  Each round excludes them for the
+ * removals the round before ended with, until a round ends with the same
+ * removals; a few rounds at most, bounded all the same.
+ */
+#define MEMBER_ROUNDS 8
+
+int
+member_run(MDB_txn *txn, struct store *st, enum member_limits lim,
+    struct mset *ms)
+{
+	struct cand *cs = NULL;
+	struct mem *gone = NULL;
+	size_t ncs = 0, ngone = 0, nmin = SIZE_MAX, r;
+	int rc, same = 0;
+
+	memset(ms, 0, sizeof(*ms));
+	if ((rc = load_cands(txn, st, &cs, &ncs)) != 0)
+		return rc;
+	for (r = 0; r < MEMBER_ROUNDS; r++) {
+		if ((rc = charter(txn, st, ms)) != 0)
+			break;
+		ms->gone = gone;
+		ms->ngone = ngone;
+		gone = NULL;
+		ms->nmin = mset_active(ms);
+		if ((rc = run_once(txn, st, lim, cs, ncs, ms)) != 0 ||
+		    (rc = removals_of(ms, &gone, &ngone, &same)) != 0)
+			break;
+		if (ms->nmin < nmin)
+			nmin = ms->nmin;
+		if (same || r + 1 == MEMBER_ROUNDS)
+			break;
 		mset_free(ms);
-	return rc;
+	}
+	free(gone);
+	free(cs);
+	if (rc != 0) {
+		mset_free(ms);
+		return rc;
+	}
+	ms->nmin = nmin;
+	return 0;
 }
 
 /* Count every proposal's votes again and list its candidates. */

@@ -45,10 +45,47 @@ proposal_of(MDB_txn *txn, struct store *st, struct mset *ms,
 	return 0;
 }
 
+/* A read transaction and the membership as the stored events make it. */
+static int
+begin(struct store *st, MDB_txn **txn, struct mset *ms)
+{
+	int rc;
+
+	if ((rc = store_rtxn(st, txn)) != 0)
+		return rc;
+	if ((rc = member_run(*txn, st, MEMBER_AT_FREEZE, ms)) != 0)
+		store_rtxn_end(st, *txn);
+	return rc;
+}
+
+static void
+end(struct store *st, MDB_txn *txn, struct mset *ms, MDB_cursor *c)
+{
+	if (c != NULL)
+		mdb_cursor_close(c);
+	mset_free(ms);
+	store_rtxn_end(st, txn);
+}
+
+/* Room for one more of size elements in *arr (cnt used of *cap). */
+static int
+room(void **arr, size_t *cap, size_t cnt, size_t size)
+{
+	void *na;
+
+	if (cnt < *cap)
+		return 0;
+	if ((na = realloc(*arr, (*cap ? 2 * *cap : 16) * size)) == NULL)
+		return I40_E_NOMEM;
+	*arr = na;
+	*cap = *cap ? 2 * *cap : 16;
+	return 0;
+}
+
 int
 store_proposals(struct store *st, struct store_proposal **out, size_t *n)
 {
-	struct store_proposal *ps = NULL, *np;
+	struct store_proposal *ps = NULL;
 	struct mset ms;
 	size_t cap = 0, cnt = 0;
 	MDB_cursor *c = NULL;
@@ -58,34 +95,19 @@ store_proposals(struct store *st, struct store_proposal **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = store_rtxn(st, &txn)) != 0)
+	if ((rc = begin(st, &txn, &ms)) != 0)
 		return rc;
-	if ((rc = member_run(txn, st, MEMBER_AT_FREEZE, &ms)) != 0) {
-		store_rtxn_end(st, txn);
-		return rc;
-	}
 	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_PROP], &c))) != 0)
-		goto out;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (cnt == cap) {
-			cap = cap ? 2 * cap : 16;
-			if ((np = realloc(ps, cap * sizeof(*ps))) == NULL) {
-				rc = I40_E_NOMEM;
-				break;
-			}
-			ps = np;
-		}
-		if ((rc = proposal_of(txn, st, &ms, &k, &v, &ps[cnt])) != 0)
+		c = NULL;
+	for (rc = rc != 0 ? rc : mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	    rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if ((rc = room((void **)&ps, &cap, cnt, sizeof(*ps))) != 0 ||
+		    (rc = proposal_of(txn, st, &ms, &k, &v, &ps[cnt])) != 0)
 			break;
 		cnt++;
 	}
 	rc = rc == MDB_NOTFOUND ? 0 : rc > 0 ? store_err(rc) : rc;
-out:
-	if (c != NULL)
-		mdb_cursor_close(c);
-	mset_free(&ms);
-	store_rtxn_end(st, txn);
+	end(st, txn, &ms, c);
 	if (rc != 0) {
 		free(ps);
 		return rc;
@@ -97,12 +119,10 @@ out:
 
 int
 store_endorsers(struct store *st, const uint8_t id[EV_ID_BYTES],
-    uint8_t (**keys)[KEY_PK_BYTES], uint64_t **seqs, int **counting,
-    size_t *n)
+    struct store_endorser **out, size_t *n)
 {
-	uint8_t (*ks)[KEY_PK_BYTES] = NULL, from[64];
-	uint64_t *sq = NULL;
-	int *cn = NULL;
+	struct store_endorser *es = NULL;
+	uint8_t from[64];
 	size_t cap = 0, cnt = 0;
 	struct mset ms;
 	MDB_cursor *c = NULL;
@@ -110,24 +130,18 @@ store_endorsers(struct store *st, const uint8_t id[EV_ID_BYTES],
 	MDB_val k, v;
 	int rc;
 
-	*keys = NULL;
-	*seqs = NULL;
-	*counting = NULL;
+	*out = NULL;
 	*n = 0;
-	if ((rc = store_rtxn(st, &txn)) != 0)
+	if ((rc = begin(st, &txn, &ms)) != 0)
 		return rc;
-	if ((rc = member_run(txn, st, MEMBER_AT_FREEZE, &ms)) != 0) {
-		store_rtxn_end(st, txn);
-		return rc;
-	}
-	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_VOTE], &c))) != 0)
-		goto out;
 	memcpy(from, id, 32);
 	memset(from + 32, 0, 32);
 	k.mv_size = 64;
 	k.mv_data = from;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_VOTE], &c))) != 0)
+		c = NULL;
+	for (rc = rc != 0 ? rc : mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	    rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		const uint8_t *kk = k.mv_data;
 
 		if (k.mv_size != 64 || memcmp(kk, id, 32) != 0)
@@ -136,46 +150,22 @@ store_endorsers(struct store *st, const uint8_t id[EV_ID_BYTES],
 			rc = I40_E_CORRUPT;
 			break;
 		}
-		if (cnt == cap) {
-			void *a, *b, *d;
-
-			cap = cap ? 2 * cap : 16;
-			a = realloc(ks, cap * sizeof(*ks));
-			if (a != NULL)
-				ks = a;
-			b = realloc(sq, cap * sizeof(*sq));
-			if (b != NULL)
-				sq = b;
-			d = realloc(cn, cap * sizeof(*cn));
-			if (d != NULL)
-				cn = d;
-			if (a == NULL || b == NULL || d == NULL) {
-				rc = I40_E_NOMEM;
-				break;
-			}
-		}
-		memcpy(ks[cnt], kk + 32, 32);
-		sq[cnt] = store_be64(v.mv_data);
+		if ((rc = room((void **)&es, &cap, cnt, sizeof(*es))) != 0)
+			break;
+		memcpy(es[cnt].key, kk + 32, 32);
+		es[cnt].seq = store_be64(v.mv_data);
 		if ((rc = member_counts(txn, st, &ms, MEMBER_AT_FREEZE,
-		    ks[cnt], sq[cnt], &cn[cnt])) != 0)
+		    es[cnt].key, es[cnt].seq, &es[cnt].counts)) != 0)
 			break;
 		cnt++;
 	}
-	rc = rc == MDB_NOTFOUND || rc == 0 ? 0 : rc > 0 ? store_err(rc) : rc;
-out:
-	if (c != NULL)
-		mdb_cursor_close(c);
-	mset_free(&ms);
-	store_rtxn_end(st, txn);
+	rc = rc == MDB_NOTFOUND ? 0 : rc > 0 ? store_err(rc) : rc;
+	end(st, txn, &ms, c);
 	if (rc != 0) {
-		free(ks);
-		free(sq);
-		free(cn);
+		free(es);
 		return rc;
 	}
-	*keys = ks;
-	*seqs = sq;
-	*counting = cn;
+	*out = es;
 	*n = cnt;
 	return 0;
 }

@@ -349,14 +349,19 @@ struct store_proposal {
 int store_proposals(struct store *st, struct store_proposal **out,
     size_t *n) I40_MUST_CHECK;
 
+/* One key's endorsement of a proposal: its first, and whether it counts. */
+struct store_endorser {
+	uint8_t key[KEY_PK_BYTES];
+	uint64_t seq;
+	int counts;
+};
+
 /*
- * The keys that endorsed proposal id (each once, with the seq of its
- * first endorsement), ascending by key, and whether that endorsement
- * counts now.  Caller owns *keys, *seqs and *counting, free with free().
+ * The keys that endorsed proposal id, each once, ascending by key.
+ * Caller owns *out, free with free().
  */
 int store_endorsers(struct store *st, const uint8_t id[EV_ID_BYTES],
-    uint8_t (**keys)[KEY_PK_BYTES], uint64_t **seqs, int **counting,
-    size_t *n) I40_MUST_CHECK;
+    struct store_endorser **out, size_t *n) I40_MUST_CHECK;
 
 /* One module of the catalog: its current version. */
 struct store_module {

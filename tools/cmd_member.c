@@ -233,11 +233,10 @@ endorse_guard(struct store *st, const struct ctl_member_view *v,
     char *what, size_t cap)
 {
 	const struct store_proposal *p = ctl_proposal_find(v, id);
-	uint8_t (*keys)[KEY_PK_BYTES] = NULL;
-	uint64_t *seqs = NULL;
-	int *counting = NULL, rc = 0;
+	struct store_endorser *es = NULL;
 	char hex[2 * EV_ID_BYTES + 1], label[300];
 	size_t n = 0, i;
+	int rc = 0;
 
 	ctl_hex(id, EV_ID_BYTES, hex);
 	if (p == NULL) {
@@ -257,21 +256,18 @@ endorse_guard(struct store *st, const struct ctl_member_view *v,
 		    "vote already", hex);
 		return I40_E_EXISTS;
 	}
-	if ((rc = store_endorsers(st, id, &keys, &seqs, &counting,
-	    &n)) != 0) {
+	if ((rc = store_endorsers(st, id, &es, &n)) != 0) {
 		ctl_err(rc, "cannot read the endorsements of %s", hex);
 		return rc;
 	}
 	for (i = 0; i < n; i++)
-		if (memcmp(keys[i], self, KEY_PK_BYTES) == 0) {
+		if (memcmp(es[i].key, self, KEY_PK_BYTES) == 0) {
 			ctl_errx("this node endorsed proposal %s already (its "
 			    "seq %llu); one vote per member", hex,
-			    (unsigned long long)seqs[i]);
+			    (unsigned long long)es[i].seq);
 			rc = I40_E_EXISTS;
 		}
-	free(keys);
-	free(seqs);
-	free(counting);
+	free(es);
 	return rc;
 }
 

@@ -359,8 +359,12 @@ print_list(const json_t *doc, const void *arg)
 	json_array_foreach(ps, i, o) {
 		char sup[32];
 
-		snprintf(sup, sizeof(sup), "%lld of %lld", jint(o, "support"),
-		    jint(o, "need"));
+		/* Once it took effect, today's threshold says nothing of it. */
+		if (strcmp(jstr(o, "state"), "took effect") == 0)
+			snprintf(sup, sizeof(sup), "%lld", jint(o, "support"));
+		else
+			snprintf(sup, sizeof(sup), "%lld of %lld",
+			    jint(o, "support"), jint(o, "need"));
 		printf("%.16s %-11s %-9s %s, proposed by %s\n", jstr(o, "id"),
 		    jstr(o, "state"), sup, jstr(o, "what"),
 		    jstr(o, "proposer_schac"));
@@ -416,34 +420,29 @@ static json_t *
 show_proposal(struct store *st, const struct ctl_member_view *v,
     const struct store_proposal *p)
 {
-	uint8_t (*keys)[KEY_PK_BYTES] = NULL;
-	uint64_t *seqs = NULL;
-	int *counting = NULL, bad;
+	struct store_endorser *es = NULL;
 	json_t *doc = proposal_json(st, v, p), *list = json_array(), *e;
 	size_t n = 0, i;
-	int rc;
+	int rc, bad;
 
 	bad = doc == NULL || list == NULL;
-	if (!bad && (rc = store_endorsers(st, p->id, &keys, &seqs, &counting,
-	    &n)) != 0) {
+	if (!bad && (rc = store_endorsers(st, p->id, &es, &n)) != 0) {
 		ctl_err(rc, "cannot read the endorsements");
 		bad = 1;
 	}
 	for (i = 0; !bad && i < n; i++) {
-		int own = memcmp(keys[i], p->proposer, KEY_PK_BYTES) == 0;
+		int own = memcmp(es[i].key, p->proposer, KEY_PK_BYTES) == 0;
 
 		bad = (e = json_object()) == NULL ||
-		    json_object_set_new(e, "key", ctl_json_hex(keys[i],
+		    json_object_set_new(e, "key", ctl_json_hex(es[i].key,
 		    KEY_PK_BYTES)) != 0 ||
-		    set_str(e, "schac", schac_of(v, keys[i])) != 0 ||
+		    set_str(e, "schac", schac_of(v, es[i].key)) != 0 ||
 		    json_object_set_new(e, "seq",
-		    json_integer((json_int_t)seqs[i])) != 0 ||
-		    json_object_set_new(e, "counts", json_boolean(counting[i] &&
+		    json_integer((json_int_t)es[i].seq)) != 0 ||
+		    json_object_set_new(e, "counts", json_boolean(es[i].counts &&
 		    !own)) != 0 || json_array_append_new(list, e) != 0;
 	}
-	free(keys);
-	free(seqs);
-	free(counting);
+	free(es);
 	if (bad || json_object_set_new(doc, "endorsements", list) != 0) {
 		if (bad)
 			json_decref(list);
