@@ -16,6 +16,7 @@
 #define ZAP_DOMAIN "i40"
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 300000
+#define BACKOFF_JOIN_MAX_MS 30000	/* while not admitted */
 
 const char *
 link_state_name(enum peer_state s)
@@ -327,6 +328,14 @@ link_monitor_read(struct node *n, struct peer *p)
 			    2 * p->backoff_ms;
 			if (p->backoff_ms > BACKOFF_MAX_MS)
 				p->backoff_ms = BACKOFF_MAX_MS;
+			/*
+			 * A node waiting for its admission has no router to
+			 * be dialled on: its own dials must notice the
+			 * admission soon (docs/joining.md).
+			 */
+			if (!node_is_member(n, n->self) &&
+			    p->backoff_ms > BACKOFF_JOIN_MAX_MS)
+				p->backoff_ms = BACKOFF_JOIN_MAX_MS;
 			log_warnx("peer %s (%s) at %s refused this node's key; "
 			    "retrying in %llu s (is this node admitted in "
 			    "the peer's membership?)", p->schac, p->hex,

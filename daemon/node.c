@@ -312,6 +312,9 @@ node_refresh(struct node *n)
 			goto out;
 		np++;
 	}
+	/* ZAP first: a removed member's reconnect must meet the new list. */
+	if (n->zap != NULL && (rc = zap_members(n->zap, ms, nm)) != 0)
+		goto out;
 	/* Peers no longer in the membership. */
 	for (i = 0; i < n->npeers; i++) {
 		for (j = 0; j < np; j++)
@@ -342,9 +345,6 @@ node_refresh(struct node *n)
 	n->members = ms;
 	n->nmembers = nm;
 	ms = NULL;
-	if (n->zap != NULL &&
-	    (rc = zap_members(n->zap, n->members, n->nmembers)) != 0)
-		goto out;
 	if (n->router == NULL && n->zap != NULL && node_is_member(n, n->self)) {
 		/* Admitted while running: listen where the admission says. */
 		if ((rc = derive_listen(n)) == 0 && n->listen[0] != '\0') {

@@ -92,8 +92,7 @@ my_vector(struct node *n, struct msg_heads *v)
 /*
  * The head of a that we announce: the stored head, or for a frozen log
  * its freeze point, so that nodes on either side of a fork announce the
- * same head once they agree, and a different one until they do; for a
- * removed member, its upto, which nodes that stored more announce alike.
+ * same head once they agree, and a different one until they do.
  */
 void
 sync_announced(const struct author *a, uint64_t *seq, uint8_t id[32])

@@ -76,7 +76,7 @@ static const struct errtext errtab[] = {
 	E(I40_E_STOPPED, "this node stopped signing: its key signed events this node did not sign (another copy of the node runs?); see docs/operations.md, \"Forks\""),
 	E(I40_E_TWIN, "a peer sees two sessions with this node's key at once: another copy of this node runs"),
 	E(I40_E_CARD, "the transport key's certificate does not verify with the member's key"),
-	E(I40_E_REMOVED, "the author was removed from the federation: nothing past its removal's upto is stored or counts"),
+	E(I40_E_REMOVED, "this node's key was removed from the federation: it signs nothing more"),
 	E(I40_E_OBSERVER, "the author is an observer: it reads, and nothing it signs is stored or counts"),
 };
 #undef E

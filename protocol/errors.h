@@ -88,7 +88,7 @@ enum i40_err {
 	I40_E_STOPPED = -1086,		/* authoring stopped: own key signed elsewhere */
 	I40_E_TWIN = -1087,		/* two sessions with one member key at once */
 	I40_E_CARD = -1088,		/* transport key not certified by the key */
-	I40_E_REMOVED = -1089,		/* past a removed member's upto */
+	I40_E_REMOVED = -1089,		/* this node's key was removed */
 	I40_E_OBSERVER = -1090,		/* an observer authors nothing */
 	I40_E_LAST = -1091
 };

@@ -114,7 +114,6 @@ struct author {
 	uint8_t member[D_MEMBER_BYTES];
 	int last_ok;		/* last and limit are those of h.frozen */
 	uint64_t last, limit;	/* freeze point; highest seq still taken */
-	int removed;		/* limit is a removal's upto */
 	int grew;		/* events stored in this batch */
 };
 
@@ -239,21 +238,13 @@ derive(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 static int
 author_limits(MDB_txn *txn, struct store *st, struct author *au)
 {
-	uint64_t upto;
 	int rc;
 
 	if (au->last_ok)
 		return 0;
 	if ((rc = fork_last(txn, st, au->key, &au->h, &au->last)) != 0 ||
-	    (rc = fork_limit(txn, st, au->key, &au->h, &au->limit)) != 0 ||
-	    (rc = derive_removed_upto(txn, st, au->key, &upto)) != 0)
+	    (rc = fork_limit(txn, st, au->key, &au->h, &au->limit)) != 0)
 		return rc;
-	/* A removal's upto bounds the log as a freeze point does. */
-	au->removed = upto < au->limit;
-	if (upto < au->limit)
-		au->limit = upto;
-	if (upto < au->last)
-		au->last = upto;
 	au->last_ok = 1;
 	return 0;
 }
@@ -309,13 +300,9 @@ apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
 		au->gap = 1;
 		return 0;
 	}
-	/*
-	 * Past the freeze point, and past what may yet settle, or past a
-	 * removal's upto: refused.
-	 */
+	/* Past the freeze point, and past what may yet settle: refused. */
 	if (e->h.seq > au->limit) {
-		SET(o, STORE_INVALID, au->removed ? I40_E_REMOVED :
-		    I40_E_FROZEN);
+		SET(o, STORE_INVALID, I40_E_FROZEN);
 		au->gap = 1;
 		return 0;
 	}

@@ -236,21 +236,6 @@ derive_member(MDB_txn *txn, struct store *st, const uint8_t author[32],
 }
 
 int
-derive_removed_upto(MDB_txn *txn, struct store *st, const uint8_t author[32],
-    uint64_t *upto)
-{
-	uint8_t rec[D_MEMBER_BYTES];
-	int rc, found;
-
-	*upto = UINT64_MAX;
-	if ((rc = derive_member(txn, st, author, rec, &found)) != 0)
-		return rc;
-	if (found && rec[0] == 'm' && rec[1] == 0)
-		*upto = store_be64(rec + 2);
-	return 0;
-}
-
-int
 derive_counts(const uint8_t rec[D_MEMBER_BYTES], int found, uint64_t seq)
 {
 	return found && rec[0] == 'm' && (rec[1] || seq <= store_be64(rec + 2));

@@ -279,12 +279,6 @@ int fork_offer(MDB_txn *txn, struct store *st, const struct ev_signed *a,
 /* author's d_member record (role, active, upto), if *found. */
 int derive_member(MDB_txn *txn, struct store *st, const uint8_t author[32],
     uint8_t rec[D_MEMBER_BYTES], int *found);
-/*
- * The last seq of author's log that the store takes on account of the
- * membership: a removed member's upto, UINT64_MAX for anyone else.
- */
-int derive_removed_upto(MDB_txn *txn, struct store *st,
-    const uint8_t author[32], uint64_t *upto);
 /* Does an event at seq of the author of that record count? */
 int derive_counts(const uint8_t rec[D_MEMBER_BYTES], int found, uint64_t seq);
 /*

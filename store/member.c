@@ -146,8 +146,12 @@ member_counts(MDB_txn *txn, struct store *st, struct mset *ms,
 
 	size_t i;
 
+	/*
+	 * A member removed at this step of the run votes no more, also with
+	 * what it signed up to its upto (that keeps counting as content).
+	 */
 	*yes = 0;
-	if (m == NULL || m->role != 'm' || (!m->active && seq > m->upto))
+	if (m == NULL || m->role != 'm' || !m->active)
 		return 0;
 	/* Past the upto of a removal that takes effect: never, all run. */
 	for (i = 0; i < ms->ngone; i++)
@@ -574,10 +578,10 @@ removals_of(const struct mset *ms, struct mem **gone, size_t *n, int *same)
  * The fixpoint, in rounds: a removed member's events past its upto must
  * count nowhere, also in the passes before its removal takes effect (an
  * admission that a thief endorsed with the stolen key after upto would
- * otherwise count, and only on the nodes that stored that endorsement
- * before they learnt of the removal).  Each round excludes them for the
- * removals the round before ended with, until a round ends with the same
- * removals; a few rounds at most, bounded all the same.
+ * count otherwise).  Each round excludes them for the removals the round
+ * before ended with (the first, for every candidate removal), until a
+ * round ends with the removals it started from; a few rounds at most,
+ * bounded all the same, so the result is a function of the events.
  */
 #define MEMBER_ROUNDS 8
 
@@ -593,6 +597,22 @@ member_run(MDB_txn *txn, struct store *st, enum member_limits lim,
 	memset(ms, 0, sizeof(*ms));
 	if ((rc = load_cands(txn, st, &cs, &ncs)) != 0)
 		return rc;
+	/*
+	 * The first round excludes what every candidate removal would: a
+	 * member about to be removed must not keep itself in by a vote it
+	 * signed past its upto (say, for an admission that raises the
+	 * threshold of its removal).  Removals that do not take effect
+	 * give their votes back in the next round.
+	 */
+	if ((gone = calloc(ncs + 1, sizeof(*gone))) == NULL) {
+		free(cs);
+		return I40_E_NOMEM;
+	}
+	for (r = 0; r < ncs; r++)
+		if (cs[r].type == BODY_MEMBER_REMOVE) {
+			memcpy(gone[ngone].key, cs[r].key, 32);
+			gone[ngone++].upto = cs[r].upto;
+		}
 	for (r = 0; r < MEMBER_ROUNDS; r++) {
 		if ((rc = charter(txn, st, ms)) != 0)
 			break;

@@ -42,6 +42,12 @@ proposal_of(MDB_txn *txn, struct store *st, struct mset *ms,
 	t = mset_find(ms, p->key);
 	p->applied = t != NULL && memcmp(p->type == BODY_MEMBER_PROPOSE ?
 	    t->by : t->rm, p->id, 32) == 0;
+	/* What can never take effect, whatever its support. */
+	if (!p->applied && p->type == BODY_MEMBER_PROPOSE)
+		p->moot = memcmp(p->key, p->proposer, 32) == 0 ?
+		    STORE_MOOT_SELF : t != NULL ? STORE_MOOT_IN : 0;
+	else if (!p->applied)
+		p->moot = t == NULL || !t->active ? STORE_MOOT_OUT : 0;
 	return 0;
 }
 

@@ -24,7 +24,7 @@ log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
 	MDB_cursor *c;
 	MDB_val k, v;
 	uint8_t entry[32 + 8 + 32 + 8];
-	uint64_t seq, upto;
+	uint64_t seq;
 	int rc;
 
 	crypto_generichash_blake2b_init(&hs, NULL, 0, 32);
@@ -38,15 +38,9 @@ log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
 		h.seq = store_be64(v.mv_data);
 		memcpy(h.id, (uint8_t *)v.mv_data + 8, 32);
 		h.frozen = store_be64((uint8_t *)v.mv_data + 40);
-		/*
-		 * A frozen log counts up to its freeze point, a removed
-		 * member's up to its removal's upto.
-		 */
-		if ((rc = fork_last(txn, st, entry, &h, &seq)) != 0 ||
-		    (rc = derive_removed_upto(txn, st, entry, &upto)) != 0)
+		/* A frozen log counts up to its freeze point. */
+		if ((rc = fork_last(txn, st, entry, &h, &seq)) != 0)
 			break;
-		if (upto < seq)
-			seq = upto;
 		if (seq < h.seq) {
 			int found;
 

@@ -637,7 +637,7 @@ head_view(MDB_txn *txn, struct store *st, const uint8_t *author,
     const uint8_t *rec, struct store_head *out)
 {
 	struct store_headrec h;
-	uint64_t at, upto;
+	uint64_t at;
 	int rc, found;
 
 	memcpy(out->author, author, 32);
@@ -647,16 +647,10 @@ head_view(MDB_txn *txn, struct store *st, const uint8_t *author,
 	h.frozen = out->frozen = store_be64(rec + 40);
 	if ((rc = fork_last(txn, st, author, &h, &out->last)) != 0 ||
 	    (rc = fork_limit(txn, st, author, &h, &out->limit)) != 0 ||
-	    (rc = settle_get(txn, st, author, &out->settled, NULL)) != 0 ||
-	    (rc = derive_removed_upto(txn, st, author, &upto)) != 0)
+	    (rc = settle_get(txn, st, author, &out->settled, NULL)) != 0)
 		return rc;
-	/* A removed member's log ends at its upto, as at a freeze point. */
-	if (upto < out->limit)
-		out->limit = upto;
 	if (h.frozen == 0 && out->last > out->seq)
 		out->last = out->seq;
-	if (upto < out->last)
-		out->last = upto;
 	if (out->last >= out->seq) {
 		memcpy(out->last_id, out->id, 32);
 		return 0;

@@ -340,6 +340,12 @@ struct store_proposal {
 	int counts;			/* the proposer's event counts */
 	size_t support, need, members;	/* now: support, needed, of members */
 	int applied;			/* it took effect */
+	int moot;			/* STORE_MOOT_*: it never will */
+};
+enum {
+	STORE_MOOT_SELF = 1,		/* an admission of its own proposer */
+	STORE_MOOT_IN,			/* of a key in (or removed) already */
+	STORE_MOOT_OUT			/* a removal of a key not active */
 };
 
 /*

@@ -251,6 +251,15 @@ endorse_guard(struct store *st, const struct ctl_member_view *v,
 		ctl_errx("proposal %s (%s) took effect already", hex, label);
 		return I40_E_EXISTS;
 	}
+	if (p->moot != 0 || !p->counts) {
+		ctl_errx("proposal %s (%s) can never take effect (%s); "
+		    "endorsing it changes nothing", hex, label,
+		    p->moot == STORE_MOOT_SELF ? "nobody admits itself" :
+		    p->moot == STORE_MOOT_IN ? "the key is in, or was removed, "
+		    "already" : p->moot == STORE_MOOT_OUT ? "the key is no "
+		    "active member" : "its proposer's event does not count");
+		return I40_E_VALUE;
+	}
 	if (memcmp(p->proposer, self, KEY_PK_BYTES) == 0) {
 		ctl_errx("proposal %s is this node's own, which counts as its "
 		    "vote already", hex);
@@ -339,13 +348,16 @@ remove_guard(struct store *st, const struct ctl_member_view *v,
 		ctl_err(rc, "cannot read the logs");
 		return rc;
 	}
+	/* A frozen log counts up to its freeze point, not its head. */
 	for (i = 0; i < n; i++)
 		if (memcmp(hs[i].author, r->key, KEY_PK_BYTES) == 0)
-			head = hs[i].seq;
+			head = hs[i].frozen != 0 && hs[i].last < hs[i].seq ?
+			    hs[i].last : hs[i].seq;
 	free(hs);
 	if (!x->observer && r->upto > head) {
 		ctl_errx("--upto %llu: this node holds %s's log up to seq "
-		    "%llu; what it signs until seq %llu would count too.  Give "
+		    "%llu (its freeze point, if a fork froze it); what it "
+		    "signs until seq %llu would count too.  Give "
 		    "its head or less (`i40ctl member show %s`), or wait until "
 		    "this node has caught up", (unsigned long long)r->upto,
 		    x->schac, (unsigned long long)head,

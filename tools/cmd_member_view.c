@@ -258,7 +258,11 @@ proposal_json(struct store *st, const struct ctl_member_view *v,
 {
 	json_t *o = json_object();
 	char label[300];
-	const char *state = p->applied ? "took effect" : !p->counts ? "void" :
+	static const char *const moot[] = { "", "void: nobody admits itself",
+	    "void: the key is in, or was removed, already",
+	    "void: the key is no active member" };
+	const char *state = p->applied ? "took effect" : p->moot != 0 ?
+	    moot[p->moot] : !p->counts ? "void: its proposer does not count" :
 	    "open";
 	int bad = o == NULL;
 
@@ -356,6 +360,7 @@ print_list(const json_t *doc, const void *arg)
 		return;
 	printf("\n%-16s %-11s %-9s %s\n", "PROPOSAL", "STATE", "SUPPORT",
 	    "WHAT");
+	/* A void one's reason goes after its line. */
 	json_array_foreach(ps, i, o) {
 		char sup[32];
 
@@ -365,9 +370,11 @@ print_list(const json_t *doc, const void *arg)
 		else
 			snprintf(sup, sizeof(sup), "%lld of %lld",
 			    jint(o, "support"), jint(o, "need"));
-		printf("%.16s %-11s %-9s %s, proposed by %s\n", jstr(o, "id"),
+		printf("%.16s %-11.11s %-9s %s, proposed by %s\n", jstr(o, "id"),
 		    jstr(o, "state"), sup, jstr(o, "what"),
 		    jstr(o, "proposer_schac"));
+		if (strncmp(jstr(o, "state"), "void: ", 6) == 0)
+			printf("%-16s %s\n", "", jstr(o, "state") + 6);
 	}
 }
 
