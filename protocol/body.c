@@ -86,6 +86,10 @@ SCHEMA(remove_s, "body", struct body_remove, remove_f);
 static const struct schema_field rotate_f[] = {
 	ONE("next", SCHEMA_FIXBIN, 1, 32, 32, struct body_rotate, next),
 	ONE("proof", SCHEMA_FIXBIN, 1, 64, 64, struct body_rotate, proof),
+	ONE("transport", SCHEMA_FIXBIN, 1, 32, 32, struct body_rotate,
+	    transport),
+	ONE("transport_sig", SCHEMA_FIXBIN, 1, 64, 64, struct body_rotate,
+	    transport_sig),
 };
 SCHEMA(rotate_s, "body", struct body_rotate, rotate_f);
 
@@ -291,6 +295,21 @@ body_rotate_proof_msg(const uint8_t fed_id[32], const uint8_t author[32],
 	memcpy(out + 81, next, 32);
 }
 
+int
+body_rotate_make(const uint8_t fed_id[32], const uint8_t author[32],
+    const struct key_secret *next, struct body *out)
+{
+	uint8_t msg[BODY_ROTATE_MSG_BYTES];
+	struct body_rotate *r = &out->u.rotate;
+
+	memset(out, 0, sizeof(*out));
+	out->type = BODY_KEY_ROTATE;
+	key_public(next, r->next);
+	body_rotate_proof_msg(fed_id, author, r->next, msg);
+	key_sign(next, msg, sizeof(msg), r->proof);
+	return key_transport_card(next, r->transport, r->transport_sig);
+}
+
 /* Point the error at a field by name, and return rc. */
 static int
 rule_fail(struct codec_err *err, int rc, const char *field)
@@ -361,13 +380,11 @@ check_rules(const struct body *b, const struct body_ctx *ctx,
 {
 	uint8_t msg[BODY_ROTATE_MSG_BYTES];
 	uint32_t i, j;
-	int pass;
+	int pass, rc;
 
 	switch (b->type) {
 	case BODY_GENESIS:
 		for (i = 0; i < b->u.charter.nmembers; i++) {
-			int rc;
-
 			/* A repeated key first: the clearer error. */
 			for (j = 0; j < i; j++) {
 				if (memcmp(b->u.charter.members[i].key,
@@ -403,6 +420,11 @@ check_rules(const struct body *b, const struct body_ctx *ctx,
 		if (key_verify(b->u.rotate.next, msg, sizeof(msg),
 		    b->u.rotate.proof) != 0)
 			return rule_fail(err, I40_E_PROOF, "body.proof");
+		/* The CURVE identity moves with the key: next's own card. */
+		if ((rc = key_check_card(b->u.rotate.next,
+		    b->u.rotate.transport, b->u.rotate.transport_sig)) != 0)
+			return rule_fail(err, rc, rc == I40_E_BAD_KEY ?
+			    "body.transport" : "body.transport_sig");
 		return 0;
 	case BODY_CHECKPOINT:
 		/* A set keyed by author, one encoding: ascending, once each. */

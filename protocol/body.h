@@ -85,6 +85,8 @@ struct body_remove {
 struct body_rotate {
 	uint8_t next[BODY_KEY_BYTES];
 	uint8_t proof[BODY_SIG_BYTES];	/* by next, see body_rotate_proof_msg */
+	uint8_t transport[32];		/* next's CURVE key, as in a card */
+	uint8_t transport_sig[64];	/* next's certificate of it (keys.h) */
 };
 
 /* One log's head as a checkpoint names it. */
@@ -231,6 +233,14 @@ int body_encode(const struct body *b, const struct body_ctx *ctx,
 #define BODY_ROTATE_MSG_BYTES (17 + 3 * 32)
 void body_rotate_proof_msg(const uint8_t fed_id[32], const uint8_t author[32],
     const uint8_t next[32], uint8_t out[BODY_ROTATE_MSG_BYTES]);
+/*
+ * Fill out (type BODY_KEY_ROTATE) for author's rotation to next: its
+ * public key, the proof and next's transport card, all signed by next.
+ * Signing by the key in force is the event's, not this.
+ */
+struct key_secret;
+int body_rotate_make(const uint8_t fed_id[32], const uint8_t author[32],
+    const struct key_secret *next, struct body *out) I40_MUST_CHECK;
 
 /* True when grade is a result of the grading scale; *pass says if passing. */
 int body_grade_valid(struct codec_bytes scale, struct codec_bytes grade,

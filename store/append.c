@@ -43,8 +43,13 @@ index_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 
 	store_logkey(k, e->h.author, e->h.seq);
 	switch (e->h.type) {
-	case BODY_KEY_ROTATE:
-		return put(txn, st->dbi[DB_ROT], k, K_LOG, b->u.rotate.next, 32);
+	case BODY_KEY_ROTATE: {
+		uint8_t r[64];
+
+		memcpy(r, b->u.rotate.next, 32);
+		memcpy(r + 32, b->u.rotate.transport, 32);
+		return put(txn, st->dbi[DB_ROT], k, K_LOG, r, 64);
+	}
 	case BODY_MEMBER_PROPOSE:
 		/*
 		 * Named by a proposal as a member: its events may be stored

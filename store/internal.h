@@ -23,7 +23,7 @@ enum store_db {
 	DB_HEAD,	/* author -> seq(8) id(32) fork(8): fork seq or 0 */
 	DB_FORK,	/* author -> len(4) event a, event b: the evidence */
 	DB_KNOWN,	/* key -> why it may author: "charter" or a proposal id */
-	DB_ROT,		/* author||seq -> next key, for each key_rotate */
+	DB_ROT,		/* author||seq -> next key||transport, per key_rotate */
 	DB_MEV,		/* author||seq -> type: membership events, checkpoints */
 	/*
 	 * Lookup indexes (index.c): node-local, not state.  The newest events
@@ -137,6 +137,13 @@ int store_head_get(MDB_txn *txn, struct store *st, const uint8_t author[32],
 int store_head_put(MDB_txn *txn, struct store *st, const uint8_t author[32],
     const struct store_headrec *h);
 
+/*
+ * The latest rotation of author below seq: its next key (author itself
+ * when none), its transport key (unchanged when none; may be NULL) and
+ * its seq in *at (0: none).
+ */
+int store_rot_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint64_t seq, uint8_t key[32], uint8_t transport[32], uint64_t *at);
 /* The key in force for author at seq, within txn. */
 int store_key_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
     uint64_t seq, uint8_t key[32]);

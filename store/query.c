@@ -143,7 +143,10 @@ store_members(struct store *st, struct store_member **out, size_t *n)
 		ms[cnt].upto = store_be64(r + 2);
 		memcpy(ms[cnt].admitted_by, r + 10, EV_ID_BYTES);
 		memcpy(ms[cnt].removed_by, r + 42, EV_ID_BYTES);
-		if ((rc = member_record(txn, st, &ms[cnt], b)) != 0)
+		if ((rc = member_record(txn, st, &ms[cnt], b)) != 0 ||
+		    (rc = store_rot_at(txn, st, ms[cnt].key, UINT64_MAX,
+		    ms[cnt].signing, ms[cnt].transport,
+		    &ms[cnt].rotated)) != 0)
 			break;
 		cnt++;
 	}
@@ -163,6 +166,74 @@ out:
 	*out = ms;
 	*n = cnt;
 	return 0;
+}
+
+/* Does a rotation of author name pk (*yes), and is it the latest (*now)? */
+static int
+rotated_to(MDB_txn *txn, struct store *st, const uint8_t *author,
+    const uint8_t pk[32], int *now)
+{
+	uint8_t key[32];
+	uint64_t at;
+	int rc;
+
+	if ((rc = store_rot_at(txn, st, author, UINT64_MAX, key, NULL,
+	    &at)) != 0)
+		return rc;
+	*now = memcmp(key, pk, 32) == 0;
+	return 0;
+}
+
+int
+store_key_owner(struct store *st, const uint8_t pk[KEY_PK_BYTES],
+    uint8_t author[KEY_PK_BYTES])
+{
+	MDB_cursor *c = NULL;
+	MDB_txn *txn;
+	MDB_val k = { 32, (void *)pk }, v;
+	int rc, now = 0, seen = 0;
+
+	if ((rc = store_rtxn(st, &txn)) != 0)
+		return rc;
+	/* An identity key (charter or admission), in force unless rotated. */
+	if ((rc = mdb_get(txn, st->dbi[DB_D_MEMBER], &k, &v)) == 0) {
+		if ((rc = rotated_to(txn, st, pk, pk, &now)) == 0) {
+			memcpy(author, pk, 32);
+			rc = now ? 0 : I40_E_WRONG_KEY;
+		}
+		goto out;
+	}
+	if (rc != MDB_NOTFOUND) {
+		rc = store_err(rc);
+		goto out;
+	}
+	/* A next key: rotations are few, a scan is cheap. */
+	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_ROT], &c))) != 0)
+		goto out;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != K_LOG || v.mv_size != 64) {
+			rc = I40_E_CORRUPT;
+			goto out;
+		}
+		if (memcmp(v.mv_data, pk, 32) != 0)
+			continue;
+		seen = 1;
+		if ((rc = rotated_to(txn, st, k.mv_data, pk, &now)) != 0)
+			goto out;
+		if (now) {
+			memcpy(author, k.mv_data, 32);
+			rc = 0;
+			goto out;
+		}
+	}
+	rc = rc == MDB_NOTFOUND || rc == 0 ?
+	    (seen ? I40_E_WRONG_KEY : I40_E_NOT_FOUND) : store_err(rc);
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	store_rtxn_end(st, txn);
+	return rc;
 }
 
 void

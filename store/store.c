@@ -250,8 +250,8 @@ store_head_put(MDB_txn *txn, struct store *st, const uint8_t author[32],
 }
 
 int
-store_key_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
-    uint64_t seq, uint8_t key[32])
+store_rot_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint64_t seq, uint8_t key[32], uint8_t transport[32], uint64_t *at)
 {
 	uint8_t kb[K_LOG];
 	MDB_cursor *c;
@@ -259,6 +259,7 @@ store_key_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
 	int rc;
 
 	memcpy(key, author, 32);
+	*at = 0;
 	if (seq <= 1)
 		return 0;
 	/* The latest rotation below seq: step back from author||seq. */
@@ -270,12 +271,31 @@ store_key_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
 		rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
 	else if (rc == MDB_NOTFOUND)
 		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-	if (rc == 0 && k.mv_size == K_LOG && v.mv_size == 32 &&
+	if (rc == 0 && k.mv_size == K_LOG &&
 	    memcmp(k.mv_data, author, 32) == 0 &&
-	    store_be64((uint8_t *)k.mv_data + 32) < seq)
-		memcpy(key, v.mv_data, 32);
+	    store_be64((uint8_t *)k.mv_data + 32) < seq) {
+		if (v.mv_size != 64) {
+			mdb_cursor_close(c);
+			return I40_E_CORRUPT;
+		} else {
+			memcpy(key, v.mv_data, 32);
+			if (transport != NULL)
+				memcpy(transport, (uint8_t *)v.mv_data + 32,
+				    32);
+			*at = store_be64((uint8_t *)k.mv_data + 32);
+		}
+	}
 	mdb_cursor_close(c);
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_err(rc);
+}
+
+int
+store_key_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint64_t seq, uint8_t key[32])
+{
+	uint64_t at;
+
+	return store_rot_at(txn, st, author, seq, key, NULL, &at);
 }
 
 static int

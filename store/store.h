@@ -40,7 +40,7 @@
 
 #include "protocol/event.h"
 
-#define STORE_SCHEMA 4
+#define STORE_SCHEMA 5
 #define STORE_LEARNER_BYTES 16
 
 struct store;
@@ -313,7 +313,9 @@ struct store_member {
 	char schac[65], org_no[33], country[3];
 	char name_en[201], name_sv[201];
 	char endpoint[257];		/* as admitted: "tcp://host:port" */
-	uint8_t transport[32];		/* its CURVE (X25519) key, certified */
+	uint8_t transport[32];		/* its CURVE key in force, certified */
+	uint8_t signing[KEY_PK_BYTES];	/* the key its log is signed with now */
+	uint64_t rotated;		/* seq of its latest key_rotate, or 0 */
 };
 
 /*
@@ -322,6 +324,15 @@ struct store_member {
  */
 int store_members(struct store *st, struct store_member **out, size_t *n)
     I40_MUST_CHECK;
+
+/*
+ * Whose key pk is now: the author whose key in force for its next event
+ * is pk (its identity key if it never rotated, else the next key of its
+ * latest key_rotate).  I40_E_WRONG_KEY when pk was in force once and a
+ * rotation replaced it; I40_E_NOT_FOUND when no stored event names it.
+ */
+int store_key_owner(struct store *st, const uint8_t pk[KEY_PK_BYTES],
+    uint8_t author[KEY_PK_BYTES]) I40_MUST_CHECK;
 
 /*
  * A membership proposal (member_propose or member_remove) as the stored

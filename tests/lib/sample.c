@@ -320,7 +320,7 @@ int
 sample_body(const struct sample_fed *f, size_t author, uint32_t type,
     struct sample_rng *r, struct body *b, char *arena)
 {
-	uint8_t seed[KEY_SEED_BYTES], msg[BODY_ROTATE_MSG_BYTES];
+	uint8_t seed[KEY_SEED_BYTES];
 	struct key_secret *next;
 	size_t used = 0, s, k;
 	int rc;
@@ -361,13 +361,10 @@ sample_body(const struct sample_fed *f, size_t author, uint32_t type,
 		random_id(r, seed, sizeof(seed));
 		if ((rc = key_from_seed(seed, &next)) != 0)
 			return rc;
-		key_public(next, b->u.rotate.next);
-		body_rotate_proof_msg(f->fed_id, f->pk[author],
-		    b->u.rotate.next, msg);
-		key_sign(next, msg, sizeof(msg), b->u.rotate.proof);
+		rc = body_rotate_make(f->fed_id, f->pk[author], next, b);
 		key_free(next);
 		sodium_memzero(seed, sizeof(seed));
-		return 0;
+		return rc;
 	case BODY_MODULE_PUBLISH:
 	case BODY_MODULE_UPDATE:
 		sample_module(r, &b->u.module, arena, &used);

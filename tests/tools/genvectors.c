@@ -1058,6 +1058,14 @@ gen_invalid_body(void)
 	x = gen_body(1, BODY_KEY_ROTATE, 52);
 	memcpy(x->u.rotate.next, small, 32);
 	inv_struct("rotate-to-small-order-key", 1, I40_E_BAD_KEY);
+	/* The CURVE key moves with the signing key: next's own card. */
+	x = gen_body(1, BODY_KEY_ROTATE, 53);
+	x->u.rotate.transport_sig[11] ^= 0x01;
+	inv_struct("rotate-transport-sig-flipped", 1, I40_E_CARD);
+	x = gen_body(1, BODY_KEY_ROTATE, 54);
+	memset(x->u.rotate.transport, 0, 32);
+	x->u.rotate.transport[0] = 1;	/* u = 1: order 4 on Curve25519 */
+	inv_struct("rotate-transport-small-order", 1, I40_E_BAD_KEY);
 
 	/* Checkpoints: a set of heads, ascending, without the author's own. */
 	x = gen_body(0, BODY_CHECKPOINT, 60);

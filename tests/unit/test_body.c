@@ -426,6 +426,17 @@ test_rotate_rules(void **state)
 	fresh(BODY_KEY_ROTATE);
 	memset(b.u.rotate.next, 0, 32);
 	expect(I40_E_BAD_KEY, "body.next", "next key of small order");
+	/* The transport key is next's, certified by next. */
+	fresh(BODY_KEY_ROTATE);
+	b.u.rotate.transport_sig[3] ^= 1;
+	expect(I40_E_CARD, "body.transport_sig", "rotation card not certified");
+	fresh(BODY_KEY_ROTATE);
+	b.u.rotate.transport[2] ^= 1;
+	expect(I40_E_CARD, "body.transport_sig", "transport not next's");
+	fresh(BODY_KEY_ROTATE);
+	memset(b.u.rotate.transport, 0, 32);
+	b.u.rotate.transport[0] = 1;
+	expect(I40_E_BAD_KEY, "body.transport", "transport of small order");
 }
 
 static void

@@ -803,18 +803,14 @@ test_key_rotation(void **state)
 	struct body b;
 	struct store *st;
 	char dir[256];
-	uint8_t npk[32], msg[BODY_ROTATE_MSG_BYTES], key[32];
+	uint8_t npk[32], key[32];
 	size_t i, r, m;
 
 	(void)state;
 	st = fresh(dir, sizeof(dir), &c0);
 	assert_int_equal(key_generate(&nk), 0);
 	key_public(nk, npk);
-	memset(&b, 0, sizeof(b));
-	b.type = BODY_KEY_ROTATE;
-	memcpy(b.u.rotate.next, npk, 32);
-	body_rotate_proof_msg(fed.fed_id, fed.pk[0], npk, msg);
-	key_sign(nk, msg, sizeof(msg), b.u.rotate.proof);
+	assert_int_equal(body_rotate_make(fed.fed_id, fed.pk[0], nk, &b), 0);
 	r = next(&c0, &b);			/* seq 2 */
 	append(st, &c0, r, r + 1, NULL, out);
 	assert_int_equal(out[0].result, STORE_STORED);
