@@ -383,7 +383,8 @@ check_start(const struct config *c, check_warn_fn warn, void *arg,
 	if ((rc = check_own_key(c, pk, ms, n, err, errlen)) != 0)
 		goto out;
 	for (i = 0; i < n; i++)
-		if (memcmp(ms[i].key, pk, KEY_PK_BYTES) == 0)
+		if (memcmp(ms[i].key, pk, KEY_PK_BYTES) == 0 ||
+		    memcmp(ms[i].signing, pk, KEY_PK_BYTES) == 0)
 			me = &ms[i];
 	/* A node that joins later starts before the members admit it. */
 	if (me == NULL)
@@ -394,7 +395,8 @@ check_start(const struct config *c, check_warn_fn warn, void *arg,
 		warnf(warn, arg, "key: %s (key %s..., %s) was removed from the "
 		    "federation: its peers refuse it", c->key, keyhex(pk, a),
 		    me->schac);
-	rc = check_peers(c, ms, n, pk, warn, arg, err, errlen);
+	rc = check_peers(c, ms, n, me != NULL ? me->key : pk, warn, arg, err,
+	    errlen);
 out:
 	free(ms);
 	store_close(st);

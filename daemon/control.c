@@ -259,7 +259,8 @@ sign_one(struct node *n, struct pending *p, uint64_t seq, uint8_t prev[32],
 		    err.field[0] ? err.field : "event", i40_strerror(rc));
 		return;
 	}
-	memcpy(items[*k].key, n->self, KEY_PK_BYTES);
+	/* The key it was signed with: the store checks it is in force. */
+	key_public(n->key, items[*k].key);
 	memcpy(prev, items[*k].ev.id, EV_ID_BYTES);
 	p->idx = (*k)++;
 	if (p->type == BODY_MODULE_PUBLISH || p->type == BODY_MODULE_UPDATE)
@@ -279,7 +280,7 @@ do_appends(struct node *n, struct pending *ps, size_t np)
 	struct store_outcome *out = NULL;
 	struct author *me = node_author(n, n->self);
 	struct body *scratch = NULL;
-	uint8_t key[KEY_PK_BYTES], prev[EV_ID_BYTES];
+	uint8_t key[KEY_PK_BYTES], mine[KEY_PK_BYTES], prev[EV_ID_BYTES];
 	uint8_t *buf = NULL;
 	uint64_t seq;
 	size_t i, k = 0;
@@ -312,9 +313,10 @@ do_appends(struct node *n, struct pending *ps, size_t np)
 	}
 	seq = me->seq;
 	memcpy(prev, me->id, EV_ID_BYTES);
-	/* A rotated key is the store's to name; this node holds one key. */
+	/* The key in force is the store's to name (rotate.c installs it). */
+	key_public(n->key, mine);
 	if ((rc = store_key_in_force(n->st, n->self, seq + 1, key)) != 0 ||
-	    memcmp(key, n->self, KEY_PK_BYTES) != 0) {
+	    memcmp(key, mine, KEY_PK_BYTES) != 0) {
 		fail_all(ps, np, rc != 0 ? rc : I40_E_WRONG_KEY);
 		goto answer;
 	}
@@ -381,15 +383,18 @@ answer:
 	free(out);
 }
 
-int
-control_append_own(struct node *n, uint32_t type, const uint8_t *body,
-    size_t blen)
+/* Sign and store one event of this node's; answer rid if not NULL. */
+static int
+append_for(struct node *n, zmq_msg_t *rid, uint32_t type,
+    const uint8_t *body, size_t blen)
 {
 	struct pending p;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
 	zmq_msg_init(&p.rid);
+	if (rid != NULL)
+		zmq_msg_copy(&p.rid, rid);
 	p.type = type;
 	p.blen = blen;
 	if ((p.body = malloc(blen)) == NULL) {
@@ -403,6 +408,33 @@ control_append_own(struct node *n, uint32_t type, const uint8_t *body,
 	free(p.body);
 	free(p.ev);
 	return rc;
+}
+
+int
+control_append_own(struct node *n, uint32_t type, const uint8_t *body,
+    size_t blen)
+{
+	return append_for(n, NULL, type, body, blen);
+}
+
+/* KEY_ROTATE: the rotation is an APPEND whose key the daemon makes. */
+static void
+do_rotate(struct node *n, zmq_msg_t *rid, const struct codec_bytes *path)
+{
+	struct rotate_plan *rp;
+	const uint8_t *body;
+	char why[400];
+	size_t blen;
+	int rc;
+
+	if ((rc = rotate_prepare(n, path, &rp, why, sizeof(why))) != 0) {
+		log_warnx("key rotation refused: %s", why);
+		reply_error(n, rid, rc, why);
+		return;
+	}
+	body = rotate_body(rp, &blen);
+	rc = append_for(n, rid, BODY_KEY_ROTATE, body, blen);
+	rotate_finish(n, rp, rc == 0);
 }
 
 static void
@@ -457,6 +489,9 @@ control_one(struct node *n, zmq_msg_t *rid, zmq_msg_t *body,
 		break;
 	case MSG_PEERS:
 		do_peers(n, rid);
+		break;
+	case MSG_KEY_ROTATE:
+		do_rotate(n, rid, &n->m->u.key_rotate.path);
 		break;
 	case MSG_SYNC:
 		sync_hello_all(n);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 #include <zmq.h>
@@ -145,6 +146,28 @@ fail:
 	return rc;
 }
 
+int
+link_router_rekey(void *router, const char *endpoint,
+    const struct key_secret *k)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int rc, tries;
+
+	/* A listener takes its options when it binds: set them first. */
+	if ((rc = set_curve_public(router, k)) != 0 ||
+	    (rc = set_curve_secret(router, k)) != 0)
+		return rc;
+	if (zmq_unbind(router, endpoint) != 0 && errno != ENOENT)
+		return -errno;
+	/* libzmq closes the old listener on its I/O thread: wait for it. */
+	for (tries = 0; zmq_bind(router, endpoint) != 0; tries++) {
+		if (errno != EADDRINUSE || tries >= 150)
+			return -errno;
+		(void)nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
 static void
 dealer_cb(void *arg)
 {
@@ -207,8 +230,8 @@ link_dealer_open(struct node *n, struct peer *p)
 	    "RECONNECT_IVL_MAX")) != 0 ||
 	    (rc = setopt(s, ZMQ_CURVE_SERVERKEY, p->curve, KEY_CURVE_BYTES,
 	    "CURVE_SERVERKEY")) != 0 ||
-	    (rc = set_curve_public(s, n->key)) != 0 ||
-	    (rc = set_curve_secret(s, n->key)) != 0)
+	    (rc = set_curve_public(s, node_tkey(n))) != 0 ||
+	    (rc = set_curve_secret(s, node_tkey(n))) != 0)
 		goto fail;
 	/*
 	 * A new name each time: the name of a monitor just closed may still

@@ -299,6 +299,12 @@ main(int argc, char *argv[])
 	}
 	if (!check)
 		log_set_level((enum log_level)cfg->log_level);
+	/* A key rotation a crash interrupted: finish or undo it first. */
+	if (!check && (rc = rotate_resume(cfg, err, sizeof(err))) != 0) {
+		log_error("%s; not started", err);
+		config_free(cfg);
+		return EXIT_FAIL;
+	}
 	/* What the start would trip over, found before it starts. */
 	if ((rc = check_start(cfg, check ? warn_stderr : warn_log, NULL, err,
 	    sizeof(err))) != 0) {

@@ -190,6 +190,22 @@ make_peer(struct node *n, const struct store_member *m, struct peer *old,
 		p->dial = 0;
 		p->state = PEER_DOWN;
 	}
+	if (p != NULL && memcmp(p->curve, m->transport, KEY_CURVE_BYTES) != 0) {
+		/*
+		 * It rotated its key: pin the new transport key, and end the
+		 * session it holds on our router under the old one (ZAP
+		 * refuses that key from now on).
+		 */
+		log_info("peer %s (%s) rotated its key (seq %llu): its old "
+		    "CURVE key is refused from now on", p->schac, p->hex,
+		    (unsigned long long)m->rotated);
+		link_dealer_close(p);
+		conn_close_peer(p);
+		memcpy(p->curve, m->transport, KEY_CURVE_BYTES);
+		p->state = PEER_DOWN;
+		p->backoff_ms = 0;
+		p->redial_ms = 0;
+	}
 	if (p == NULL) {
 		if ((p = calloc(1, sizeof(*p))) == NULL)
 			return I40_E_NOMEM;
@@ -231,7 +247,7 @@ node_listen(struct node *n)
 {
 	int rc;
 
-	if ((rc = link_router_open(n->zctx, n->listen, n->key,
+	if ((rc = link_router_open(n->zctx, n->listen, node_tkey(n),
 	    &n->router)) != 0)
 		return rc;
 	if ((rc = ev_reader_add(n->loop, n->router, -1, router_cb, n)) != 0 ||
@@ -423,6 +439,7 @@ tick_cb(void *arg)
 			link_dial_failed(p, rc);
 		link_watchdog(n, p, now);
 	}
+	rotate_tick(n, now);
 	sync_tick(n);
 	guard_check(n);
 	guard_checkpoint(n);
@@ -549,7 +566,10 @@ node_start(struct node *n, struct config *cfg)
 		log_warn(rc, "cannot read the node key %s", cfg->key);
 		return rc;
 	}
-	key_public(n->key, n->self);
+	if ((rc = rotate_identity(n)) != 0) {
+		log_warn(rc, "cannot tell whose key %s is", cfg->key);
+		return rc;
+	}
 	log_keyhex(n->self, n->selfhex);
 	n->m = malloc(sizeof(*n->m));
 	n->out = malloc(sizeof(*n->out));
@@ -694,6 +714,7 @@ node_stop(struct node *n)
 	ev_free(n->loop);
 	store_close(n->st);
 	key_free(n->key);
+	key_free(n->tkey);
 	free(n->members);
 	free(n->authors);
 	free(n->m);

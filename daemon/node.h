@@ -148,8 +148,15 @@ struct node {
 	struct config *cfg;
 	const char *cfgpath;
 	struct store *st;
-	struct key_secret *key;
-	uint8_t self[KEY_PK_BYTES];
+	struct key_secret *key;		/* signs: the key in force */
+	/*
+	 * CURVE: the key before a rotation, until its grace ends (rotate.c),
+	 * so that the rotation reaches the peers over the links it would
+	 * otherwise cut; NULL: key.
+	 */
+	struct key_secret *tkey;
+	uint64_t rekey_ms;		/* when tkey gives way to key */
+	uint8_t self[KEY_PK_BYTES];	/* identity: the author of its log */
 	char selfhex[17];
 	int lockfd;			/* DATADIR/i40d.pid, locked */
 	void *zctx;
@@ -212,6 +219,19 @@ int node_is_member(const struct node *n, const uint8_t key[KEY_PK_BYTES]);
 int node_may_sign(const struct node *n, char *why, size_t cap);
 
 /* link.c: sockets. */
+/* The key whose transport key the node's sockets use now. */
+static inline const struct key_secret *
+node_tkey(const struct node *n)
+{
+	return n->tkey != NULL ? n->tkey : n->key;
+}
+
+/*
+ * Move the router on endpoint to k's transport key: unbind, which ends
+ * the sessions accepted under the old one, and bind again.
+ */
+int link_router_rekey(void *router, const char *endpoint,
+    const struct key_secret *k) I40_MUST_CHECK;
 int link_router_open(void *zctx, const char *endpoint,
     const struct key_secret *k, void **out) I40_MUST_CHECK;
 int link_dealer_open(struct node *n, struct peer *p) I40_MUST_CHECK;
@@ -325,6 +345,27 @@ void guard_session(struct node *n, struct peer *p, zmq_msg_t *rid,
 void guard_checkpoint(struct node *n);
 
 /* control.c: the control socket. */
+/*
+ * Key rotation (rotate.c).  rotate_resume, before the start: finish or
+ * undo a rotation a crash interrupted (KEY.next), by what the store
+ * holds; err says what to do on failure.  rotate_identity: n->self from
+ * n->key (the author whose key in force it is).  rotate_prepare: make the
+ * next key (path empty) or read it (an absolute path), write it to
+ * KEY.next and encode the key_rotate body into *out (caller passes it to
+ * rotate_finish, which frees it); why says what failed.  rotate_finish:
+ * after the append, install the key (stored) or drop it.  rotate_tick:
+ * move the CURVE key once the grace has passed.
+ */
+struct rotate_plan;
+int rotate_resume(const struct config *c, char *err, size_t errlen)
+    I40_MUST_CHECK;
+int rotate_identity(struct node *n) I40_MUST_CHECK;
+int rotate_prepare(struct node *n, const struct codec_bytes *path,
+    struct rotate_plan **out, char *why, size_t whylen) I40_MUST_CHECK;
+const uint8_t *rotate_body(const struct rotate_plan *rp, size_t *len);
+void rotate_finish(struct node *n, struct rotate_plan *rp, int stored);
+void rotate_tick(struct node *n, uint64_t now);
+
 int control_open(struct node *n) I40_MUST_CHECK;
 /* Sign and store one event of this node's own (a checkpoint). */
 int control_append_own(struct node *n, uint32_t type, const uint8_t *body,

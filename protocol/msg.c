@@ -87,6 +87,11 @@ static const struct schema_field peers_f[] = { MTYPE(MSG_PEERS) };
 POS(peers_s, "peers", T, peers_f);
 static const struct schema_field sync_f[] = { MTYPE(MSG_SYNC) };
 POS(sync_s, "sync", T, sync_f);
+static const struct schema_field key_rotate_f[] = {
+	MTYPE(MSG_KEY_ROTATE),
+	F("path", SCHEMA_LINE, 0, MSG_MAX_PATH, key_rotate.path),
+};
+POS(key_rotate_s, "key_rotate", T, key_rotate_f);
 static const struct schema_field ok_f[] = { MTYPE(MSG_OK) };
 POS(ok_s, "ok", T, ok_f);
 
@@ -156,6 +161,7 @@ static const struct {
 	{ MSG_FORK, &fork_s }, { MSG_ERROR, &error_s },
 	{ MSG_APPEND, &append_s }, { MSG_STATUS, &status_s },
 	{ MSG_PEERS, &peers_s }, { MSG_SYNC, &sync_s },
+	{ MSG_KEY_ROTATE, &key_rotate_s },
 	{ MSG_APPENDED, &appended_s }, { MSG_STATUS_REPLY, &status_reply_s },
 	{ MSG_PEERS_REPLY, &peers_reply_s }, { MSG_OK, &ok_s },
 };

@@ -32,6 +32,7 @@
 #define MSG_MAX_EVENTS 512		/* events in one EVENTS batch */
 #define MSG_MAX_PEERS 64
 #define MSG_MAX_TEXT 500
+#define MSG_MAX_PATH 4095	/* a KEY_ROTATE path, bytes */
 
 enum msg_type {
 	MSG_HELLO = 1,
@@ -44,6 +45,7 @@ enum msg_type {
 	MSG_STATUS = 17,
 	MSG_PEERS = 18,
 	MSG_SYNC = 19,
+	MSG_KEY_ROTATE = 20,
 	MSG_APPENDED = 32,
 	MSG_STATUS_REPLY = 33,
 	MSG_PEERS_REPLY = 34,
@@ -93,6 +95,11 @@ struct msg_append {
 	struct codec_bytes body;	/* canonical body */
 };
 
+/* Ask the daemon to rotate its key (docs/protocol.md §6.5). */
+struct msg_key_rotate {
+	struct codec_bytes path;	/* the next key's file, or empty */
+};
+
 struct msg_appended {
 	uint8_t id[EV_ID_BYTES];
 	uint64_t seq;
@@ -135,6 +142,7 @@ struct msg {
 		struct msg_fork fork;
 		struct msg_error error;
 		struct msg_append append;
+		struct msg_key_rotate key_rotate;
 		struct msg_appended appended;
 		struct msg_status status;
 		struct msg_peers peers;

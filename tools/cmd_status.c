@@ -103,7 +103,8 @@ build(const char *dir, struct store *st, const struct daemon_view *d,
 	const struct msg_status *s = d->status != NULL ?
 	    &d->status->u.status : NULL;
 	struct store_stats stats;
-	uint8_t pk[KEY_PK_BYTES], log_root[32], state_root[32];
+	uint8_t pk[KEY_PK_BYTES], owner[KEY_PK_BYTES];
+	uint8_t log_root[32], state_root[32];
 	json_t *doc = NULL, *seq = NULL;
 	size_t nmem = 0, nh = 0, i;
 	int rc, have_key = 0;
@@ -131,6 +132,9 @@ build(const char *dir, struct store *st, const struct daemon_view *d,
 		}
 		/* Without the daemon, the key file says who we are. */
 		have_key = ctl_node_key_file(dir, pk) == 0;
+		/* After a key rotation, the key file is not the identity. */
+		if (have_key && store_key_owner(st, pk, owner) == 0)
+			memcpy(pk, owner, KEY_PK_BYTES);
 		for (i = 0; have_key && i < nh; i++)
 			if (memcmp(heads[i].author, pk, KEY_PK_BYTES) == 0)
 				seq = json_integer((json_int_t)heads[i].seq);

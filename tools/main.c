@@ -45,6 +45,8 @@ static const struct {
 	    "show i40d's links to its peers" },
 	{ "sync", sync_main,
 	    "ask i40d for a sync round now" },
+	{ "key", key_main,
+	    "rotate the node's key (through i40d)" },
 };
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
 

@@ -8,6 +8,7 @@
 #define I40_SUBCOMMANDS_H
 
 int keygen_main(int argc, char *argv[]);
+int key_main(int argc, char *argv[]);
 int genesis_main(int argc, char *argv[]);
 int init_main(int argc, char *argv[]);
 int module_main(int argc, char *argv[]);

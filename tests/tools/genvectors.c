@@ -1372,6 +1372,12 @@ gen_messages(void)
 		msg_valid(va, m);
 	}
 	memset(m, 0, sizeof(*m));
+	m->type = MSG_KEY_ROTATE;	/* the daemon makes the key */
+	msg_valid(va, m);
+	m->u.key_rotate.path = (struct codec_bytes){
+	    (const uint8_t *)"/etc/i40/next.key", 17 };
+	msg_valid(va, m);
+	memset(m, 0, sizeof(*m));
 	m->type = MSG_APPENDED;
 	memcpy(m->u.appended.id, logs[0][heads[0]].id, 32);
 	m->u.appended.seq = heads[0];
@@ -1419,6 +1425,11 @@ gen_messages(void)
 	    I40_E_MSG_TYPE);
 	msg_invalid(ia, "not-an-array", RAW(0x01), 1, I40_E_TYPE);
 	msg_invalid(ia, "empty-array", RAW(0x90), 1, I40_E_EMPTY);
+	/* KEY_ROTATE's path is one line: a newline in it is refused. */
+	msg_invalid(ia, "key-rotate-path-newline",
+	    RAW(0x92, 0x14, 0xa3, '/', '\n', 'k'), 6, I40_E_VALUE);
+	msg_invalid(ia, "key-rotate-no-path", RAW(0x91, 0x14), 2,
+	    I40_E_MISSING_FIELD);
 	memset(m, 0, sizeof(*m));
 	m->type = MSG_HELLO;
 	memcpy(m->u.hello.fed_id, fed.fed_id, 32);
