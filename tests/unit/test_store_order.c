@@ -497,6 +497,9 @@ test_order_independence(void **state)
 	printf("# order seed %llu (I40_TEST_SEED repeats it); %zu authors x "
 	    "%zu events, %zu orders\n", (unsigned long long)seed, (size_t)AUTHORS,
 	    per, runs);
+	/* On stderr too: prove shows it when the test fails, stdout not. */
+	fprintf(stderr, "test_store_order: seed %llu\n",
+	    (unsigned long long)seed);
 	build_logs(per, seed);
 	sample_seed(&r, seed ^ 0x5eed);
 	deliver(&r, &first);
