@@ -13,8 +13,8 @@
  *
  * The monitor's HANDSHAKE_SUCCEEDED carries no descriptor, so which
  * connection finished is read off the socket when it comes to be shed:
- * one to which this node sent a READY (TCP_INFO's bytes acked) finished
- * and is kept.  None lives past HANDSHAKE_IVL without finishing, so one
+ * one to which this node wrote a READY (TCP_INFO's bytes acked plus
+ * SIOCOUTQ's still queued) finished and is kept.  None lives past HANDSHAKE_IVL without finishing, so one
  * older than that leaves the count as well.  A socket is known by its
  * SO_COOKIE, not its descriptor, which libzmq may have closed and the
  * kernel given to a newer connection before the gate sees the event.
@@ -22,6 +22,7 @@
 #define ZMQ_BUILD_DRAFT_API
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <linux/sockios.h>
 #include <linux/tcp.h>
 #include <stddef.h>
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <zmq.h>
@@ -152,14 +154,22 @@ shed(const struct conn_pend *p)
 {
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
+	int queued;
 
 	if (p->cookie == 0 || cookie_of(p->fd) != p->cookie)
 		return 0;
 	memset(&ti, 0, sizeof(ti));
+	/*
+	 * What was written, not only what was acked: the peer may delay its
+	 * ACK of the READY (up to 40 ms), and a member whose dealer has seen
+	 * the READY is up; shedding it then cut a live link.
+	 */
+	if (ioctl(p->fd, SIOCOUTQ, &queued) != 0 || queued < 0)
+		queued = 0;
 	if (getsockopt(p->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
 	    len >= offsetof(struct tcp_info, tcpi_bytes_acked) +
 	    sizeof(ti.tcpi_bytes_acked) &&
-	    ti.tcpi_bytes_acked > CONN_AUTH_BYTES)
+	    ti.tcpi_bytes_acked + (__u64)queued > CONN_AUTH_BYTES)
 		return 0;
 	return shutdown(p->fd, SHUT_RDWR) == 0;
 }

@@ -57,6 +57,12 @@ node_stop 1
 ULIMIT_N="-n 1024" check "(b) node 1 starts with a hard limit of 1024" \
     node_start 1
 wait_for 30 converged
+# Nodes 2 and 3 redial node 1 after its restart: count from when both
+# links are up, so that only an established link going down counts.
+up_to_1() { [ "$("$I40CTL" peers --json -d "$(dir $1)" |
+    jq -r --arg k "${KEY[1]}" '[.peers[] | select(.key == $k) | .state][0]')" = up ]; }
+both_up() { up_to_1 2 && up_to_1 3; }
+check "(b) nodes 2 and 3 are linked to node 1 again" wait_for 30 both_up
 downs() { cat "$T/n2/log" "$T/n3/log" | grep -c "link down"; }
 downs0=$(downs)
 flood b
