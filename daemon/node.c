@@ -104,6 +104,29 @@ node_may_sign(const struct node *n, char *why, size_t cap)
 			    "(docs/joining.md)", (unsigned long long)m->upto);
 			return I40_E_REMOVED;
 		}
+		/*
+		 * Signed now, a module or a result could take a code or
+		 * a version the earlier key's log, once complete, shows as
+		 * its university's already: it would count on no node.
+		 */
+		if (m->succession == 1) {
+			char hex[2 * KEY_PK_BYTES + 1];
+			uint64_t upto = 0;
+			size_t j;
+
+			for (j = 0; j < n->nmembers; j++)
+				if (memcmp(n->members[j].key, m->succeeds,
+				    KEY_PK_BYTES) == 0)
+					upto = n->members[j].upto;
+			sodium_bin2hex(hex, sizeof(hex), m->succeeds,
+			    KEY_PK_BYTES);
+			snprintf(why, cap, "this node's key succeeds %.16s, an "
+			    "earlier key of its university, whose log it does "
+			    "not hold up to seq %llu yet: it signs once it has "
+			    "caught up (i40ctl member show %s)", hex,
+			    (unsigned long long)upto, hex);
+			return I40_E_SUCCESSION;
+		}
 		return 0;
 	}
 	snprintf(why, cap, "this node's key is not admitted yet: it signs once "

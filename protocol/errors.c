@@ -78,6 +78,7 @@ static const struct errtext errtab[] = {
 	E(I40_E_CARD, "the transport key's certificate does not verify with the member's key"),
 	E(I40_E_REMOVED, "this node's key was removed from the federation: it signs nothing more"),
 	E(I40_E_OBSERVER, "the author is an observer: it reads, and nothing it signs is stored or counts"),
+	E(I40_E_SUCCESSION, "this node's key succeeds an earlier key of its university, whose log this node does not hold up to its last counting seq yet: it signs once it has caught up (i40ctl member show)"),
 };
 #undef E
 

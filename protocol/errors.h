@@ -90,7 +90,8 @@ enum i40_err {
 	I40_E_CARD = -1088,		/* transport key not certified by the key */
 	I40_E_REMOVED = -1089,		/* this node's key was removed */
 	I40_E_OBSERVER = -1090,		/* an observer authors nothing */
-	I40_E_LAST = -1091
+	I40_E_SUCCESSION = -1091,	/* predecessor's log not held in full */
+	I40_E_LAST = -1092
 };
 
 /*

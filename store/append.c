@@ -117,6 +117,9 @@ struct author {
 	uint8_t inforce[32];
 	int member_ok, member_found;
 	uint8_t member[D_MEMBER_BYTES];
+	int inst_ok;
+	uint8_t inst[32];	/* its university key (derive_inst) */
+	uint64_t seq0;		/* its head before the batch */
 	int last_ok;		/* last and limit are those of h.frozen */
 	uint64_t last, limit;	/* freeze point; highest seq still taken */
 	int grew;		/* events stored in this batch */
@@ -235,7 +238,11 @@ derive(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 		if (!derive_counts(au->member, au->member_found, e->h.seq) ||
 		    e->h.seq > au->last)
 			return 0;
-		return derive_content(txn, st, e, b, arrival, compl);
+		if (!au->inst_ok && (rc = derive_inst(txn, st, e->h.author,
+		    au->inst)) != 0)
+			return rc;
+		au->inst_ok = 1;
+		return derive_content(txn, st, e, b, arrival, au->inst, compl);
 	}
 }
 
@@ -293,6 +300,7 @@ apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
 		    rc != I40_E_NOT_FOUND)
 			return rc;
 		au->head_ok = 1;
+		au->seq0 = au->h.seq;
 		au->inforce_ok = 0;
 		au->last_ok = 0;
 	}
@@ -368,6 +376,28 @@ apply_one(MDB_txn *txn, struct store *st, const struct store_item *it,
 }
 
 /*
+ * A removed member's log grew below its upto: it may now be complete, and
+ * a successor's succession hold (§12.7).  Rare (a recovery, a new node
+ * catching up), so the membership is derived again rather than tracked.
+ */
+static int
+pred_grew(MDB_txn *txn, struct store *st, struct author *au, int *dirty)
+{
+	uint8_t rec[D_MEMBER_BYTES];
+	int rc, found;
+
+	if (au->member_ok) {
+		memcpy(rec, au->member, D_MEMBER_BYTES);
+		found = au->member_found;
+	} else if ((rc = derive_member(txn, st, au->key, rec, &found)) != 0) {
+		return rc;
+	}
+	if (found && rec[0] == 'm' && !rec[1] && au->seq0 < store_be64(rec + 2))
+		*dirty = 1;
+	return 0;
+}
+
+/*
  * What the batch changed, derived at its end: checkpoints that waited for
  * the logs that grew, then the settled seqs and freeze points they move,
  * the membership if it may have changed, and everything if a fork was
@@ -383,6 +413,9 @@ derive_batch(MDB_txn *txn, struct store *st, struct authors *as,
 	for (i = 0; as != NULL && i < as->n; i++) {
 		if (!as->a[i].grew)
 			continue;
+		if (!bt->mdirty && (rc = pred_grew(txn, st, &as->a[i],
+		    &bt->mdirty)) != 0)
+			return rc;
 		d = 0;
 		if ((rc = settle_grown(txn, st, as->a[i].key, as->a[i].h.seq,
 		    &d)) != 0)

@@ -43,6 +43,8 @@ mem_value(const struct mem *m, uint8_t v[D_MEMBER_BYTES])
 	store_put64(v + 2, m->upto);
 	memcpy(v + 10, m->by, 32);
 	memcpy(v + 42, m->rm, 32);
+	v[DM_SUCC] = m->succ;
+	memcpy(v + DM_PRED, m->pred, 32);
 }
 
 /* Does d_member hold exactly ms? */
@@ -92,10 +94,40 @@ dget(MDB_txn *txn, struct store *st, enum store_db db, const void *k,
 	return store_err(mdb_get(txn, st->dbi[db], &mk, v));
 }
 
-/* Apply one counting event of a catalog or ledger type. */
+#define DERIVE_MAX_CHAIN 65536
+
+int
+derive_inst(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint8_t inst[32])
+{
+	uint8_t rec[D_MEMBER_BYTES];
+	size_t depth;
+	int rc, found;
+
+	memcpy(inst, author, 32);
+	/*
+	 * Each predecessor was admitted before its successor, so the chain
+	 * ends; a longer one than any membership could make is damage.
+	 */
+	for (depth = 0; depth < DERIVE_MAX_CHAIN; depth++) {
+		if ((rc = derive_member(txn, st, inst, rec, &found)) != 0)
+			return rc;
+		if (!found || rec[DM_SUCC] != SUCC_HOLDS)
+			return 0;
+		if (memcmp(rec + DM_PRED, inst, 32) == 0)
+			return I40_E_CORRUPT;
+		memcpy(inst, rec + DM_PRED, 32);
+	}
+	return I40_E_CORRUPT;
+}
+
+/*
+ * Apply one counting event of a catalog or ledger type; inst is its
+ * author's university key (derive_inst).
+ */
 int
 derive_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
-    const struct body *b, uint64_t arrival,
+    const struct body *b, uint64_t arrival, const uint8_t inst[32],
     uint8_t compl[1 + INDEX_COMPL_BYTES])
 {
 	uint8_t mk[32 + 32], rec[COMPL_BYTES];
@@ -114,8 +146,11 @@ derive_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 		    &b->u.retire.code : &b->u.module.code;
 		uint8_t val[33];
 
-		/* A module is (owner, code): only its owner can write it. */
-		memcpy(mk, e->h.author, 32);
+		/*
+		 * A module is (university key, code): only its owner, and
+		 * the keys that succeed it, can write it.
+		 */
+		memcpy(mk, inst, 32);
 		memcpy(mk + 32, code->p, code->len);
 		mklen = 32 + code->len;
 		rc = dget(txn, st, DB_D_MODULE, mk, mklen, &v);
@@ -134,21 +169,23 @@ derive_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 		if ((rc = dput(txn, st, DB_D_MODULE, mk, mklen, val, 33)) != 0)
 			return rc;
 		/* Appended in arrival order except when all is rebuilt. */
-		return modver_put(txn, st, arrival, e->id, e->h.author,
+		return modver_put(txn, st, arrival, e->id, inst,
 		    code->p, code->len, compl != NULL);
 	}
 	case BODY_COMPLETION_RECORD:
-		/* Awarded against a version of one of the author's own modules. */
+		/* Awarded against a version of one of its university's modules. */
 		if ((rc = modver_find(txn, st, b->u.completion.module, mk,
 		    &mklen, &pass)) != 0)
 			return rc;
-		if (!pass || memcmp(mk, e->h.author, 32) != 0)
+		if (!pass || memcmp(mk, inst, 32) != 0)
 			return 0;
 		/*
-		 * ...that its log has not retired before it.  Only the author
-		 * writes the module and its log is applied in seq order, so
-		 * d_module says "retired" here exactly when the retirement has
-		 * a lower seq than this completion, in any order of arrival.
+		 * ...that was not retired before it.  Only the university's
+		 * keys write the module, its logs are applied in seq order,
+		 * and a successor's only after its predecessor's counting
+		 * events (§12.7), so d_module says "retired" here exactly when
+		 * the retirement comes before this completion, in any order
+		 * of arrival.
 		 */
 		if ((rc = dget(txn, st, DB_D_MODULE, mk, mklen, &v)) != 0)
 			return rc == I40_E_NOT_FOUND ? I40_E_CORRUPT : rc;
@@ -194,8 +231,15 @@ derive_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 		if (ev_decode(v.mv_data, v.mv_size, st->fed_id, &ce, NULL,
 		    NULL) != 0)
 			return I40_E_CORRUPT;
-		if (memcmp(ce.h.author, e->h.author, 32) != 0)
-			return 0;
+		/* A completion of its university's, by this key or an older. */
+		if (memcmp(ce.h.author, e->h.author, 32) != 0) {
+			uint8_t ci[32];
+
+			if ((rc = derive_inst(txn, st, ce.h.author, ci)) != 0)
+				return rc;
+			if (memcmp(ci, inst, 32) != 0)
+				return 0;
+		}
 		rc = dget(txn, st, DB_D_COMPL, mk, 8, &v);
 		if (rc == I40_E_NOT_FOUND)
 			return 0;
@@ -270,7 +314,7 @@ derive_strata(MDB_txn *txn, struct store *st, int *mchanged, int *lchanged)
 			break;
 		mset_free(&m);
 	}
-	if (rc == 0)
+	if (rc == 0 && (rc = member_succession(txn, st, &m)) == 0)
 		rc = same_members(txn, st, &m, &same);
 	if (rc == 0 && !same) {
 		*mchanged = 1;
@@ -354,16 +398,100 @@ content_last(MDB_txn *txn, struct store *st, const uint8_t author[32],
 	return 0;
 }
 
-int
-derive_rebuild(MDB_txn *txn, struct store *st, int full)
+/* One author's counting content, in seq order. */
+static int
+rebuild_author(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    struct body *b)
 {
 	struct store_headrec h;
 	struct ev_signed e;
-	struct body *b;
-	MDB_cursor *c = NULL;
-	MDB_val k, v;
-	uint8_t author[32], lk[K_LOG];
+	uint8_t lk[K_LOG], inst[32];
 	uint64_t seq, last, arrival;
+	int rc;
+
+	if ((rc = store_head_get(txn, st, author, &h)) == I40_E_NOT_FOUND)
+		return 0;
+	if (rc != 0 || (rc = content_last(txn, st, author, &h, &last)) != 0 ||
+	    (last > 0 && (rc = derive_inst(txn, st, author, inst)) != 0))
+		return rc;
+	for (seq = 1; seq <= last; seq++) {
+		store_logkey(lk, author, seq);
+		if ((rc = store_log_get(txn, st, lk, &arrival)) != 0 ||
+		    (rc = derive_load(txn, st, lk, &e, b)) != 0 ||
+		    (rc = derive_content(txn, st, &e, b, arrival, inst,
+		    NULL)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * The content of every member's log, a university's keys in the order
+ * they succeeded each other (§12.7), the universities in order of key.
+ * Only members' events count, so d_member lists every log that matters.
+ */
+static int
+rebuild_content(MDB_txn *txn, struct store *st, struct body *b)
+{
+	struct { uint8_t key[32], pred[32]; int holds; } *ms = NULL, *nm;
+	size_t n = 0, cap = 0, i, j, cur;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_D_MEMBER],
+	    &c))) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *r = v.mv_data;
+
+		if (k.mv_size != 32 || v.mv_size != D_MEMBER_BYTES) {
+			rc = I40_E_CORRUPT;
+			break;
+		}
+		if (r[0] != 'm')
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 32;
+			if ((nm = realloc(ms, cap * sizeof(*ms))) == NULL) {
+				rc = I40_E_NOMEM;
+				break;
+			}
+			ms = nm;
+		}
+		memcpy(ms[n].key, k.mv_data, 32);
+		memcpy(ms[n].pred, r + DM_PRED, 32);
+		ms[n].holds = r[DM_SUCC] == SUCC_HOLDS;
+		n++;
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	else if (rc != I40_E_CORRUPT && rc != I40_E_NOMEM)
+		rc = store_err(rc);
+	/* From each chain's first key along its successors (few members). */
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (ms[i].holds)
+			continue;
+		for (cur = i; rc == 0 && cur < n;) {
+			if ((rc = rebuild_author(txn, st, ms[cur].key, b)) != 0)
+				break;
+			for (j = 0; j < n; j++)
+				if (ms[j].holds && memcmp(ms[j].pred,
+				    ms[cur].key, 32) == 0)
+					break;
+			cur = j;
+		}
+	}
+	free(ms);
+	return rc;
+}
+
+int
+derive_rebuild(MDB_txn *txn, struct store *st, int full)
+{
+	struct body *b;
 	int d, rc, mch, lch;
 
 	if ((b = malloc(sizeof(*b))) == NULL)
@@ -374,39 +502,11 @@ derive_rebuild(MDB_txn *txn, struct store *st, int full)
 		if ((rc = store_err(mdb_drop(txn, st->dbi[d], 0))) != 0)
 			goto out;
 	modver_reset(txn, st);
-	if ((rc = derive_strata(txn, st, &mch, &lch)) != 0)
+	if ((rc = derive_strata(txn, st, &mch, &lch)) != 0 ||
+	    (rc = rebuild_content(txn, st, b)) != 0)
 		goto out;
-	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_HEAD], &c))) != 0)
-		goto out;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		memcpy(author, k.mv_data, 32);
-		if ((rc = store_head_get(txn, st, author, &h)) != 0 ||
-		    (rc = content_last(txn, st, author, &h, &last)) != 0)
-			break;
-		for (seq = 1; seq <= last; seq++) {
-			store_logkey(lk, author, seq);
-			if ((rc = store_log_get(txn, st, lk, &arrival)) != 0 ||
-			    (rc = derive_load(txn, st, lk, &e, b)) != 0 ||
-			    (rc = derive_content(txn, st, &e, b, arrival,
-			    NULL)) != 0)
-				goto out;
-		}
-		/* Reposition: the puts above may have moved the cursor's page. */
-		k.mv_size = 32;
-		k.mv_data = author;
-		if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET)) != 0)
-			break;
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-	else
-		rc = store_err(rc);
-	if (rc == 0)
-		rc = index_rebuild_compl(txn, st);
+	rc = index_rebuild_compl(txn, st);
 out:
-	if (c != NULL)
-		mdb_cursor_close(c);
 	free(b);
 	return rc;
 }

@@ -158,7 +158,7 @@ void keyset_free(struct keyset *s);
 
 /* Membership (member.c). */
 /* A DB_PROP record, and its offsets. */
-#define PROP_BYTES (1 + 1 + 32 + 8 + 32 + 8 + 4 + 32)
+#define PROP_BYTES (1 + 1 + 32 + 8 + 32 + 8 + 4 + 32 + 32)
 #define P_TYPE 0
 #define P_ROLE 1
 #define P_PROPOSER 2
@@ -167,6 +167,7 @@ void keyset_free(struct keyset *s);
 #define P_UPTO 74
 #define P_VOTES 82
 #define P_TRANSPORT 86	/* an admission's transport key */
+#define P_SCHAC 118	/* an admission's schac, hashed (member_schac) */
 
 struct mem {
 	uint8_t key[32];
@@ -176,12 +177,20 @@ struct mem {
 	uint8_t by[32];		/* the admitting proposal; 0s: the charter */
 	uint8_t rm[32];		/* the removal that took effect; 0s: none */
 	uint8_t transport[32];	/* its certified CURVE key */
+	uint8_t schac[32];	/* its university, hashed (member_schac) */
+	uint8_t succ;		/* 0, SUCC_PENDING or SUCC_HOLDS */
+	uint8_t pred[32];	/* the key it succeeds, when succ != 0 */
 };
+/* Succession (docs/protocol.md §12.7): the university's previous key. */
+#define SUCC_PENDING 'p'	/* its log is not stored in full yet */
+#define SUCC_HOLDS 'h'		/* the new key writes the old one's modules */
 /*
  * A d_member value: role(1) active(1) upto(8) admitted-by(32)
- * removed-by(32); see docs/store.md.
+ * removed-by(32) succession(1) predecessor(32); see docs/store.md.
  */
-#define D_MEMBER_BYTES 74
+#define D_MEMBER_BYTES 107
+#define DM_SUCC 74
+#define DM_PRED 75
 struct mset {
 	struct mem *m;		/* in order of admission */
 	size_t n, cap;
@@ -219,6 +228,13 @@ int member_counts(MDB_txn *txn, struct store *st, struct mset *ms,
 int member_support(MDB_txn *txn, struct store *st, struct mset *ms,
     enum member_limits lim, const uint8_t id[32], const uint8_t proposer[32],
     size_t *out);
+/* The hash by which members' schac codes are compared. */
+void member_schac(const uint8_t *schac, size_t len, uint8_t out[32]);
+/*
+ * Who succeeds whom in ms, the final membership: each member's succ and
+ * pred (docs/protocol.md §12.7).  Needs the freeze points of this txn.
+ */
+int member_succession(MDB_txn *txn, struct store *st, struct mset *ms);
 /* The fixpoint over the candidates; caller frees ms with mset_free. */
 int member_run(MDB_txn *txn, struct store *st, enum member_limits lim,
     struct mset *ms);
@@ -289,11 +305,18 @@ int derive_member(MDB_txn *txn, struct store *st, const uint8_t author[32],
 /* Does an event at seq of the author of that record count? */
 int derive_counts(const uint8_t rec[D_MEMBER_BYTES], int found, uint64_t seq);
 /*
- * Apply a counting catalog or ledger event.  compl[0] is set to 1, and
- * compl[1..] to the learner and module id, when e is a completion.
+ * The key that names author's university in the catalog: its own, or,
+ * while a succession holds, that of the first key of the chain it ends.
+ */
+int derive_inst(MDB_txn *txn, struct store *st, const uint8_t author[32],
+    uint8_t inst[32]);
+/*
+ * Apply a counting catalog or ledger event of an author whose university
+ * key is inst.  compl[0] is set to 1, and compl[1..] to the learner and
+ * module id, when e is a completion.
  */
 int derive_content(MDB_txn *txn, struct store *st, const struct ev_signed *e,
-    const struct body *b, uint64_t arrival,
+    const struct body *b, uint64_t arrival, const uint8_t inst[32],
     uint8_t compl[1 + INDEX_COMPL_BYTES]);
 /*
  * Membership, voters, settled seqs, freeze points, in that order

@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "protocol/schema.h"
 
 
@@ -55,9 +57,18 @@ mset_find(struct mset *ms, const uint8_t key[32])
 	return NULL;
 }
 
+void
+member_schac(const uint8_t *schac, size_t len, uint8_t out[32])
+{
+	static const uint8_t tag[] = "i40 store schac";
+
+	crypto_generichash(out, 32, schac, len, tag, sizeof(tag) - 1);
+}
+
 static int
 madd(struct mset *ms, const uint8_t key[32], uint8_t role,
-    const uint8_t transport[32], const uint8_t by[32])
+    const uint8_t transport[32], const uint8_t by[32],
+    const uint8_t schac[32])
 {
 	struct mem *nm;
 
@@ -73,6 +84,7 @@ madd(struct mset *ms, const uint8_t key[32], uint8_t role,
 	ms->m[ms->n].active = 1;
 	ms->m[ms->n].upto = UINT64_MAX;
 	memcpy(ms->m[ms->n].transport, transport, 32);
+	memcpy(ms->m[ms->n].schac, schac, 32);
 	if (by != NULL)
 		memcpy(ms->m[ms->n].by, by, 32);
 	ms->n++;
@@ -226,11 +238,14 @@ charter(MDB_txn *txn, struct store *st, struct mset *ms)
 	if ((rc = store_err(mdb_get(txn, st->dbi[DB_META], &k, &v))) == 0 &&
 	    (rc = derive_load(txn, st, v.mv_data, &e, b)) == 0) {
 		ms->pct = b->u.charter.admit_pct;
-		for (i = 0; rc == 0 && i < b->u.charter.nmembers; i++)
-			rc = madd(ms, b->u.charter.members[i].key,
-			    schema_bytes_eq(b->u.charter.members[i].role,
-			    "member") ? 'm' : 'o',
-			    b->u.charter.members[i].transport, NULL);
+		for (i = 0; rc == 0 && i < b->u.charter.nmembers; i++) {
+			const struct body_member *cm = &b->u.charter.members[i];
+			uint8_t sh[32];
+
+			member_schac(cm->schac.p, cm->schac.len, sh);
+			rc = madd(ms, cm->key, schema_bytes_eq(cm->role,
+			    "member") ? 'm' : 'o', cm->transport, NULL, sh);
+		}
 	}
 	free(b);
 	if (rc != 0)
@@ -347,6 +362,8 @@ member_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 		    'm' : 'o';
 		memcpy(rec + P_KEY, b->u.member.key, 32);
 		memcpy(rec + P_TRANSPORT, b->u.member.transport, 32);
+		member_schac(b->u.member.schac.p, b->u.member.schac.len,
+		    rec + P_SCHAC);
 	} else {
 		memcpy(rec + P_KEY, b->u.remove.key, 32);
 		store_put64(rec + P_UPTO, b->u.remove.upto);
@@ -365,7 +382,7 @@ member_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 
 /* One candidate of a run, read from DB_PROP. */
 struct cand {
-	uint8_t id[32], proposer[32], key[32], transport[32];
+	uint8_t id[32], proposer[32], key[32], transport[32], schac[32];
 	uint64_t seq, upto;
 	uint8_t type, role, applied;
 };
@@ -415,6 +432,7 @@ load_cands(MDB_txn *txn, struct store *st, struct cand **out, size_t *n)
 		memcpy(cs[cnt].key, r + P_KEY, 32);
 		cs[cnt].upto = store_be64(r + P_UPTO);
 		memcpy(cs[cnt].transport, r + P_TRANSPORT, 32);
+		memcpy(cs[cnt].schac, r + P_SCHAC, 32);
 		cnt++;
 	}
 	mdb_cursor_close(c);
@@ -477,6 +495,19 @@ transport_taken(const struct mset *ms, const uint8_t tk[32])
 	return 0;
 }
 
+/* Does an active member (role member) of ms belong to university sh? */
+static int
+schac_taken(const struct mset *ms, const uint8_t sh[32])
+{
+	size_t i;
+
+	for (i = 0; i < ms->n; i++)
+		if (ms->m[i].active && ms->m[i].role == 'm' &&
+		    memcmp(ms->m[i].schac, sh, 32) == 0)
+			return 1;
+	return 0;
+}
+
 /* One fixpoint over the candidates, from the charter, into ms. */
 static int
 run_once(MDB_txn *txn, struct store *st, enum member_limits lim,
@@ -534,8 +565,18 @@ run_once(MDB_txn *txn, struct store *st, enum member_limits lim,
 				if (t == NULL && transport_taken(ms,
 				    p->transport))
 					continue;
+				/*
+				 * One active key per university: a new key
+				 * of a member's university waits for the
+				 * old one's removal, and then succeeds it
+				 * (§12.7).
+				 */
+				if (t == NULL && p->role == 'm' &&
+				    schac_taken(ms, p->schac))
+					continue;
 				if (t == NULL && (rc = madd(ms, p->key,
-				    p->role, p->transport, p->id)) != 0)
+				    p->role, p->transport, p->id,
+				    p->schac)) != 0)
 					return rc;
 			} else if (t != NULL && t->active) {
 				t->active = 0;
@@ -725,4 +766,49 @@ member_filter(MDB_txn *txn, struct store *st, const struct mset *m0,
 		return 0;
 	*again = 1;
 	return recount(txn, st);
+}
+
+/*
+ * A member succeeds the member of its university admitted last before it,
+ * once that one is removed (run_once lets no two keys of one university
+ * be active at once).  The succession holds when the predecessor's log is
+ * stored up to its last counting seq (its upto, or its freeze point if
+ * lower): its counting events are then all applied before the
+ * successor's, whatever the order of arrival.
+ */
+int
+member_succession(MDB_txn *txn, struct store *st, struct mset *ms)
+{
+	struct store_headrec h;
+	struct mem *m, *p;
+	uint64_t last;
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < ms->n; i++) {
+		m = &ms->m[i];
+		m->succ = 0;
+		memset(m->pred, 0, 32);
+		if (m->role != 'm')
+			continue;
+		for (p = NULL, j = i; p == NULL && j-- > 0;)
+			if (ms->m[j].role == 'm' &&
+			    memcmp(ms->m[j].schac, m->schac, 32) == 0)
+				p = &ms->m[j];
+		/* Two founders of one university (a charter may say so). */
+		if (p == NULL || p->active)
+			continue;
+		memcpy(m->pred, p->key, 32);
+		m->succ = SUCC_PENDING;
+		if ((rc = store_head_get(txn, st, p->key, &h)) != 0 &&
+		    rc != I40_E_NOT_FOUND)
+			return rc;
+		if ((rc = fork_last(txn, st, p->key, &h, &last)) != 0)
+			return rc;
+		if (last > p->upto)
+			last = p->upto;
+		if (h.seq >= last)
+			m->succ = SUCC_HOLDS;
+	}
+	return 0;
 }

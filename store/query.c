@@ -143,6 +143,9 @@ store_members(struct store *st, struct store_member **out, size_t *n)
 		ms[cnt].upto = store_be64(r + 2);
 		memcpy(ms[cnt].admitted_by, r + 10, EV_ID_BYTES);
 		memcpy(ms[cnt].removed_by, r + 42, EV_ID_BYTES);
+		ms[cnt].succession = r[DM_SUCC] == SUCC_HOLDS ? 2 :
+		    r[DM_SUCC] == SUCC_PENDING ? 1 : 0;
+		memcpy(ms[cnt].succeeds, r + DM_PRED, KEY_PK_BYTES);
 		if ((rc = member_record(txn, st, &ms[cnt], b)) != 0 ||
 		    (rc = store_rot_at(txn, st, ms[cnt].key, UINT64_MAX,
 		    ms[cnt].signing, ms[cnt].transport,
@@ -166,6 +169,20 @@ out:
 	*out = ms;
 	*n = cnt;
 	return 0;
+}
+
+int
+store_university_key(struct store *st, const uint8_t author[KEY_PK_BYTES],
+    uint8_t inst[KEY_PK_BYTES])
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_rtxn(st, &txn)) != 0)
+		return rc;
+	rc = derive_inst(txn, st, author, inst);
+	store_rtxn_end(st, txn);
+	return rc;
 }
 
 /* Does a rotation of author name pk (*yes), and is it the latest (*now)? */

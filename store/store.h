@@ -40,7 +40,7 @@
 
 #include "protocol/event.h"
 
-#define STORE_SCHEMA 5
+#define STORE_SCHEMA 6
 #define STORE_LEARNER_BYTES 16
 
 struct store;
@@ -316,6 +316,14 @@ struct store_member {
 	uint8_t transport[32];		/* its CURVE key in force, certified */
 	uint8_t signing[KEY_PK_BYTES];	/* the key its log is signed with now */
 	uint64_t rotated;		/* seq of its latest key_rotate, or 0 */
+	/*
+	 * The earlier key of its university that it succeeds (protocol.md
+	 * §12.7): succession 0 none, 1 pending (that key's log is not
+	 * stored up to its last counting seq yet), 2 holds (this key
+	 * writes the earlier key's modules and completions).
+	 */
+	int succession;
+	uint8_t succeeds[KEY_PK_BYTES];
 };
 
 /*
@@ -324,6 +332,15 @@ struct store_member {
  */
 int store_members(struct store *st, struct store_member **out, size_t *n)
     I40_MUST_CHECK;
+
+/*
+ * The key that names author's university in the catalog (docs/protocol.md
+ * §12.7): the first key of the chain of successions that holds and ends at
+ * author; author itself when it succeeds nobody.  Compare modules' author
+ * with this, not with a node's own key.
+ */
+int store_university_key(struct store *st, const uint8_t author[KEY_PK_BYTES],
+    uint8_t inst[KEY_PK_BYTES]) I40_MUST_CHECK;
 
 /*
  * Whose key pk is now: the author whose key in force for its next event

@@ -173,6 +173,21 @@ propose_guard(const struct ctl_member_view *v, const struct body_member *m,
 			    v->ms[i].name_en);
 			return I40_E_EXISTS;
 		}
+	/* The recovery of docs/joining.md: a new key for a university. */
+	for (i = 0; i < v->nms && schema_bytes_eq(m->role, "member"); i++)
+		if (v->ms[i].active && !v->ms[i].observer &&
+		    schema_bytes_eq(m->schac, v->ms[i].schac)) {
+			char fp[24];
+
+			ctl_fingerprint(v->ms[i].key, fp);
+			ctl_warnx("--schac %s is the university of the active "
+			    "member %s: this admission waits until that key's "
+			    "removal takes effect, and the new key then "
+			    "succeeds it (its modules and results carry over; "
+			    "docs/joining.md, \"When a key is stolen\"); "
+			    "propose that removal too if this is a recovery",
+			    v->ms[i].schac, fp);
+		}
 	for (i = 0; i < v->nps; i++) {
 		p = &v->ps[i];
 		if (p->type != BODY_MEMBER_PROPOSE || p->applied ||

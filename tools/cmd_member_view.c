@@ -238,6 +238,12 @@ member_json(const struct ctl_member_view *v, const struct store_member *m)
 		    ctl_json_hex(m->removed_by, EV_ID_BYTES)) != 0 ||
 		    json_object_set_new(o, "upto",
 		    json_integer((json_int_t)m->upto)) != 0;
+	/* The earlier key of its university it succeeds (protocol §12.7). */
+	if (!bad && m->succession != 0)
+		bad = json_object_set_new(o, "succeeds",
+		    ctl_json_hex(m->succeeds, KEY_PK_BYTES)) != 0 ||
+		    set_str(o, "succession", m->succession == 2 ? "holds" :
+		    "pending") != 0;
 	if (!bad && h != NULL && h->frozen != 0)
 		bad = json_object_set_new(o, "freeze_point",
 		    json_integer((json_int_t)h->last)) != 0;
@@ -355,6 +361,13 @@ print_list(const json_t *doc, const void *arg)
 		if (strcmp(jstr(o, "state"), "frozen") == 0)
 			printf("%-16s   frozen by a fork; counts up to seq %lld\n",
 			    "", jint(o, "freeze_point"));
+		if (strcmp(jstr(o, "succession"), "holds") == 0)
+			printf("%-16s   succeeds %.16s: writes its modules and "
+			    "results\n", "", jstr(o, "succeeds"));
+		else if (strcmp(jstr(o, "succession"), "pending") == 0)
+			printf("%-16s   succeeds %.16s once this node holds its "
+			    "log up to its last counting seq (pending)\n", "",
+			    jstr(o, "succeeds"));
 	}
 	if (json_array_size(ps) == 0)
 		return;

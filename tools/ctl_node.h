@@ -40,7 +40,8 @@ int ctl_node_key(const char *datadir, int timeout_ms,
     uint8_t pk[KEY_PK_BYTES]) I40_MUST_CHECK;
 
 /*
- * This node's module `code` (author pk) in the catalog of st: 0 and its
+ * This node's module `code` (of pk's university: pk or a key it succeeds,
+ * docs/protocol.md §12.7) in the catalog of st: 0 and its
  * index in *ms[0..*n) in *found, or I40_E_NOT_FOUND (not reported).  The
  * caller owns *ms (store_modules_free), also after I40_E_NOT_FOUND.
  */
@@ -53,7 +54,7 @@ void ctl_module_code(struct codec_bytes code, char out[33]);
 
 /*
  * The stored event with id, decoded into *e and *b, if it is of author
- * pk: 0, I40_E_NOT_FOUND if no such event is stored, I40_E_UNKNOWN_AUTHOR
+ * pk or of a key pk succeeds: 0, I40_E_NOT_FOUND if no such event is stored, I40_E_UNKNOWN_AUTHOR
  * if it is another author's (neither reported).  *buf owns the bytes that
  * e and b borrow (free()).
  */
