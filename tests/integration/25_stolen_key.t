@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Test 25: a stolen key, and the recovery of docs/joining.md, "When a key
+# is stolen", step by step (issue 12, test 6).
+#
+# Four founders.  University 2 publishes a module and records results;
+# its node is stopped, and a thief runs a copy of its key on a rogue
+# daemon: it catches up, records bogus results and rotates the key.  The
+# members remove the old key up to the last seq university 2 vouches for
+# and admit its new key with the same SCHAC code; the new node catches up,
+# succeeds the old key, updates the old module, records on it and revokes
+# an old result.  On every node the thief's results count not, the
+# earlier ones still do, and the roots are equal.
+. "$(dirname "$0")/lib.sh"
+
+STOREDUMP=$BUILD/testtools/storedump
+[ -x "$STOREDUMP" ] || bail "$STOREDUMP is not built"
+lg() { "$I40CTL" "$@"; }
+learner() { printf '%032x' "$1"; }
+says() { grep -q -- "$1" <<<"$out"; }
+# record I LEARNER CODE: a result on node I; prints the completion's id.
+record() {
+	lg completion record -d "$(dir $1)" --learner "$(learner $2)" \
+	    --module "$3" --grade G --scale UG --examiner "Examiner $1" \
+	    --exam-date 2026-11-20 --decision-date 2026-11-24 --json |
+	    jq -r .id
+}
+# counted I LEARNER: the learner's counting results on node I, as
+# "N" (not revoked) and "rN" (revoked) words.
+counted() {
+	"$STOREDUMP" "$(dir $1)" | awk -v l="$(learner $2)" \
+	    '$1 == "d_compl" && substr($3, 1, 32) == l {
+	        print (substr($3, length($3) - 1) == "01" ? "r" : "") "1" }' |
+	    tr '\n' ' ' | sed 's/ $//'
+}
+R=5			# university 2's new node
+ROGUE=6
+LIVE="1 3 4"
+
+fed_create 4
+for i in 1 2 3 4; do node_start $i || bail "node $i does not start"; done
+check "node 2 publishes U2-M1" wait_for 30 publish 2 U2-M1
+check "the founders converge" wait_for 30 roots_equal 1 2 3 4
+c_good=$(record 2 1 U2-M1)
+c_wrong=$(record 2 4 U2-M1)
+check "university 2 records two results" test ${#c_good} = 64 -a ${#c_wrong} = 64
+check "they reach everyone" wait_for 30 roots_equal 1 2 3 4
+
+# --- The theft: the university's node is down, a copy of its key runs ---
+node_stop 2
+U=$(field 2 seq)
+check "university 2's own log ends at seq $U" test "$U" -ge 3
+mkdir -p "$T/n$ROGUE"
+cp "$T/n2/node.key" "$T/n$ROGUE/stolen.key"
+lg init -d "$(dir $ROGUE)" -g "$T/genesis.i40" -k "$T/n$ROGUE/stolen.key" \
+    >/dev/null || bail "the thief's init failed"
+sed "s|^datadir = .*|datadir = $(dir $ROGUE)|" "$(conf 2)" >"$(conf $ROGUE)"
+check "the rogue daemon starts with the stolen key" node_start $ROGUE
+bogus() { c_bogus=$(record $ROGUE 2 U2-M1) && test ${#c_bogus} = 64; }
+check "it catches up and records a bogus result" wait_for 60 bogus
+out=$(lg key rotate -d "$(dir $ROGUE)" --json 2>&1)
+check "the thief rotates the stolen key" test "$(jq -r .seq <<<"$out")" = $((U + 2))
+rotated() { c_bogus2=$(record $ROGUE 2 U2-M1) && test ${#c_bogus2} = 64; }
+check "and records another bogus result with the new key" wait_for 30 rotated
+fetched() { [ "$(lg member show "${KEY[2]}" --json -d "$(dir $1)" | jq -r .head)" = $((U + 3)) ]; }
+for i in $LIVE; do
+	wait_for 30 fetched $i || not_ok "node $i holds the thief's events"
+done
+check "the members hold the thief's events, counting as yet" \
+    test "$(counted 1 2)" = "1 1"
+
+# --- The recovery (docs/joining.md, steps 2 to 5) ---
+# 2. The last event the university vouches for: its own node's seq.
+check "the members hold the old log up to U (head $((U + 3)))" \
+    test "$(lg member show "${KEY[2]}" --json -d "$(dir 1)" | jq -r .head)" -ge "$U"
+# 3. A new key and card, on a clean machine.
+node_new $R
+# 4. The members remove the old key up to U and admit the new one.
+rm_id=$(lg member remove "${KEY[2]}" --upto "$U" -d "$(dir 1)" --json \
+    --reason "Key stolen; events after seq $U are not ours." | jq -r .id)
+check "node 1 proposes the removal" test ${#rm_id} = 64
+out=$(lg member propose -d "$(dir 1)" --role member --card "$T/n$R/card.json" \
+    --schac u2.example.se --name-sv "Universitet 2" --name-en "University 2" \
+    --country SE --endpoint "tcp://127.0.0.1:${PORT[$R]}" --json 2>&1)
+check "member propose notes that the new key waits for the old one's removal" \
+    says "waits until that key's removal takes effect"
+adm_id=$(grep -o '"id": *"[0-9a-f]*"' <<<"$out" | grep -o '[0-9a-f]\{64\}')
+check "node 1 proposes the new key" test ${#adm_id} = 64
+has() { lg member show "$2" --json -d "$(dir $1)" >/dev/null 2>&1; }
+for i in 3 4; do
+	wait_for 20 has $i "$rm_id" && wait_for 20 has $i "$adm_id" ||
+	    not_ok "node $i holds both proposals"
+done
+# Nodes 3 and 4 endorse the admission first: at 3 of 4 it still waits,
+# since the old key of its university is active.
+state() { lg member show "$2" --json -d "$(dir $1)" | jq -r .state; }
+took() { [ "$(state $1 "$2")" = "took effect" ]; }
+sup() { [ "$(lg member show "$2" --json -d "$(dir $1)" | jq -r .support)" = 3 ]; }
+for i in 3 4; do
+	quiet lg member endorse "$adm_id" -d "$(dir $i)" ||
+	    not_ok "node $i endorses the admission"
+done
+check "the admission has 3 of 4 on node 1" wait_for 20 sup 1 "$adm_id"
+sleep 1
+check "... and waits while the old key is active" \
+    test "$(state 1 "$adm_id")" != "took effect"
+for i in 3 4; do
+	quiet lg member endorse "$rm_id" -d "$(dir $i)" ||
+	    not_ok "node $i endorses the removal"
+done
+on_live() { local i; for i in $LIVE; do "$@" $i || return 1; done; }
+removed() { [ "$(lg member show "${KEY[2]}" --json -d "$(dir $1)" | jq -r .state)" = removed ]; }
+new_in() { took $1 "$adm_id"; }
+check "3 of 4 endorsed the removal and the admission: both take effect everywhere" \
+    wait_for 30 on_live removed
+check "... the admission too" wait_for 30 on_live new_in
+closed() { ! lg peers --json -d "$(dir $1)" | jq -e --arg k "${KEY[2]}" \
+    '.peers[] | select(.key == $k and .state == "up")' >/dev/null; }
+check "every member's link to the rogue daemon is closed" wait_for 10 on_live closed
+# 5. The new node starts from the genesis with the new key, catches up.
+check "university 2's new node starts" node_start $R
+holds() { [ "$(lg member show "${KEY[$R]}" --json -d "$(dir $1)" | jq -r .succession)" = holds ]; }
+check "the new key succeeds the old one on every node" \
+    wait_for 60 on_live holds
+check "... and on its own" wait_for 60 holds $R
+check "the new node is linked and caught up" wait_for 60 roots_equal $LIVE $R
+succ() { lg member show "${KEY[$R]}" --json -d "$(dir $1)" | jq -r .succeeds; }
+check "member show names the key it succeeds" test "$(succ 1)" = "${KEY[2]}"
+
+# --- The new key writes the university's modules and corrects results ---
+ver() { lg catalog --json -d "$(dir $1)" | jq -r '.modules[] | select(.code == "U2-M1") | .id'; }
+v_old=$(ver 1)
+jq '.title_en = "Test module U2-M1, second edition"' "$(module_json U2-M1)" \
+    >"$T/mod-U2-M1-v2.json"
+updated() {
+	lg module update -d "$(dir $R)" --file "$T/mod-U2-M1-v2.json" >/dev/null
+}
+check "the new key updates the old key's module U2-M1" wait_for 30 updated
+c_new=$(record $R 3 U2-M1)
+check "and records a result on it" test ${#c_new} = 64
+out=$(lg completion revoke -d "$(dir $R)" --id "$c_wrong" \
+    --reason "Recorded for the wrong learner." --json 2>&1)
+check "and revokes a result the old key recorded" says '"id"'
+out=$(lg module publish -d "$(dir $R)" --file "$(module_json U2-M1)" 2>&1)
+check "but cannot publish the old key's code again" says 'already published U2-M1'
+check "everything reaches every node" wait_for 60 roots_equal $LIVE $R
+for i in $LIVE $R; do
+	check "node $i: the thief's two results count not" test -z "$(counted $i 2)"
+	check "node $i: the result before the theft counts" test "$(counted $i 1)" = 1
+	check "node $i: the corrected one is revoked" test "$(counted $i 4)" = r1
+	check "node $i: the new key's result counts" test "$(counted $i 3)" = 1
+	check "node $i: U2-M1 is the new key's version, owned as before" \
+	    test "$(ver $i)" != "$v_old" -a -n "$(ver $i)"
+done
+check "the catalog lists U2-M1 once" \
+    test "$(lg catalog --json -d "$(dir 1)" | jq '[.modules[] | select(.code == "U2-M1")] | length')" = 1
+node_stop $ROGUE
+done_testing
