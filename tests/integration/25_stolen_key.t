@@ -15,15 +15,7 @@
 STOREDUMP=$BUILD/testtools/storedump
 [ -x "$STOREDUMP" ] || bail "$STOREDUMP is not built"
 lg() { "$I40CTL" "$@"; }
-learner() { printf '%032x' "$1"; }
 says() { grep -q -- "$1" <<<"$out"; }
-# record I LEARNER CODE: a result on node I; prints the completion's id.
-record() {
-	lg completion record -d "$(dir $1)" --learner "$(learner $2)" \
-	    --module "$3" --grade G --scale UG --examiner "Examiner $1" \
-	    --exam-date 2026-11-20 --decision-date 2026-11-24 --json |
-	    jq -r .id
-}
 # counted I LEARNER: the learner's counting results on node I, as
 # "N" (not revoked) and "rN" (revoked) words.
 counted() {

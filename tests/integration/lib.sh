@@ -196,6 +196,17 @@ JSON
 
 publish() { "$I40CTL" module publish -d "$(dir $1)" --file "$(module_json "$2")" >/dev/null; }
 
+# learner N: a learner pseudonym (32 hex digits) made of the number N.
+learner() { printf '%032x' "$1"; }
+# record I LEARNER CODE: a passing result on node I's module CODE through
+# its daemon; prints the completion's id.
+record() {
+	"$I40CTL" completion record -d "$(dir $1)" --learner "$(learner $2)" \
+	    --module "$3" --grade G --scale UG --examiner "Examiner $1" \
+	    --exam-date 2026-11-20 --decision-date 2026-11-24 --json |
+	    jq -r .id
+}
+
 # show_heads I...: every node's heads, for a failure's diagnosis.
 show_heads() {
 	local i
