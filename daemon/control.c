@@ -147,6 +147,7 @@ do_status(struct node *n, zmq_msg_t *rid)
 	struct msg_status *s = &m->u.status;
 	struct author *me = node_author(n, n->self);
 	const char *st, *why;
+	char nowhy[400];
 	size_t i;
 	int rc;
 
@@ -163,6 +164,12 @@ do_status(struct node *n, zmq_msg_t *rid)
 	}
 	st = n->stopped ? "stopped" : n->ready ? "yes" : "waiting";
 	why = n->stopped ? n->stop_reason : n->ready ? "" : n->wait_reason;
+	/* An observer, a key not admitted yet, removed or pending its
+	 * succession signs nothing either: say so rather than "yes". */
+	if (!n->stopped && node_may_sign(n, nowhy, sizeof(nowhy)) != 0) {
+		st = "no";
+		why = nowhy;
+	}
 	s->signing.p = (const uint8_t *)st;
 	s->signing.len = strlen(st);
 	s->why.p = (const uint8_t *)why;

@@ -103,7 +103,7 @@ static const struct schema_field appended_f[] = {
 POS(appended_s, "appended", T, appended_f);
 
 static const char *const signing_states[] =
-    { "yes", "waiting", "stopped", NULL };
+    { "yes", "waiting", "stopped", "no", NULL };
 #define ST struct msg_status
 static const struct schema_field status_map_f[] = {
 	ONE("seq", SCHEMA_UINT, 0, UINT64_MAX, ST, seq),

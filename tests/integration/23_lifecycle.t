@@ -68,6 +68,9 @@ check "and its node says why" grep -q "refused this node's key" "$T/n$R/log"
 says() { grep -q "$1" <<<"$out"; }
 out=$(lg module publish -d "$(dir $R)" --file "$(module_json R-M1)" 2>&1)
 check "before its admission the regional node signs nothing" says 'not admitted yet'
+check "and its status says so, with the reason" \
+    test "$(field $R signing): $(field $R signing_why | cut -c1-31)" = \
+    "no: this node's key is not admitted"
 # A second endorsement by one member: refused by i40ctl, as nothing.
 out=$(lg member endorse "$P" -d "$(dir 2)" 2>&1)
 check "a second endorsement by one member is refused" says 'endorsed proposal .* already'
