@@ -136,7 +136,9 @@ int store_key_in_force(struct store *st, const uint8_t author[KEY_PK_BYTES],
     uint64_t seq, uint8_t key[KEY_PK_BYTES]) I40_MUST_CHECK;
 /*
  * The same for each of n decoded items, setting items[i].key, in one read
- * transaction: what a verifier calls for a batch from a peer.
+ * transaction: what a verifier calls for a batch from a peer.  A
+ * key_rotate earlier in the batch that the store does not hold yet counts
+ * as stored for the author's later items (they verify with its next key).
  */
 int store_keys_in_force(struct store *st, struct store_item *items, size_t n)
     I40_MUST_CHECK;

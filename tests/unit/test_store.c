@@ -790,6 +790,69 @@ test_module_versions(void **state)
 }
 
 /*
+ * A catch-up batch carries a rotation and the events signed after it: they
+ * verify with its next key before any of the batch is stored, and the batch
+ * stores whole.  A second rotation at a seq the store holds (a fork) moves
+ * no key.
+ */
+static void
+test_key_rotation_in_batch(void **state)
+{
+	struct store_outcome out[3];
+	struct store_item items[3];
+	struct key_secret *nk, *nk2, *old;
+	struct chain c0, fork;
+	struct body b;
+	struct store *st;
+	char dir[256];
+	uint8_t npk[32], npk2[32];
+	size_t i, r, r2;
+
+	(void)state;
+	st = fresh(dir, sizeof(dir), &c0);
+	assert_int_equal(key_generate(&nk), 0);
+	assert_int_equal(key_generate(&nk2), 0);
+	key_public(nk, npk);
+	key_public(nk2, npk2);
+	fork = c0;
+	assert_int_equal(body_rotate_make(fed.fed_id, fed.pk[0], nk, &b), 0);
+	r = next(&c0, &b);			/* seq 2 */
+	old = fed.keys[0];
+	fed.keys[0] = nk;
+	module_body(&b, "ROT-B1");
+	(void)next(&c0, &b);			/* seq 3, by nk */
+	module_body(&b, "ROT-B2");
+	(void)next(&c0, &b);			/* seq 4, by nk */
+	fed.keys[0] = old;
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ev_decode(c0.buf[r + i], c0.len[r + i],
+		    fed.fed_id, &items[i].ev, NULL, NULL), 0);
+	assert_int_equal(store_keys_in_force(st, items, 3), 0);
+	assert_memory_equal(items[0].key, fed.pk[0], 32);
+	assert_memory_equal(items[1].key, npk, 32);
+	assert_memory_equal(items[2].key, npk, 32);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ev_verify(&items[i].ev, items[i].key), 0);
+	assert_int_equal(store_append(st, items, 3, out), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(out[i].result, STORE_STORED);
+	/* Another rotation at the stored seq 2, then the real seq 3. */
+	assert_int_equal(body_rotate_make(fed.fed_id, fed.pk[0], nk2, &b), 0);
+	r2 = next(&fork, &b);
+	assert_int_equal(ev_decode(fork.buf[r2], fork.len[r2], fed.fed_id,
+	    &items[0].ev, NULL, NULL), 0);
+	assert_int_equal(ev_decode(c0.buf[r + 1], c0.len[r + 1], fed.fed_id,
+	    &items[1].ev, NULL, NULL), 0);
+	assert_int_equal(store_keys_in_force(st, items, 2), 0);
+	assert_memory_equal(items[1].key, npk, 32);
+	free(fork.buf[r2]);
+	store_close(st);
+	chain_free(&c0);
+	key_free(nk);
+	key_free(nk2);
+}
+
+/*
  * After a key_rotate the author signs with the next key: the key in force
  * (alone and for a batch) follows, and store_append refuses the old one.
  */
@@ -865,6 +928,7 @@ main(void)
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_module_versions),
 		cmocka_unit_test(test_key_rotation),
+		cmocka_unit_test(test_key_rotation_in_batch),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
