@@ -434,13 +434,46 @@ do_rotate(struct node *n, zmq_msg_t *rid, const struct codec_bytes *path)
 	size_t blen;
 	int rc;
 
-	if ((rc = rotate_prepare(n, path, &rp, why, sizeof(why))) != 0) {
+	/* What the append would refuse, refused before any file is made. */
+	rc = node_may_sign(n, why, sizeof(why));
+	if (rc == 0 && (n->stopped || !n->ready)) {
+		rc = n->stopped ? I40_E_STOPPED : I40_E_NOT_READY;
+		snprintf(why, sizeof(why), "%s", n->stopped ? n->stop_reason :
+		    n->wait_reason);
+	}
+	if (rc == 0 && n->tkey != NULL) {
+		rc = I40_E_ROTATING;
+		snprintf(why, sizeof(why), "the rotation at seq %llu has not "
+		    "moved the CURVE key yet: no peer holds it (are the peers "
+		    "up? i40ctl peers); rotate again once the log says "
+		    "\"transport key moved\"", (unsigned long long)n->rot_seq);
+	}
+	if (rc == 0)
+		rc = rotate_prepare(n, path, &rp, why, sizeof(why));
+	if (rc != 0) {
 		log_warnx("key rotation refused: %s", why);
 		reply_error(n, rid, rc, why);
 		return;
 	}
 	body = rotate_body(rp, &blen);
 	rc = append_for(n, rid, BODY_KEY_ROTATE, body, blen);
+	/*
+	 * A failed append may still have committed (an I/O error at the
+	 * commit): the store, not rc, says whether the rotation is stored,
+	 * as rotate_resume asks it after a crash.
+	 */
+	if (rc != 0) {
+		uint8_t owner[KEY_PK_BYTES];
+		int q = store_key_owner(n->st, rotate_next_pk(rp), owner);
+
+		if (q == 0)
+			rc = 0;
+		else if (q != I40_E_NOT_FOUND)
+			fatalx("store: cannot tell whether the key rotation "
+			    "was stored (%s); stopping with its key kept in "
+			    "KEY.next, so that the next start finishes or "
+			    "undoes it", i40_strerror(q));
+	}
 	rotate_finish(n, rp, rc == 0);
 }
 

@@ -367,6 +367,13 @@ link_monitor_read(struct node *n, struct peer *p)
 			link_dealer_close(p);
 			p->state = PEER_REFUSED;
 			p->retry_ms = node_mono_ms() + p->backoff_ms;
+			/*
+			 * After a rotation, a member's "not a member" (400;
+			 * CURVE authenticated the peer before its ZAP spoke):
+			 * it holds the rotation (rotate.c).
+			 */
+			if (n->tkey != NULL && value == 400)
+				n->rot_refused = 1;
 			return;
 		default:
 			/* A protocol failure: see link_watchdog. */

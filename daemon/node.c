@@ -593,6 +593,11 @@ node_start(struct node *n, struct config *cfg)
 		log_warn(rc, "cannot tell whose key %s is", cfg->key);
 		return rc;
 	}
+	if ((rc = rotate_pending_load(n)) != 0) {
+		log_warn(rc, "cannot tell whether the last key rotation reached "
+		    "a peer");
+		return rc;
+	}
 	log_keyhex(n->self, n->selfhex);
 	n->m = malloc(sizeof(*n->m));
 	n->out = malloc(sizeof(*n->out));

@@ -150,12 +150,13 @@ struct node {
 	struct store *st;
 	struct key_secret *key;		/* signs: the key in force */
 	/*
-	 * CURVE: the key before a rotation, until its grace ends (rotate.c),
-	 * so that the rotation reaches the peers over the links it would
+	 * CURVE: the key before a rotation, until a peer holds the rotation
+	 * (rotate.c), so that it reaches the peers over the links it would
 	 * otherwise cut; NULL: key.
 	 */
 	struct key_secret *tkey;
-	uint64_t rekey_ms;		/* when tkey gives way to key */
+	uint64_t rot_seq;		/* that rotation's seq */
+	int rot_refused;		/* a peer refused tkey since */
 	uint8_t self[KEY_PK_BYTES];	/* identity: the author of its log */
 	char selfhex[17];
 	int lockfd;			/* DATADIR/i40d.pid, locked */
@@ -353,16 +354,21 @@ void guard_checkpoint(struct node *n);
  * next key (path empty) or read it (an absolute path), write it to
  * KEY.next and encode the key_rotate body into *out (caller passes it to
  * rotate_finish, which frees it); why says what failed.  rotate_finish:
- * after the append, install the key (stored) or drop it.  rotate_tick:
- * move the CURVE key once the grace has passed.
+ * after the append, install the key (stored) or drop it.
+ * rotate_pending_load, at the start after rotate_identity: a rotation
+ * whose CURVE switch a restart interrupted keeps the old key (KEY.prev)
+ * as n->tkey.  rotate_tick: move the CURVE key once a peer holds the
+ * rotation, refused the old key, or there is no peer.
  */
 struct rotate_plan;
 int rotate_resume(const struct config *c, char *err, size_t errlen)
     I40_MUST_CHECK;
 int rotate_identity(struct node *n) I40_MUST_CHECK;
+int rotate_pending_load(struct node *n) I40_MUST_CHECK;
 int rotate_prepare(struct node *n, const struct codec_bytes *path,
     struct rotate_plan **out, char *why, size_t whylen) I40_MUST_CHECK;
 const uint8_t *rotate_body(const struct rotate_plan *rp, size_t *len);
+const uint8_t *rotate_next_pk(const struct rotate_plan *rp);
 void rotate_finish(struct node *n, struct rotate_plan *rp, int stored);
 void rotate_tick(struct node *n, uint64_t now);
 

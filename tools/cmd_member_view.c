@@ -17,6 +17,7 @@
 #include "ctl_member.h"
 #include "ctl_node.h"
 #include "protocol/event.h"
+#include "protocol/schema.h"
 
 static const char usage_list[] =
     "usage: i40ctl member list [-d DIR] [--json]\n"
@@ -257,19 +258,65 @@ member_json(const struct ctl_member_view *v, const struct store_member *m)
 	return o;
 }
 
+/*
+ * Why an admission with its majority has not taken effect, into out: an
+ * active member holds its university or its transport key (protocol.md
+ * §12.1, §12.7).  Returns 0 when nothing holds it.
+ */
+static int
+admission_waits(struct store *st, const struct ctl_member_view *v,
+    const struct store_proposal *p, char *out, size_t cap)
+{
+	struct store_event ev;
+	struct body *b;
+	size_t i;
+	int found = 0;
+	char fp[24];
+
+	if (p->type != BODY_MEMBER_PROPOSE || p->support < p->need ||
+	    (b = malloc(sizeof(*b))) == NULL)
+		return 0;
+	if (proposal_body(st, p, &ev, b) != 0) {
+		free(b);
+		return 0;
+	}
+	for (i = 0; i < v->nms && !found; i++) {
+		const struct store_member *m = &v->ms[i];
+
+		if (!m->active)
+			continue;
+		ctl_fingerprint(m->key, fp);
+		if (!p->observer && !m->observer &&
+		    schema_bytes_eq(b->u.member.schac, m->schac)) {
+			snprintf(out, cap, "waits: %s is the university of the "
+			    "active member %s until its removal takes effect",
+			    m->schac, fp);
+			found = 1;
+		} else if (memcmp(b->u.member.transport, m->transport,
+		    32) == 0) {
+			snprintf(out, cap, "waits: its transport key is the "
+			    "active member %s's (%s)", fp, m->schac);
+			found = 1;
+		}
+	}
+	free(ev.bytes);
+	free(b);
+	return found;
+}
+
 /* One proposal as JSON, or NULL when out of memory. */
 static json_t *
 proposal_json(struct store *st, const struct ctl_member_view *v,
     const struct store_proposal *p)
 {
 	json_t *o = json_object();
-	char label[300];
+	char label[300], waits[200];
 	static const char *const moot[] = { "", "void: nobody admits itself",
 	    "void: the key is in, or was removed, already",
 	    "void: the key is no active member" };
 	const char *state = p->applied ? "took effect" : p->moot != 0 ?
 	    moot[p->moot] : !p->counts ? "void: its proposer does not count" :
-	    "open";
+	    admission_waits(st, v, p, waits, sizeof(waits)) ? waits : "open";
 	int bad = o == NULL;
 
 	ctl_proposal_label(st, v, p, label, sizeof(label));
@@ -373,7 +420,7 @@ print_list(const json_t *doc, const void *arg)
 		return;
 	printf("\n%-16s %-11s %-9s %s\n", "PROPOSAL", "STATE", "SUPPORT",
 	    "WHAT");
-	/* A void one's reason goes after its line. */
+	/* Why one is void or waits goes after its line. */
 	json_array_foreach(ps, i, o) {
 		char sup[32];
 
@@ -383,11 +430,14 @@ print_list(const json_t *doc, const void *arg)
 		else
 			snprintf(sup, sizeof(sup), "%lld of %lld",
 			    jint(o, "support"), jint(o, "need"));
-		printf("%.16s %-11.11s %-9s %s, proposed by %s\n", jstr(o, "id"),
-		    jstr(o, "state"), sup, jstr(o, "what"),
+		const char *st = jstr(o, "state"), *why = strstr(st, ": ");
+		int w = why != NULL ? (int)(why - st) : (int)strlen(st);
+
+		printf("%.16s %-11.*s %-9s %s, proposed by %s\n", jstr(o, "id"),
+		    w > 11 ? 11 : w, st, sup, jstr(o, "what"),
 		    jstr(o, "proposer_schac"));
-		if (strncmp(jstr(o, "state"), "void: ", 6) == 0)
-			printf("%-16s %s\n", "", jstr(o, "state") + 6);
+		if (why != NULL)
+			printf("%-16s %s\n", "", why + 2);
 	}
 }
 

@@ -6,6 +6,8 @@
 # (ZAP) and a node started with it refuses to sign; a node that fetches the
 # whole history afresh verifies both sides of the rotation; every root is
 # equal.  A second rotation, to a key file the operator made, works alike.
+# A third, while the peers are down and with a crash before they return,
+# keeps the old CURVE key until a peer holds the rotation.
 . "$(dirname "$0")/lib.sh"
 
 RAWPEER=$BUILD/testtools/rawpeer
@@ -38,7 +40,7 @@ check "the key file now holds another key" test "$new_key" != "$old_key"
 check "... mode 0600" test "$(stat -c %a "$K2")" = 600
 check "the data directory's copy moved with it" cmp -s "$K2" "$(dir 2)/node.key"
 check "no KEY.next is left" sh -c "! ls '$T'/n2/*.next '$(dir 2)'/*.next 2>/dev/null"
-check "node 2 logs the rotation" log_has 2 "key rotated: signing with"
+check "node 2 logs the rotation" log_has 2 "key rotated (seq 2): signing with"
 check "node 2 writes on at once, signed with the new key" publish 2 R2-B
 check "node 2's author is still its identity key" \
     test "$(field 2 key)" = "$old_key"
@@ -88,15 +90,56 @@ check "node 2 starts again with the new key" node_start 2
 
 # A second rotation, to a key file the operator made.
 "$I40CTL" keygen -o "$T/next.key" >/dev/null
-check "--new-key FILE: a key of the federation is refused" \
-    sh -c "! '$I40CTL' key rotate -d '$(dir 2)' --new-key '$T/old.key' \
-    2>'$T/again.err'"
-check "... saying so" grep -q "key of this federation" "$T/again.err"
+# (once node 2 signs again: before, a rotation is refused for that)
+refused_old() {
+	! "$I40CTL" key rotate -d "$(dir 2)" --new-key "$T/old.key" \
+	    2>"$T/again.err" && grep -q "key of this federation" "$T/again.err"
+}
+check "--new-key FILE: a key of the federation is refused, saying so" \
+    wait_for 20 refused_old
 check "--new-key FILE rotates to that key" \
     wait_for 20 quiet "$I40CTL" key rotate -d "$(dir 2)" --new-key "$T/next.key"
 check "the key file is that key" cmp -s "$K2" "$T/next.key"
 check "node 2 writes with it" publish 2 R2-C
 check "all converge after the second rotation" wait_for 40 roots_equal 1 2 3
+
+# The name the daemon writes the next key to is not a --new-key.
+"$I40CTL" keygen -o "$K2.next" >/dev/null
+check "--new-key KEY.next is refused" \
+    sh -c "! '$I40CTL' key rotate -d '$(dir 2)' --new-key '$K2.next' \
+    2>'$T/next.err'"
+check "... saying it is the daemon's name for the next key" \
+    grep -q "is the name the daemon writes the next key to" "$T/next.err"
+check "... and the operator's file is still there" test -s "$K2.next"
+rm -f "$K2.next"
+
+# A rotation while every peer is down: the CURVE key must not move before
+# a peer holds the rotation, not even across a crash, or no peer would
+# know the node's new key and none would accept its old one.
+check "node 1 stops" node_stop 1
+check "node 3 stops" node_stop 3
+check "node 2 rotates with its peers down" \
+    quiet "$I40CTL" key rotate -d "$(dir 2)"
+check "node 2 keeps the old key as KEY.prev (0600)" \
+    test "$(stat -c %a "$K2.prev" 2>/dev/null)" = 600
+sleep 6
+moves() { [ "$(grep -c "transport key moved to the rotated key" "$T/n2/log")" = "$1" ]; }
+check "... and its CURVE key has not moved after 6 s" moves 2
+check "a second rotation waits for the first to reach a peer" \
+    sh -c "! '$I40CTL' key rotate -d '$(dir 2)' 2>'$T/twice.err'"
+check "... saying why" grep -q "has not moved the CURVE key yet" "$T/twice.err"
+node_kill 2
+check "node 2, killed, starts again" node_start 2
+check "... keeping the previous CURVE key" \
+    wait_for 10 log_has 2 "has not reached a peer yet: CURVE keeps the previous key"
+for i in 1 3; do
+	check "node $i starts" node_start $i
+done
+check "node 2's CURVE key moves once a peer holds the rotation" \
+    wait_for 30 moves 3
+check "... and KEY.prev is gone" test ! -e "$K2.prev"
+check "node 2 writes after the third rotation" wait_for 20 publish 2 R2-D
+check "all converge after the third rotation" wait_for 60 roots_equal 1 2 3
 
 # The whole history verifies afresh: node 3 starts from the genesis.
 check "node 3 stops" node_stop 3

@@ -93,8 +93,12 @@ for i in 3 4; do
 done
 check "the admission has 3 of 4 on node 1" wait_for 20 sup 1 "$adm_id"
 sleep 1
-check "... and waits while the old key is active" \
-    test "$(state 1 "$adm_id")" != "took effect"
+waits() { case "$(state 1 "$adm_id")" in "waits: u2.example.se is the university of the active member "*" until its removal takes effect") ;; *) return 1;; esac; }
+check "... and waits while the old key is active, and member show says why" waits
+out=$(lg member list -d "$(dir 1)" 2>&1)
+check "member list prints it as waiting, with the reason below" \
+    eval 'says "^[0-9a-f]\{16\} waits  *3 of" &&
+    says "^  *u2.example.se is the university of the active member"'
 for i in 3 4; do
 	quiet lg member endorse "$rm_id" -d "$(dir $i)" ||
 	    not_ok "node $i endorses the removal"
