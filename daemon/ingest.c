@@ -95,8 +95,9 @@ verify_job(struct ingest *ing, struct job *j, struct body *scratch)
 	 * admission has not arrived yet) is refused here, and fetched again
 	 * by a later exchange once it is known.
 	 */
-	if (k > 0 && (rc = store_keys_in_force(ing->n->st, j->items,
-	    k)) != 0) {
+	if (k > 0 && (rc = j->has_want && j->want.kind == WANT_REORG ?
+	    store_keys_in_segment(ing->n->st, j->items, k) :
+	    store_keys_in_force(ing->n->st, j->items, k)) != 0) {
 		for (i = 0; i < k; i++)
 			refuse(j, i, rc, "author");
 		k = 0;

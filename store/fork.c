@@ -298,21 +298,12 @@ reorg_txn(MDB_txn *txn, struct store *st, void *arg)
 			return 0;
 		}
 		/* A rotation in the segment names the key of what follows. */
-		if (e->h.type == BODY_KEY_ROTATE) {
-			struct body_ctx ctx = { e->h.fed_id, e->h.author };
-			struct body *rb = malloc(sizeof(*rb));
-
-			if (rb == NULL)
-				return I40_E_NOMEM;
-			rc = body_decode(e->h.type, e->body.p, e->body.len,
-			    &ctx, rb, NULL);
-			if (rc == 0)
-				memcpy(key, rb->u.rotate.next, 32);
-			free(rb);
-			if (rc != 0) {
-				SET_OUT(a->out, STORE_INVALID, rc);
-				return 0;
-			}
+		if (e->h.type == BODY_KEY_ROTATE &&
+		    (rc = store_rotate_next(e, key)) != 0) {
+			if (rc == I40_E_NOMEM)
+				return rc;
+			SET_OUT(a->out, STORE_INVALID, rc);
+			return 0;
 		}
 	}
 	/* The segment must be what a majority of the voters named. */

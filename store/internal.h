@@ -144,9 +144,11 @@ int store_head_put(MDB_txn *txn, struct store *st, const uint8_t author[32],
  */
 int store_rot_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
     uint64_t seq, uint8_t key[32], uint8_t transport[32], uint64_t *at);
-/* The key in force for author at seq, within txn. */
+/* The key in force for author at seq, within txn (keys.c). */
 int store_key_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
     uint64_t seq, uint8_t key[32]);
+/* The next key a decoded key_rotate e names (keys.c). */
+int store_rotate_next(const struct ev_signed *e, uint8_t next[32]);
 
 /* Sets of keys (settle.c): the authors a batch touched. */
 struct keyset {

@@ -289,15 +289,6 @@ store_rot_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_err(rc);
 }
 
-int
-store_key_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
-    uint64_t seq, uint8_t key[32])
-{
-	uint64_t at;
-
-	return store_rot_at(txn, st, author, seq, key, NULL, &at);
-}
-
 static int
 refuse_netfs(const char *path)
 {
@@ -616,104 +607,6 @@ store_get_id(struct store *st, const uint8_t id[EV_ID_BYTES],
 			rc = I40_E_CORRUPT;
 	}
 	store_rtxn_end(st, txn);
-	return rc;
-}
-
-int
-store_key_in_force(struct store *st, const uint8_t author[KEY_PK_BYTES],
-    uint64_t seq, uint8_t key[KEY_PK_BYTES])
-{
-	MDB_txn *txn;
-	int rc;
-
-	if ((rc = store_rtxn(st, &txn)) != 0)
-		return rc;
-	rc = store_key_at(txn, st, author, seq, key);
-	store_rtxn_end(st, txn);
-	return rc;
-}
-
-/* A key_rotate of the batch, above what the store holds of its log. */
-struct batch_rot {
-	const uint8_t *author;
-	uint64_t seq;
-	uint8_t next[32];
-};
-
-/*
- * If items[i] is a rotation the store does not hold yet, note its next
- * key in rot[*nrot].  The body was validated by ev_decode already; it is
- * decoded again here only for the key (rotations are rare).
- */
-static int
-note_rotation(MDB_txn *txn, struct store *st, const struct store_item *it,
-    struct batch_rot **rot, size_t *nrot, size_t n)
-{
-	struct store_headrec h;
-	struct body_ctx ctx = { store_fed_id(st), it->ev.h.author };
-	struct body *b;
-	int rc;
-
-	if (it->ev.h.type != BODY_KEY_ROTATE)
-		return 0;
-	rc = store_head_get(txn, st, it->ev.h.author, &h);
-	if (rc != 0 && rc != I40_E_NOT_FOUND)
-		return rc;
-	if (it->ev.h.seq <= h.seq)
-		return 0;	/* stored already (store_key_at has it), or a fork */
-	if (*rot == NULL && (*rot = calloc(n, sizeof(**rot))) == NULL)
-		return -ENOMEM;
-	if ((b = malloc(sizeof(*b))) == NULL)
-		return -ENOMEM;
-	rc = body_decode(BODY_KEY_ROTATE, it->ev.body.p, it->ev.body.len, &ctx,
-	    b, NULL);
-	if (rc == 0) {
-		(*rot)[*nrot].author = it->ev.h.author;
-		(*rot)[*nrot].seq = it->ev.h.seq;
-		memcpy((*rot)[*nrot].next, b->u.rotate.next, 32);
-		(*nrot)++;
-	}
-	free(b);
-	return 0;	/* an invalid body is refused by the caller's decode */
-}
-
-/*
- * A catch-up often carries a rotation and the events after it in one
- * batch: those verify with the rotation's next key.  Assuming that is
- * safe: store_append checks item.key against the key in force of what
- * is stored when it stores each item, so if the rotation does not verify
- * or is not stored, the events after it are refused (I40_E_WRONG_KEY),
- * never kept and never taken for fork evidence.
- */
-int
-store_keys_in_force(struct store *st, struct store_item *items, size_t n)
-{
-	struct batch_rot *rot = NULL;
-	size_t i, j, nrot = 0;
-	MDB_txn *txn;
-	int rc = 0;
-
-	if (n == 0)
-		return 0;
-	if ((rc = store_rtxn(st, &txn)) != 0)
-		return rc;
-	for (i = 0; i < n && rc == 0; i++) {
-		const struct batch_rot *best = NULL;
-
-		rc = store_key_at(txn, st, items[i].ev.h.author,
-		    items[i].ev.h.seq, items[i].key);
-		for (j = 0; rc == 0 && j < nrot; j++)
-			if (rot[j].seq < items[i].ev.h.seq &&
-			    memcmp(rot[j].author, items[i].ev.h.author,
-			    32) == 0 && (best == NULL || rot[j].seq > best->seq))
-				best = &rot[j];
-		if (best != NULL)
-			memcpy(items[i].key, best->next, 32);
-		if (rc == 0)
-			rc = note_rotation(txn, st, &items[i], &rot, &nrot, n);
-	}
-	store_rtxn_end(st, txn);
-	free(rot);
 	return rc;
 }
 

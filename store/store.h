@@ -142,6 +142,14 @@ int store_key_in_force(struct store *st, const uint8_t author[KEY_PK_BYTES],
  */
 int store_keys_in_force(struct store *st, struct store_item *items, size_t n)
     I40_MUST_CHECK;
+/*
+ * The same for a segment meant for store_reorg (consecutive events of one
+ * author replacing its stored branch from items[0]'s seq): the key at the
+ * first seq comes from the stored log below it, and the segment's own
+ * rotations name the keys after them; the stored branch's do not count.
+ */
+int store_keys_in_segment(struct store *st, struct store_item *items,
+    size_t n) I40_MUST_CHECK;
 
 /* A stored event, copied out: caller owns bytes, free with free(). */
 struct store_event {

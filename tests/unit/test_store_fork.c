@@ -734,6 +734,81 @@ test_reorg_refused(void **state)
 		evt_free(&s.ev[i]);
 }
 
+/*
+ * A thief's branch that rotates at the fork seq: the voters' segment
+ * verifies with the keys of its own chain (store_keys_in_segment), not
+ * with the thief's next key that the stored branch put in force, and
+ * store_reorg takes it.
+ */
+static void
+test_reorg_across_rotation(void **state)
+{
+	static struct set s;
+	static struct body b;
+	struct store *st = fresh();
+	struct store_item it[8];
+	struct store_outcome o;
+	struct key_secret *tk, *real;
+	struct store_head h;
+	struct evt rot, after;
+	uint8_t tpk[32];
+	size_t i;
+
+	(void)state;
+	build_set(&s);
+	assert_int_equal(key_generate(&tk), 0);
+	key_public(tk, tpk);
+	assert_int_equal(body_rotate_make(fed.fed_id, fed.pk[1], tk, &b), 0);
+	memset(&rot, 0, sizeof(rot));
+	rot.author = 1;
+	rot.seq = 5;
+	assert_non_null(rot.buf = malloc(EV_MAX_BYTES));
+	assert_int_equal(sample_sign_body(&fed, 1, 5, s.a1[3].id, &b, rot.buf,
+	    EV_MAX_BYTES, &rot.len, rot.id), 0);
+	real = fed.keys[1];
+	fed.keys[1] = tk;
+	after = mk(1, 6, rot.id, BODY_COMPLETION_RECORD, s.a1[0].id, 77);
+	fed.keys[1] = real;
+
+	/* The thief's branch is stored: its rotation is in force past 5. */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(feed(st, &s.a1[i]).result, STORE_STORED);
+	assert_int_equal(feed(st, &rot).result, STORE_STORED);
+	item_of(&after, &it[0]);
+	memcpy(it[0].key, tpk, 32);
+	assert_int_equal(store_append(st, it, 1, &o), 0);
+	assert_int_equal(o.result, STORE_STORED);
+	for (i = 13; i < s.n; i++)
+		(void)feed(st, &s.ev[i]);
+	assert_int_equal(feed(st, &s.a1[4]).result, STORE_FORK);
+	h = head_of(st, 1);
+	assert_int_equal(h.last, 4);
+
+	for (i = 0; i < 8; i++)
+		item_of(&s.a1[4 + i], &it[i]);
+	/* As a batch, the stored branch's rotation names the key past 5. */
+	assert_int_equal(store_keys_in_force(st, it, 8), 0);
+	assert_memory_equal(it[1].key, tpk, 32);
+	assert_int_not_equal(ev_verify(&it[1].ev, it[1].key), 0);
+	/* As a segment, the segment's own chain does. */
+	assert_int_equal(store_keys_in_segment(st, it, 8), 0);
+	for (i = 0; i < 8; i++) {
+		assert_memory_equal(it[i].key, fed.pk[1], 32);
+		assert_int_equal(ev_verify(&it[i].ev, it[i].key), 0);
+	}
+	assert_int_equal(store_reorg(st, it, 8, &o), 0);
+	assert_int_equal(o.result, STORE_STORED);
+	h = head_of(st, 1);
+	assert_int_equal(h.settled, 10);
+	assert_int_equal(store_rebuild(st), 0);
+	store_close(st);
+	key_free(tk);
+	evt_free(&rot);
+	evt_free(&after);
+	for (i = 0; i < s.n; i++)
+		evt_free(&s.ev[i]);
+}
+
 int
 main(void)
 {
@@ -744,6 +819,7 @@ main(void)
 		cmocka_unit_test(test_voters),
 		cmocka_unit_test(test_random_orders),
 		cmocka_unit_test(test_reorg_refused),
+		cmocka_unit_test(test_reorg_across_rotation),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
