@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store.h"
+
 void
 sample_chain_init(struct sample_chain *c, size_t author)
 {
@@ -60,4 +62,55 @@ sample_chain_free(struct sample_chain *c)
 {
 	while (c->seq > 0)
 		free(c->buf[--c->seq]);
+}
+
+int
+sample_chain_endorse(struct sample_chain *c, const struct sample_fed *f,
+    const uint8_t proposal[EV_ID_BYTES], size_t *i)
+{
+	struct body b;
+
+	memset(&b, 0, sizeof(b));
+	b.type = BODY_MEMBER_ENDORSE;
+	memcpy(b.u.endorse.proposal, proposal, EV_ID_BYTES);
+	return sample_chain_next(c, f, &b, i);
+}
+
+int
+sample_chain_remove(struct sample_chain *c, const struct sample_fed *f,
+    size_t key, uint64_t upto, const char *reason, size_t *i)
+{
+	struct body b;
+
+	memset(&b, 0, sizeof(b));
+	b.type = BODY_MEMBER_REMOVE;
+	memcpy(b.u.remove.key, f->pk[key], KEY_PK_BYTES);
+	b.u.remove.upto = upto;
+	b.u.remove.reason.p = (const uint8_t *)reason;
+	b.u.remove.reason.len = strlen(reason);
+	return sample_chain_next(c, f, &b, i);
+}
+
+int
+sample_chain_offer(struct store *st, const struct sample_chain *c,
+    const struct sample_fed *f, size_t from, size_t to,
+    struct store_outcome *out)
+{
+	struct store_item *items;
+	size_t i;
+	int rc = 0;
+
+	if (to <= from)
+		return 0;
+	if ((items = calloc(to - from, sizeof(*items))) == NULL)
+		return I40_E_NOMEM;
+	for (i = from; i < to && rc == 0; i++) {
+		rc = ev_decode(c->buf[i], c->len[i], f->fed_id,
+		    &items[i - from].ev, NULL, NULL);
+		memcpy(items[i - from].key, f->pk[c->author], KEY_PK_BYTES);
+	}
+	if (rc == 0)
+		rc = store_append(st, items, to - from, out);
+	free(items);
+	return rc;
 }

@@ -39,4 +39,22 @@ int sample_chain_next(struct sample_chain *c, const struct sample_fed *f,
     const struct body *b, size_t *i);
 void sample_chain_free(struct sample_chain *c);
 
+/* c's next event: an endorsement of proposal (index in *i). */
+int sample_chain_endorse(struct sample_chain *c, const struct sample_fed *f,
+    const uint8_t proposal[EV_ID_BYTES], size_t *i);
+/* c's next event: the removal of f's key `key` up to upto, for reason. */
+int sample_chain_remove(struct sample_chain *c, const struct sample_fed *f,
+    size_t key, uint64_t upto, const char *reason, size_t *i);
+
+struct store;
+struct store_outcome;
+/*
+ * Offer events [from, to) of c to st as one batch, each with c's author's
+ * identity key as its key (a chain without rotations); the outcomes into
+ * out[0..to-from).
+ */
+int sample_chain_offer(struct store *st, const struct sample_chain *c,
+    const struct sample_fed *f, size_t from, size_t to,
+    struct store_outcome *out);
+
 #endif

@@ -86,12 +86,9 @@ emit(size_t a, const struct body *b, uint8_t *id)
 static void
 endorse(size_t a, const uint8_t proposal[32])
 {
-	struct body b;
+	size_t i;
 
-	memset(&b, 0, sizeof(b));
-	b.type = BODY_MEMBER_ENDORSE;
-	memcpy(b.u.endorse.proposal, proposal, 32);
-	emit(a, &b, NULL);
+	assert_int_equal(sample_chain_endorse(&ch[a], &all, proposal, &i), 0);
 }
 
 static void
@@ -107,15 +104,11 @@ propose(size_t a, size_t key, const char *role, uint8_t id[32])
 static void
 remove_member(size_t a, size_t key, uint64_t upto, uint8_t id[32])
 {
-	struct body b;
+	size_t i;
 
-	memset(&b, 0, sizeof(b));
-	b.type = BODY_MEMBER_REMOVE;
-	memcpy(b.u.remove.key, all.pk[key], 32);
-	b.u.remove.upto = upto;
-	b.u.remove.reason.p = (const uint8_t *)"Leaves the programme.";
-	b.u.remove.reason.len = 21;
-	emit(a, &b, id);
+	assert_int_equal(sample_chain_remove(&ch[a], &all, key, upto,
+	    "Leaves the programme.", &i), 0);
+	memcpy(id, ch[a].id[i], 32);
 }
 
 /* Offer events [from, to) of key a's chain as one batch. */
@@ -123,15 +116,8 @@ static void
 offer(struct store *st, size_t a, size_t from, size_t to,
     struct store_outcome *out)
 {
-	struct store_item items[SAMPLE_CHAIN_MAX];
-	size_t i;
-
-	for (i = from; i < to; i++) {
-		assert_int_equal(ev_decode(ch[a].buf[i], ch[a].len[i],
-		    fed.fed_id, &items[i - from].ev, NULL, NULL), 0);
-		memcpy(items[i - from].key, all.pk[a], 32);
-	}
-	assert_int_equal(store_append(st, items, to - from, out), 0);
+	assert_int_equal(sample_chain_offer(st, &ch[a], &all, from, to, out),
+	    0);
 }
 
 /* Key k's member record: 1 and *m if admitted (ever), else 0. */

@@ -95,12 +95,9 @@ emit(size_t a, const struct body *b, uint8_t *id)
 static void
 endorse(size_t a, const uint8_t proposal[32])
 {
-	struct body b;
+	size_t i;
 
-	memset(&b, 0, sizeof(b));
-	b.type = BODY_MEMBER_ENDORSE;
-	memcpy(b.u.endorse.proposal, proposal, 32);
-	emit(a, &b, NULL);
+	assert_int_equal(sample_chain_endorse(&ch[a], &all, proposal, &i), 0);
 }
 
 /* Key `key` proposed as a member by a, with university schac. */
@@ -118,15 +115,11 @@ propose_as(size_t a, size_t key, const char *schac, uint8_t id[32])
 static void
 remove_member(size_t a, size_t key, uint64_t upto, uint8_t id[32])
 {
-	struct body b;
+	size_t i;
 
-	memset(&b, 0, sizeof(b));
-	b.type = BODY_MEMBER_REMOVE;
-	memcpy(b.u.remove.key, all.pk[key], 32);
-	b.u.remove.upto = upto;
-	b.u.remove.reason.p = (const uint8_t *)"Key stolen; later events are not ours.";
-	b.u.remove.reason.len = strlen((const char *)b.u.remove.reason.p);
-	emit(a, &b, id);
+	assert_int_equal(sample_chain_remove(&ch[a], &all, key, upto,
+	    "Key stolen; later events are not ours.", &i), 0);
+	memcpy(id, ch[a].id[i], 32);
 }
 
 static void
@@ -174,16 +167,10 @@ revoke(size_t a, const uint8_t completion[32])
 static void
 offer(struct store *st, size_t a, size_t from, size_t to)
 {
-	struct store_item items[SAMPLE_CHAIN_MAX];
 	struct store_outcome out[SAMPLE_CHAIN_MAX];
-	size_t i;
 
-	for (i = from; i < to; i++) {
-		assert_int_equal(ev_decode(ch[a].buf[i], ch[a].len[i],
-		    fed.fed_id, &items[i - from].ev, NULL, NULL), 0);
-		memcpy(items[i - from].key, all.pk[a], 32);
-	}
-	assert_int_equal(store_append(st, items, to - from, out), 0);
+	assert_int_equal(sample_chain_offer(st, &ch[a], &all, from, to, out),
+	    0);
 }
 
 static int
