@@ -194,7 +194,8 @@ do_peers(struct node *n, zmq_msg_t *rid)
 	for (i = 0; i < n->npeers && i < MSG_MAX_PEERS; i++) {
 		q = &m->u.peers.peers[m->u.peers.npeers++];
 		memcpy(q->key, n->peers[i]->key, 32);
-		st = link_state_name(n->peers[i]->state);
+		st = n->peers[i]->leaving_ms != 0 ? "leaving" :
+		    link_state_name(n->peers[i]->state);
 		q->state.p = (const uint8_t *)st;
 		q->state.len = strlen(st);
 		q->behind = sync_behind(n, n->peers[i]);

@@ -315,6 +315,7 @@ link_dealer_close(struct peer *p)
 void
 link_monitor_read(struct node *n, struct peer *p)
 {
+	char why[400];
 	uint16_t event;
 	uint32_t value;
 	int budget, got;
@@ -359,11 +360,20 @@ link_monitor_read(struct node *n, struct peer *p)
 			if (!node_is_member(n, n->self) &&
 			    p->backoff_ms > BACKOFF_JOIN_MAX_MS)
 				p->backoff_ms = BACKOFF_JOIN_MAX_MS;
-			log_warnx("peer %s (%s) at %s refused this node's key; "
-			    "retrying in %llu s (is this node admitted in "
-			    "the peer's membership?)", p->schac, p->hex,
-			    p->endpoint,
-			    (unsigned long long)(p->backoff_ms / 1000));
+			/* Removed: the members refuse it for good. */
+			if (node_may_sign(n, why, sizeof(why)) ==
+			    I40_E_REMOVED) {
+				p->backoff_ms = BACKOFF_MAX_MS;
+				log_warnx("peer %s (%s) refused this node's "
+				    "key: %s; retrying in %llu s", p->schac,
+				    p->hex, why, (unsigned long long)
+				    (p->backoff_ms / 1000));
+			} else
+				log_warnx("peer %s (%s) at %s refused this "
+				    "node's key; retrying in %llu s (is this "
+				    "node admitted in the peer's membership?)",
+				    p->schac, p->hex, p->endpoint,
+				    (unsigned long long)(p->backoff_ms / 1000));
 			link_dealer_close(p);
 			p->state = PEER_REFUSED;
 			p->retry_ms = node_mono_ms() + p->backoff_ms;

@@ -296,7 +296,7 @@ node_refresh(struct node *n)
 	    (rc = store_heads(n->st, &hs, &nh)) != 0)
 		goto out;
 	if ((as = calloc(nm + nh, sizeof(*as))) == NULL ||
-	    (ps = calloc(nm + 1, sizeof(*ps))) == NULL) {
+	    (ps = calloc(nm + n->npeers + 1, sizeof(*ps))) == NULL) {
 		rc = I40_E_NOMEM;
 		goto out;
 	}
@@ -359,18 +359,38 @@ node_refresh(struct node *n)
 		for (j = 0; j < np; j++)
 			if (ps[j] == n->peers[i])
 				break;
-		if (j == np) {
-			log_info("peer %s (%s) is no longer a member: link "
-			    "closed", n->peers[i]->schac, n->peers[i]->hex);
-			conn_close_peer(n->peers[i]);
-			for (j = 0; j < n->nauthors; j++)
-				if (n->authors[j].want_from == n->peers[i])
-					n->authors[j].want_from = NULL;
-			for (j = 0; j < na; j++)
-				if (as[j].want_from == n->peers[i])
-					as[j].want_from = NULL;
-			peer_free(n->peers[i]);
+		if (j < np)
+			continue;
+		p = n->peers[i];
+		/*
+		 * Its links stay for a moment, read-only like an observer's
+		 * (what it signs past its upto is refused by the store): the
+		 * events of its removal reach it, and it stops signing too,
+		 * rather than record results that count nowhere.  ZAP refuses
+		 * it from now on.
+		 */
+		if (p->leaving_ms == 0) {
+			p->leaving_ms = node_mono_ms() + NODE_LEAVE_MS;
+			p->dial = 0;
+			n->dirty = 1;
+			log_info("peer %s (%s) is no longer a member: its links "
+			    "close in %d s (it may fetch its removal first)",
+			    p->schac, p->hex, NODE_LEAVE_MS / 1000);
 		}
+		if (node_mono_ms() < p->leaving_ms) {
+			ps[np++] = p;
+			continue;
+		}
+		log_info("peer %s (%s) is no longer a member: link closed",
+		    p->schac, p->hex);
+		conn_close_peer(p);
+		for (j = 0; j < n->nauthors; j++)
+			if (n->authors[j].want_from == p)
+				n->authors[j].want_from = NULL;
+		for (j = 0; j < na; j++)
+			if (as[j].want_from == p)
+				as[j].want_from = NULL;
+		peer_free(p);
 	}
 	free(n->peers);
 	n->peers = ps;
@@ -454,6 +474,14 @@ tick_cb(void *arg)
 	size_t i;
 	int rc;
 
+	for (i = 0; i < n->npeers; i++)
+		if (n->peers[i]->leaving_ms != 0 &&
+		    now >= n->peers[i]->leaving_ms) {
+			/* node_refresh closes it now. */
+			if ((rc = node_refresh(n)) != 0)
+				log_warn(rc, "cannot read the membership");
+			break;
+		}
 	for (i = 0; i < n->npeers; i++) {
 		struct peer *p = n->peers[i];
 

@@ -38,6 +38,7 @@
 #define NODE_BATCH_BYTES (512 * 1024)	/* an EVENTS message at most */
 #define NODE_RECV_BUDGET 64		/* messages per socket per poll */
 #define NODE_HANDSHAKE_MS 10000		/* a connection's time to authenticate */
+#define NODE_LEAVE_MS 2000		/* a removed peer's links, to fetch its removal */
 #define CONN_PENDING_MAX 16384		/* unauthenticated connections kept */
 #define NODE_CONTROL_BATCH 256		/* APPENDs signed in one txn */
 
@@ -106,6 +107,11 @@ struct peer {
 	char endpoint[257];		/* what we dial, after overrides */
 	int observer;
 	int dial;			/* we dial it */
+	/*
+	 * Removed: when its links close (node_mono_ms).  Until then it may
+	 * fetch the events of its removal, so that it stops signing too.
+	 */
+	uint64_t leaving_ms;
 	void *dealer;			/* NULL while not dialling */
 	void *monitor;			/* PAIR fed by the dealer's monitor */
 	enum peer_state state;

@@ -538,12 +538,15 @@ rekey_reason(struct node *n, char *buf, size_t cap)
 
 	if (n->rot_seq == 0)
 		return "the rotation's seq is unknown";
-	if (n->npeers == 0)
+	for (i = 0; i < n->npeers && n->peers[i]->leaving_ms != 0; i++)
+		;
+	if (i == n->npeers)
 		return "no peer to tell";
 	if (n->rot_refused)
 		return "a peer refused the old key: it holds the rotation";
 	for (i = 0; i < n->npeers; i++)
-		if ((ph = sync_peer_head(n->peers[i], n->self)) != NULL &&
+		if (n->peers[i]->leaving_ms == 0 &&
+		    (ph = sync_peer_head(n->peers[i], n->self)) != NULL &&
 		    ph->seq >= n->rot_seq) {
 			snprintf(buf, cap, "peer %s holds the rotation",
 			    n->peers[i]->schac);

@@ -383,10 +383,12 @@ router_one(struct node *n, zmq_msg_t *rid, zmq_msg_t *body)
 
 	/*
 	 * ZAP admitted the key at the handshake; the membership may have
-	 * changed since, and a fail-open ZAP must not let anyone in.
+	 * changed since, and a fail-open ZAP must not let anyone in.  A
+	 * removed peer's session is served until its links close, so that
+	 * it can fetch its removal (node.c, NODE_LEAVE_MS).
 	 */
 	if (parse_hex_key(uid, key) != 0 || (p = node_peer(n, key)) == NULL ||
-	    !node_is_member(n, key)) {
+	    (!node_is_member(n, key) && p->leaving_ms == 0)) {
 		complain(n, NULL, "unknown", I40_E_PEER,
 		    "message from a key that is "
 		    "no current member's");

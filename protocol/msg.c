@@ -122,7 +122,7 @@ static const struct schema_field status_map_f[] = {
 MAPS(status_map_s, "status", struct msg_status, status_map_f);
 
 static const char *const peer_states[] =
-    { "up", "connecting", "refused", "down", NULL };
+    { "up", "connecting", "refused", "down", "leaving", NULL };
 #define PE struct msg_peer
 static const struct schema_field peer_f[] = {
 	ONE("key", SCHEMA_FIXBIN, 32, 32, PE, key),

@@ -172,10 +172,17 @@ check "its module after upto counts nowhere" on_none "U$N-M2" $REST
 refused() { grep -q "transport key of u$N.example.se" "$T"/n*/log; }
 check "its reconnects are refused by ZAP and logged, naming it" \
     wait_for 20 refused
-# Whether it learnt of its removal before its links closed or not, what
-# it writes now reaches nobody.
+# Its links stayed open long enough for it to fetch its removal: it signs
+# nothing more, rather than record results that would count nowhere.
+knows() { [ "$(lg status --json -d "$(dir $N)" | jq -r .signing)" = no ]; }
+check "the removed node learnt of its removal: status says signing no" \
+    wait_for 10 knows
+check "... saying why" test "$(lg status --json -d "$(dir $N)" |
+    jq -r .signing_why | grep -c removed)" = 1
 out=$(lg module publish -d "$(dir $N)" --file "$(module_json U$N-M9)" 2>&1)
-echo "# the removed node's publish: ${out:-(signed locally)}" | head -2
+check "... and its daemon refuses to publish" says 'removed'
+check "... and its log says why the peers refuse it" wait_for 20 grep -q \
+    "refused this node's key: this node's key was removed" "$T/n$N/log"
 lg sync -d "$(dir $N)" >/dev/null 2>&1
 sleep 3
 check "nothing the removed node writes now reaches any node" on_none "U$N-M9" $REST
