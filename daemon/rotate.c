@@ -403,7 +403,7 @@ rotate_prepare(struct node *n, const struct codec_bytes *path,
 		snprintf(why, whylen, "new key: it is %s a key of this "
 		    "federation; rotate to a key never used", rc == 0 ?
 		    "already" : "or was");
-		rc = rc == 0 || rc == I40_E_WRONG_KEY ? I40_E_EXISTS : rc;
+		rc = rc == 0 || rc == I40_E_WRONG_KEY ? I40_E_VALUE : rc;
 		goto fail;
 	}
 	if ((rc = body_rotate_make(store_fed_id(n->st), n->self, rp->next,

@@ -60,7 +60,7 @@ static const struct errtext errtab[] = {
 	E(I40_E_FAILED, "an earlier write failed on disk; restart the node so it re-checks its store"),
 	E(I40_E_NOT_FOUND, "not found"),
 	E(I40_E_MISMATCH, "state recomputed from the events differs from the stored state"),
-	E(I40_E_UNKNOWN_AUTHOR, "author is neither in the charter nor proposed as a member"),
+	E(I40_E_UNKNOWN_AUTHOR, "the author is no member: neither in the charter nor admitted (yet)"),
 	E(I40_E_GAP, "events are missing before this one (seq beyond the log's head + 1)"),
 	E(I40_E_CHAIN, "prev is not the id of the author's previous event"),
 	E(I40_E_WRONG_KEY, "signature was checked with a key not in force for this author and seq"),

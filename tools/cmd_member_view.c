@@ -239,6 +239,12 @@ member_json(const struct ctl_member_view *v, const struct store_member *m)
 		    ctl_json_hex(m->removed_by, EV_ID_BYTES)) != 0 ||
 		    json_object_set_new(o, "upto",
 		    json_integer((json_int_t)m->upto)) != 0;
+	/* After a rotation the key its log is signed with is another. */
+	if (!bad && m->rotated != 0)
+		bad = json_object_set_new(o, "signing_key",
+		    ctl_json_hex(m->signing, KEY_PK_BYTES)) != 0 ||
+		    json_object_set_new(o, "rotated_at",
+		    json_integer((json_int_t)m->rotated)) != 0;
 	/* The earlier key of its university it succeeds (protocol §12.7). */
 	if (!bad && m->succession != 0)
 		bad = json_object_set_new(o, "succeeds",
@@ -485,6 +491,49 @@ ctl_member_list_main(int argc, char *argv[])
 	return ret;
 }
 
+/*
+ * What an admission proposes, into doc: the record the members check out
+ * of band before they endorse (docs/joining.md): the SCHAC code, the
+ * names, the endpoint, the key's fingerprint and its transport key.
+ */
+static int
+admission_record(struct store *st, const struct store_proposal *p,
+    json_t *doc)
+{
+	const struct body_member *m;
+	struct store_event ev;
+	struct body *b;
+	char fp[24];
+	int bad;
+
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return -1;
+	if (proposal_body(st, p, &ev, b) != 0) {
+		free(b);
+		return 0;	/* the label says it could not be read */
+	}
+	m = &b->u.member;
+	ctl_fingerprint(m->key, fp);
+	bad = json_object_set_new(doc, "fingerprint", json_string(fp)) != 0 ||
+	    json_object_set_new(doc, "schac", ctl_json_strn(m->schac.p,
+	    m->schac.len)) != 0 ||
+	    json_object_set_new(doc, "name_sv", ctl_json_strn(m->name_sv.p,
+	    m->name_sv.len)) != 0 ||
+	    json_object_set_new(doc, "name_en", ctl_json_strn(m->name_en.p,
+	    m->name_en.len)) != 0 ||
+	    json_object_set_new(doc, "country", ctl_json_strn(m->country.p,
+	    m->country.len)) != 0 ||
+	    (m->org_no.len > 0 && json_object_set_new(doc, "org_no",
+	    ctl_json_strn(m->org_no.p, m->org_no.len)) != 0) ||
+	    json_object_set_new(doc, "endpoint", ctl_json_strn(m->endpoint.p,
+	    m->endpoint.len)) != 0 ||
+	    json_object_set_new(doc, "transport", ctl_json_hex(m->transport,
+	    32)) != 0;
+	free(ev.bytes);
+	free(b);
+	return bad ? -1 : 0;
+}
+
 /* A proposal with its endorsements, as JSON. */
 static json_t *
 show_proposal(struct store *st, const struct ctl_member_view *v,
@@ -496,6 +545,8 @@ show_proposal(struct store *st, const struct ctl_member_view *v,
 	int rc, bad;
 
 	bad = doc == NULL || list == NULL;
+	if (!bad && p->type == BODY_MEMBER_PROPOSE)
+		bad = admission_record(st, p, doc) != 0;
 	if (!bad && (rc = store_endorsers(st, p->id, &es, &n)) != 0) {
 		ctl_err(rc, "cannot read the endorsements");
 		bad = 1;

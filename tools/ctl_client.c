@@ -217,6 +217,12 @@ static const struct {
 	    "shows which peers it waits for)" },
 	{ I40_E_STOPPED, "this node stopped signing",
 	    "see docs/operations.md, \"Forks\"" },
+	/* The daemon's reason is the whole sentence: nothing before it. */
+	{ I40_E_OBSERVER, NULL, NULL },
+	{ I40_E_REMOVED, NULL, NULL },
+	{ I40_E_SUCCESSION, NULL, NULL },
+	{ I40_E_ROTATING, NULL, NULL },
+	{ I40_E_UNKNOWN_AUTHOR, NULL, NULL },
 };
 
 void
@@ -243,8 +249,13 @@ ctl_report_reply_error(const struct msg *reply)
 	}
 	for (i = 0; i < sizeof(worded) / sizeof(worded[0]); i++)
 		if (worded[i].code == code) {
-			ctl_errx("i40d refused the request: %s: %.*s; %s",
-			    worded[i].what, len, text, worded[i].todo);
+			if (worded[i].what == NULL)
+				ctl_errx("i40d refused the request: %.*s", len,
+				    text);
+			else
+				ctl_errx("i40d refused the request: %s: %.*s; "
+				    "%s", worded[i].what, len, text,
+				    worded[i].todo);
 			return;
 		}
 	ctl_errx("i40d refused the request: %s: %.*s", i40_strerror(code), len,
