@@ -467,9 +467,13 @@ do_rotate(struct node *n, zmq_msg_t *rid, const struct codec_bytes *path)
 		uint8_t owner[KEY_PK_BYTES];
 		int q = store_key_owner(n->st, rotate_next_pk(rp), owner);
 
-		if (q == 0)
+		if (q == 0) {
+			/* i40ctl was told of the failure already. */
+			log_warn(rc, "the key rotation was stored although its "
+			    "append reported a failure: the node signs with "
+			    "the new key (i40ctl member show shows it)");
 			rc = 0;
-		else if (q != I40_E_NOT_FOUND)
+		} else if (q != I40_E_NOT_FOUND)
 			fatalx("store: cannot tell whether the key rotation "
 			    "was stored (%s); stopping with its key kept in "
 			    "KEY.next, so that the next start finishes or "

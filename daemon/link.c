@@ -230,8 +230,10 @@ link_dealer_open(struct node *n, struct peer *p)
 	    "RECONNECT_IVL_MAX")) != 0 ||
 	    (rc = setopt(s, ZMQ_CURVE_SERVERKEY, p->curve, KEY_CURVE_BYTES,
 	    "CURVE_SERVERKEY")) != 0 ||
-	    (rc = set_curve_public(s, node_tkey(n))) != 0 ||
-	    (rc = set_curve_secret(s, node_tkey(n))) != 0)
+	    (rc = set_curve_public(s, p->probe && n->tkey != NULL ? n->key :
+	    node_tkey(n))) != 0 ||
+	    (rc = set_curve_secret(s, p->probe && n->tkey != NULL ? n->key :
+	    node_tkey(n))) != 0)
 		goto fail;
 	/*
 	 * A new name each time: the name of a monitor just closed may still
@@ -328,6 +330,10 @@ link_monitor_read(struct node *n, struct peer *p)
 			continue;
 		switch (event) {
 		case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+			/* Its ZAP admitted the rotated key: it holds it. */
+			if (n->tkey != NULL && p->probe)
+				snprintf(n->rot_proven, sizeof(n->rot_proven),
+				    "%s", p->schac);
 			if (p->state != PEER_UP)
 				log_info("peer %s (%s): link up to %s",
 				    p->schac, p->hex, p->endpoint);
@@ -378,12 +384,18 @@ link_monitor_read(struct node *n, struct peer *p)
 			p->state = PEER_REFUSED;
 			p->retry_ms = node_mono_ms() + p->backoff_ms;
 			/*
-			 * After a rotation, a member's "not a member" (400;
-			 * CURVE authenticated the peer before its ZAP spoke):
-			 * it holds the rotation (rotate.c).
+			 * While a rotation's CURVE switch waits, a refusal of
+			 * the old key may mean the peer holds the rotation,
+			 * but proves nothing (libzmq takes an ERROR before the
+			 * server proved its key; a peer may not know this
+			 * node's admission yet): dial it once with the new
+			 * key, and only a handshake that succeeds counts.
 			 */
-			if (n->tkey != NULL && value == 400)
-				n->rot_refused = 1;
+			if (n->tkey != NULL && !p->observer) {
+				p->probe = !p->probe;
+				if (p->probe)
+					p->retry_ms = node_mono_ms() + 250;
+			}
 			return;
 		default:
 			/* A protocol failure: see link_watchdog. */

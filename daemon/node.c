@@ -213,6 +213,13 @@ make_peer(struct node *n, const struct store_member *m, struct peer *old,
 		p->dial = 0;
 		p->state = PEER_DOWN;
 	}
+	/* Removed once, a member again (its removal lapsed: a fork froze
+	 * an endorser below its vote): its links stay. */
+	if (p != NULL && p->leaving_ms != 0) {
+		log_info("peer %s (%s) is a member again: its links stay",
+		    p->schac, p->hex);
+		p->leaving_ms = 0;
+	}
 	if (p != NULL && memcmp(p->curve, m->transport, KEY_CURVE_BYTES) != 0) {
 		/*
 		 * It rotated its key: pin the new transport key, and end the

@@ -112,6 +112,7 @@ struct peer {
 	 * fetch the events of its removal, so that it stops signing too.
 	 */
 	uint64_t leaving_ms;
+	int probe;			/* dialled with key, not tkey (rotate.c) */
 	void *dealer;			/* NULL while not dialling */
 	void *monitor;			/* PAIR fed by the dealer's monitor */
 	enum peer_state state;
@@ -162,7 +163,7 @@ struct node {
 	 */
 	struct key_secret *tkey;
 	uint64_t rot_seq;		/* that rotation's seq */
-	int rot_refused;		/* a peer refused tkey since */
+	char rot_proven[65];		/* a peer whose ZAP admitted key, or "" */
 	uint8_t self[KEY_PK_BYTES];	/* identity: the author of its log */
 	char selfhex[17];
 	int lockfd;			/* DATADIR/i40d.pid, locked */
@@ -312,6 +313,9 @@ uint64_t sync_ahead(struct node *n, const struct peer *p);
 void sync_announced(const struct author *a, uint64_t *seq, uint8_t id[32]);
 /* p's head entry for author, made (seq 0) if absent; NULL if full. */
 struct peer_head *sync_peer_head(struct peer *p, const uint8_t author[32]);
+/* The same without adding an entry: NULL if p named no head of author. */
+const struct peer_head *sync_peer_head_find(const struct peer *p,
+    const uint8_t author[32]);
 /* Send WANT to p for author; w->kind says what for. */
 int sync_want(struct node *n, struct peer *p, struct author *a,
     uint64_t from, uint64_t count, enum want_kind kind) I40_MUST_CHECK;

@@ -13,9 +13,11 @@
  * must reach the peers over the links the old key holds, since a peer that
  * has not stored it pins the old key and refuses the new one, and a peer
  * that has stored it refuses the old one.  So the node keeps its old
- * transport key (in memory, and in KEY.prev for a restart) until a peer's
- * version vector shows the rotation, or a peer refuses the old key, or it
- * has no peer at all (rotate_tick); a second rotation waits until then.
+ * transport key (in memory, and in KEY.prev for a restart) until a member
+ * peer's vector names the rotation by its id, or a member peer's ZAP
+ * admits the new key (link.c dials a peer that refused the old key once
+ * with the new one: a refusal alone proves nothing), or it has no member
+ * peer at all (rotate_tick); a second rotation waits until then.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -328,7 +330,7 @@ rotate_pending_load(struct node *n)
 	}
 	n->tkey = k;
 	n->rot_seq = seq;
-	n->rot_refused = 0;
+	n->rot_proven[0] = '\0';
 	log_info("the key rotation at seq %llu has not reached a peer yet: "
 	    "CURVE keeps the previous key (%s) until one holds it",
 	    (unsigned long long)seq, path);
@@ -516,7 +518,7 @@ rotate_finish(struct node *n, struct rotate_plan *rp, int stored)
 	else			/* do_rotate refuses this; never two pending */
 		key_free(n->key);
 	n->key = rp->next;
-	n->rot_refused = 0;
+	n->rot_proven[0] = '\0';
 	if ((rc = own_rotation(n, &n->rot_seq)) != 0 || n->rot_seq == 0) {
 		log_warn(rc, "cannot find the rotation just stored; the CURVE "
 		    "key moves at once");
@@ -529,25 +531,51 @@ rotate_finish(struct node *n, struct rotate_plan *rp, int stored)
 	free(rp);
 }
 
-/* Why the CURVE key may move now, or NULL. */
+/*
+ * Does peer p hold this node's log up to the rotation?  Its vector says
+ * so only if it names this node's event at that seq by its id: a peer
+ * must have fetched the events to know their ids.
+ */
+static int
+vector_holds(struct node *n, const struct peer *p)
+{
+	const struct peer_head *ph = sync_peer_head_find(p, n->self);
+	struct store_event ev;
+	struct ev_signed e;
+	int yes;
+
+	if (ph == NULL || ph->seq < n->rot_seq ||
+	    store_get(n->st, n->self, ph->seq, &ev) != 0)
+		return 0;
+	yes = ev_decode(ev.bytes, ev.len, store_fed_id(n->st), &e, NULL,
+	    NULL) == 0 && memcmp(e.id, ph->id, EV_ID_BYTES) == 0;
+	free(ev.bytes);
+	return yes;
+}
+
+/*
+ * Why the CURVE key may move now, or NULL.  Only members count: sync
+ * pulls, and nobody pulls from an observer.
+ */
 static const char *
 rekey_reason(struct node *n, char *buf, size_t cap)
 {
-	struct peer_head *ph;
-	size_t i;
+	size_t i, k = 0;
 
 	if (n->rot_seq == 0)
 		return "the rotation's seq is unknown";
-	for (i = 0; i < n->npeers && n->peers[i]->leaving_ms != 0; i++)
-		;
-	if (i == n->npeers)
-		return "no peer to tell";
-	if (n->rot_refused)
-		return "a peer refused the old key: it holds the rotation";
 	for (i = 0; i < n->npeers; i++)
-		if (n->peers[i]->leaving_ms == 0 &&
-		    (ph = sync_peer_head(n->peers[i], n->self)) != NULL &&
-		    ph->seq >= n->rot_seq) {
+		k += n->peers[i]->leaving_ms == 0 && !n->peers[i]->observer;
+	if (k == 0)
+		return "no member peer to tell";
+	if (n->rot_proven[0] != '\0') {
+		snprintf(buf, cap, "peer %s admitted the new key: it holds the "
+		    "rotation", n->rot_proven);
+		return buf;
+	}
+	for (i = 0; i < n->npeers; i++)
+		if (n->peers[i]->leaving_ms == 0 && !n->peers[i]->observer &&
+		    vector_holds(n, n->peers[i])) {
 			snprintf(buf, cap, "peer %s holds the rotation",
 			    n->peers[i]->schac);
 			return buf;
@@ -573,6 +601,8 @@ rotate_tick(struct node *n, uint64_t now)
 	if (unlink(prev) != 0 && errno != ENOENT)
 		log_warn(-errno, "cannot remove %s, the key before the "
 		    "rotation; remove it by hand", prev);
+	else if ((rc = sync_dir_of(prev)) != 0)
+		log_warn(rc, "cannot sync the directory of %s", prev);
 	if (n->router != NULL &&
 	    (rc = link_router_rekey(n->router, n->listen, n->key)) != 0)
 		fatalx("cannot listen on %s with the rotated key: %s; "
@@ -585,6 +615,7 @@ rotate_tick(struct node *n, uint64_t now)
 		p->state = PEER_DOWN;
 		p->backoff_ms = 0;
 		p->redial_ms = 0;
+		p->probe = 0;
 		if (p->dial && (rc = link_dealer_open(n, p)) != 0)
 			link_dial_failed(p, rc);
 	}

@@ -790,8 +790,8 @@ sync_behind(struct node *n, const struct peer *p)
 }
 
 /* p's head for author, or NULL: a lookup that adds nothing. */
-static const struct peer_head *
-peer_head_find(const struct peer *p, const uint8_t author[32])
+const struct peer_head *
+sync_peer_head_find(const struct peer *p, const uint8_t author[32])
 {
 	size_t lo = 0, hi = p->nvec, mid;
 	int c;
@@ -821,7 +821,7 @@ sync_ahead(struct node *n, const struct peer *p)
 	for (i = 0; i < n->nauthors; i++) {
 		/* What we would serve it: up to what we announce. */
 		sync_announced(&n->authors[i], &seq, id);
-		h = peer_head_find(p, n->authors[i].key);
+		h = sync_peer_head_find(p, n->authors[i].key);
 		if (h == NULL)
 			sum += seq;
 		else if (seq > h->seq)
