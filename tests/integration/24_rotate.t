@@ -7,7 +7,8 @@
 # whole history afresh verifies both sides of the rotation; every root is
 # equal.  A second rotation, to a key file the operator made, works alike.
 # A third, while the peers are down and with a crash before they return,
-# keeps the old CURVE key until a peer holds the rotation.
+# keeps the old CURVE key until a peer holds the rotation; a stranger's
+# ERROR 400 on a peer's endpoint does not move it.
 . "$(dirname "$0")/lib.sh"
 
 RAWPEER=$BUILD/testtools/rawpeer
@@ -118,6 +119,10 @@ rm -f "$K2.next"
 # know the node's new key and none would accept its old one.
 check "node 1 stops" node_stop 1
 check "node 3 stops" node_stop 3
+# A stranger on node 1's endpoint answers every CURVE HELLO with ERROR
+# 400, as a ZAP refusal reads: without the server's key, it proves nothing.
+"$BUILD/testtools/zaperror" "${PORT[1]}" 9 >"$T/zaperror.out" 2>&1 &
+zpid=$!
 check "node 2 rotates with its peers down" \
     quiet "$I40CTL" key rotate -d "$(dir 2)"
 check "node 2 keeps the old key as KEY.prev (0600)" \
@@ -125,9 +130,14 @@ check "node 2 keeps the old key as KEY.prev (0600)" \
 sleep 6
 moves() { [ "$(grep -c "transport key moved to the rotated key" "$T/n2/log")" = "$1" ]; }
 check "... and its CURVE key has not moved after 6 s" moves 2
+check "... though a stranger on node 1's endpoint refused its key" \
+    log_has 2 "peer u1.example.se .* refused this node's key"
 check "a second rotation waits for the first to reach a peer" \
     sh -c "! '$I40CTL' key rotate -d '$(dir 2)' 2>'$T/twice.err'"
 check "... saying why" grep -q "has not moved the CURVE key yet" "$T/twice.err"
+wait $zpid
+check "... the old key and, once, the new one" \
+    grep -Eq "answered ([2-9]|[1-9][0-9]) HELLO" "$T/zaperror.out"
 node_kill 2
 check "node 2, killed, starts again" node_start 2
 check "... keeping the previous CURVE key" \
