@@ -50,6 +50,7 @@ static const struct errtext errtab[] = {
 	E(I40_E_BUFFER, "output buffer too small"),
 	E(I40_E_KEYFILE_MODE, "key file grants access to group or others; chmod 600 it"),
 	E(I40_E_KEYFILE_FORMAT, "not an i40 key file"),
+	E(I40_E_EXPORT, "the export file is damaged or cut short (docs/protocol.md §13)"),
 	E(I40_E_EXISTS, "file exists; refusing to overwrite it"),
 	E(I40_E_NOT_STORE, "not an i40 data directory (no ledger/ with i40 metadata)"),
 	E(I40_E_SCHEMA, "data directory was written by another version of i40 (a newer one: upgrade i40; an older one: see docs/store.md, \"Schema versions\")"),

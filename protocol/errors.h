@@ -61,6 +61,7 @@ enum i40_err {
 	I40_E_KEYFILE_MODE = -1052,	/* key file grants group/others any access */
 	I40_E_KEYFILE_FORMAT = -1053,	/* key file is not an i40 key file */
 	I40_E_EXISTS = -1054,		/* refusing to overwrite an existing file */
+	I40_E_EXPORT = -1055,		/* an export file is damaged or cut short */
 	/* The store. */
 	I40_E_NOT_STORE = -1060,	/* directory is not an i40 data directory */
 	I40_E_SCHEMA = -1061,		/* data directory of a newer schema */

@@ -147,6 +147,8 @@ int store_rot_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
 /* The key in force for author at seq, within txn (keys.c). */
 int store_key_at(MDB_txn *txn, struct store *st, const uint8_t author[32],
     uint64_t seq, uint8_t key[32]);
+/* The log root as of txn (roots.c). */
+int store_log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32]);
 /* The next key a decoded key_rotate e names (keys.c). */
 int store_rotate_next(const struct ev_signed *e, uint8_t next[32]);
 

@@ -16,8 +16,8 @@
 #define LOG_ROOT_TAG "i40/log-root/v1"
 #define STATE_ROOT_TAG "i40/state-root/v1"
 
-static int
-log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
+int
+store_log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
 {
 	crypto_generichash_blake2b_state hs;
 	struct store_headrec h;
@@ -177,7 +177,7 @@ store_log_root(struct store *st, uint8_t root[32])
 
 	if ((rc = store_rtxn(st, &txn)) != 0)
 		return rc;
-	rc = log_root_txn(txn, st, root);
+	rc = store_log_root_txn(txn, st, root);
 	store_rtxn_end(st, txn);
 	return rc;
 }

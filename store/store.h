@@ -281,6 +281,28 @@ int store_completion_get(struct store *st, const uint8_t id[EV_ID_BYTES],
 
 /* The two digests of DESIGN.md; docs/store.md says how they are made. */
 int store_log_root(struct store *st, uint8_t root[32]) I40_MUST_CHECK;
+
+/*
+ * What `i40ctl log export` writes (docs/protocol.md §13), from one read
+ * transaction: fn(arg, EXP_REC_GENESIS, genesis) first; then, authors
+ * ascending by key, fn(arg, EXP_REC_EVENT, event) for each selected event
+ * in seq order and fn(arg, EXP_REC_EVIDENCE, a, b) for the author's fork
+ * evidence, if any; then the log root of that transaction into log_root.
+ * sel: author NULL for every log, else that log from seq `from`; since
+ * (ascending by author or not, nsince of them): leave out each author's
+ * events at or below its seq there.  The bytes are borrowed for the call;
+ * fn returns 0 to go on, anything else to stop (returned).
+ */
+struct store_export_sel {
+	const uint8_t *author;
+	uint64_t from;
+	const struct store_head *since;
+	size_t nsince;
+};
+typedef int (*store_export_fn)(void *arg, int type, const uint8_t *a,
+    size_t alen, const uint8_t *b, size_t blen);
+int store_export(struct store *st, const struct store_export_sel *sel,
+    store_export_fn fn, void *arg, uint8_t log_root[32]) I40_MUST_CHECK;
 int store_state_root(struct store *st, uint8_t root[32]) I40_MUST_CHECK;
 
 /*

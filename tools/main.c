@@ -37,6 +37,8 @@ static const struct {
 	    "record or revoke a learner's result (through i40d)" },
 	{ "member", member_main,
 	    "admit, endorse, remove and list members (through i40d)" },
+	{ "log", log_main,
+	    "export the federation's event log to a file" },
 	{ "catalog", catalog_main,
 	    "list the national catalog" },
 	{ "status", status_main,

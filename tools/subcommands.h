@@ -18,5 +18,6 @@ int status_main(int argc, char *argv[]);
 int peers_main(int argc, char *argv[]);
 int sync_main(int argc, char *argv[]);
 int member_main(int argc, char *argv[]);
+int log_main(int argc, char *argv[]);
 
 #endif

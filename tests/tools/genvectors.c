@@ -21,10 +21,12 @@
 #include <sodium.h>
 
 #include "protocol/codec.h"
+#include "protocol/export.h"
 #include "protocol/event.h"
 #include "protocol/msg.h"
 #include "protocol/schema.h"
 #include "tests/lib/sample.h"
+#include "store/store.h"
 
 #define NKEYS 4
 #define MAXSEQ 10
@@ -1498,6 +1500,94 @@ gen_messages(void)
 	write_json("messages.json", root);
 }
 
+/* export.json: the valid logs, stored and exported (protocol.md §13). */
+struct export_gen {
+	struct exp_writer w;
+	json_t *recs;
+	uint64_t off;
+};
+
+static int
+export_rec(void *arg, int type, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen)
+{
+	struct export_gen *x = arg;
+	json_t *o = json_object();
+	struct ev_signed e;
+	uint64_t before = x->w.bytes;
+	int rc;
+
+	rc = type == EXP_REC_GENESIS ? exp_write_begin(&x->w, x->w.f, a, alen) :
+	    type == EXP_REC_EVENT ? exp_write_event(&x->w, a, alen) :
+	    exp_write_evidence(&x->w, a, alen, b, blen);
+	check(rc, "export record");
+	check(ev_decode(a, alen, fed.fed_id, &e, NULL, NULL), "ev_decode");
+	if (type == EXP_REC_GENESIS)
+		before = EXP_MAGIC_LEN + 4;
+	set(o, "type", json_sprintf("%c", type));
+	set(o, "offset", json_integer((json_int_t)before));
+	set(o, "length", json_integer((json_int_t)(x->w.bytes - before - 5)));
+	set(o, "author", jhex(e.h.author, 32));
+	set(o, "seq", json_integer((json_int_t)e.h.seq));
+	push(x->recs, o);
+	return 0;
+}
+
+static void
+gen_export(void)
+{
+	char dir[] = "/tmp/i40-genvectors-XXXXXX", sdir[64];
+	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+	struct store_item it;
+	struct store_outcome o;
+	struct export_gen x;
+	struct store *st;
+	uint8_t root[32];
+	json_t *out = json_object(), *tr = json_object();
+	char *buf = NULL;
+	size_t len = 0, a, s;
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL)
+		die("mkdtemp: %s", strerror(errno));
+	snprintf(sdir, sizeof(sdir), "%s/store", dir);
+	check(store_create(sdir, logs[0][1].buf, logs[0][1].len, NULL),
+	    "store_create");
+	check(store_open(sdir, NULL, &st), "store_open");
+	for (a = 0; a < NKEYS; a++)
+		for (s = 1; s <= heads[a]; s++) {
+			if (a == 0 && s == 1)
+				continue;
+			check(ev_decode(logs[a][s].buf, logs[a][s].len,
+			    fed.fed_id, &it.ev, NULL, NULL), "ev_decode");
+			check(store_keys_in_force(st, &it, 1), "key");
+			check(store_append(st, &it, 1, &o), "store_append");
+		}
+	memset(&x, 0, sizeof(x));
+	x.recs = json_array();
+	if ((f = x.w.f = open_memstream(&buf, &len)) == NULL)
+		die("open_memstream");
+	check(store_export(st, &sel, export_rec, &x, root), "store_export");
+	check(exp_write_end(&x.w, root), "exp_write_end");
+	if (fclose(f) != 0)
+		die("export: write failed");
+	store_close(st);
+	sample_rm_rf(dir);
+	set(out, "description", json_string("docs/protocol.md §13: the "
+	    "valid logs of events.json (those the store takes), exported: the "
+	    "file in hex, its records and its trailer"));
+	set(out, "hex", jhex((const uint8_t *)buf, len));
+	set(out, "records", x.recs);
+	set(tr, "events", json_integer((json_int_t)x.w.events));
+	set(tr, "evidence", json_integer((json_int_t)x.w.evidence));
+	set(tr, "log_root", jhex(root, 32));
+	set(tr, "digest", jhex((const uint8_t *)buf + len - 32, 32));
+	set(out, "trailer", tr);
+	printf("export.json: %llu events\n", (unsigned long long)x.w.events);
+	write_json("export.json", out);
+	free(buf);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1515,6 +1605,7 @@ main(int argc, char *argv[])
 	gen_signatures();
 	gen_events();
 	gen_messages();
+	gen_export();
 	for (a = 0; a < NKEYS; a++)
 		for (s = 0; s <= MAXSEQ; s++)
 			free(logs[a][s].buf);

@@ -32,7 +32,8 @@
 #define VECDIR "docs/vectors/"
 
 static const char *const files[] = {
-	"keys.json", "events.json", "signatures.json", "messages.json"
+	"keys.json", "events.json", "signatures.json", "messages.json",
+	"export.json"
 };
 
 static json_t *keys_j, *events_j, *sigs_j, *msgs_j;

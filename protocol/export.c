@@ -1,0 +1,316 @@
+/* export.c: the export file's records (see export.h, protocol.md §13). */
+#include "export.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+/* Write and hash len bytes. */
+static int
+out(struct exp_writer *w, const void *p, size_t len)
+{
+	if (len > 0 && fwrite(p, 1, len, w->f) != len)
+		return errno != 0 ? -errno : -EIO;
+	crypto_generichash_blake2b_update(&w->hs, p, len);
+	w->bytes += len;
+	return 0;
+}
+
+/* One record's header and payload (in two parts, b may be empty). */
+static int
+record(struct exp_writer *w, int type, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen)
+{
+	uint8_t hdr[5];
+	int rc;
+
+	if (alen + blen > EXP_MAX_RECORD)
+		return I40_E_TOO_BIG;
+	hdr[0] = (uint8_t)type;
+	put32(hdr + 1, (uint32_t)(alen + blen));
+	if ((rc = out(w, hdr, sizeof(hdr))) != 0 ||
+	    (rc = out(w, a, alen)) != 0 || (rc = out(w, b, blen)) != 0)
+		return rc;
+	return 0;
+}
+
+int
+exp_write_begin(struct exp_writer *w, FILE *f, const uint8_t *genesis,
+    size_t len)
+{
+	uint8_t ver[4];
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+	crypto_generichash_blake2b_init(&w->hs, NULL, 0, 32);
+	crypto_generichash_blake2b_update(&w->hs,
+	    (const uint8_t *)EXP_DIGEST_TAG, sizeof(EXP_DIGEST_TAG) - 1);
+	put32(ver, EXP_VERSION);
+	if (len == 0 || len > EV_MAX_BYTES)
+		return I40_E_TOO_BIG;
+	if ((rc = out(w, EXP_MAGIC, EXP_MAGIC_LEN)) != 0 ||
+	    (rc = out(w, ver, 4)) != 0)
+		return rc;
+	return record(w, EXP_REC_GENESIS, genesis, len, NULL, 0);
+}
+
+int
+exp_write_event(struct exp_writer *w, const uint8_t *ev, size_t len)
+{
+	int rc;
+
+	if (len == 0 || len > EV_MAX_BYTES)
+		return I40_E_TOO_BIG;
+	if ((rc = record(w, EXP_REC_EVENT, ev, len, NULL, 0)) == 0)
+		w->events++;
+	return rc;
+}
+
+int
+exp_write_evidence(struct exp_writer *w, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen)
+{
+	uint8_t buf[4 + EV_MAX_BYTES];
+	int rc;
+
+	if (alen == 0 || alen > EV_MAX_BYTES || blen == 0 ||
+	    blen > EV_MAX_BYTES)
+		return I40_E_TOO_BIG;
+	put32(buf, (uint32_t)alen);
+	memcpy(buf + 4, a, alen);
+	if ((rc = record(w, EXP_REC_EVIDENCE, buf, 4 + alen, b, blen)) == 0)
+		w->evidence++;
+	return rc;
+}
+
+int
+exp_write_end(struct exp_writer *w, const uint8_t log_root[32])
+{
+	uint8_t t[5 + EXP_TRAILER_LEN];
+
+	t[0] = EXP_REC_TRAILER;
+	put32(t + 1, EXP_TRAILER_LEN);
+	put64(t + 5, w->events);
+	put64(t + 13, w->evidence);
+	memcpy(t + 21, log_root, 32);
+	/* The digest covers the trailer too, up to itself. */
+	crypto_generichash_blake2b_update(&w->hs, t, 53);
+	crypto_generichash_blake2b_final(&w->hs, t + 53, 32);
+	if (fwrite(t, 1, sizeof(t), w->f) != sizeof(t) || fflush(w->f) != 0)
+		return errno != 0 ? -errno : -EIO;
+	w->bytes += sizeof(t);
+	return 0;
+}
+
+static int
+damaged(struct exp_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+	return I40_E_EXPORT;
+}
+
+/* Read len bytes: 0, or 1 at a clean end of file before any of them. */
+static int
+in(struct exp_reader *r, void *p, size_t len, int hash)
+{
+	size_t got = len > 0 ? fread(p, 1, len, r->f) : 0;
+
+	if (got != len)
+		return ferror(r->f) ? (errno != 0 ? -errno : -EIO) :
+		    got == 0 ? 1 : 2;
+	if (hash)
+		crypto_generichash_blake2b_update(&r->hs, p, len);
+	return 0;
+}
+
+/* One record's header and payload into rec. */
+static int
+read_record(struct exp_reader *r, struct exp_record *rec)
+{
+	uint8_t hdr[5];
+	uint32_t len;
+	int rc;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->offset = r->offset;
+	if ((rc = in(r, hdr, 1, 0)) != 0)
+		return rc < 0 ? rc : damaged(r, "the file ends at offset %llu "
+		    "without its trailer: cut short",
+		    (unsigned long long)r->offset);
+	rec->type = hdr[0];
+	crypto_generichash_blake2b_update(&r->hs, hdr, 1);
+	if ((rc = in(r, hdr + 1, 4, 1)) != 0)
+		return rc < 0 ? rc : damaged(r, "the file ends inside the "
+		    "record at offset %llu: cut short",
+		    (unsigned long long)r->offset);
+	len = get32(hdr + 1);
+	switch (rec->type) {
+	case EXP_REC_GENESIS:
+	case EXP_REC_EVENT:
+		if (len == 0 || len > EV_MAX_BYTES)
+			return damaged(r, "the event record at offset %llu "
+			    "has length %lu (1..%d)", (unsigned long long)
+			    r->offset, (unsigned long)len, EV_MAX_BYTES);
+		break;
+	case EXP_REC_EVIDENCE:
+		if (len < 6 || len > EXP_MAX_RECORD)
+			return damaged(r, "the evidence record at offset %llu "
+			    "has length %lu", (unsigned long long)r->offset,
+			    (unsigned long)len);
+		break;
+	case EXP_REC_TRAILER:
+		if (len != EXP_TRAILER_LEN)
+			return damaged(r, "the trailer at offset %llu has "
+			    "length %lu (%d)", (unsigned long long)r->offset,
+			    (unsigned long)len, EXP_TRAILER_LEN);
+		break;
+	default:
+		return damaged(r, "offset %llu: record type 0x%02x is none of "
+		    "G, E, F, T", (unsigned long long)r->offset, rec->type);
+	}
+	/* The trailer's digest is the one field the digest leaves out. */
+	if ((rc = in(r, r->buf, len, rec->type != EXP_REC_TRAILER)) != 0)
+		return rc < 0 ? rc : damaged(r, "the file ends inside the "
+		    "record at offset %llu: cut short",
+		    (unsigned long long)r->offset);
+	if (rec->type == EXP_REC_TRAILER)
+		crypto_generichash_blake2b_update(&r->hs, r->buf, len - 32);
+	rec->p = r->buf;
+	rec->len = len;
+	r->offset += 5 + len;
+	if (rec->type == EXP_REC_EVIDENCE) {
+		uint32_t alen = get32(r->buf);
+
+		if (alen == 0 || alen > EV_MAX_BYTES || len - 4 <= alen ||
+		    len - 4 - alen > EV_MAX_BYTES)
+			return damaged(r, "the evidence record at offset %llu "
+			    "splits badly (first event %lu of %lu bytes)",
+			    (unsigned long long)rec->offset,
+			    (unsigned long)alen, (unsigned long)len - 4);
+		rec->a = r->buf + 4;
+		rec->alen = alen;
+		rec->b = r->buf + 4 + alen;
+		rec->blen = len - 4 - alen;
+	}
+	return 0;
+}
+
+int
+exp_read_begin(struct exp_reader *r, FILE *f, struct exp_record *genesis)
+{
+	uint8_t head[EXP_MAGIC_LEN + 4];
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->f = f;
+	crypto_generichash_blake2b_init(&r->hs, NULL, 0, 32);
+	crypto_generichash_blake2b_update(&r->hs,
+	    (const uint8_t *)EXP_DIGEST_TAG, sizeof(EXP_DIGEST_TAG) - 1);
+	if ((r->buf = malloc(EXP_MAX_RECORD)) == NULL)
+		return I40_E_NOMEM;
+	if ((rc = in(r, head, sizeof(head), 1)) != 0)
+		return rc < 0 ? rc : damaged(r, "shorter than the %zu bytes of "
+		    "magic and version: not an export file", sizeof(head));
+	if (memcmp(head, EXP_MAGIC, EXP_MAGIC_LEN) != 0)
+		return damaged(r, "no export magic at offset 0: not an i40 "
+		    "export file (or one mangled by a text transfer)");
+	if (get32(head + EXP_MAGIC_LEN) != EXP_VERSION)
+		return damaged(r, "format version %lu; this i40ctl reads "
+		    "version %d", (unsigned long)get32(head + EXP_MAGIC_LEN),
+		    EXP_VERSION);
+	r->offset = sizeof(head);
+	if ((rc = read_record(r, genesis)) != 0)
+		return rc;
+	if (genesis->type != EXP_REC_GENESIS)
+		return damaged(r, "offset %llu: the first record is not the "
+		    "genesis (G)", (unsigned long long)genesis->offset);
+	return 0;
+}
+
+int
+exp_next(struct exp_reader *r, struct exp_record *rec)
+{
+	uint8_t digest[32];
+	int rc;
+
+	if (r->ended)
+		return 1;
+	if ((rc = read_record(r, rec)) != 0)
+		return rc;
+	switch (rec->type) {
+	case EXP_REC_EVENT:
+		r->events++;
+		return 0;
+	case EXP_REC_EVIDENCE:
+		r->evidence++;
+		return 0;
+	case EXP_REC_GENESIS:
+		return damaged(r, "offset %llu: a second genesis record",
+		    (unsigned long long)rec->offset);
+	default:
+		break;
+	}
+	r->trailer.events = get64(rec->p);
+	r->trailer.evidence = get64(rec->p + 8);
+	memcpy(r->trailer.log_root, rec->p + 16, 32);
+	memcpy(r->trailer.digest, rec->p + 48, 32);
+	crypto_generichash_blake2b_final(&r->hs, digest, 32);
+	if (sodium_memcmp(digest, r->trailer.digest, 32) != 0)
+		return damaged(r, "the trailer's digest does not match the "
+		    "file: a record was changed, added or removed");
+	if (r->trailer.events != r->events ||
+	    r->trailer.evidence != r->evidence)
+		return damaged(r, "the trailer counts %llu events and %llu "
+		    "pieces of evidence, the file holds %llu and %llu",
+		    (unsigned long long)r->trailer.events,
+		    (unsigned long long)r->trailer.evidence,
+		    (unsigned long long)r->events,
+		    (unsigned long long)r->evidence);
+	if (fgetc(r->f) != EOF)
+		return damaged(r, "bytes after the trailer at offset %llu",
+		    (unsigned long long)r->offset);
+	r->ended = 1;
+	return 1;
+}
+
+void
+exp_read_end(struct exp_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+}

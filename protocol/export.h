@@ -1,0 +1,110 @@
+/*
+ * export.h: the export file (docs/protocol.md §13): a federation's log
+ * as one self-describing stream, for offline audit, a new node's first
+ * fill and air-gapped mirrors.
+ *
+ *   file    = magic(8) version(4) record* ; the last record is T
+ *   record  = type(1) length(4) payload(length), integers big-endian
+ *   G       = the genesis event, first
+ *   E       = one signed event: every author's log in seq order, the
+ *             authors ascending by key
+ *   F       = fork evidence: len(a)(4) a b, two signed events of one
+ *             author at one seq, after that author's events
+ *   T       = count of E(8) count of F(8) log root(32) digest(32), last
+ *
+ * The digest is BLAKE2b-256, keyed by nothing, over "i40/export/v1" and
+ * every byte of the file before the digest itself (the trailer's type,
+ * length, counts and log root included): a file cut short, or with a
+ * record changed, added or removed, no longer matches it.
+ *
+ * Ownership: a writer owns nothing but its digest state and writes to
+ * the caller's FILE; a reader owns one buffer of EXP_MAX_RECORD bytes,
+ * which each exp_next() overwrites (the record's payload points into it).
+ */
+#ifndef I40_EXPORT_H
+#define I40_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <sodium.h>
+
+#include "errors.h"
+#include "event.h"
+
+#define EXP_MAGIC "\x89I40LOG\n"
+#define EXP_MAGIC_LEN 8
+#define EXP_VERSION 1
+#define EXP_DIGEST_TAG "i40/export/v1"
+#define EXP_REC_GENESIS 'G'
+#define EXP_REC_EVENT 'E'
+#define EXP_REC_EVIDENCE 'F'
+#define EXP_REC_TRAILER 'T'
+#define EXP_TRAILER_LEN (8 + 8 + 32 + 32)
+/* The largest payload: a pair of evidence. */
+#define EXP_MAX_RECORD (4 + 2 * EV_MAX_BYTES)
+
+struct exp_trailer {
+	uint64_t events;		/* E records */
+	uint64_t evidence;		/* F records */
+	uint8_t log_root[32];		/* of the store the file was taken from */
+	uint8_t digest[32];		/* of every byte before it */
+};
+
+struct exp_writer {
+	FILE *f;
+	crypto_generichash_blake2b_state hs;
+	uint64_t events, evidence;
+	uint64_t bytes;			/* written so far */
+};
+
+/* Start a file on f with its magic, version and the genesis. */
+int exp_write_begin(struct exp_writer *w, FILE *f, const uint8_t *genesis,
+    size_t len) I40_MUST_CHECK;
+int exp_write_event(struct exp_writer *w, const uint8_t *ev, size_t len)
+    I40_MUST_CHECK;
+int exp_write_evidence(struct exp_writer *w, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen) I40_MUST_CHECK;
+/* The trailer, with log_root; then fflush.  The caller fsyncs and closes. */
+int exp_write_end(struct exp_writer *w, const uint8_t log_root[32])
+    I40_MUST_CHECK;
+
+struct exp_record {
+	int type;			/* EXP_REC_* */
+	uint64_t offset;		/* of its type byte in the file */
+	const uint8_t *p;		/* payload, in the reader's buffer */
+	size_t len;
+	/* F: the two events, within p */
+	const uint8_t *a, *b;
+	size_t alen, blen;
+};
+
+struct exp_reader {
+	FILE *f;
+	uint8_t *buf;
+	uint64_t offset;		/* of the next record */
+	crypto_generichash_blake2b_state hs;
+	int ended;			/* the trailer was read and matched */
+	struct exp_trailer trailer;
+	uint64_t events, evidence;	/* counted so far */
+	char why[160];			/* what was wrong, for the caller */
+};
+
+/*
+ * Open a file on f: its magic and version, and the genesis into *genesis
+ * (a G record).  I40_E_EXPORT with r->why on anything else.
+ */
+int exp_read_begin(struct exp_reader *r, FILE *f, struct exp_record *genesis)
+    I40_MUST_CHECK;
+/*
+ * The next E or F record into *rec: 0; 1 at the trailer, which matched
+ * the digest and the counts (r->trailer holds it); I40_E_EXPORT at a
+ * damaged or missing record (a file cut short, a bad type or length, a
+ * trailer that does not match), with rec->offset and r->why saying where
+ * and what.  Everything before it was whole.
+ */
+int exp_next(struct exp_reader *r, struct exp_record *rec) I40_MUST_CHECK;
+void exp_read_end(struct exp_reader *r);
+
+#endif

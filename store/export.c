@@ -1,0 +1,119 @@
+/*
+ * export.c: one consistent read of the whole log, for `i40ctl log export`
+ * (docs/protocol.md §13): the genesis, every selected event by author and
+ * seq, each author's fork evidence, and the log root, all from a single
+ * read transaction, so the file is the log as of one instant while the
+ * daemon goes on writing.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+#include "protocol/export.h"
+
+/* The event author||seq points to, borrowed from txn. */
+static int
+event_at(MDB_txn *txn, struct store *st, const MDB_val *logv, MDB_val *ev)
+{
+	int rc;
+
+	if ((rc = mdb_get(txn, st->dbi[DB_EV], (MDB_val *)logv, ev)) != 0)
+		return rc == MDB_NOTFOUND ? I40_E_CORRUPT : store_err(rc);
+	return 0;
+}
+
+/* author's seq below which sel leaves its events out (0: none). */
+static uint64_t
+since_of(const struct store_export_sel *sel, const uint8_t *author)
+{
+	size_t i;
+
+	for (i = 0; i < sel->nsince; i++)
+		if (memcmp(sel->since[i].author, author, 32) == 0)
+			return sel->since[i].seq;
+	return 0;
+}
+
+/* author's evidence, if it has some. */
+static int
+evidence_of(MDB_txn *txn, struct store *st, const uint8_t *author,
+    store_export_fn fn, void *arg)
+{
+	MDB_val k = { 32, (void *)author }, v;
+	const uint8_t *p;
+	size_t la;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->dbi[DB_FORK], &k, &v)) == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return store_err(rc);
+	p = v.mv_data;
+	la = v.mv_size < 4 ? 0 : (size_t)p[0] << 24 | (size_t)p[1] << 16 |
+	    (size_t)p[2] << 8 | p[3];
+	if (v.mv_size < 4 || la == 0 || la >= v.mv_size - 4)
+		return I40_E_CORRUPT;
+	return fn(arg, EXP_REC_EVIDENCE, p + 4, la, p + 4 + la,
+	    v.mv_size - 4 - la);
+}
+
+int
+store_export(struct store *st, const struct store_export_sel *sel,
+    store_export_fn fn, void *arg, uint8_t log_root[32])
+{
+	MDB_val k = { 7, "genesis" }, v, ev;
+	uint8_t start[K_LOG], cur[32];
+	MDB_cursor *c = NULL;
+	MDB_txn *txn;
+	int rc, have = 0;
+
+	if ((rc = store_rtxn(st, &txn)) != 0)
+		return rc;
+	if ((rc = store_err(mdb_get(txn, st->dbi[DB_META], &k, &v))) != 0 ||
+	    (rc = store_err(mdb_get(txn, st->dbi[DB_LOG], &v, &ev))) != 0 ||
+	    (rc = event_at(txn, st, &ev, &v)) != 0 ||
+	    (rc = fn(arg, EXP_REC_GENESIS, v.mv_data, v.mv_size, NULL, 0)) != 0)
+		goto out;
+	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_LOG], &c))) != 0)
+		goto out;
+	memset(start, 0, sizeof(start));
+	if (sel->author != NULL)
+		store_logkey(start, sel->author, sel->from);
+	k.mv_size = K_LOG;
+	k.mv_data = start;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *key = k.mv_data;
+
+		if (k.mv_size != K_LOG) {
+			rc = I40_E_CORRUPT;
+			goto out;
+		}
+		if (sel->author != NULL && memcmp(key, sel->author, 32) != 0)
+			break;
+		/* An author's evidence follows its events. */
+		if (have && memcmp(key, cur, 32) != 0 &&
+		    (rc = evidence_of(txn, st, cur, fn, arg)) != 0)
+			goto out;
+		memcpy(cur, key, 32);
+		have = 1;
+		if (store_be64(key + 32) <= since_of(sel, key))
+			continue;
+		if ((rc = event_at(txn, st, &v, &ev)) != 0 ||
+		    (rc = fn(arg, EXP_REC_EVENT, ev.mv_data, ev.mv_size, NULL,
+		    0)) != 0)
+			goto out;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		rc = rc > 0 ? store_err(rc) : rc;
+		goto out;
+	}
+	if (have && (rc = evidence_of(txn, st, cur, fn, arg)) != 0)
+		goto out;
+	rc = store_log_root_txn(txn, st, log_root);
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	store_rtxn_end(st, txn);
+	return rc;
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Test 27 (issue 13, first part): `i40ctl log export` of a running node's
+# data directory: the file's trailer counts every stored event and names
+# the node's log root; two exports of an idle node are the same bytes; an
+# author's log from a seq, and --since the node's own heads, select what
+# they say; an existing file is never overwritten; an export taken while
+# the daemon writes completes.  (The reader side, import and audit, is
+# tested in test_export and will be here once they exist.)
+. "$(dirname "$0")/lib.sh"
+
+fed_create 3
+for i in 1 2 3; do
+	check "node $i starts" node_start $i
+done
+for i in 1 2 3; do
+	check "node $i publishes" wait_for 20 publish $i "X$i-A"
+done
+check "node 2 publishes again" publish 2 X2-B
+check "all converge" wait_for 30 roots_equal 1 2 3
+lg() { "$I40CTL" "$@"; }
+# The trailer: type T, length 80, events(8) evidence(8) root(32) digest(32).
+trailer_events() { tail -c 80 "$1" | head -c 8 | od -An -tx1 | tr -d ' \n'; }
+trailer_root() { tail -c 64 "$1" | head -c 32 | od -An -tx1 | tr -d ' \n'; }
+hex16() { printf '%016x' "$1"; }
+
+out=$(lg log export -d "$(dir 1)" -o "$T/all.i40x" --json 2>"$T/all.err")
+check "log export of a running node succeeds" test -s "$T/all.i40x" ||
+    sed 's/^/# /' "$T/all.err"
+events=$(lg status --json -d "$(dir 1)" | jq -r .events)
+root=$(lg status --json -d "$(dir 1)" | jq -r .log_root)
+check "--json counts every stored event" test "$(jq -r .events <<<"$out")" = "$events"
+check "... and names the node's log root" test "$(jq -r .log_root <<<"$out")" = "$root"
+check "the trailer counts them too" test "$(trailer_events "$T/all.i40x")" = "$(hex16 "$events")"
+check "... and holds the log root" test "$(trailer_root "$T/all.i40x")" = "$root"
+check "the file starts with the export magic" \
+    test "$(head -c 8 "$T/all.i40x" | od -An -tx1 | tr -d ' \n')" = 894934304c4f470a
+check "a summary line on stderr" grep -q "events and 0 pieces of fork evidence" "$T/all.err"
+check "a second export of the idle node is the same bytes" \
+    sh -c "'$I40CTL' log export -d '$(dir 1)' -o '$T/again.i40x' 2>/dev/null &&
+    cmp -s '$T/all.i40x' '$T/again.i40x'"
+check "-o FILE that exists is refused" \
+    sh -c "! '$I40CTL' log export -d '$(dir 1)' -o '$T/all.i40x' 2>'$T/exists.err'"
+check "... saying so" grep -q "the file exists" "$T/exists.err"
+check "... and the file is untouched" cmp -s "$T/all.i40x" "$T/again.i40x"
+check "standard output as the file" \
+    sh -c "'$I40CTL' log export -d '$(dir 1)' 2>/dev/null | cmp -s - '$T/all.i40x'"
+
+# One author's log from seq 2.
+head2=$(lg status --json -d "$(dir 1)" | jq -r --arg k "${KEY[2]}" '.heads[] | select(.author == $k) | .seq')
+out=$(lg log export -d "$(dir 1)" -o "$T/a2.i40x" --author "${KEY[2]}" --from 2 --json 2>/dev/null)
+check "--author KEY --from 2 holds that log's events from seq 2 ($head2 in all)" \
+    test "$(jq -r .events <<<"$out")" = $((head2 - 1))
+check "--from without --author is refused" \
+    sh -c "! '$I40CTL' log export -d '$(dir 1)' -o '$T/x.i40x' --from 2 2>/dev/null"
+check "--author that is no key is refused" \
+    sh -c "! '$I40CTL' log export -d '$(dir 1)' -o '$T/x.i40x' --author 12ab 2>/dev/null"
+# What is newer than the node's own heads: nothing.
+lg status --json -d "$(dir 1)" >"$T/heads.json"
+out=$(lg log export -d "$(dir 1)" -o "$T/none.i40x" --since "$T/heads.json" --json 2>/dev/null)
+check "--since the node's own heads exports no event" test "$(jq -r .events <<<"$out")" = 0
+check "--since a file that is no status is refused" \
+    sh -c "echo '{}' >'$T/bad.json'; ! '$I40CTL' log export -d '$(dir 1)' -o '$T/y.i40x' --since '$T/bad.json' 2>/dev/null"
+
+# While the daemon writes.
+( for k in 1 2 3 4 5 6; do publish 1 "W1-$k"; done ) &
+wpid=$!
+check "an export while node 1 writes completes" \
+    quiet lg log export -d "$(dir 1)" -o "$T/busy.i40x"
+wait $wpid
+check "... with a trailer" test "$(tail -c 85 "$T/busy.i40x" | head -c 1)" = T
+
+for i in 1 2 3; do
+	check "node $i stops cleanly" node_stop $i
+done
+out=$(lg log export -d "$(dir 1)" -o "$T/stopped.i40x" --json 2>/dev/null)
+check "an export with the daemon stopped" \
+    test "$(jq -r .log_root <<<"$out")" = "$(lg status --json -d "$(dir 1)" | jq -r .log_root)"
+done_testing

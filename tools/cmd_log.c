@@ -1,0 +1,288 @@
+/*
+ * cmd_log.c: i40ctl log export: the federation's log as one export file
+ * (docs/protocol.md §13), taken from one read transaction of the data
+ * directory, with the daemon running or not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "ctl_node.h"
+#include "protocol/export.h"
+#include "store/store.h"
+#include "subcommands.h"
+
+static const char usage_log[] =
+    "usage: i40ctl log export [options]\n"
+    "\n"
+    "The federation's event log as a file.  Commands:\n"
+    "  export   write every author's log, with fork evidence, to a file\n";
+
+static const char usage_export[] =
+    "usage: i40ctl log export [-d DIR] [-o FILE] [--author KEY [--from SEQ] |\n"
+    "                         --since FILE] [--json]\n"
+    "\n"
+    "Write the log this node holds as an export file (docs/protocol.md\n"
+    "§13): the genesis, every author's events in seq order with its fork\n"
+    "evidence, and a trailer with the counts, the log root and a digest of\n"
+    "the file.  One read transaction: the file is the log as of one\n"
+    "instant, also while i40d writes.  Memory stays the same whatever the\n"
+    "size.\n"
+    "\n"
+    "  -d, --datadir DIR   the data directory (default $I40_DATADIR, else\n"
+    "                      /var/lib/i40)\n"
+    "  -o, --output FILE   write to FILE (made anew: an existing FILE is\n"
+    "                      refused); default: standard output, unless it\n"
+    "                      is a terminal\n"
+    "      --author KEY    only that author's log (64 hex digits) ...\n"
+    "      --from SEQ      ... from that seq on (default 1)\n"
+    "      --since FILE    only what is newer than the heads in FILE, the\n"
+    "                      JSON of `i40ctl status --json` of the node that\n"
+    "                      is to receive the export\n"
+    "      --json          print {\"file\", \"events\", \"evidence\",\n"
+    "                      \"bytes\", \"log_root\"} when done (with -o)\n"
+    "  -h, --help          print this text\n";
+
+struct export_run {
+	struct exp_writer w;
+	int progress;			/* stderr is a terminal */
+	time_t next;			/* when the next progress line is due */
+};
+
+static int
+on_record(void *arg, int type, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen)
+{
+	struct export_run *x = arg;
+	int rc;
+
+	switch (type) {
+	case EXP_REC_GENESIS:
+		return exp_write_begin(&x->w, x->w.f, a, alen);
+	case EXP_REC_EVIDENCE:
+		return exp_write_evidence(&x->w, a, alen, b, blen);
+	default:
+		break;
+	}
+	if ((rc = exp_write_event(&x->w, a, alen)) != 0)
+		return rc;
+	if (x->progress && (x->w.events & 1023) == 0 && time(NULL) >= x->next) {
+		fprintf(stderr, "\r%s: %llu events, %.1f MB", ctl_cmd(),
+		    (unsigned long long)x->w.events,
+		    (double)x->w.bytes / 1e6);
+		x->next = time(NULL) + 1;
+	}
+	return 0;
+}
+
+/* --since FILE: the heads of `i40ctl status --json`, into *out. */
+static int
+load_since(const char *path, struct store_head **out, size_t *n)
+{
+	json_error_t je;
+	json_t *doc, *heads, *h;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if ((doc = json_load_file(path, 0, &je)) == NULL) {
+		ctl_errx("--since %s: line %d: %s", path, je.line, je.text);
+		return I40_E_VALUE;
+	}
+	heads = json_object_get(doc, "heads");
+	if (!json_is_array(heads)) {
+		ctl_errx("--since %s: no \"heads\" list: give the output of "
+		    "`i40ctl status --json` of the receiving node", path);
+		json_decref(doc);
+		return I40_E_VALUE;
+	}
+	if (json_array_size(heads) > 0 &&
+	    (*out = calloc(json_array_size(heads), sizeof(**out))) == NULL) {
+		json_decref(doc);
+		return I40_E_NOMEM;
+	}
+	json_array_foreach(heads, i, h) {
+		const char *a = json_string_value(json_object_get(h, "author"));
+		json_t *s = json_object_get(h, "seq");
+
+		if (a == NULL || ctl_parse_key(a, (*out)[i].author) != 0 ||
+		    !json_is_integer(s) || json_integer_value(s) < 0) {
+			ctl_errx("--since %s: heads[%zu]: needs \"author\" (64 "
+			    "hex digits) and \"seq\" (a whole number)", path,
+			    i);
+			free(*out);
+			*out = NULL;
+			json_decref(doc);
+			return I40_E_VALUE;
+		}
+		(*out)[i].seq = (uint64_t)json_integer_value(s);
+	}
+	*n = json_array_size(heads);
+	json_decref(doc);
+	return 0;
+}
+
+/* FILE.part, made anew with mode 0644: the export holds nothing secret. */
+static FILE *
+open_part(const char *file, char *part, size_t cap)
+{
+	int fd;
+	FILE *f;
+
+	if (snprintf(part, cap, "%s.part", file) >= (int)cap) {
+		ctl_err(-ENAMETOOLONG, "-o %s", file);
+		return NULL;
+	}
+	if (access(file, F_OK) == 0) {
+		ctl_errx("-o %s: the file exists; give another name or remove "
+		    "it first", file);
+		return NULL;
+	}
+	(void)unlink(part);	/* a leftover of an export that failed */
+	if ((fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0644)) < 0) {
+		ctl_err(-errno, "-o: cannot create %s", part);
+		return NULL;
+	}
+	if ((f = fdopen(fd, "wb")) == NULL) {
+		ctl_err(-errno, "-o: %s", part);
+		close(fd);
+		unlink(part);
+	}
+	return f;
+}
+
+static int
+export_main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		CTL_OPT_DATADIR, CTL_OPT_JSON, CTL_OPT_HELP,
+		{ "output", required_argument, NULL, 'o' },
+		{ "author", required_argument, NULL, 'a' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 's' }, CTL_OPT_END
+	};
+	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+	struct store_head *since = NULL;
+	struct export_run x;
+	struct ctl_opts o;
+	struct store *st = NULL;
+	const char *file = NULL, *from = NULL, *sincef = NULL;
+	uint8_t author[32], root[32];
+	char part[4096], hex[65];
+	int c, rc, ret = CTL_EXIT_ERR, have_author = 0;
+	json_t *doc;
+
+	ctl_set_cmd("i40ctl log export");
+	ctl_opts_init(&o, usage_export, CTL_TIMEOUT_MS);
+	while ((c = ctl_getopt(argc, argv, ":d:ho:", opts, &o)) > 0) {
+		switch (c) {
+		case 'o':
+			file = optarg;
+			break;
+		case 'a':
+			if (ctl_parse_key(optarg, author) != 0)
+				return ctl_usage_error(usage_export, "--author "
+				    "%.80s: not a key (64 hex digits)", optarg);
+			have_author = 1;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		default:
+			sincef = optarg;
+			break;
+		}
+	}
+	if (c < 0)
+		return o.exit;
+	if (from != NULL && (!have_author ||
+	    ctl_parse_uint(from, UINT64_MAX, &sel.from) != 0 || sel.from == 0))
+		return ctl_usage_error(usage_export, "--from %.40s: %s", from,
+		    have_author ? "not a seq (1 or more)" : "needs --author");
+	if (have_author && sincef != NULL)
+		return ctl_usage_error(usage_export, "--author and --since: "
+		    "give one of them");
+	if (o.json && file == NULL)
+		return ctl_usage_error(usage_export, "--json needs -o FILE "
+		    "(standard output is the export)");
+	if (file == NULL && isatty(STDOUT_FILENO))
+		return ctl_usage_error(usage_export, "standard output is a "
+		    "terminal: give -o FILE or redirect it");
+	if (have_author)
+		sel.author = author;
+	if (sincef != NULL) {
+		if (load_since(sincef, &since, &sel.nsince) != 0)
+			return CTL_EXIT_ERR;
+		sel.since = since;
+	}
+	memset(&x, 0, sizeof(x));
+	x.progress = isatty(STDERR_FILENO);
+	if (ctl_store_open(ctl_datadir(o.datadir), &st) != 0)
+		goto out;
+	x.w.f = file != NULL ? open_part(file, part, sizeof(part)) : stdout;
+	if (x.w.f == NULL)
+		goto out;
+	rc = store_export(st, &sel, on_record, &x, root);
+	if (rc == 0)
+		rc = exp_write_end(&x.w, root);
+	if (file != NULL) {
+		if (rc == 0 && fsync(fileno(x.w.f)) != 0)
+			rc = -errno;
+		if (fclose(x.w.f) != 0 && rc == 0)
+			rc = -errno;
+	}
+	if (x.progress)
+		fputc('\n', stderr);
+	if (rc == 0 && file != NULL && rename(part, file) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		ctl_err(rc, "the export failed after %llu events%s%s",
+		    (unsigned long long)x.w.events, file != NULL ?
+		    "; nothing was left at " : "", file != NULL ? file : "");
+		if (file != NULL)
+			(void)unlink(part);
+		goto out;
+	}
+	ctl_hex(root, 32, hex);
+	fprintf(stderr, "%s: %llu events and %llu pieces of fork evidence, "
+	    "%llu bytes, log root %s%s%s\n", ctl_cmd(),
+	    (unsigned long long)x.w.events, (unsigned long long)x.w.evidence,
+	    (unsigned long long)x.w.bytes, hex, file != NULL ? ", in " : "",
+	    file != NULL ? file : "");
+	ret = CTL_EXIT_OK;
+	if (o.json) {
+		doc = json_pack("{s:s, s:I, s:I, s:I, s:s}", "file", file,
+		    "events", (json_int_t)x.w.events, "evidence",
+		    (json_int_t)x.w.evidence, "bytes", (json_int_t)x.w.bytes,
+		    "log_root", hex);
+		if (doc == NULL || ctl_json_print(doc) != 0)
+			ret = CTL_EXIT_ERR;
+		json_decref(doc);
+	}
+out:
+	if (st != NULL)
+		store_close(st);
+	free(since);
+	return ret;
+}
+
+int
+log_main(int argc, char *argv[])
+{
+	static const struct ctl_sub subs[] = {
+		{ "export", export_main },
+	};
+
+	ctl_set_cmd("i40ctl log");
+	return ctl_dispatch(argc, argv, usage_log, subs,
+	    sizeof(subs) / sizeof(subs[0]));
+}
