@@ -81,9 +81,10 @@ verify_job(struct ingest *ing, struct job *j, struct body *scratch)
 	size_t i, k = 0;
 	int rc;
 
+	/* The shared rules (store/verify.c), as log import and audit. */
 	for (i = 0; i < j->nev; i++) {
-		rc = ev_decode(j->ev[i].p, j->ev[i].len,
-		    store_fed_id(ing->n->st), &j->items[k].ev, scratch, &err);
+		rc = store_verify_decode(ing->n->st, j->ev[i].p, j->ev[i].len,
+		    &j->items[k], scratch, &err);
 		if (rc != 0) {
 			refuse(j, i, rc, err.field[0] ? err.field : NULL);
 			continue;
@@ -95,16 +96,15 @@ verify_job(struct ingest *ing, struct job *j, struct body *scratch)
 	 * admission has not arrived yet) is refused here, and fetched again
 	 * by a later exchange once it is known.
 	 */
-	if (k > 0 && (rc = j->has_want && j->want.kind == WANT_REORG ?
-	    store_keys_in_segment(ing->n->st, j->items, k) :
-	    store_keys_in_force(ing->n->st, j->items, k)) != 0) {
+	if (k > 0 && (rc = store_verify_keys(ing->n->st, j->items, k,
+	    j->has_want && j->want.kind == WANT_REORG)) != 0) {
 		for (i = 0; i < k; i++)
 			refuse(j, i, rc, "author");
 		k = 0;
 	}
 	j->nok = 0;
 	for (i = 0; i < k; i++) {
-		if ((rc = ev_verify(&j->items[i].ev, j->items[i].key)) != 0) {
+		if ((rc = store_verify_sig(&j->items[i])) != 0) {
 			refuse(j, i, rc, "sig");
 			continue;
 		}

@@ -143,6 +143,23 @@ int store_key_in_force(struct store *st, const uint8_t author[KEY_PK_BYTES],
 int store_keys_in_force(struct store *st, struct store_item *items, size_t n)
     I40_MUST_CHECK;
 /*
+ * The checks an event from outside passes before it is offered to the
+ * store, in this order, shared by i40d's ingest and i40ctl's log import
+ * and audit (store/verify.c): decode with every check that needs no key,
+ * against this store's federation (err as ev_decode); the keys in force
+ * for a decoded batch (segment: a reorg segment, store_keys_in_segment,
+ * else store_keys_in_force); the signature with items[i].key.  decode and
+ * sig only read st's immutable fields and may run on any thread; keys is
+ * one read transaction.
+ */
+int store_verify_decode(struct store *st, const uint8_t *buf, size_t len,
+    struct store_item *it, struct body *scratch, struct codec_err *err)
+    I40_MUST_CHECK;
+int store_verify_keys(struct store *st, struct store_item *items, size_t n,
+    int segment) I40_MUST_CHECK;
+int store_verify_sig(const struct store_item *it) I40_MUST_CHECK;
+
+/*
  * The same for a segment meant for store_reorg (consecutive events of one
  * author replacing its stored branch from items[0]'s seq): the key at the
  * first seq comes from the stored log below it, and the segment's own

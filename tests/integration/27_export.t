@@ -4,8 +4,11 @@
 # the node's log root; two exports of an idle node are the same bytes; an
 # author's log from a seq, and --since the node's own heads, select what
 # they say; an existing file is never overwritten; an export taken while
-# the daemon writes completes.  (The reader side, import and audit, is
-# tested in test_export and will be here once they exist.)
+# the daemon writes completes.  `log import` is refused while i40d runs;
+# a node made from an export catches up the rest over the network; an
+# import into a fresh data directory gives the node's roots, a second one
+# changes nothing; a truncated export keeps what came before the damage
+# and names its offset.
 . "$(dirname "$0")/lib.sh"
 
 fed_create 3
@@ -69,10 +72,55 @@ check "an export while node 1 writes completes" \
 wait $wpid
 check "... with a trailer" test "$(tail -c 85 "$T/busy.i40x" | head -c 1)" = T
 
+# A node made from an export catches up the rest over the network.
+check "log import is refused while i40d runs on the directory" \
+    sh -c "! '$I40CTL' log import '$T/all.i40x' -d '$(dir 3)' 2>'$T/running.err'"
+check "... saying so" grep -q "i40d runs on" "$T/running.err"
+check "node 3 stops" node_stop 3
+rm -rf "$(dir 3)"
+quiet lg init -d "$(dir 3)" -g "$T/genesis.i40" -k "$T/n3/node.key" 2>/dev/null
+out=$(lg log import "$T/all.i40x" -d "$(dir 3)" --json 2>"$T/imp3.err")
+check "node 3's fresh data directory imports the earlier export" \
+    test "$(jq -r .stored <<<"$out")" = $((events - 1)) || sed 's/^/# /' "$T/imp3.err"
+check "... to that export's log root" test "$(jq -r .log_root <<<"$out")" = "$root"
+check "node 3 starts from it" node_start 3
+check "... and catches up the rest over the network" wait_for 60 roots_equal 1 2 3
+
 for i in 1 2 3; do
 	check "node $i stops cleanly" node_stop $i
 done
 out=$(lg log export -d "$(dir 1)" -o "$T/stopped.i40x" --json 2>/dev/null)
 check "an export with the daemon stopped" \
     test "$(jq -r .log_root <<<"$out")" = "$(lg status --json -d "$(dir 1)" | jq -r .log_root)"
+
+# Import into a fresh data directory: node 1's roots; twice: nothing new.
+"$I40CTL" keygen -o "$T/fresh.key" >/dev/null
+quiet lg init -d "$T/fresh" -g "$T/genesis.i40" -k "$T/fresh.key" 2>/dev/null
+n1=$(lg status --json -d "$(dir 1)")
+out=$(lg log import "$T/stopped.i40x" -d "$T/fresh" --json 2>"$T/imp.err")
+check "log import into a fresh data directory succeeds" test $? = 0 ||
+    sed 's/^/# /' "$T/imp.err"
+fresh=$(lg status --json -d "$T/fresh")
+check "... with node 1's log root" test "$(jq -r .log_root <<<"$fresh")" = "$(jq -r .log_root <<<"$n1")"
+check "... and node 1's state root" test "$(jq -r .state_root <<<"$fresh")" = "$(jq -r .state_root <<<"$n1")"
+check "... saying the log root is the export's" grep -q "the log root is now the export's" "$T/imp.err"
+out=$(lg log import "$T/stopped.i40x" -d "$T/fresh" --json 2>/dev/null)
+check "a second import stores nothing" test "$(jq -r .stored <<<"$out")" = 0
+check "... finds every event held" test "$(jq -r .duplicate <<<"$out")" = "$(jq -r .events <<<"$out")"
+check "... and changes no root" test "$(lg status --json -d "$T/fresh" | jq -c '[.log_root, .state_root]')" = "$(jq -c '[.log_root, .state_root]' <<<"$fresh")"
+
+# A truncated export: what comes before the damage is kept, its offset said.
+size=$(stat -c %s "$T/stopped.i40x")
+head -c $((size * 2 / 3)) "$T/stopped.i40x" >"$T/cut.i40x"
+quiet lg init -d "$T/cut" -g "$T/genesis.i40" -k "$T/fresh.key" 2>/dev/null
+out=$(lg log import "$T/cut.i40x" -d "$T/cut" --json 2>"$T/cut.err")
+rc=$?
+check "a truncated export's import fails" test $rc != 0
+check "... naming the offset and that it is cut short" \
+    grep -q "stopped at offset [0-9]*: .*cut short" "$T/cut.err"
+check "... keeping the events before it" \
+    test "$(jq -r .stored <<<"$out")" -gt 0 -a "$(jq -r .stored <<<"$out")" -lt "$(jq -r .events <<<"$fresh")"
+check "... and the rest comes from the whole file" \
+    sh -c "'$I40CTL' log import '$T/stopped.i40x' -d '$T/cut' >/dev/null 2>&1"
+check "... to node 1's roots" test "$(lg status --json -d "$T/cut" | jq -c '[.log_root, .state_root]')" = "$(jq -c '[.log_root, .state_root]' <<<"$n1")"
 done_testing
