@@ -37,6 +37,8 @@ struct pending {
 	int code;			/* an error to answer with */
 	char text[400];
 	char code_of[80];		/* a module's code, for the log */
+	uint8_t id[32];			/* once stored: its id and seq */
+	uint64_t seq;
 };
 
 static void
@@ -359,6 +361,10 @@ do_appends(struct node *n, struct pending *ps, size_t np)
 	sync_committed(n, NULL, items, out, k, NULL);
 answer:
 	for (i = 0; i < np; i++) {
+		if (ps[i].code == 0 && items != NULL) {
+			memcpy(ps[i].id, items[ps[i].idx].ev.id, 32);
+			ps[i].seq = items[ps[i].idx].ev.h.seq;
+		}
 		/* The daemon's own events (checkpoints) have nobody to tell. */
 		if (zmq_msg_size(&ps[i].rid) == 0) {
 			if (ps[i].code != 0)
@@ -391,10 +397,13 @@ answer:
 	free(out);
 }
 
-/* Sign and store one event of this node's; answer rid if not NULL. */
+/*
+ * Sign and store one event of this node's; answer rid if not NULL, and
+ * put its id and seq (or the reason) into *res if not NULL.
+ */
 static int
-append_for(struct node *n, zmq_msg_t *rid, uint32_t type,
-    const uint8_t *body, size_t blen)
+append_into(struct node *n, zmq_msg_t *rid, uint32_t type,
+    const uint8_t *body, size_t blen, struct pending *res)
 {
 	struct pending p;
 	int rc;
@@ -412,10 +421,22 @@ append_for(struct node *n, zmq_msg_t *rid, uint32_t type,
 	memcpy(p.body, body, blen);
 	do_appends(n, &p, 1);
 	rc = p.code;
+	if (res != NULL) {
+		memcpy(res->id, p.id, 32);
+		res->seq = p.seq;
+		memcpy(res->text, p.text, sizeof(res->text));
+	}
 	zmq_msg_close(&p.rid);
 	free(p.body);
 	free(p.ev);
 	return rc;
+}
+
+static int
+append_for(struct node *n, zmq_msg_t *rid, uint32_t type,
+    const uint8_t *body, size_t blen)
+{
+	return append_into(n, rid, type, body, blen, NULL);
 }
 
 int
@@ -430,6 +451,7 @@ static void
 do_rotate(struct node *n, zmq_msg_t *rid, const struct codec_bytes *path)
 {
 	struct rotate_plan *rp;
+	struct pending res;
 	const uint8_t *body;
 	char why[400];
 	size_t blen;
@@ -457,7 +479,12 @@ do_rotate(struct node *n, zmq_msg_t *rid, const struct codec_bytes *path)
 		return;
 	}
 	body = rotate_body(rp, &blen);
-	rc = append_for(n, rid, BODY_KEY_ROTATE, body, blen);
+	/*
+	 * Answered here, once the key files hold the new key: i40ctl's
+	 * "rotated" must mean the files changed too.
+	 */
+	memset(&res, 0, sizeof(res));
+	rc = append_into(n, NULL, BODY_KEY_ROTATE, body, blen, &res);
 	/*
 	 * A failed append may still have committed (an I/O error at the
 	 * commit): the store, not rc, says whether the rotation is stored,
@@ -468,18 +495,37 @@ do_rotate(struct node *n, zmq_msg_t *rid, const struct codec_bytes *path)
 		int q = store_key_owner(n->st, rotate_next_pk(rp), owner);
 
 		if (q == 0) {
-			/* i40ctl was told of the failure already. */
-			log_warn(rc, "the key rotation was stored although its "
-			    "append reported a failure: the node signs with "
-			    "the new key (i40ctl member show shows it)");
-			rc = 0;
+			snprintf(why, sizeof(why), "the append reported %s, "
+			    "but the store holds the rotation: the node signs "
+			    "with the new key from now on (i40ctl member show "
+			    "shows it)", i40_strerror(rc));
+			log_warnx("key rotation: %s", why);
+			rotate_finish(n, rp, 1);
+			reply_error(n, rid, rc, why);
+			return;
 		} else if (q != I40_E_NOT_FOUND)
 			fatalx("store: cannot tell whether the key rotation "
 			    "was stored (%s); stopping with its key kept in "
 			    "KEY.next, so that the next start finishes or "
 			    "undoes it", i40_strerror(q));
 	}
+	if (rc == 0) {
+		char idhex[17];
+
+		log_keyhex(res.id, idhex);
+		log_info("wrote key_rotate at seq %llu (id %s)",
+		    (unsigned long long)res.seq, idhex);
+	}
 	rotate_finish(n, rp, rc == 0);
+	if (rc != 0) {
+		reply_error(n, rid, rc, res.text[0] ? res.text :
+		    i40_strerror(rc));
+		return;
+	}
+	n->out->type = MSG_APPENDED;
+	memcpy(n->out->u.appended.id, res.id, 32);
+	n->out->u.appended.seq = res.seq;
+	reply(n, rid, n->out);
 }
 
 static void
