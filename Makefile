@@ -199,6 +199,11 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/bench/bench_sync: tests/bench/bench_sync.h
+# The import benchmark runs i40ctl's replay (tools/ctl_replay.c).
+$(BUILD)/bench/bench_log: tests/bench/bench_log.c $(TESTLIB_OBJ) $(CLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< $(TESTLIB_OBJ) $(CLIB) \
+	    $(LIB) $(PKG_LIBS) $(APP_LIBS) $(LDFLAGS) -o $@
 bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do BUILD=$(BUILD) $$b || exit 1; done
 
