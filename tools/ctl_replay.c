@@ -104,21 +104,28 @@ say_refused(struct ctl_replay_stats *s, const char *name,
 		ctl_warnx("%s: further refusals are only counted", name);
 }
 
-/* Verify and store the batch; the arena is free again after. */
+/* Decode the batch on every core: no key needed, so no store state. */
+static void
+decode_batch(struct batch *b, struct worker *ws, unsigned nthreads)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		memset(&b->items[i].ev.h, 0, sizeof(b->items[i].ev.h));
+	(void)parallel(b, ws, nthreads, 0);
+}
+
+/*
+ * The keys in force (one read transaction, in file order: the batches
+ * before are stored), then the signatures on every core.
+ */
 static int
-flush(struct batch *b, struct worker *ws, unsigned nthreads,
-    struct ctl_replay_stats *s, const char *name)
+verify_batch(struct batch *b, struct worker *ws, unsigned nthreads)
 {
 	struct store_item *ok = b->ok;
 	size_t *idx = b->idx, i, k = 0;
 	int rc;
 
-	if (b->n == 0)
-		return 0;
-	for (i = 0; i < b->n; i++)
-		memset(&b->items[i].ev.h, 0, sizeof(b->items[i].ev.h));
-	(void)parallel(b, ws, nthreads, 0);
-	/* The keys in force: one read transaction, in file order. */
 	for (i = 0; i < b->n; i++)
 		if (b->code[i] == 0) {
 			ok[k] = b->items[i];
@@ -129,7 +136,18 @@ flush(struct batch *b, struct worker *ws, unsigned nthreads,
 	for (i = 0; i < k; i++)
 		b->items[idx[i]] = ok[i];
 	(void)parallel(b, ws, nthreads, 1);
-	for (i = k = 0; i < b->n; i++) {
+	return 0;
+}
+
+/* Store what passed, say what did not; the batch is empty again after. */
+static int
+store_batch(struct batch *b, struct ctl_replay_stats *s, const char *name)
+{
+	struct store_item *ok = b->ok;
+	size_t *idx = b->idx, i, k = 0;
+	int rc;
+
+	for (i = 0; i < b->n; i++) {
 		if (b->code[i] != 0) {
 			say_refused(s, name, &b->items[i], b->at[i], b->code[i]);
 			continue;
@@ -155,6 +173,79 @@ flush(struct batch *b, struct worker *ws, unsigned nthreads,
 	}
 	b->n = 0;
 	b->used = 0;
+	return 0;
+}
+
+/*
+ * The append of one batch on a thread of its own, while the next batch is
+ * read and decoded: the commit's fsync leaves the cores idle otherwise.
+ * Only this thread touches s's store counts while it runs.
+ */
+struct appender {
+	pthread_t t;
+	int running;
+	struct batch *b;
+	struct ctl_replay_stats *s;
+	const char *name;
+	int rc;
+};
+
+static void *
+append_thread(void *arg)
+{
+	struct appender *ap = arg;
+
+	ap->rc = store_batch(ap->b, ap->s, ap->name);
+	return NULL;
+}
+
+static int
+append_wait(struct appender *ap)
+{
+	if (!ap->running)
+		return 0;
+	pthread_join(ap->t, NULL);
+	ap->running = 0;
+	return ap->rc;
+}
+
+static int
+append_start(struct appender *ap, struct batch *b)
+{
+	ap->b = b;
+	ap->rc = 0;
+	if (pthread_create(&ap->t, NULL, append_thread, ap) != 0)
+		return store_batch(b, ap->s, ap->name);
+	ap->running = 1;
+	return 0;
+}
+
+/*
+ * The current batch through the checks, then stored: in the background
+ * (wait 0), or before returning (wait 1, before evidence and at the end).
+ */
+static int
+flush(struct batch **cur, struct batch **other, struct appender *ap,
+    struct worker *ws, unsigned nthreads, int wait)
+{
+	struct batch *t;
+	int rc;
+
+	if ((*cur)->n > 0)
+		decode_batch(*cur, ws, nthreads);
+	if ((rc = append_wait(ap)) != 0)
+		return rc;
+	if ((*cur)->n == 0)
+		return 0;
+	if ((rc = verify_batch(*cur, ws, nthreads)) != 0)
+		return rc;
+	if (wait)
+		return store_batch(*cur, ap->s, ap->name);
+	if ((rc = append_start(ap, *cur)) != 0)
+		return rc;
+	t = *cur;
+	*cur = *other;
+	*other = t;
 	return 0;
 }
 
@@ -199,7 +290,8 @@ ctl_replay(struct store *st, FILE *f, const char *name, unsigned nthreads,
 	struct exp_reader r;
 	struct exp_record g, rec;
 	struct ev_signed ge;
-	struct batch *b;
+	struct appender ap;
+	struct batch *b, *b2 = NULL, *hold[2];
 	time_t next = 0;
 	unsigned k;
 	int rc, rd;
@@ -211,12 +303,22 @@ ctl_replay(struct store *st, FILE *f, const char *name, unsigned nthreads,
 		nthreads = 1;
 	if (nthreads > MAX_THREADS)
 		nthreads = MAX_THREADS;
+	memset(&ap, 0, sizeof(ap));
+	ap.s = s;
+	ap.name = name;
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
-	    (b->arena = malloc(BATCH_BYTES)) == NULL) {
+	    (b2 = calloc(1, sizeof(*b2))) == NULL ||
+	    (b->arena = malloc(BATCH_BYTES)) == NULL ||
+	    (b2->arena = malloc(BATCH_BYTES)) == NULL) {
+		if (b != NULL)
+			free(b->arena);
 		free(b);
+		free(b2);
 		return I40_E_NOMEM;
 	}
-	b->st = st;
+	b->st = b2->st = st;
+	hold[0] = b;
+	hold[1] = b2;
 	for (k = 0; k < nthreads; k++)
 		if ((ws[k].scratch = malloc(sizeof(struct body))) == NULL) {
 			rc = I40_E_NOMEM;
@@ -238,7 +340,7 @@ ctl_replay(struct store *st, FILE *f, const char *name, unsigned nthreads,
 	}
 	while ((rd = exp_next(&r, &rec)) == 0) {
 		if (rec.type == EXP_REC_EVIDENCE) {
-			if ((rc = flush(b, ws, nthreads, s, name)) != 0 ||
+			if ((rc = flush(&b, &b2, &ap, ws, nthreads, 1)) != 0 ||
 			    (rc = evidence(st, &rec, ws[0].scratch, s,
 			    name)) != 0)
 				goto fail;
@@ -246,7 +348,7 @@ ctl_replay(struct store *st, FILE *f, const char *name, unsigned nthreads,
 		}
 		s->events++;
 		if (b->n == BATCH_EVENTS || b->used + rec.len > BATCH_BYTES) {
-			if ((rc = flush(b, ws, nthreads, s, name)) != 0)
+			if ((rc = flush(&b, &b2, &ap, ws, nthreads, 0)) != 0)
 				goto fail;
 		}
 		memcpy(b->arena + b->used, rec.p, rec.len);
@@ -263,7 +365,7 @@ ctl_replay(struct store *st, FILE *f, const char *name, unsigned nthreads,
 		}
 	}
 	/* Everything before a damaged record is whole: keep it. */
-	if ((rc = flush(b, ws, nthreads, s, name)) != 0)
+	if ((rc = flush(&b, &b2, &ap, ws, nthreads, 1)) != 0)
 		goto fail;
 	if (progress)
 		fputc('\n', stderr);
@@ -286,9 +388,12 @@ fail:
 out_r:
 	exp_read_end(&r);
 out:
+	(void)append_wait(&ap);
 	for (k = 0; k < nthreads; k++)
 		free(ws[k].scratch);
-	free(b->arena);
-	free(b);
+	for (k = 0; k < 2; k++) {
+		free(hold[k]->arena);
+		free(hold[k]);
+	}
 	return rc;
 }

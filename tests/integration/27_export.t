@@ -123,4 +123,20 @@ check "... keeping the events before it" \
 check "... and the rest comes from the whole file" \
     sh -c "'$I40CTL' log import '$T/stopped.i40x' -d '$T/cut' >/dev/null 2>&1"
 check "... to node 1's roots" test "$(lg status --json -d "$T/cut" | jq -c '[.log_root, .state_root]')" = "$(jq -c '[.log_root, .state_root]' <<<"$n1")"
+
+# One flipped byte in the last event's signature: that event is refused,
+# named by offset, author and seq, and the digest says the file was changed.
+cp "$T/stopped.i40x" "$T/flip.i40x"
+at=$((size - 85 - 10))
+printf "$(printf '\\%03o' $(( ($(od -An -tu1 -j $at -N1 "$T/flip.i40x") + 1) % 256 )))" |
+    dd of="$T/flip.i40x" bs=1 seek=$at conv=notrunc status=none
+quiet lg init -d "$T/flip" -g "$T/genesis.i40" -k "$T/fresh.key" 2>/dev/null
+lg log import "$T/flip.i40x" -d "$T/flip" >/dev/null 2>"$T/flip.err"
+check "an import of a file with a flipped byte fails" test $? != 0
+check "... naming the refused event's author and seq and why" \
+    grep -q "the event of [0-9a-f]* at seq [0-9]* is refused: .*I40_E_SIG" "$T/flip.err"
+check "... and that the file's digest does not match" \
+    grep -q "digest does not match" "$T/flip.err"
+check "... and the other events are stored" \
+    test "$(lg status --json -d "$T/flip" | jq -r .events)" = $(( $(jq -r .events <<<"$fresh") - 1 ))
 done_testing
