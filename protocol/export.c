@@ -35,15 +35,75 @@ get64(const uint8_t *p)
 	return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
-/* Write and hash len bytes. */
+/* The writer thread: hash and write the buffer just filled. */
+static void *
+write_thread(void *arg)
+{
+	struct exp_writer *w = arg;
+	const uint8_t *p = w->buf[!w->cur];
+
+	crypto_generichash_blake2b_update(&w->hs, p, w->wlen);
+	if (w->wlen > 0 && fwrite(p, 1, w->wlen, w->f) != w->wlen)
+		w->err = errno != 0 ? -errno : -EIO;
+	return NULL;
+}
+
+/* Wait for the buffer being written; its error, if any. */
+static int
+drain(struct exp_writer *w)
+{
+	if (w->busy) {
+		pthread_join(w->t, NULL);
+		w->busy = 0;
+	}
+	return w->err;
+}
+
+/*
+ * Hand the filled buffer to the writer thread and fill the other: the
+ * walk of the store and the hashing and writing overlap.
+ */
+static int
+swap(struct exp_writer *w)
+{
+	int rc;
+
+	if ((rc = drain(w)) != 0)
+		return rc;
+	w->wlen = w->fill;
+	w->cur = !w->cur;
+	w->fill = 0;
+	if (pthread_create(&w->t, NULL, write_thread, w) != 0) {
+		(void)write_thread(w);	/* no thread: do it here */
+		return w->err;
+	}
+	w->busy = 1;
+	return 0;
+}
+
+/* Buffer len bytes; hashed and written in order, later. */
 static int
 out(struct exp_writer *w, const void *p, size_t len)
 {
-	if (len > 0 && fwrite(p, 1, len, w->f) != len)
-		return errno != 0 ? -errno : -EIO;
-	crypto_generichash_blake2b_update(&w->hs, p, len);
+	int rc;
+
+	if (len == 0)
+		return 0;
+	if (w->fill + len > EXP_WRITE_BUF && (rc = swap(w)) != 0)
+		return rc;
+	memcpy(w->buf[w->cur] + w->fill, p, len);
+	w->fill += len;
 	w->bytes += len;
 	return 0;
+}
+
+void
+exp_write_free(struct exp_writer *w)
+{
+	(void)drain(w);
+	free(w->buf[0]);
+	free(w->buf[1]);
+	w->buf[0] = w->buf[1] = NULL;
 }
 
 /* One record's header and payload (in two parts, b may be empty). */
@@ -73,6 +133,11 @@ exp_write_begin(struct exp_writer *w, FILE *f, const uint8_t *genesis,
 
 	memset(w, 0, sizeof(*w));
 	w->f = f;
+	if ((w->buf[0] = malloc(EXP_WRITE_BUF)) == NULL ||
+	    (w->buf[1] = malloc(EXP_WRITE_BUF)) == NULL) {
+		exp_write_free(w);
+		return I40_E_NOMEM;
+	}
 	crypto_generichash_blake2b_init(&w->hs, NULL, 0, 32);
 	crypto_generichash_blake2b_update(&w->hs,
 	    (const uint8_t *)EXP_DIGEST_TAG, sizeof(EXP_DIGEST_TAG) - 1);
@@ -101,23 +166,34 @@ int
 exp_write_evidence(struct exp_writer *w, const uint8_t *a, size_t alen,
     const uint8_t *b, size_t blen)
 {
-	uint8_t buf[4 + EV_MAX_BYTES];
+	uint8_t hdr[9];
 	int rc;
 
 	if (alen == 0 || alen > EV_MAX_BYTES || blen == 0 ||
 	    blen > EV_MAX_BYTES)
 		return I40_E_TOO_BIG;
-	put32(buf, (uint32_t)alen);
-	memcpy(buf + 4, a, alen);
-	if ((rc = record(w, EXP_REC_EVIDENCE, buf, 4 + alen, b, blen)) == 0)
-		w->evidence++;
-	return rc;
+	hdr[0] = EXP_REC_EVIDENCE;
+	put32(hdr + 1, (uint32_t)(4 + alen + blen));
+	put32(hdr + 5, (uint32_t)alen);
+	if ((rc = out(w, hdr, sizeof(hdr))) != 0 ||
+	    (rc = out(w, a, alen)) != 0 || (rc = out(w, b, blen)) != 0)
+		return rc;
+	w->evidence++;
+	return 0;
 }
 
 int
 exp_write_end(struct exp_writer *w, const uint8_t log_root[32])
 {
 	uint8_t t[5 + EXP_TRAILER_LEN];
+	int rc;
+
+	/* Everything before the trailer hashed and written, in order. */
+	if ((rc = swap(w)) != 0 || (rc = drain(w)) != 0) {
+		exp_write_free(w);
+		return rc;
+	}
+	exp_write_free(w);
 
 	t[0] = EXP_REC_TRAILER;
 	put32(t + 1, EXP_TRAILER_LEN);

@@ -17,13 +17,16 @@
  * length, counts and log root included): a file cut short, or with a
  * record changed, added or removed, no longer matches it.
  *
- * Ownership: a writer owns nothing but its digest state and writes to
- * the caller's FILE; a reader owns one buffer of EXP_MAX_RECORD bytes,
+ * Ownership: a writer owns two buffers of EXP_WRITE_BUF bytes and a
+ * thread that hashes and writes one while the caller fills the other
+ * (exp_write_end, or exp_write_free on an error, releases them); it writes
+ * to the caller's FILE.  A reader owns one buffer of EXP_MAX_RECORD bytes,
  * which each exp_next() overwrites (the record's payload points into it).
  */
 #ifndef I40_EXPORT_H
 #define I40_EXPORT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,11 +55,19 @@ struct exp_trailer {
 	uint8_t digest[32];		/* of every byte before it */
 };
 
+#define EXP_WRITE_BUF (4u << 20)
+
 struct exp_writer {
 	FILE *f;
 	crypto_generichash_blake2b_state hs;
 	uint64_t events, evidence;
 	uint64_t bytes;			/* written so far */
+	uint8_t *buf[2];		/* filling buf[cur]; the other written */
+	size_t fill, wlen;
+	int cur;
+	pthread_t t;
+	int busy;			/* t runs on buf[!cur] */
+	int err;			/* the first write error, or 0 */
 };
 
 /* Start a file on f with its magic, version and the genesis. */
@@ -66,9 +77,14 @@ int exp_write_event(struct exp_writer *w, const uint8_t *ev, size_t len)
     I40_MUST_CHECK;
 int exp_write_evidence(struct exp_writer *w, const uint8_t *a, size_t alen,
     const uint8_t *b, size_t blen) I40_MUST_CHECK;
-/* The trailer, with log_root; then fflush.  The caller fsyncs and closes. */
+/*
+ * The trailer, with log_root; then fflush, and the buffers are released.
+ * The caller fsyncs and closes.
+ */
 int exp_write_end(struct exp_writer *w, const uint8_t log_root[32])
     I40_MUST_CHECK;
+/* Give up a file begun: wait for the writer thread, release the buffers. */
+void exp_write_free(struct exp_writer *w);
 
 struct exp_record {
 	int type;			/* EXP_REC_* */

@@ -258,6 +258,8 @@ export_main(int argc, char *argv[])
 	rc = store_export(st, &sel, on_record, &x, root);
 	if (rc == 0)
 		rc = exp_write_end(&x.w, root);
+	else
+		exp_write_free(&x.w);
 	if (file != NULL) {
 		if (rc == 0 && fsync(fileno(x.w.f)) != 0)
 			rc = -errno;
