@@ -95,11 +95,12 @@ rotate_main(int argc, char *argv[])
 		if (doc == NULL || json_object_set_new(doc, "id",
 		    ctl_json_hex(reply->u.appended.id, 32)) != 0 ||
 		    json_object_set_new(doc, "seq",
-		    json_integer((json_int_t)reply->u.appended.seq)) != 0)
+		    json_integer((json_int_t)reply->u.appended.seq)) != 0) {
 			rc = I40_E_NOMEM;
-		else
-			rc = ctl_json_print(doc);
-		json_decref(doc);
+			json_decref(doc);
+		} else {
+			rc = ctl_json_print(doc);	/* releases doc */
+		}
 	} else {
 		ctl_hex(reply->u.appended.id, 32, hex);
 		rc = printf("key rotated as %s (seq %llu); i40d signs with the "

@@ -290,9 +290,9 @@ export_main(int argc, char *argv[])
 		    "events", (json_int_t)x.w.events, "evidence",
 		    (json_int_t)x.w.evidence, "bytes", (json_int_t)x.w.bytes,
 		    "log_root", hex);
-		if (doc == NULL || ctl_json_print(doc) != 0)
+		/* ctl_json_print releases doc. */
+		if (ctl_json_print(doc) != 0)
 			ret = CTL_EXIT_ERR;
-		json_decref(doc);
 	}
 out:
 	if (st != NULL)
@@ -395,9 +395,9 @@ import_main(int argc, char *argv[])
 		if (doc != NULL && s.damaged)
 			json_object_set_new(doc, "damaged_at",
 			    json_integer((json_int_t)s.damaged_at));
-		if (doc == NULL || ctl_json_print(doc) != 0)
+		/* ctl_json_print releases doc. */
+		if (ctl_json_print(doc) != 0)
 			ret = CTL_EXIT_ERR;
-		json_decref(doc);
 	}
 out:
 	if (st != NULL)

@@ -34,8 +34,9 @@ log_has() { grep -q -- "$2" "$T/n$1/log"; }
 
 # The rotation, on the running node.
 out=$("$I40CTL" key rotate -d "$(dir 2)" --json)
-check "i40ctl key rotate answers with the rotation's seq" \
-    test "$(echo "$out" | jq -r .seq)" = 2 || echo "# $out"
+rc=$?
+check "i40ctl key rotate answers with the rotation's seq, and exits 0" \
+    test "$(echo "$out" | jq -r .seq)" = 2 -a $rc = 0 || echo "# $out"
 new_key=$("$I40CTL" keygen --public -k "$K2" --json | jq -r .key)
 check "the key file now holds another key" test "$new_key" != "$old_key"
 check "... mode 0600" test "$(stat -c %a "$K2")" = 600
