@@ -1,39 +1,11 @@
 /* export.c: the export file's records (see export.h, protocol.md §13). */
 #include "export.h"
+#include "be.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
 
 /* The writer thread: hash and write the buffer just filled. */
 static void *
@@ -117,7 +89,7 @@ record(struct exp_writer *w, int type, const uint8_t *a, size_t alen,
 	if (alen + blen > EXP_MAX_RECORD)
 		return I40_E_TOO_BIG;
 	hdr[0] = (uint8_t)type;
-	put32(hdr + 1, (uint32_t)(alen + blen));
+	be_put32(hdr + 1, (uint32_t)(alen + blen));
 	if ((rc = out(w, hdr, sizeof(hdr))) != 0 ||
 	    (rc = out(w, a, alen)) != 0 || (rc = out(w, b, blen)) != 0)
 		return rc;
@@ -141,7 +113,7 @@ exp_write_begin(struct exp_writer *w, FILE *f, const uint8_t *genesis,
 	crypto_generichash_blake2b_init(&w->hs, NULL, 0, 32);
 	crypto_generichash_blake2b_update(&w->hs,
 	    (const uint8_t *)EXP_DIGEST_TAG, sizeof(EXP_DIGEST_TAG) - 1);
-	put32(ver, EXP_VERSION);
+	be_put32(ver, EXP_VERSION);
 	if (len == 0 || len > EV_MAX_BYTES)
 		return I40_E_TOO_BIG;
 	if ((rc = out(w, EXP_MAGIC, EXP_MAGIC_LEN)) != 0 ||
@@ -173,8 +145,8 @@ exp_write_evidence(struct exp_writer *w, const uint8_t *a, size_t alen,
 	    blen > EV_MAX_BYTES)
 		return I40_E_TOO_BIG;
 	hdr[0] = EXP_REC_EVIDENCE;
-	put32(hdr + 1, (uint32_t)(4 + alen + blen));
-	put32(hdr + 5, (uint32_t)alen);
+	be_put32(hdr + 1, (uint32_t)(4 + alen + blen));
+	be_put32(hdr + 5, (uint32_t)alen);
 	if ((rc = out(w, hdr, sizeof(hdr))) != 0 ||
 	    (rc = out(w, a, alen)) != 0 || (rc = out(w, b, blen)) != 0)
 		return rc;
@@ -196,9 +168,9 @@ exp_write_end(struct exp_writer *w, const uint8_t log_root[32])
 	exp_write_free(w);
 
 	t[0] = EXP_REC_TRAILER;
-	put32(t + 1, EXP_TRAILER_LEN);
-	put64(t + 5, w->events);
-	put64(t + 13, w->evidence);
+	be_put32(t + 1, EXP_TRAILER_LEN);
+	be_put64(t + 5, w->events);
+	be_put64(t + 13, w->evidence);
 	memcpy(t + 21, log_root, 32);
 	/* The digest covers the trailer too, up to itself. */
 	crypto_generichash_blake2b_update(&w->hs, t, 53);
@@ -254,7 +226,7 @@ read_record(struct exp_reader *r, struct exp_record *rec)
 		return rc < 0 ? rc : damaged(r, "the file ends inside the "
 		    "record at offset %llu: cut short",
 		    (unsigned long long)r->offset);
-	len = get32(hdr + 1);
+	len = be_get32(hdr + 1);
 	switch (rec->type) {
 	case EXP_REC_GENESIS:
 	case EXP_REC_EVENT:
@@ -290,7 +262,7 @@ read_record(struct exp_reader *r, struct exp_record *rec)
 	rec->len = len;
 	r->offset += 5 + len;
 	if (rec->type == EXP_REC_EVIDENCE) {
-		uint32_t alen = get32(r->buf);
+		uint32_t alen = be_get32(r->buf);
 
 		if (alen == 0 || alen > EV_MAX_BYTES || len - 4 <= alen ||
 		    len - 4 - alen > EV_MAX_BYTES)
@@ -325,9 +297,9 @@ exp_read_begin(struct exp_reader *r, FILE *f, struct exp_record *genesis)
 	if (memcmp(head, EXP_MAGIC, EXP_MAGIC_LEN) != 0)
 		return damaged(r, "no export magic at offset 0: not an i40 "
 		    "export file (or one mangled by a text transfer)");
-	if (get32(head + EXP_MAGIC_LEN) != EXP_VERSION)
+	if (be_get32(head + EXP_MAGIC_LEN) != EXP_VERSION)
 		return damaged(r, "format version %lu; this i40ctl reads "
-		    "version %d", (unsigned long)get32(head + EXP_MAGIC_LEN),
+		    "version %d", (unsigned long)be_get32(head + EXP_MAGIC_LEN),
 		    EXP_VERSION);
 	r->offset = sizeof(head);
 	if ((rc = read_record(r, genesis)) != 0)
@@ -361,8 +333,8 @@ exp_next(struct exp_reader *r, struct exp_record *rec)
 	default:
 		break;
 	}
-	r->trailer.events = get64(rec->p);
-	r->trailer.evidence = get64(rec->p + 8);
+	r->trailer.events = be_get64(rec->p);
+	r->trailer.evidence = be_get64(rec->p + 8);
 	memcpy(r->trailer.log_root, rec->p + 16, 32);
 	memcpy(r->trailer.digest, rec->p + 48, 32);
 	crypto_generichash_blake2b_final(&r->hs, digest, 32);

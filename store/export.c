@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "protocol/be.h"
 #include "protocol/export.h"
 
 /* The event author||seq points to, borrowed from txn. */
@@ -49,8 +50,7 @@ evidence_of(MDB_txn *txn, struct store *st, const uint8_t *author,
 	if (rc != 0)
 		return store_err(rc);
 	p = v.mv_data;
-	la = v.mv_size < 4 ? 0 : (size_t)p[0] << 24 | (size_t)p[1] << 16 |
-	    (size_t)p[2] << 8 | p[3];
+	la = v.mv_size < 4 ? 0 : be_get32(p);
 	if (v.mv_size < 4 || la == 0 || la >= v.mv_size - 4)
 		return I40_E_CORRUPT;
 	return fn(arg, EXP_REC_EVIDENCE, p + 4, la, p + 4 + la,

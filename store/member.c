@@ -27,24 +27,9 @@
 
 #include <sodium.h>
 
+#include "protocol/be.h"
 #include "protocol/schema.h"
 
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
 struct mem *
 mset_find(struct mset *ms, const uint8_t key[32])
@@ -265,7 +250,7 @@ maybe_candidate(MDB_txn *txn, struct store *st, const uint8_t id[32],
 	if ((rc = meta_u64(txn, st, "nmin", 0, &nmin)) != 0 ||
 	    (rc = meta_u64(txn, st, "pct", 50, &pct)) != 0)
 		return rc;
-	if (1 + (uint64_t)get32(rec + P_VOTES) < member_need(nmin, pct))
+	if (1 + (uint64_t)be_get32(rec + P_VOTES) < member_need(nmin, pct))
 		return 0;
 	*dirty = 1;
 	return store_err(mdb_put(txn, st->dbi[DB_CAND], &k, &v, 0));
@@ -343,7 +328,7 @@ member_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 			return 0;
 		if ((rc = is_ever(txn, st, e->h.author, &ever)) != 0 || !ever)
 			return rc;
-		put32(rec + P_VOTES, get32(rec + P_VOTES) + 1);
+		be_put32(rec + P_VOTES, be_get32(rec + P_VOTES) + 1);
 		v.mv_size = PROP_BYTES;
 		v.mv_data = rec;
 		if ((rc = store_err(mdb_put(txn, st->dbi[DB_PROP], &k, &v,
@@ -370,7 +355,7 @@ member_event(MDB_txn *txn, struct store *st, const struct ev_signed *e,
 	}
 	if ((rc = count_votes(txn, st, e->id, e->h.author, &votes)) != 0)
 		return rc;
-	put32(rec + P_VOTES, votes);
+	be_put32(rec + P_VOTES, votes);
 	k.mv_size = 32;
 	k.mv_data = (void *)e->id;
 	v.mv_size = PROP_BYTES;
@@ -705,8 +690,8 @@ recount(MDB_txn *txn, struct store *st)
 		if ((rc = count_votes(txn, st, id, rec + P_PROPOSER,
 		    &votes)) != 0)
 			break;
-		if (votes != get32(rec + P_VOTES)) {
-			put32(rec + P_VOTES, votes);
+		if (votes != be_get32(rec + P_VOTES)) {
+			be_put32(rec + P_VOTES, votes);
 			v.mv_size = PROP_BYTES;
 			v.mv_data = rec;
 			if ((rc = mdb_cursor_put(c, &k, &v, MDB_CURRENT)) != 0)

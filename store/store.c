@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "protocol/be.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -105,23 +106,13 @@ store_path(char *out, const char *base, const char *name)
 void
 store_put64(uint8_t *p, uint64_t v)
 {
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
+	be_put64(p, v);
 }
 
 uint64_t
 store_be64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	return be_get64(p);
 }
 
 void
