@@ -1563,6 +1563,30 @@ gen_export(void)
 			check(store_keys_in_force(st, &it, 1), "key");
 			check(store_append(st, &it, 1, &o), "store_append");
 		}
+	/*
+	 * Fork evidence for the F record: hh.se's seq 2 and another event at
+	 * that seq, the one messages.json's FORK carries.
+	 */
+	{
+		struct store_item pair[2];
+		struct ev_header h;
+		uint8_t body[BUF], fork_ev[BUF], id[32];
+		size_t blen, flen;
+
+		gen_body(0, BODY_MODULE_PUBLISH, 99);
+		blen = enc_body(bodybuf, 0, body, sizeof(body));
+		header(&h, 0, 2, BODY_MODULE_PUBLISH);
+		check(ev_sign(&h, body, blen, fed.keys[0], fork_ev,
+		    sizeof(fork_ev), &flen, id), "ev_sign");
+		check(ev_decode(logs[0][2].buf, logs[0][2].len, fed.fed_id,
+		    &pair[0].ev, NULL, NULL), "ev_decode");
+		check(ev_decode(fork_ev, flen, fed.fed_id, &pair[1].ev, NULL,
+		    NULL), "ev_decode");
+		check(store_keys_in_force(st, pair, 2), "key");
+		check(store_evidence(st, pair, &o), "store_evidence");
+		if (o.result != STORE_FORK)
+			die("export.json: the fork was not kept as evidence");
+	}
 	memset(&x, 0, sizeof(x));
 	x.recs = json_array();
 	if ((f = x.w.f = open_memstream(&buf, &len)) == NULL)
@@ -1574,8 +1598,9 @@ gen_export(void)
 	store_close(st);
 	sample_rm_rf(dir);
 	set(out, "description", json_string("docs/protocol.md §13: the "
-	    "valid logs of events.json (those the store takes), exported: the "
-	    "file in hex, its records and its trailer"));
+	    "valid logs of events.json (those the store takes) and the fork "
+	    "evidence of messages.json's FORK, exported: the file in hex, its "
+	    "records and its trailer"));
 	set(out, "hex", jhex((const uint8_t *)buf, len));
 	set(out, "records", x.recs);
 	set(tr, "events", json_integer((json_int_t)x.w.events));
