@@ -213,6 +213,9 @@ link_monitor_event(void *mon, uint16_t *event, uint32_t *value)
 int
 link_dealer_open(struct node *n, struct peer *p)
 {
+	/* A probe of a pending rotation dials with the new key (rotate.c). */
+	const struct key_secret *ck = p->probe && n->tkey != NULL ? n->key :
+	    node_tkey(n);
 	char mon[64];
 	void *s = NULL, *m = NULL;
 	int rc;
@@ -230,10 +233,8 @@ link_dealer_open(struct node *n, struct peer *p)
 	    "RECONNECT_IVL_MAX")) != 0 ||
 	    (rc = setopt(s, ZMQ_CURVE_SERVERKEY, p->curve, KEY_CURVE_BYTES,
 	    "CURVE_SERVERKEY")) != 0 ||
-	    (rc = set_curve_public(s, p->probe && n->tkey != NULL ? n->key :
-	    node_tkey(n))) != 0 ||
-	    (rc = set_curve_secret(s, p->probe && n->tkey != NULL ? n->key :
-	    node_tkey(n))) != 0)
+	    (rc = set_curve_public(s, ck)) != 0 ||
+	    (rc = set_curve_secret(s, ck)) != 0)
 		goto fail;
 	/*
 	 * A new name each time: the name of a monitor just closed may still

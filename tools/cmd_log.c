@@ -16,6 +16,7 @@
 
 #include "ctl.h"
 #include "ctl_client.h"
+#include "ctl_member.h"
 #include "ctl_node.h"
 #include "ctl_replay.h"
 #include "protocol/export.h"
@@ -307,6 +308,7 @@ import_main(int argc, char *argv[])
 	static const struct option opts[] = {
 		CTL_OPT_DATADIR, CTL_OPT_JSON, CTL_OPT_HELP, CTL_OPT_END
 	};
+	static const char *const with_arg[] = { "-d", "--datadir", NULL };
 	struct ctl_replay_stats s;
 	struct ctl_opts o;
 	struct store *st = NULL;
@@ -319,21 +321,15 @@ import_main(int argc, char *argv[])
 	json_t *doc;
 
 	ctl_set_cmd("i40ctl log import");
+	if ((ret = ctl_operand(&argc, argv, with_arg, usage_import, "FILE",
+	    &file)) != CTL_EXIT_OK)
+		return ret;
 	ctl_opts_init(&o, usage_import, CTL_TIMEOUT_MS);
-	/* FILE comes first: getopt must not take it for an operand error. */
-	if (argc < 2 || argv[1][0] == '-') {
-		while ((c = ctl_getopt(argc, argv, ":d:h", opts, &o)) > 0)
-			;
-		if (c < 0)
-			return o.exit;
-		return ctl_usage_error(usage_import, "no FILE to import");
-	}
-	file = argv[1];
-	argv[1] = argv[0];
-	while ((c = ctl_getopt(argc - 1, argv + 1, ":d:h", opts, &o)) > 0)
-		;
-	if (c < 0)
-		return o.exit;
+	if ((c = ctl_getopt(argc, argv, ":d:h", opts, &o)) != 0)
+		return c < 0 ? o.exit : CTL_EXIT_USAGE;
+	if (file == NULL)	/* --help */
+		return CTL_EXIT_OK;
+	ret = CTL_EXIT_ERR;
 	dir = ctl_datadir(o.datadir);
 	if ((rc = ctl_daemon_running(dir, &pid)) == 1) {
 		ctl_errx("i40d runs on %s (pid %ld): stop it first (an import "

@@ -55,12 +55,11 @@ work(void *arg)
 }
 
 /* Run phase over the batch on nthreads threads (this one among them). */
-static int
+static void
 parallel(struct batch *b, struct worker *ws, unsigned nthreads, int phase)
 {
 	pthread_t t[MAX_THREADS];
 	unsigned k, started = 0;
-	int rc = 0;
 
 	for (k = 0; k < nthreads; k++) {
 		ws[k].b = b;
@@ -69,7 +68,7 @@ parallel(struct batch *b, struct worker *ws, unsigned nthreads, int phase)
 		ws[k].phase = phase;
 	}
 	for (k = 1; k < nthreads; k++, started++)
-		if ((rc = pthread_create(&t[k], NULL, work, &ws[k])) != 0)
+		if (pthread_create(&t[k], NULL, work, &ws[k]) != 0)
 			break;
 	/* Threads that did not start: this one does their share. */
 	for (k = started + 1; k < nthreads; k++)
@@ -77,7 +76,6 @@ parallel(struct batch *b, struct worker *ws, unsigned nthreads, int phase)
 	(void)work(&ws[0]);
 	for (k = 1; k <= started; k++)
 		pthread_join(t[k], NULL);
-	return 0;
 }
 
 static void
@@ -112,7 +110,7 @@ decode_batch(struct batch *b, struct worker *ws, unsigned nthreads)
 
 	for (i = 0; i < b->n; i++)
 		memset(&b->items[i].ev.h, 0, sizeof(b->items[i].ev.h));
-	(void)parallel(b, ws, nthreads, 0);
+	parallel(b, ws, nthreads, 0);
 }
 
 /*
@@ -135,7 +133,7 @@ verify_batch(struct batch *b, struct worker *ws, unsigned nthreads)
 		return rc;
 	for (i = 0; i < k; i++)
 		b->items[idx[i]] = ok[i];
-	(void)parallel(b, ws, nthreads, 1);
+	parallel(b, ws, nthreads, 1);
 	return 0;
 }
 

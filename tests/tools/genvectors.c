@@ -1303,6 +1303,21 @@ fill_heads(struct msg_heads *v, const size_t *order, size_t n)
 	}
 }
 
+/* hh.se's other event at seq 2: the fork of FORK and of export.json. */
+static void
+fork_event(uint8_t *out, size_t cap, size_t *len)
+{
+	uint8_t body[BUF], id[32];
+	struct ev_header h;
+	size_t blen;
+
+	gen_body(0, BODY_MODULE_PUBLISH, 99);
+	blen = enc_body(bodybuf, 0, body, sizeof(body));
+	header(&h, 0, 2, BODY_MODULE_PUBLISH);
+	check(ev_sign(&h, body, blen, fed.keys[0], out, cap, len, id),
+	    "ev_sign");
+}
+
 static void
 gen_messages(void)
 {
@@ -1310,8 +1325,7 @@ gen_messages(void)
 	json_t *root = json_object(), *va = json_array(), *ia = json_array();
 	struct msg *m = calloc(1, sizeof(*m));
 	size_t order[NKEYS], i, len, fork_len;
-	uint8_t body[BUF], fork_ev[BUF], id[32];
-	struct ev_header h;
+	uint8_t fork_ev[BUF];
 	struct codec_writer w;
 
 	if (m == NULL)
@@ -1343,11 +1357,7 @@ gen_messages(void)
 	fill_heads(&m->u.notify, (const size_t[]){ 1 }, 1);
 	msg_valid(va, m);
 	/* A fork: another event by hh.se at seq 2. */
-	gen_body(0, BODY_MODULE_PUBLISH, 99);
-	len = enc_body(bodybuf, 0, body, sizeof(body));
-	header(&h, 0, 2, BODY_MODULE_PUBLISH);
-	check(ev_sign(&h, body, len, fed.keys[0], fork_ev, sizeof(fork_ev),
-	    &fork_len, id), "ev_sign");
+	fork_event(fork_ev, sizeof(fork_ev), &fork_len);
 	memset(m, 0, sizeof(*m));
 	m->type = MSG_FORK;
 	m->u.fork.a = (struct codec_bytes){ logs[0][2].buf, logs[0][2].len };
@@ -1569,15 +1579,10 @@ gen_export(void)
 	 */
 	{
 		struct store_item pair[2];
-		struct ev_header h;
-		uint8_t body[BUF], fork_ev[BUF], id[32];
-		size_t blen, flen;
+		uint8_t fork_ev[BUF];
+		size_t flen;
 
-		gen_body(0, BODY_MODULE_PUBLISH, 99);
-		blen = enc_body(bodybuf, 0, body, sizeof(body));
-		header(&h, 0, 2, BODY_MODULE_PUBLISH);
-		check(ev_sign(&h, body, blen, fed.keys[0], fork_ev,
-		    sizeof(fork_ev), &flen, id), "ev_sign");
+		fork_event(fork_ev, sizeof(fork_ev), &flen);
 		check(ev_decode(logs[0][2].buf, logs[0][2].len, fed.fed_id,
 		    &pair[0].ev, NULL, NULL), "ev_decode");
 		check(ev_decode(fork_ev, flen, fed.fed_id, &pair[1].ev, NULL,
