@@ -67,7 +67,7 @@ store_log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
 }
 
 /* Walk every derived database in order, feeding fn its entries. */
-typedef void (*entry_fn)(void *arg, int db, const MDB_val *k,
+typedef int (*entry_fn)(void *arg, int db, const MDB_val *k,
     const MDB_val *v);
 
 /*
@@ -96,7 +96,10 @@ walk_by_log(MDB_txn *txn, struct store *st, int db, entry_fn fn, void *arg)
 			continue;
 		if (rc != 0)
 			break;
-		fn(arg, db, &k, &n);
+		if ((rc = fn(arg, db, &k, &n)) != 0) {
+			mdb_cursor_close(c);
+			return rc;
+		}
 		found++;
 	}
 	mdb_cursor_close(c);
@@ -125,15 +128,16 @@ walk_derived(MDB_txn *txn, struct store *st, entry_fn fn, void *arg)
 			return store_err(rc);
 		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-			fn(arg, d, &k, &v);
+			if ((rc = fn(arg, d, &k, &v)) != 0)
+				break;
 		mdb_cursor_close(c);
 		if (rc != MDB_NOTFOUND)
-			return store_err(rc);
+			return rc > 0 ? store_err(rc) : rc;
 	}
 	return 0;
 }
 
-static void
+static int
 hash_entry(void *arg, int db, const MDB_val *k, const MDB_val *v)
 {
 	crypto_generichash_blake2b_state *hs = arg;
@@ -152,6 +156,7 @@ hash_entry(void *arg, int db, const MDB_val *k, const MDB_val *v)
 	crypto_generichash_blake2b_update(hs, hdr, sizeof(hdr));
 	crypto_generichash_blake2b_update(hs, k->mv_data, k->mv_size);
 	crypto_generichash_blake2b_update(hs, v->mv_data, v->mv_size);
+	return 0;
 }
 
 static int
@@ -208,7 +213,7 @@ dump_hex(FILE *f, const MDB_val *x)
 		fprintf(f, "%02x", ((const uint8_t *)x->mv_data)[i]);
 }
 
-static void
+static int
 dump_entry(void *arg, int db, const MDB_val *k, const MDB_val *v)
 {
 	struct dump *d = arg;
@@ -218,6 +223,40 @@ dump_entry(void *arg, int db, const MDB_val *k, const MDB_val *v)
 	fputc(' ', d->f);
 	dump_hex(d->f, v);
 	fputc('\n', d->f);
+	return 0;
+}
+
+_Static_assert(DB_COUNT - DB_D_FIRST == STORE_T_COUNT &&
+    DB_D_COMPL - DB_D_FIRST == STORE_T_COMPL &&
+    DB_D_SETTLE - DB_D_FIRST == STORE_T_SETTLE,
+    "the derived databases are protocol.md §14.2's tables, in its order");
+
+struct state_walk {
+	store_state_fn fn;
+	void *arg;
+};
+
+static int
+walk_entry(void *arg, int db, const MDB_val *k, const MDB_val *v)
+{
+	struct state_walk *w = arg;
+
+	return w->fn(w->arg, (unsigned)(db - DB_D_FIRST), k->mv_data,
+	    k->mv_size, v->mv_data, v->mv_size);
+}
+
+int
+store_state_walk(struct store *st, store_state_fn fn, void *arg)
+{
+	struct state_walk w = { fn, arg };
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_rtxn(st, &txn)) != 0)
+		return rc;
+	rc = walk_derived(txn, st, walk_entry, &w);
+	store_rtxn_end(st, txn);
+	return rc;
 }
 
 int

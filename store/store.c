@@ -300,7 +300,7 @@ refuse_netfs(const char *path)
 
 static int
 env_open(const char *dir, size_t mapsize, unsigned maxdbs, int readonly,
-    MDB_env **out)
+    int nolock, int ephemeral, MDB_env **out)
 {
 	MDB_env *env;
 	int rc;
@@ -308,12 +308,16 @@ env_open(const char *dir, size_t mapsize, unsigned maxdbs, int readonly,
 	*out = NULL;
 	if ((rc = mdb_env_create(&env)) != 0)
 		return store_err(rc);
-	/* Never WRITEMAP, NOSYNC or NOMETASYNC: see PITFALLS.md. */
+	/*
+	 * Never WRITEMAP, NOSYNC or NOMETASYNC (PITFALLS.md), except NOSYNC
+	 * for an ephemeral store, which nobody relies on after a crash.
+	 */
 	if ((rc = mdb_env_set_maxdbs(env, maxdbs)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(env, MAX_READERS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(env, mapsize)) != 0 ||
 	    (rc = mdb_env_open(env, dir, (readonly ? MDB_RDONLY : 0) |
-	    MDB_NOTLS, 0600)) != 0) {
+	    (readonly && nolock ? MDB_NOLOCK : 0) |
+	    (ephemeral ? MDB_NOSYNC : 0) | MDB_NOTLS, 0600)) != 0) {
 		mdb_env_close(env);
 		return rc == ENOENT ? I40_E_NOT_STORE : store_err(rc);
 	}
@@ -417,7 +421,7 @@ store_open(const char *path, const struct store_opts *opts,
 	st->tail_min = opts->tail_min != 0 ? opts->tail_min : INDEX_TAIL_MIN;
 	st->tail_max = opts->tail_max != 0 ? opts->tail_max : INDEX_TAIL_MAX;
 	if ((rc = env_open(dir, st->map_size, DB_COUNT, st->readonly,
-	    &st->env)) != 0)
+	    opts->nolock, opts->ephemeral, &st->env)) != 0)
 		goto fail;
 	/* The file may be larger than the map we asked for: adopt it. */
 	if (mdb_env_info(st->env, &info) == 0 && info.me_mapsize > st->map_size)
@@ -503,7 +507,7 @@ store_create(const char *path, const uint8_t *genesis, size_t len,
 	if (mkdir(dir, 0700) != 0)
 		return errno == EEXIST ? I40_E_EXISTS : -errno;
 	memset(&st0, 0, sizeof(st0));
-	if ((rc = env_open(dir, MAP_INITIAL, DB_COUNT, 0, &st0.env)) != 0)
+	if ((rc = env_open(dir, MAP_INITIAL, DB_COUNT, 0, 0, 0, &st0.env)) != 0)
 		return rc;
 	if ((rc = mdb_txn_begin(st0.env, NULL, 0, &txn)) != 0) {
 		rc = store_err(rc);

@@ -48,6 +48,18 @@ struct store;
 /* How to open a data directory. */
 struct store_opts {
 	int readonly;		/* i40ctl queries: no writes, no creation */
+	/*
+	 * With readonly: open without LMDB's lock file (MDB_NOLOCK), for a
+	 * copy on read-only media or without write permission.  Nothing may
+	 * write the directory while it is open so.
+	 */
+	int nolock;
+	/*
+	 * A throw-away store (`i40ctl audit`'s replay): commits are not
+	 * fsynced (MDB_NOSYNC).  A crash may lose or damage it, so nothing
+	 * that must survive may be kept in one.
+	 */
+	int ephemeral;
 	size_t map_max;		/* largest map in bytes; 0: 64 GiB */
 	size_t map_initial;	/* first map size; 0: 64 MiB */
 	/*
@@ -321,6 +333,23 @@ typedef int (*store_export_fn)(void *arg, int type, const uint8_t *a,
 int store_export(struct store *st, const struct store_export_sel *sel,
     store_export_fn fn, void *arg, uint8_t log_root[32]) I40_MUST_CHECK;
 int store_state_root(struct store *st, uint8_t root[32]) I40_MUST_CHECK;
+
+/*
+ * The derived state as docs/protocol.md §14.2 defines it, from one read
+ * transaction: fn(arg, table, key, value) for every entry, tables in
+ * order (STORE_T_MEMBER 0 ... STORE_T_SETTLE 6), entries in key order,
+ * completions and module versions keyed by author||seq.  What the state
+ * root hashes; `i40ctl audit` hashes it itself.  The bytes are borrowed
+ * for the call; fn returns 0 to go on, anything else to stop (returned).
+ */
+enum store_table {
+	STORE_T_MEMBER, STORE_T_MODULE, STORE_T_MODVER, STORE_T_COMPL,
+	STORE_T_REVOKE, STORE_T_FORK, STORE_T_SETTLE, STORE_T_COUNT
+};
+typedef int (*store_state_fn)(void *arg, unsigned table, const uint8_t *k,
+    size_t klen, const uint8_t *v, size_t vlen);
+int store_state_walk(struct store *st, store_state_fn fn, void *arg)
+    I40_MUST_CHECK;
 
 /*
  * Write a canonical text dump of the derived state to fd (tests compare

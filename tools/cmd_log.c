@@ -351,7 +351,7 @@ import_main(int argc, char *argv[])
 	}
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	rc = ctl_replay(st, f, file, cpus < 1 ? 1 : (unsigned)cpus,
-	    isatty(STDERR_FILENO), &s, why, sizeof(why));
+	    isatty(STDERR_FILENO), NULL, &s, why, sizeof(why));
 	if (rc != 0) {
 		ctl_errx("%s; %llu events were stored before it", why,
 		    (unsigned long long)s.stored);

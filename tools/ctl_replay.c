@@ -17,6 +17,7 @@
 
 struct batch {
 	struct store *st;
+	const struct ctl_replay_hooks *hooks;
 	uint8_t *arena;
 	size_t used;
 	size_t n;
@@ -137,36 +138,53 @@ verify_batch(struct batch *b, struct worker *ws, unsigned nthreads)
 	return 0;
 }
 
-/* Store what passed, say what did not; the batch is empty again after. */
+/* One record's outcome: to the hooks, or said when refused. */
+static void
+outcome(struct batch *b, struct ctl_replay_stats *s, const char *name,
+    size_t i, enum store_result r, int code)
+{
+	const struct ctl_replay_hooks *h = b->hooks;
+
+	switch (r) {
+	case STORE_STORED:
+		s->stored++;
+		break;
+	case STORE_DUPLICATE:
+		s->duplicate++;
+		break;
+	default:
+		if (code == 0)
+			code = I40_E_GAP;
+		if (h == NULL)
+			say_refused(s, name, &b->items[i], b->at[i], code);
+		else
+			s->refused++;
+		break;
+	}
+	if (h != NULL && h->event != NULL)
+		h->event(h->arg, &b->items[i], b->at[i], r, code);
+}
+
+/* Store what passed, then each record's outcome in file order. */
 static int
 store_batch(struct batch *b, struct ctl_replay_stats *s, const char *name)
 {
 	struct store_item *ok = b->ok;
-	size_t *idx = b->idx, i, k = 0;
+	size_t i, k = 0;
 	int rc;
 
-	for (i = 0; i < b->n; i++) {
-		if (b->code[i] != 0) {
-			say_refused(s, name, &b->items[i], b->at[i], b->code[i]);
-			continue;
-		}
-		ok[k] = b->items[i];
-		idx[k++] = i;
-	}
+	for (i = 0; i < b->n; i++)
+		if (b->code[i] == 0)
+			ok[k++] = b->items[i];
 	if (k > 0 && (rc = store_append(b->st, ok, k, b->out)) != 0)
 		return rc;
-	for (i = 0; i < k; i++) {
-		switch (b->out[i].result) {
-		case STORE_STORED:
-			s->stored++;
-			break;
-		case STORE_DUPLICATE:
-			s->duplicate++;
-			break;
-		default:
-			say_refused(s, name, &ok[i], b->at[idx[i]],
-			    b->out[i].code != 0 ? b->out[i].code : I40_E_GAP);
-			break;
+	for (i = 0, k = 0; i < b->n; i++) {
+		if (b->code[i] != 0)
+			outcome(b, s, name, i, STORE_INVALID, b->code[i]);
+		else {
+			outcome(b, s, name, i, b->out[k].result,
+			    b->out[k].code);
+			k++;
 		}
 	}
 	b->n = 0;
@@ -248,9 +266,23 @@ flush(struct batch **cur, struct batch **other, struct appender *ap,
 }
 
 /* A pair of fork evidence, through the same checks. */
+static void
+evidence_outcome(const struct ctl_replay_hooks *h, struct ctl_replay_stats *s,
+    const char *name, const struct store_item pair[2], uint64_t at,
+    enum store_result r, int code)
+{
+	if (r == STORE_FORK)
+		s->forks++;
+	if (h != NULL && h->evidence != NULL)
+		h->evidence(h->arg, pair, at, r, code);
+	else if (r == STORE_INVALID)
+		say_refused(s, name, &pair[0], at, code);
+}
+
 static int
 evidence(struct store *st, const struct exp_record *rec, struct body *scratch,
-    struct ctl_replay_stats *s, const char *name)
+    const struct ctl_replay_hooks *h, struct ctl_replay_stats *s,
+    const char *name)
 {
 	struct store_item pair[2];
 	struct store_outcome o;
@@ -261,28 +293,29 @@ evidence(struct store *st, const struct exp_record *rec, struct body *scratch,
 	if ((rc = store_verify_decode(st, rec->a, rec->alen, &pair[0], scratch,
 	    NULL)) != 0 || (rc = store_verify_decode(st, rec->b, rec->blen,
 	    &pair[1], scratch, NULL)) != 0) {
-		say_refused(s, name, &pair[0], rec->offset, rc);
+		memset(&pair[0].ev.h, 0, sizeof(pair[0].ev.h));
+		evidence_outcome(h, s, name, pair, rec->offset, STORE_INVALID,
+		    rc);
 		return 0;
 	}
 	if ((rc = store_verify_keys(st, pair, 2, 0)) != 0)
 		return rc;
 	if ((rc = store_verify_sig(&pair[0])) != 0 ||
 	    (rc = store_verify_sig(&pair[1])) != 0) {
-		say_refused(s, name, &pair[0], rec->offset, rc);
+		evidence_outcome(h, s, name, pair, rec->offset, STORE_INVALID,
+		    rc);
 		return 0;
 	}
 	if ((rc = store_evidence(st, pair, &o)) != 0)
 		return rc;
-	if (o.result == STORE_FORK)
-		s->forks++;
-	else if (o.result == STORE_INVALID)
-		say_refused(s, name, &pair[0], rec->offset, o.code);
+	evidence_outcome(h, s, name, pair, rec->offset, o.result, o.code);
 	return 0;
 }
 
 int
 ctl_replay(struct store *st, FILE *f, const char *name, unsigned nthreads,
-    int progress, struct ctl_replay_stats *s, char *why, size_t cap)
+    int progress, const struct ctl_replay_hooks *hooks,
+    struct ctl_replay_stats *s, char *why, size_t cap)
 {
 	struct worker ws[MAX_THREADS];
 	struct exp_reader r;
@@ -315,6 +348,7 @@ ctl_replay(struct store *st, FILE *f, const char *name, unsigned nthreads,
 		return I40_E_NOMEM;
 	}
 	b->st = b2->st = st;
+	b->hooks = b2->hooks = hooks;
 	hold[0] = b;
 	hold[1] = b2;
 	for (k = 0; k < nthreads; k++)
@@ -339,7 +373,7 @@ ctl_replay(struct store *st, FILE *f, const char *name, unsigned nthreads,
 	while ((rd = exp_next(&r, &rec)) == 0) {
 		if (rec.type == EXP_REC_EVIDENCE) {
 			if ((rc = flush(&b, &b2, &ap, ws, nthreads, 1)) != 0 ||
-			    (rc = evidence(st, &rec, ws[0].scratch, s,
+			    (rc = evidence(st, &rec, ws[0].scratch, hooks, s,
 			    name)) != 0)
 				goto fail;
 			continue;

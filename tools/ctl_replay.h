@@ -27,15 +27,32 @@ struct ctl_replay_stats {
 };
 
 /*
+ * What a caller sees of each record, in file order (`i40ctl audit`).
+ * event: every E record; result STORE_INVALID with code for one the
+ * checks refused before the store (it->ev.h.seq is 0 when it did not
+ * decode), else the store's outcome.  evidence: every F record, pair
+ * undecoded (seq 0) when it did not decode.  it->ev's bytes are borrowed
+ * for the call; its body is not decoded (body_decode it if needed).
+ */
+struct ctl_replay_hooks {
+	void *arg;
+	void (*event)(void *arg, const struct store_item *it, uint64_t at,
+	    enum store_result result, int code);
+	void (*evidence)(void *arg, const struct store_item pair[2],
+	    uint64_t at, enum store_result result, int code);
+};
+
+/*
  * Replay the export file f (name for messages) into st with nthreads
  * verifiers.  Each refused event is said on stderr with its author, seq
- * and reason (the first 20; then only counted).  A damaged record stops
+ * and reason (the first 20; then only counted), unless hooks (may be
+ * NULL) are given: then nothing is said, and the hooks see every record.  A damaged record stops
  * the replay after everything before it is stored (s->damaged, and why
  * says what); 0 then too.  An error of the store or of reading: its code,
  * with why.  progress: a progress line on stderr.
  */
 int ctl_replay(struct store *st, FILE *f, const char *name,
-    unsigned nthreads, int progress, struct ctl_replay_stats *s,
-    char *why, size_t cap) I40_MUST_CHECK;
+    unsigned nthreads, int progress, const struct ctl_replay_hooks *hooks,
+    struct ctl_replay_stats *s, char *why, size_t cap) I40_MUST_CHECK;
 
 #endif

@@ -19,5 +19,6 @@ int peers_main(int argc, char *argv[]);
 int sync_main(int argc, char *argv[]);
 int member_main(int argc, char *argv[]);
 int log_main(int argc, char *argv[]);
+int audit_main(int argc, char *argv[]);
 
 #endif

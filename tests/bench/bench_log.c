@@ -314,7 +314,7 @@ main(void)
 	if ((f = fopen(file, "rb")) == NULL)
 		die(file, I40_E_NOT_FOUND);
 	t0 = now();
-	if ((rc = ctl_replay(st, f, file, ncpu, 0, &s, why, sizeof(why))) != 0)
+	if ((rc = ctl_replay(st, f, file, ncpu, 0, NULL, &s, why, sizeof(why))) != 0)
 		die(why, rc);
 	imp_s = now() - t0;
 	fclose(f);

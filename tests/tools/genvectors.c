@@ -1543,6 +1543,67 @@ export_rec(void *arg, int type, const uint8_t *a, size_t alen,
 	return 0;
 }
 
+static const char *const table_names[STORE_T_COUNT] = {
+	"d_member", "d_module", "d_modver", "d_compl", "d_revoke", "d_fork",
+	"d_settle"
+};
+
+static int
+roots_entry(void *arg, unsigned t, const uint8_t *k, size_t kl,
+    const uint8_t *v, size_t vl)
+{
+	json_t *e = json_object();
+
+	set(e, "table", json_integer((json_int_t)t));
+	set(e, "name", json_string(table_names[t]));
+	set(e, "key", jhex(k, kl));
+	set(e, "value", jhex(v, vl));
+	if (json_array_append_new(arg, e) != 0)
+		die("out of memory");
+	return 0;
+}
+
+/* roots.json: the roots of export.json's store, and what each hashes. */
+static void
+gen_roots(struct store *st)
+{
+	json_t *out = json_object(), *lr = json_object(), *sr = json_object();
+	json_t *lheads = json_array(), *ents = json_array(), *h;
+	struct store_head *hs;
+	uint8_t root[32];
+	size_t n, i;
+
+	check(store_heads(st, &hs, &n), "store_heads");
+	for (i = 0; i < n; i++) {
+		h = json_object();
+		set(h, "author", jhex(hs[i].author, 32));
+		set(h, "seq", json_integer((json_int_t)(hs[i].last < hs[i].seq ?
+		    hs[i].last : hs[i].seq)));
+		set(h, "id", jhex(hs[i].last_id, 32));
+		set(h, "frozen", json_integer(hs[i].frozen != 0));
+		json_array_append_new(lheads, h);
+	}
+	free(hs);
+	check(store_log_root(st, root), "store_log_root");
+	set(lr, "tag", json_string("i40/log-root/v1"));
+	set(lr, "entries", lheads);
+	set(lr, "root", jhex(root, 32));
+	check(store_state_walk(st, roots_entry, ents), "store_state_walk");
+	check(store_state_root(st, root), "store_state_root");
+	set(sr, "tag", json_string("i40/state-root/v1"));
+	set(sr, "entries", ents);
+	set(sr, "root", jhex(root, 32));
+	set(out, "description", json_string("docs/protocol.md §14: the log "
+	    "root and the state root of export.json's log (a small "
+	    "federation with one fork), with the entries each hashes, in "
+	    "order"));
+	set(out, "log_root", lr);
+	set(out, "state_root", sr);
+	printf("roots.json: %zu heads, %zu state entries\n", n,
+	    json_array_size(ents));
+	write_json("roots.json", out);
+}
+
 static void
 gen_export(void)
 {
@@ -1600,6 +1661,7 @@ gen_export(void)
 	check(exp_write_end(&x.w, root), "exp_write_end");
 	if (fclose(f) != 0)
 		die("export: write failed");
+	gen_roots(st);
 	store_close(st);
 	sample_rm_rf(dir);
 	set(out, "description", json_string("docs/protocol.md §13: the "

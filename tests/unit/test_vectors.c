@@ -33,7 +33,7 @@
 
 static const char *const files[] = {
 	"keys.json", "events.json", "signatures.json", "messages.json",
-	"export.json"
+	"export.json", "roots.json"
 };
 
 static json_t *keys_j, *events_j, *sigs_j, *msgs_j;
@@ -517,6 +517,72 @@ test_regenerate_identical(void **state)
 	    sizeof(files) / sizeof(files[0]));
 }
 
+/*
+ * roots.json against docs/protocol.md §14 alone: each root is BLAKE2b-256
+ * of its tag and its entries laid out as the section says.  (That the
+ * entries are what the store derives is test_regenerate_identical's.)
+ */
+static void
+test_roots(void **state)
+{
+	crypto_generichash_blake2b_state hs;
+	json_t *doc = load(VECDIR "roots.json"), *lr, *sr, *e;
+	uint8_t k[128], v[256], hdr[9], root[32], want[32];
+	size_t i, kl, vl;
+
+	(void)state;
+	assert_non_null(doc);
+	lr = json_object_get(doc, "log_root");
+	sr = json_object_get(doc, "state_root");
+	crypto_generichash_blake2b_init(&hs, NULL, 0, 32);
+	crypto_generichash_blake2b_update(&hs, (const uint8_t *)
+	    "i40/log-root/v1", 15);
+	json_array_foreach(json_object_get(lr, "entries"), i, e) {
+		uint8_t ent[80];
+		uint64_t seq = (uint64_t)json_integer_value(json_object_get(e,
+		    "seq"));
+		uint64_t fz = (uint64_t)json_integer_value(json_object_get(e,
+		    "frozen"));
+		int b;
+
+		assert_int_equal(unhex(e, "author", ent, 32), 32);
+		assert_int_equal(unhex(e, "id", ent + 40, 32), 32);
+		for (b = 0; b < 8; b++) {
+			ent[32 + b] = (uint8_t)(seq >> (56 - 8 * b));
+			ent[72 + b] = (uint8_t)(fz >> (56 - 8 * b));
+		}
+		crypto_generichash_blake2b_update(&hs, ent, sizeof(ent));
+	}
+	crypto_generichash_blake2b_final(&hs, root, 32);
+	assert_int_equal(unhex(lr, "root", want, 32), 32);
+	assert_memory_equal(root, want, 32);
+
+	crypto_generichash_blake2b_init(&hs, NULL, 0, 32);
+	crypto_generichash_blake2b_update(&hs, (const uint8_t *)
+	    "i40/state-root/v1", 17);
+	json_array_foreach(json_object_get(sr, "entries"), i, e) {
+		kl = unhex(e, "key", k, sizeof(k));
+		vl = unhex(e, "value", v, sizeof(v));
+		hdr[0] = (uint8_t)json_integer_value(json_object_get(e,
+		    "table"));
+		hdr[1] = (uint8_t)(kl >> 24);
+		hdr[2] = (uint8_t)(kl >> 16);
+		hdr[3] = (uint8_t)(kl >> 8);
+		hdr[4] = (uint8_t)kl;
+		hdr[5] = (uint8_t)(vl >> 24);
+		hdr[6] = (uint8_t)(vl >> 16);
+		hdr[7] = (uint8_t)(vl >> 8);
+		hdr[8] = (uint8_t)vl;
+		crypto_generichash_blake2b_update(&hs, hdr, sizeof(hdr));
+		crypto_generichash_blake2b_update(&hs, k, kl);
+		crypto_generichash_blake2b_update(&hs, v, vl);
+	}
+	crypto_generichash_blake2b_final(&hs, root, 32);
+	assert_int_equal(unhex(sr, "root", want, 32), 32);
+	assert_memory_equal(root, want, 32);
+	json_decref(doc);
+}
+
 int
 main(void)
 {
@@ -527,6 +593,7 @@ main(void)
 		cmocka_unit_test(test_valid_events),
 		cmocka_unit_test(test_invalid_events),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_roots),
 		cmocka_unit_test(test_regenerate_identical),
 	};
 

@@ -1,0 +1,746 @@
+/*
+ * audit.c: the replay of `i40ctl audit` (see audit.h): the input opened,
+ * a store of the audit's own made from the genesis, every record through
+ * ctl_replay (the checks of i40d's ingest), and what each record came to
+ * recorded as the report's counts, history and findings.
+ */
+#define _XOPEN_SOURCE 700
+#include "audit.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "ctl_member.h"
+#include "ctl_replay.h"
+#include "protocol/errors.h"
+#include "protocol/export.h"
+
+/* What the hooks need besides the report. */
+struct run {
+	struct audit *a;
+	struct body *body;		/* scratch for the bodies decoded */
+	int have_last;			/* the last record's author and seq */
+	uint8_t last_author[KEY_PK_BYTES];
+	uint64_t last_seq;
+	uint64_t genesis;		/* E records that are the genesis */
+};
+
+static const char *const kind_names[AUDIT_KINDS] = {
+	"damaged", "trailer", "genesis", "order", "refused", "not counted",
+	"fork", "differs", "internal"
+};
+
+const char *
+audit_kind_name(enum audit_kind k)
+{
+	return (unsigned)k < AUDIT_KINDS ? kind_names[k] : "?";
+}
+
+void
+audit_add(struct audit *a, enum audit_kind kind, const uint8_t *author,
+    uint64_t seq, uint64_t offset, int code, const char *fmt, ...)
+{
+	struct audit_finding *f, *last;
+	char what[sizeof(f->what)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	/* A run of one log's events refused alike is one finding. */
+	last = a->nf > 0 ? &a->f[a->nf - 1] : NULL;
+	if (last != NULL && author != NULL && last->has_author &&
+	    last->kind == kind && last->code == code && seq != 0 &&
+	    last->to + 1 == seq && memcmp(last->author, author, 32) == 0 &&
+	    strcmp(last->what, what) == 0) {
+		last->to = seq;
+		return;
+	}
+	a->nf_total++;
+	a->by_kind[kind]++;
+	if (a->nf == AUDIT_MAX_FINDINGS)
+		return;
+	if (a->nf == a->capf) {
+		size_t n = a->capf != 0 ? 2 * a->capf : 64;
+
+		if ((f = realloc(a->f, n * sizeof(*f))) == NULL)
+			return;		/* counted in nf_total all the same */
+		a->f = f;
+		a->capf = n;
+	}
+	f = &a->f[a->nf++];
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	if (author != NULL) {
+		f->has_author = 1;
+		memcpy(f->author, author, 32);
+	}
+	f->seq = f->to = seq;
+	f->offset = offset;
+	f->code = code;
+	memcpy(f->what, what, sizeof(what));
+}
+
+void
+audit_range(struct audit *a, uint64_t to)
+{
+	if (a->nf > 0)
+		a->f[a->nf - 1].to = to;
+}
+
+static int
+grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	void *q;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap != 0 ? 2 * *cap : 16;
+	if ((q = realloc(*p, c * size)) == NULL)
+		return I40_E_NOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+struct audit_log *
+audit_log_find(const struct audit *a, const uint8_t author[KEY_PK_BYTES])
+{
+	size_t lo = 0, hi = a->nlogs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(a->logs[mid].author, author, 32);
+
+		if (c == 0)
+			return &a->logs[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const struct store_member *
+audit_member(const struct audit *a, const uint8_t key[KEY_PK_BYTES])
+{
+	size_t i;
+
+	for (i = 0; i < a->nmembers; i++)
+		if (memcmp(a->members[i].key, key, 32) == 0)
+			return &a->members[i];
+	return NULL;
+}
+
+/* author's log, made (in key order) when it is new; NULL without memory. */
+static struct audit_log *
+log_get(struct audit *a, const uint8_t author[KEY_PK_BYTES])
+{
+	struct audit_log *l;
+	size_t at;
+
+	if ((l = audit_log_find(a, author)) != NULL)
+		return l;
+	if (grow((void **)&a->logs, &a->caplogs, a->nlogs, sizeof(*l)) != 0)
+		return NULL;
+	for (at = a->nlogs; at > 0 && memcmp(a->logs[at - 1].author, author,
+	    32) > 0; at--)
+		;
+	memmove(&a->logs[at + 1], &a->logs[at], (a->nlogs - at) * sizeof(*l));
+	a->nlogs++;
+	l = &a->logs[at];
+	memset(l, 0, sizeof(*l));
+	memcpy(l->author, author, 32);
+	return l;
+}
+
+static int
+push_seq(uint64_t **v, size_t *n, size_t *cap, uint64_t seq)
+{
+	if (grow((void **)v, cap, *n, sizeof(**v)) != 0)
+		return I40_E_NOMEM;
+	(*v)[(*n)++] = seq;
+	return 0;
+}
+
+static int
+push_key(struct audit_log *l, const uint8_t key[32], uint64_t from)
+{
+	uint8_t (*k)[32];
+	uint64_t *f;
+
+	if ((k = realloc(l->keys, (l->nkeys + 1) * sizeof(*k))) == NULL)
+		return I40_E_NOMEM;
+	l->keys = k;
+	if ((f = realloc(l->key_from, (l->nkeys + 1) * sizeof(*f))) == NULL)
+		return I40_E_NOMEM;
+	l->key_from = f;
+	memcpy(l->keys[l->nkeys], key, 32);
+	l->key_from[l->nkeys++] = from;
+	return 0;
+}
+
+/* What a stored event adds to the report: its counts and its history. */
+static int
+stored(struct run *r, struct audit_log *l, const struct ev_signed *e)
+{
+	struct audit *a = r->a;
+	struct body_ctx ctx = { e->h.fed_id, e->h.author };
+	struct body *b = r->body;
+	uint32_t t = e->h.type;
+	int rc = 0;
+
+	l->stored++;
+	l->by_type[t < AUDIT_TYPES ? t : 0]++;
+	l->head = e->h.seq;
+	memcpy(l->head_id, e->id, 32);
+	if (l->nkeys == 0 && (rc = push_key(l, e->h.author, 1)) != 0)
+		return rc;
+	switch (t) {
+	case BODY_MODULE_PUBLISH:
+	case BODY_MODULE_UPDATE:
+		return push_seq(&l->mods, &l->nmods, &l->capmods, e->h.seq);
+	case BODY_COMPLETION_RECORD:
+		return push_seq(&l->compls, &l->ncompls, &l->capcompls,
+		    e->h.seq);
+	case BODY_MEMBER_PROPOSE:
+	case BODY_MEMBER_ENDORSE:
+	case BODY_MEMBER_REMOVE:
+	case BODY_KEY_ROTATE:
+	case BODY_COMPLETION_REVOKE:
+		break;
+	default:
+		return 0;
+	}
+	/* Stored means it decoded: this cannot fail but for memory. */
+	if (body_decode(t, e->body.p, e->body.len, &ctx, b, NULL) != 0)
+		return 0;
+	if (t == BODY_COMPLETION_REVOKE) {
+		struct audit_revocation *v;
+
+		if ((rc = grow((void **)&a->revs, &a->caprevs, a->nrevs,
+		    sizeof(*v))) != 0)
+			return rc;
+		v = &a->revs[a->nrevs++];
+		memset(v, 0, sizeof(*v));
+		memcpy(v->author, e->h.author, 32);
+		v->seq = e->h.seq;
+		memcpy(v->id, e->id, 32);
+		memcpy(v->completion, b->u.revoke.completion, 32);
+		snprintf(v->reason, sizeof(v->reason), "%.*s",
+		    (int)b->u.revoke.reason.len,
+		    (const char *)b->u.revoke.reason.p);
+		return 0;
+	}
+	{
+		struct audit_mevent *m;
+
+		if ((rc = grow((void **)&a->mevents, &a->capmevents,
+		    a->nmevents, sizeof(*m))) != 0)
+			return rc;
+		m = &a->mevents[a->nmevents++];
+		memset(m, 0, sizeof(*m));
+		memcpy(m->author, e->h.author, 32);
+		m->seq = e->h.seq;
+		m->type = t;
+		memcpy(m->id, e->id, 32);
+		if (t == BODY_MEMBER_PROPOSE)
+			memcpy(m->subject, b->u.member.key, 32);
+		else if (t == BODY_MEMBER_ENDORSE)
+			memcpy(m->proposal, b->u.endorse.proposal, 32);
+		else if (t == BODY_MEMBER_REMOVE) {
+			memcpy(m->subject, b->u.remove.key, 32);
+			m->upto = b->u.remove.upto;
+		} else {
+			memcpy(m->subject, b->u.rotate.next, 32);
+			/* Its next event on is signed with the next key. */
+			rc = push_key(l, b->u.rotate.next, e->h.seq + 1);
+		}
+	}
+	return rc;
+}
+
+/* Why an event was refused, in words an auditor can act on. */
+static void
+refused(struct run *r, struct audit_log *l, const struct store_item *it,
+    uint64_t at, int code)
+{
+	const struct ev_signed *e = &it->ev;
+	char fp[24];
+	size_t k;
+
+	if (l != NULL)
+		l->refused++;
+	switch (code) {
+	case I40_E_SIG:
+		/* Signed by a key of this log that is no longer in force? */
+		for (k = 0; l != NULL && k < l->nkeys; k++) {
+			if (memcmp(l->keys[k], it->key, 32) == 0 ||
+			    ev_verify(e, l->keys[k]) != 0)
+				continue;
+			ctl_fingerprint(l->keys[k], fp);
+			audit_add(r->a, AUDIT_REFUSED, e->h.author, e->h.seq,
+			    at, code, "signed with the key %s, which a "
+			    "rotation replaced from seq %llu on: a thief of "
+			    "the old key, or a node that missed its own "
+			    "rotation", fp, (unsigned long long)
+			    (k + 1 < l->nkeys ? l->key_from[k + 1] : 0));
+			return;
+		}
+		audit_add(r->a, AUDIT_REFUSED, e->h.author, e->h.seq, at, code,
+		    "the signature does not verify with the key in force: "
+		    "the event was altered after signing, or another key "
+		    "signed it");
+		return;
+	case I40_E_UNKNOWN_AUTHOR:
+		audit_add(r->a, AUDIT_REFUSED, e->h.author, e->h.seq, at, code,
+		    "its author was never admitted by the membership rules: "
+		    "a key that is not a member's signed it");
+		return;
+	case I40_E_GAP:
+		audit_add(r->a, AUDIT_REFUSED, e->h.author, e->h.seq, at, code,
+		    "it does not follow the last event of its log stored "
+		    "(seq %llu): the events between are missing or were "
+		    "refused", (unsigned long long)(l != NULL ? l->head : 0));
+		return;
+	case I40_E_CHAIN:
+		audit_add(r->a, AUDIT_REFUSED, e->h.author, e->h.seq, at, code,
+		    "its prev is not the id of the log's event at seq %llu: "
+		    "the log was altered or cut", (unsigned long long)
+		    (e->h.seq - 1));
+		return;
+	default:
+		audit_add(r->a, AUDIT_REFUSED, e->h.author, e->h.seq, at, code,
+		    "%s (%s)", i40_strerror(code), i40_errname(code));
+	}
+}
+
+static void
+on_event(void *arg, const struct store_item *it, uint64_t at,
+    enum store_result res, int code)
+{
+	struct run *r = arg;
+	struct audit *a = r->a;
+	const struct ev_header *h = &it->ev.h;
+	struct audit_log *l;
+	char fp[24];
+
+	if (h->seq == 0) {
+		audit_add(a, AUDIT_REFUSED, NULL, 0, at, code, "an event that "
+		    "does not decode: %s (%s)", i40_strerror(code),
+		    i40_errname(code));
+		return;
+	}
+	/* §13.1: authors ascending, each log in seq order. */
+	if (r->have_last) {
+		int c = memcmp(h->author, r->last_author, 32);
+
+		if (c < 0 || (c == 0 && h->seq <= r->last_seq)) {
+			ctl_fingerprint(r->last_author, fp);
+			audit_add(a, AUDIT_ORDER, h->author, h->seq, at, 0,
+			    "out of order: it comes after %s seq %llu; an "
+			    "export holds each log once, in seq order, logs "
+			    "ascending by author", fp,
+			    (unsigned long long)r->last_seq);
+		}
+	}
+	r->have_last = 1;
+	memcpy(r->last_author, h->author, 32);
+	r->last_seq = h->seq;
+	if ((l = log_get(a, h->author)) == NULL)
+		return;
+	/* The genesis is also the charter author's seq 1 (§13.1). */
+	if (res == STORE_DUPLICATE && h->seq == 1 &&
+	    memcmp(it->ev.id, a->genesis_id, 32) == 0) {
+		res = STORE_STORED;
+		r->genesis++;
+	}
+	switch (res) {
+	case STORE_STORED:
+		if (stored(r, l, &it->ev) != 0)
+			audit_add(a, AUDIT_INTERNAL, h->author, h->seq, at,
+			    I40_E_NOMEM, "out of memory: the report of this "
+			    "event is incomplete");
+		return;
+	case STORE_DUPLICATE:
+		audit_add(a, AUDIT_ORDER, h->author, h->seq, at, code,
+		    code == I40_E_FORK ? "a second event at this seq, in "
+		    "the log itself rather than as evidence" :
+		    "the same event a second time");
+		return;
+	default:
+		refused(r, l, it, at, code);
+	}
+}
+
+static void
+on_evidence(void *arg, const struct store_item pair[2], uint64_t at,
+    enum store_result res, int code)
+{
+	struct run *r = arg;
+
+	if (res != STORE_INVALID)
+		return;		/* a fork: listed from the store later */
+	audit_add(r->a, AUDIT_REFUSED, pair[0].ev.h.seq != 0 ?
+	    pair[0].ev.h.author : NULL, pair[0].ev.h.seq, at, code,
+	    "fork evidence that is not two valid events of one author at "
+	    "one seq: %s (%s)", i40_strerror(code), i40_errname(code));
+}
+
+/* A data directory's log as an export, written by a thread into a pipe. */
+struct dd_export {
+	struct store *st;
+	struct exp_writer w;
+	FILE *out;
+	int rc;
+	uint8_t root[32];
+};
+
+static int
+dd_record(void *arg, int type, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen)
+{
+	struct dd_export *x = arg;
+
+	if (type == EXP_REC_GENESIS)
+		return exp_write_begin(&x->w, x->out, a, alen);
+	if (type == EXP_REC_EVIDENCE)
+		return exp_write_evidence(&x->w, a, alen, b, blen);
+	return exp_write_event(&x->w, a, alen);
+}
+
+static void *
+dd_thread(void *arg)
+{
+	struct dd_export *x = arg;
+	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+
+	memset(&x->w, 0, sizeof(x->w));
+	x->w.f = x->out;
+	x->rc = store_export(x->st, &sel, dd_record, x, x->root);
+	if (x->rc == 0)
+		x->rc = exp_write_end(&x->w, x->root);
+	else
+		exp_write_free(&x->w);
+	if (fclose(x->out) != 0 && x->rc == 0)
+		x->rc = -errno;
+	return NULL;
+}
+
+/* The genesis of the data directory opened as node: the charter's seq 1. */
+static int
+dd_genesis(struct store *node, uint8_t **g, size_t *len)
+{
+	struct store_head *hs;
+	struct store_event e;
+	size_t n, i;
+	int rc;
+
+	if ((rc = store_heads(node, &hs, &n)) != 0)
+		return rc;
+	rc = I40_E_NOT_FOUND;
+	for (i = 0; i < n; i++) {
+		struct ev_signed ev;
+
+		if (store_get(node, hs[i].author, 1, &e) != 0)
+			continue;
+		if (ev_decode(e.bytes, e.len, NULL, &ev, NULL, NULL) == 0 &&
+		    ev.h.type == BODY_GENESIS) {
+			*g = e.bytes;
+			*len = e.len;
+			rc = 0;
+			break;
+		}
+		free(e.bytes);
+	}
+	free(hs);
+	return rc;
+}
+
+/* The data directory, read only: with LMDB's lock if it may, else without. */
+static int
+dd_open(const char *dir, struct store **node, char *why, size_t cap)
+{
+	struct store_opts o = { 0 };
+	int rc;
+
+	o.readonly = 1;
+	if ((rc = store_open(dir, &o, node)) == 0)
+		return 0;
+	if (rc == I40_E_NOT_STORE || rc == I40_E_SCHEMA || rc == I40_E_NETFS) {
+		snprintf(why, cap, "%s: %s", dir, i40_strerror(rc));
+		return rc;
+	}
+	/* A copy on read-only media, or one this user may not write. */
+	o.nolock = 1;
+	if ((rc = store_open(dir, &o, node)) != 0)
+		snprintf(why, cap, "%s: cannot open it: %s", dir,
+		    i40_strerror(rc));
+	return rc;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The input's genesis into g (caller frees), with --genesis checked. */
+static int
+input_genesis(const struct audit_opts *o, struct audit *a, FILE *f,
+    struct store *node, uint8_t **g, size_t *glen, char *why, size_t cap)
+{
+	struct exp_reader r;
+	struct exp_record rec;
+	struct ev_signed ev;
+	int rc;
+
+	if (node != NULL) {
+		if ((rc = dd_genesis(node, g, glen)) != 0)
+			snprintf(why, cap, "%s: no genesis stored: %s",
+			    o->datadir, i40_strerror(rc));
+		if (rc != 0)
+			return rc;
+	} else {
+		if ((rc = exp_read_begin(&r, f, &rec)) != 0) {
+			snprintf(why, cap, "%s: not an export file: %s",
+			    o->file, r.why);
+			exp_read_end(&r);
+			return rc;
+		}
+		if ((*g = malloc(rec.len)) == NULL) {
+			exp_read_end(&r);
+			return I40_E_NOMEM;
+		}
+		memcpy(*g, rec.p, rec.len);
+		*glen = rec.len;
+		exp_read_end(&r);
+		if (fseek(f, 0, SEEK_SET) != 0) {
+			snprintf(why, cap, "%s: cannot read it twice: give a "
+			    "file, not a pipe", o->file);
+			return -errno;
+		}
+	}
+	if ((rc = ev_decode(*g, *glen, NULL, &ev, NULL, NULL)) != 0) {
+		snprintf(why, cap, "the genesis does not decode: %s",
+		    i40_strerror(rc));
+		return rc;
+	}
+	memcpy(a->genesis_id, ev.id, 32);
+	memcpy(a->fed_id, ev.h.fed_id, 32);
+	if (o->genesis != NULL) {
+		if (o->genesis_len != *glen || memcmp(o->genesis, *g,
+		    *glen) != 0) {
+			audit_add(a, AUDIT_GENESIS, NULL, 0, UINT64_MAX, 0,
+			    "the %s starts from another genesis than the one "
+			    "given with --genesis: it is another federation's "
+			    "log, or a forged one; nothing of it was replayed",
+			    node != NULL ? "data directory" : "file");
+			return 1;
+		}
+		a->genesis_given = 1;
+	}
+	return 0;
+}
+
+/* The file's records into the replay's store; findings from the hooks. */
+static int
+replay(const struct audit_opts *o, struct audit *a, struct store *st,
+    FILE *f, const char *name, char *why, size_t cap)
+{
+	struct ctl_replay_hooks hooks;
+	struct ctl_replay_stats s;
+	struct run r;
+	long cpus;
+	unsigned n = o->nthreads;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.a = a;
+	if ((r.body = malloc(sizeof(*r.body))) == NULL)
+		return I40_E_NOMEM;
+	hooks.arg = &r;
+	hooks.event = on_event;
+	hooks.evidence = on_evidence;
+	if (n == 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		n = cpus < 1 ? 1 : (unsigned)cpus;
+	}
+	rc = ctl_replay(st, f, name, n, o->progress, &hooks, &s, why, cap);
+	free(r.body);
+	a->events = s.events;
+	/* The replay's store held the genesis before the file's copy. */
+	a->stored = s.stored + r.genesis;
+	a->duplicate = s.duplicate - r.genesis;
+	a->refused = s.refused;
+	a->evidence = s.evidence;
+	if (rc != 0)
+		return rc;
+	if (s.damaged) {
+		audit_add(a, AUDIT_DAMAGED, NULL, 0, s.damaged_at,
+		    I40_E_EXPORT, "%s; what came before was audited, nothing "
+		    "after", why);
+		why[0] = '\0';
+		return 0;
+	}
+	a->trailer_ok = 1;
+	a->trailer_events = s.trailer.events;
+	a->trailer_evidence = s.trailer.evidence;
+	memcpy(a->trailer_root, s.trailer.log_root, 32);
+	return 0;
+}
+
+int
+audit_run(const struct audit_opts *o, struct audit *a, char *why, size_t cap)
+{
+	struct store_opts so = { 0 };
+	struct store *node = NULL, *st = NULL;
+	struct dd_export x;
+	pthread_t t;
+	int fds[2] = { -1, -1 }, started = 0, rc;
+	char tmp[4096], sdir[4200];
+	uint8_t *g = NULL, now[32];
+	size_t glen = 0;
+	FILE *f = NULL;
+	const char *base;
+
+	memset(a, 0, sizeof(*a));
+	why[0] = '\0';
+	tmp[0] = '\0';
+	if (o->datadir != NULL) {
+		a->from_datadir = 1;
+		if ((rc = dd_open(o->datadir, &node, why, cap)) != 0)
+			return rc;
+	} else if ((f = fopen(o->file, "rb")) == NULL) {
+		rc = -errno;
+		snprintf(why, cap, "cannot open %s: %s", o->file,
+		    strerror(errno));
+		return rc;
+	}
+	if ((rc = input_genesis(o, a, f, node, &g, &glen, why, cap)) != 0) {
+		if (rc == 1)	/* the wrong federation: a finding */
+			rc = 0;
+		goto out;
+	}
+	/* The replay's own store, made from the genesis alone. */
+	base = o->tmpdir != NULL ? o->tmpdir : getenv("TMPDIR");
+	if (base == NULL || base[0] == '\0')
+		base = "/tmp";
+	if (snprintf(tmp, sizeof(tmp), "%s/i40-audit.XXXXXX", base) >=
+	    (int)sizeof(tmp) || mkdtemp(tmp) == NULL) {
+		rc = -errno;
+		snprintf(why, cap, "cannot make a directory for the replay in "
+		    "%s: %s (give another with --tmpdir)", base,
+		    strerror(errno));
+		tmp[0] = '\0';
+		goto out;
+	}
+	snprintf(sdir, sizeof(sdir), "%s/replay", tmp);
+	so.ephemeral = 1;
+	if ((rc = store_create(sdir, g, glen, NULL)) != 0 ||
+	    (rc = store_open(sdir, &so, &st)) != 0) {
+		snprintf(why, cap, "cannot make the replay's store in %s: %s",
+		    tmp, i40_strerror(rc));
+		goto out;
+	}
+	if (node != NULL) {
+		/* The node's log through a pipe, as `log export` writes it. */
+		signal(SIGPIPE, SIG_IGN);
+		if (pipe(fds) != 0 || (x.out = fdopen(fds[1], "wb")) == NULL) {
+			rc = -errno;
+			snprintf(why, cap, "cannot make a pipe: %s",
+			    strerror(errno));
+			goto out;
+		}
+		fds[1] = -1;
+		x.st = node;
+		x.rc = 0;
+		if ((f = fdopen(fds[0], "rb")) == NULL) {
+			rc = -errno;
+			fclose(x.out);
+			goto out;
+		}
+		fds[0] = -1;
+		if (pthread_create(&t, NULL, dd_thread, &x) != 0) {
+			rc = I40_E_NOMEM;
+			fclose(x.out);
+			goto out;
+		}
+		started = 1;
+	}
+	rc = replay(o, a, st, f, node != NULL ? o->datadir : o->file, why,
+	    cap);
+	if (started) {
+		/* Unblock the writer if the replay stopped early. */
+		fclose(f);
+		f = NULL;
+		pthread_join(t, NULL);
+		started = 0;
+		if (rc == 0 && x.rc != 0) {
+			rc = x.rc;
+			snprintf(why, cap, "%s: cannot read its log: %s",
+			    o->datadir, i40_strerror(rc));
+		}
+		if (rc == 0) {
+			a->datadir_roots = 1;
+			memcpy(a->dd_log_root, x.root, 32);
+			/* A node that wrote meanwhile is compared no further. */
+			if ((rc = store_log_root(node, now)) == 0 &&
+			    memcmp(now, x.root, 32) != 0)
+				a->datadir_moved = 1;
+		}
+	}
+	if (rc != 0)
+		goto out;
+	if ((rc = store_members(st, &a->members, &a->nmembers)) != 0 ||
+	    (rc = audit_state(a, st, node != NULL && !a->datadir_moved ?
+	    node : NULL)) != 0)
+		snprintf(why, cap, "cannot read the replay's state: %s",
+		    i40_strerror(rc));
+out:
+	if (f != NULL)
+		fclose(f);
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	store_close(st);
+	store_close(node);
+	free(g);
+	if (tmp[0] != '\0')
+		(void)nftw(tmp, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return rc;
+}
+
+void
+audit_free(struct audit *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nlogs; i++) {
+		free(a->logs[i].keys);
+		free(a->logs[i].key_from);
+		free(a->logs[i].mods);
+		free(a->logs[i].compls);
+	}
+	free(a->logs);
+	free(a->members);
+	free(a->mevents);
+	free(a->revs);
+	free(a->forks);
+	free(a->f);
+	memset(a, 0, sizeof(*a));
+}
