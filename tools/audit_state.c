@@ -180,7 +180,8 @@ cmp_id(const void *x, const void *y)
 static const struct modver *
 modver_find(const struct walk *w, const uint8_t id[32])
 {
-	return bsearch(id, w->mv, w->nmv, sizeof(*w->mv), cmp_id);
+	return w->nmv == 0 ? NULL : bsearch(id, w->mv, w->nmv, sizeof(*w->mv),
+	    cmp_id);
 }
 
 /* A university's name for a report line: its SCHAC code, or a key. */
@@ -639,8 +640,10 @@ audit_state(struct audit *a, struct store *st, struct store *node)
 		missed(&w, a->logs[i].author, a->logs[i].mods,
 		    a->logs[i].nmods, &w.mcur[i], UINT64_MAX, 1);
 	}
-	qsort(w.mv, w.nmv, sizeof(*w.mv), cmp_id);
-	qsort(w.revoked_by, w.nrv, 32, cmp_id);
+	if (w.nmv > 0)
+		qsort(w.mv, w.nmv, sizeof(*w.mv), cmp_id);
+	if (w.nrv > 0)
+		qsort(w.revoked_by, w.nrv, 32, cmp_id);
 	for (i = 0; i < w.nmiss; i++)
 		if (w.miss[i].seq > counts_up_to(&w, w.miss[i].author))
 			continue;
@@ -650,8 +653,8 @@ audit_state(struct audit *a, struct store *st, struct store *node)
 			why_completion(&w, st, w.miss[i].author,
 			    w.miss[i].seq);
 	for (i = 0; i < a->nrevs; i++) {
-		a->revs[i].counted = bsearch(a->revs[i].id, w.revoked_by,
-		    w.nrv, 32, cmp_id) != NULL;
+		a->revs[i].counted = w.nrv > 0 && bsearch(a->revs[i].id,
+		    w.revoked_by, w.nrv, 32, cmp_id) != NULL;
 		if (!a->revs[i].counted && a->revs[i].seq <=
 		    counts_up_to(&w, a->revs[i].author))
 			why_revocation(a, st, &a->revs[i]);
