@@ -217,6 +217,17 @@ echo "  vgregion caught up: $("$I40CTL" status --json -d "$R/data" | jq .events)
 say "The national catalog (as node ${SHORT[0]} holds it)"
 "$I40CTL" catalog -d "${DIRS[0]}"
 
+say "An auditor replays ${SHORT[0]}'s export from the genesis alone"
+"$I40CTL" log export -d "${DIRS[0]}" -o "$D/federation.i40x" 2>/dev/null
+if "$I40CTL" audit "$D/federation.i40x" --genesis "$D/genesis.i40" >"$D/audit.txt"; then
+	grep -E '^(  records|state |log root|state root|trailer.s)' \
+	    "$D/audit.txt" | sed 's/^ */  /'
+	echo "  $(tail -1 "$D/audit.txt") (the whole report: $D/audit.txt; docs/auditing.md reads it)"
+else
+	echo "  the audit is NOT clean: $D/audit.txt says why" >&2
+	tail -20 "$D/audit.txt" >&2
+fi
+
 say "Stopping the daemons (SIGTERM)"
 stop_all
 echo "  stopped. The federation's files stay in $D; remove it when done."

@@ -56,8 +56,9 @@ struct store_opts {
 	int nolock;
 	/*
 	 * A throw-away store (`i40ctl audit`'s replay): commits are not
-	 * fsynced (MDB_NOSYNC).  A crash may lose or damage it, so nothing
-	 * that must survive may be kept in one.
+	 * fsynced and pages are written in place (MDB_NOSYNC, MDB_WRITEMAP).
+	 * A crash may lose or damage it, so nothing that must survive may be
+	 * kept in one.
 	 */
 	int ephemeral;
 	size_t map_max;		/* largest map in bytes; 0: 64 GiB */

@@ -1,5 +1,5 @@
 /*
- * bench_log.c: `i40ctl log export` and `log import` of a large log, each
+ * bench_log.c: `i40ctl log export`, `log import` and `audit` of a large log, each
  * beside the machine's own limit measured in the same run:
  *
  *  log_export   store_export into an export file (exp_write_*, synced
@@ -13,6 +13,9 @@
  *               in batches, fsync per batch), events/s; limit:
  *               crypto_sign_verify_detached of the same events on every
  *               core, the mean of runs before and after.  Goal 0.8.
+ *  audit        audit_run of the same file (the replay into a store of
+ *               its own, not synced, then the state walk and both roots
+ *               hashed), events/s; limit as for log_import.  Goal 0.85.
  *
  * The events: I40_BENCH_EVENTS (default 1,000,000) of 8 members of a
  * sample federation, round-robin, each a chain of one module_publish in
@@ -34,6 +37,7 @@
 #include "protocol/export.h"
 #include "store/store.h"
 #include "tests/lib/sample.h"
+#include "tools/audit.h"
 #include "tools/ctl_replay.h"
 
 #define NAUTH 8
@@ -296,8 +300,11 @@ main(void)
 	w.f = f;
 	t0 = now();
 	if ((rc = store_export(st, &sel, on_record, &w, root)) != 0 ||
-	    (rc = exp_write_end(&w, root)) != 0 || fsync(fileno(f)) != 0)
+	    (rc = exp_write_end(&w, root)) != 0)
 		die("store_export", rc);
+	printf("# export: %.2f s before the fsync\n", now() - t0);
+	if (fsync(fileno(f)) != 0)
+		die("fsync", -1);
 	exp_s = now() - t0;
 	fclose(f);
 	store_close(st);
@@ -326,6 +333,32 @@ main(void)
 	    (unsigned long long)s.stored, imp_s, raw1, raw2);
 	bench_line("log_import", (double)s.stored / imp_s, "events/s",
 	    (raw1 + raw2) / 2, 0.8);
+
+	/* The audit of the same file: a replay of its own and both roots. */
+	{
+		struct audit_opts ao;
+		struct audit au;
+		double aud_s;
+
+		raw1 = raw_verify();
+		memset(&ao, 0, sizeof(ao));
+		ao.file = file;
+		ao.tmpdir = base;
+		ao.nthreads = ncpu;
+		t0 = now();
+		if ((rc = audit_run(&ao, &au, why, sizeof(why))) != 0)
+			die(why, rc);
+		aud_s = now() - t0;
+		if (au.stored != nev || au.nf_total != 0)
+			die("audit: not clean", I40_E_MISMATCH);
+		audit_free(&au);
+		raw2 = raw_verify();
+		printf("# audit: %llu events in %.2f s; raw verify %.0f and "
+		    "%.0f/s\n", (unsigned long long)(nev - 1), aud_s, raw1,
+		    raw2);
+		bench_line("audit", (double)(nev - 1) / aud_s, "events/s",
+		    (raw1 + raw2) / 2, 0.85);
+	}
 
 	sample_rm_rf(base);
 	for (i = 1; i < nev; i++)
