@@ -149,6 +149,9 @@ $(BUILD)/testtools/%: tests/tools/%.c $(TESTLIB_OBJ) $(DLIB) $(LIB)
 # Unit tests and replays two at a time (each is one CPU-bound process);
 # the integration tests one at a time (their daemons time each other).
 test: all $(UNIT_BIN) $(REPLAY_BIN)
+	@for t in $(SCRIPT_TESTS); do test -x $$t || { \
+	    echo "$$t is not executable: chmod +x it and commit the mode" >&2; \
+	    exit 1; }; done
 	BUILD=$(BUILD) prove -j2 -f --exec '' $(UNIT_BIN) $(REPLAY_BIN)
 	BUILD=$(BUILD) prove -f --exec '' $(SCRIPT_TESTS)
 
