@@ -57,15 +57,54 @@ evidence_of(MDB_txn *txn, struct store *st, const uint8_t *author,
 	    v.mv_size - 4 - la);
 }
 
+/*
+ * The evidence of authors below `below` (NULL: all) that hold no events,
+ * where their events would be in author order.  fc walks DB_FORK; *done
+ * once it is past the last; `held` is an author with events (its evidence
+ * follows them: not here), or NULL.
+ */
+static int
+bare_evidence(MDB_txn *txn, struct store *st, MDB_cursor *fc, int *started,
+    int *done, const uint8_t *below, const uint8_t *held, store_export_fn fn,
+    void *arg)
+{
+	MDB_val k, v;
+	int rc;
+
+	while (!*done) {
+		rc = mdb_cursor_get(fc, &k, &v, *started ? MDB_GET_CURRENT :
+		    MDB_FIRST);
+		*started = 1;
+		if (rc == MDB_NOTFOUND) {
+			*done = 1;
+			break;
+		}
+		if (rc != 0)
+			return store_err(rc);
+		if (k.mv_size != 32)
+			return I40_E_CORRUPT;
+		if (below != NULL && memcmp(k.mv_data, below, 32) >= 0)
+			break;
+		if ((held == NULL || memcmp(k.mv_data, held, 32) != 0) &&
+		    (rc = evidence_of(txn, st, k.mv_data, fn, arg)) != 0)
+			return rc;
+		if ((rc = mdb_cursor_get(fc, &k, &v, MDB_NEXT)) == MDB_NOTFOUND)
+			*done = 1;
+		else if (rc != 0)
+			return store_err(rc);
+	}
+	return 0;
+}
+
 int
 store_export(struct store *st, const struct store_export_sel *sel,
     store_export_fn fn, void *arg, uint8_t log_root[32])
 {
 	MDB_val k = { 7, "genesis" }, v, ev;
 	uint8_t start[K_LOG], cur[32];
-	MDB_cursor *c = NULL;
+	MDB_cursor *c = NULL, *fc = NULL;
 	MDB_txn *txn;
-	int rc, have = 0;
+	int rc, have = 0, fstarted = 0, fdone = 0;
 
 	if ((rc = store_rtxn(st, &txn)) != 0)
 		return rc;
@@ -74,8 +113,11 @@ store_export(struct store *st, const struct store_export_sel *sel,
 	    (rc = event_at(txn, st, &ev, &v)) != 0 ||
 	    (rc = fn(arg, EXP_REC_GENESIS, v.mv_data, v.mv_size, NULL, 0)) != 0)
 		goto out;
-	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_LOG], &c))) != 0)
+	if ((rc = store_err(mdb_cursor_open(txn, st->dbi[DB_LOG], &c))) != 0 ||
+	    (rc = store_err(mdb_cursor_open(txn, st->dbi[DB_FORK], &fc))) != 0)
 		goto out;
+	/* One author's selection: its evidence alone, events or not. */
+	fdone = sel->author != NULL;
 	memset(start, 0, sizeof(start));
 	if (sel->author != NULL)
 		store_logkey(start, sel->author, sel->from);
@@ -95,6 +137,10 @@ store_export(struct store *st, const struct store_export_sel *sel,
 		if (have && memcmp(key, cur, 32) != 0 &&
 		    (rc = evidence_of(txn, st, cur, fn, arg)) != 0)
 			goto out;
+		if ((!have || memcmp(key, cur, 32) != 0) &&
+		    (rc = bare_evidence(txn, st, fc, &fstarted, &fdone, key,
+		    have ? cur : NULL, fn, arg)) != 0)
+			goto out;
 		memcpy(cur, key, 32);
 		have = 1;
 		if (store_be64(key + 32) <= since_of(sel, key))
@@ -110,8 +156,17 @@ store_export(struct store *st, const struct store_export_sel *sel,
 	}
 	if (have && (rc = evidence_of(txn, st, cur, fn, arg)) != 0)
 		goto out;
+	if (sel->author != NULL && !have)
+		rc = evidence_of(txn, st, sel->author, fn, arg);
+	else
+		rc = bare_evidence(txn, st, fc, &fstarted, &fdone, NULL,
+		    have ? cur : NULL, fn, arg);
+	if (rc != 0)
+		goto out;
 	rc = store_log_root_txn(txn, st, log_root);
 out:
+	if (fc != NULL)
+		mdb_cursor_close(fc);
 	if (c != NULL)
 		mdb_cursor_close(c);
 	store_rtxn_end(st, txn);

@@ -34,6 +34,11 @@ store_log_root_txn(MDB_txn *txn, struct store *st, uint8_t root[32])
 		return store_err(rc);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		/* A damaged data directory (the audit reads one): no overread. */
+		if (k.mv_size != 32 || v.mv_size < 48) {
+			rc = I40_E_CORRUPT;
+			break;
+		}
 		memcpy(entry, k.mv_data, 32);
 		h.seq = store_be64(v.mv_data);
 		memcpy(h.id, (uint8_t *)v.mv_data + 8, 32);

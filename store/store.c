@@ -582,6 +582,28 @@ store_get(struct store *st, const uint8_t author[KEY_PK_BYTES], uint64_t seq,
 }
 
 int
+store_genesis(struct store *st, struct store_event *out)
+{
+	MDB_val k = { 7, "genesis" }, v;
+	MDB_txn *txn;
+	int rc;
+
+	out->bytes = NULL;
+	out->len = 0;
+	if ((rc = store_rtxn(st, &txn)) != 0)
+		return rc;
+	/* meta "genesis" names its log key (author ‖ seq 1). */
+	if ((rc = store_err(mdb_get(txn, st->dbi[DB_META], &k, &v))) == 0) {
+		if (v.mv_size != K_LOG)
+			rc = I40_E_CORRUPT;
+		else if ((rc = store_ev_get(txn, st, v.mv_data, &v)) == 0)
+			rc = copy_out(&v, out);
+	}
+	store_rtxn_end(st, txn);
+	return rc;
+}
+
+int
 store_get_id(struct store *st, const uint8_t id[EV_ID_BYTES],
     struct store_event *out)
 {

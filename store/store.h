@@ -240,6 +240,8 @@ int store_get(struct store *st, const uint8_t author[KEY_PK_BYTES],
     uint64_t seq, struct store_event *out) I40_MUST_CHECK;
 int store_get_id(struct store *st, const uint8_t id[EV_ID_BYTES],
     struct store_event *out) I40_MUST_CHECK;
+/* The genesis the store was created with; I40_E_CORRUPT if it is gone. */
+int store_genesis(struct store *st, struct store_event *out) I40_MUST_CHECK;
 
 /*
  * One log: its stored head, and what counts of it.  For a log that is not

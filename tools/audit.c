@@ -30,6 +30,7 @@ struct run {
 	int have_last;			/* the last record's author and seq */
 	uint8_t last_author[KEY_PK_BYTES];
 	uint64_t last_seq;
+	uint64_t last_at;		/* file offset of the last event checked */
 	uint64_t genesis;		/* E records that are the genesis */
 };
 
@@ -44,7 +45,7 @@ audit_kind_name(enum audit_kind k)
 	return (unsigned)k < AUDIT_KINDS ? kind_names[k] : "?";
 }
 
-void
+struct audit_finding *
 audit_add(struct audit *a, enum audit_kind kind, const uint8_t *author,
     uint64_t seq, uint64_t offset, int code, const char *fmt, ...)
 {
@@ -62,17 +63,17 @@ audit_add(struct audit *a, enum audit_kind kind, const uint8_t *author,
 	    last->to + 1 == seq && memcmp(last->author, author, 32) == 0 &&
 	    strcmp(last->what, what) == 0) {
 		last->to = seq;
-		return;
+		return last;
 	}
 	a->nf_total++;
 	a->by_kind[kind]++;
 	if (a->nf == AUDIT_MAX_FINDINGS)
-		return;
+		return NULL;
 	if (a->nf == a->capf) {
 		size_t n = a->capf != 0 ? 2 * a->capf : 64;
 
 		if ((f = realloc(a->f, n * sizeof(*f))) == NULL)
-			return;		/* counted in nf_total all the same */
+			return NULL;	/* counted in nf_total all the same */
 		a->f = f;
 		a->capf = n;
 	}
@@ -87,13 +88,14 @@ audit_add(struct audit *a, enum audit_kind kind, const uint8_t *author,
 	f->offset = offset;
 	f->code = code;
 	memcpy(f->what, what, sizeof(what));
+	return f;
 }
 
 void
-audit_range(struct audit *a, uint64_t to)
+audit_range(struct audit_finding *f, uint64_t to)
 {
-	if (a->nf > 0)
-		a->f[a->nf - 1].to = to;
+	if (f != NULL)
+		f->to = to;
 }
 
 static int
@@ -325,23 +327,19 @@ refused(struct run *r, struct audit_log *l, const struct store_item *it,
 	}
 }
 
+/*
+ * §13.1: authors ascending, each log in seq order.  Checked in file order:
+ * an event held back for its author's admission (ctl_replay) is checked
+ * when it is held, not when it is offered again (at below the last).
+ */
 static void
-on_event(void *arg, const struct store_item *it, uint64_t at,
-    enum store_result res, int code)
+order(struct run *r, const struct ev_header *h, uint64_t at)
 {
-	struct run *r = arg;
 	struct audit *a = r->a;
-	const struct ev_header *h = &it->ev.h;
-	struct audit_log *l;
 	char fp[24];
 
-	if (h->seq == 0) {
-		audit_add(a, AUDIT_REFUSED, NULL, 0, at, code, "an event that "
-		    "does not decode: %s (%s)", i40_strerror(code),
-		    i40_errname(code));
+	if (r->have_last && at <= r->last_at)
 		return;
-	}
-	/* §13.1: authors ascending, each log in seq order. */
 	if (r->have_last) {
 		int c = memcmp(h->author, r->last_author, 32);
 
@@ -357,6 +355,31 @@ on_event(void *arg, const struct store_item *it, uint64_t at,
 	r->have_last = 1;
 	memcpy(r->last_author, h->author, 32);
 	r->last_seq = h->seq;
+	r->last_at = at;
+}
+
+static void
+on_held(void *arg, const struct store_item *it, uint64_t at)
+{
+	order(arg, &it->ev.h, at);
+}
+
+static void
+on_event(void *arg, const struct store_item *it, uint64_t at,
+    enum store_result res, int code)
+{
+	struct run *r = arg;
+	struct audit *a = r->a;
+	const struct ev_header *h = &it->ev.h;
+	struct audit_log *l;
+
+	if (h->seq == 0) {
+		audit_add(a, AUDIT_REFUSED, NULL, 0, at, code, "an event that "
+		    "does not decode: %s (%s)", i40_strerror(code),
+		    i40_errname(code));
+		return;
+	}
+	order(r, h, at);
 	if ((l = log_get(a, h->author)) == NULL)
 		return;
 	/* The genesis is also the charter author's seq 1 (§13.1). */
@@ -441,30 +464,14 @@ dd_thread(void *arg)
 static int
 dd_genesis(struct store *node, uint8_t **g, size_t *len)
 {
-	struct store_head *hs;
 	struct store_event e;
-	size_t n, i;
 	int rc;
 
-	if ((rc = store_heads(node, &hs, &n)) != 0)
-		return rc;
-	rc = I40_E_NOT_FOUND;
-	for (i = 0; i < n; i++) {
-		struct ev_signed ev;
-
-		if (store_get(node, hs[i].author, 1, &e) != 0)
-			continue;
-		if (ev_decode(e.bytes, e.len, NULL, &ev, NULL, NULL) == 0 &&
-		    ev.h.type == BODY_GENESIS) {
-			*g = e.bytes;
-			*len = e.len;
-			rc = 0;
-			break;
-		}
-		free(e.bytes);
-	}
-	free(hs);
-	return rc;
+	if ((rc = store_genesis(node, &e)) != 0)
+		return rc == I40_E_NOT_FOUND ? I40_E_CORRUPT : rc;
+	*g = e.bytes;
+	*len = e.len;
+	return 0;
 }
 
 /* The data directory, read only: with LMDB's lock if it may, else without. */
@@ -575,6 +582,7 @@ replay(const struct audit_opts *o, struct audit *a, struct store *st,
 	hooks.arg = &r;
 	hooks.event = on_event;
 	hooks.evidence = on_evidence;
+	hooks.held = on_held;
 	if (n == 0) {
 		cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		n = cpus < 1 ? 1 : (unsigned)cpus;

@@ -158,11 +158,15 @@ const char *audit_kind_name(enum audit_kind k);
 /* audit_state.c: the roots of docs/protocol.md §14, and §5.13's counts */
 int audit_state(struct audit *a, struct store *st, struct store *node)
     I40_MUST_CHECK;
-/* Add a finding (coalesced with the last one when it continues it). */
-void audit_add(struct audit *a, enum audit_kind kind,
+/*
+ * Add a finding (coalesced with the last one when it continues it): the
+ * finding, a's, or NULL when only counted (past AUDIT_MAX_FINDINGS, or
+ * out of memory).
+ */
+struct audit_finding *audit_add(struct audit *a, enum audit_kind kind,
     const uint8_t *author, uint64_t seq, uint64_t offset, int code,
     const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-/* The last finding added covers its log's events up to seq to. */
-void audit_range(struct audit *a, uint64_t to);
+/* f (may be NULL) covers its log's events up to seq to. */
+void audit_range(struct audit_finding *f, uint64_t to);
 
 #endif

@@ -57,6 +57,14 @@ struct modver {
 	char code[33];
 };
 
+/* One entry of the log root (§14.1): a head as it counts. */
+struct lr_entry {
+	uint8_t author[32];
+	uint64_t seq;
+	uint8_t id[32];
+	uint64_t frozen;		/* 0 or 1 */
+};
+
 struct walk {
 	struct audit *a;
 	crypto_generichash_blake2b_state hs;
@@ -70,6 +78,8 @@ struct walk {
 	size_t nfrozen, capfrozen;
 	struct { uint8_t author[32]; uint64_t seq; int module; } *miss;
 	size_t nmiss, capmiss;
+	struct lr_entry *lre;		/* §14.1's entries, by author */
+	size_t nlre;
 	int bad;			/* an entry not as §14.2 lays it out */
 	int nomem;
 };
@@ -308,50 +318,91 @@ why_revocation(struct audit *a, struct store *st,
 		    "already revoked");
 }
 
-/* §14.1: the log root, from the heads the replay stored and d_fork. */
+/*
+ * §14.1's entry of a log the replay stored events of (l, or NULL) or holds
+ * evidence of (frozen, or NULL): a frozen log counts up to its freeze
+ * point.
+ */
+static int
+lr_entry_of(struct store *st, const struct audit_log *l, const uint8_t *author,
+    const uint64_t *frozen_last, struct lr_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	memcpy(e->author, author, 32);
+	if (l != NULL) {
+		e->seq = l->head;
+		memcpy(e->id, l->head_id, 32);
+	}
+	if (frozen_last == NULL)
+		return 0;
+	e->frozen = 1;
+	if (*frozen_last < e->seq) {
+		struct store_event se;
+		struct ev_signed ev;
+		int rc;
+
+		e->seq = *frozen_last;
+		memset(e->id, 0, 32);
+		if (e->seq == 0)
+			return 0;
+		if (store_get(st, author, e->seq, &se) != 0)
+			return I40_E_CORRUPT;
+		rc = ev_decode(se.bytes, se.len, NULL, &ev, NULL, NULL);
+		if (rc == 0)
+			memcpy(e->id, ev.id, 32);
+		free(se.bytes);
+		return rc == 0 ? 0 : I40_E_CORRUPT;
+	}
+	return 0;
+}
+
+/*
+ * §14.1: the log root.  One entry per head record: every log with stored
+ * events (a->logs, by author) and every author with fork evidence (d_fork,
+ * by author), also one whose evidence is all the node holds of it.
+ */
 static int
 log_root(struct walk *w, struct store *st, uint8_t root[32])
 {
 	struct audit *a = w->a;
 	crypto_generichash_blake2b_state hs;
 	uint8_t entry[32 + 8 + 32 + 8];
-	size_t i, j;
+	size_t i = 0, j = 0, k;
+	int rc;
 
+	if ((w->lre = calloc(a->nlogs + w->nfrozen + 1, sizeof(*w->lre))) ==
+	    NULL)
+		return I40_E_NOMEM;
+	while (i < a->nlogs || j < w->nfrozen) {
+		const struct audit_log *l = NULL;
+		const uint64_t *fl = NULL;
+		const uint8_t *author;
+		int c;
+
+		if (i < a->nlogs && a->logs[i].stored == 0) {
+			i++;
+			continue;
+		}
+		c = i >= a->nlogs ? 1 : j >= w->nfrozen ? -1 :
+		    memcmp(a->logs[i].author, w->frozen[j].author, 32);
+		if (c <= 0)
+			l = &a->logs[i++];
+		if (c >= 0)
+			fl = &w->frozen[j++].last;
+		author = l != NULL ? l->author : w->frozen[j - 1].author;
+		if ((rc = lr_entry_of(st, l, author, fl,
+		    &w->lre[w->nlre])) != 0)
+			return rc;
+		w->nlre++;
+	}
 	crypto_generichash_blake2b_init(&hs, NULL, 0, 32);
 	crypto_generichash_blake2b_update(&hs, (const uint8_t *)LOG_ROOT_TAG,
 	    sizeof(LOG_ROOT_TAG) - 1);
-	for (i = 0; i < a->nlogs; i++) {
-		const struct audit_log *l = &a->logs[i];
-		uint64_t seq = l->head, frozen = 0;
-
-		if (l->stored == 0)
-			continue;
-		memcpy(entry, l->author, 32);
-		memcpy(entry + 40, l->head_id, 32);
-		for (j = 0; j < w->nfrozen; j++)
-			if (memcmp(w->frozen[j].author, l->author, 32) == 0)
-				break;
-		if (j < w->nfrozen) {
-			frozen = 1;
-			if (w->frozen[j].last < seq) {
-				struct store_event e;
-				struct ev_signed ev;
-
-				seq = w->frozen[j].last;
-				memset(entry + 40, 0, 32);
-				if (seq > 0) {
-					if (store_get(st, l->author, seq, &e) !=
-					    0)
-						return I40_E_CORRUPT;
-					if (ev_decode(e.bytes, e.len, NULL, &ev,
-					    NULL, NULL) == 0)
-						memcpy(entry + 40, ev.id, 32);
-					free(e.bytes);
-				}
-			}
-		}
-		be_put64(entry + 32, seq);
-		be_put64(entry + 72, frozen);
+	for (k = 0; k < w->nlre; k++) {
+		memcpy(entry, w->lre[k].author, 32);
+		be_put64(entry + 32, w->lre[k].seq);
+		memcpy(entry + 40, w->lre[k].id, 32);
+		be_put64(entry + 72, w->lre[k].frozen);
 		crypto_generichash_blake2b_update(&hs, entry, sizeof(entry));
 	}
 	crypto_generichash_blake2b_final(&hs, root, 32);
@@ -360,7 +411,7 @@ log_root(struct walk *w, struct store *st, uint8_t root[32])
 
 /*
  * The last seq of author's log that counts at all: a frozen log's freeze
- * point, a removed member's upto.  Events above it are named as a range,
+ * point, a removed member's upto, 0 for a key never admitted.  Events above it are named as a range,
  * not each with a reason of its own.
  */
 static uint64_t
@@ -370,6 +421,8 @@ counts_up_to(const struct walk *w, const uint8_t author[32])
 	uint64_t lim = UINT64_MAX;
 	size_t i;
 
+	if (m == NULL)
+		return 0;		/* proposed, never admitted */
 	for (i = 0; i < w->nfrozen; i++)
 		if (memcmp(w->frozen[i].author, author, 32) == 0)
 			lim = w->frozen[i].last;
@@ -415,10 +468,10 @@ frozen_and_removed(struct walk *w, struct store *st)
 		    (unsigned long long)f->seq, (unsigned long long)f->last);
 		if ((l = audit_log_find(a, f->author)) != NULL &&
 		    l->head > f->last) {
-			audit_add(a, AUDIT_NOT_COUNTED, f->author, f->last + 1,
-			    UINT64_MAX, I40_E_FROZEN, "above the freeze point "
-			    "of its fork: they count on no node");
-			audit_range(a, l->head);
+			audit_range(audit_add(a, AUDIT_NOT_COUNTED, f->author,
+			    f->last + 1, UINT64_MAX, I40_E_FROZEN, "above the "
+			    "freeze point of its fork: they count on no node"),
+			    l->head);
 		}
 	}
 	for (i = 0; i < a->nmembers; i++) {
@@ -427,47 +480,98 @@ frozen_and_removed(struct walk *w, struct store *st)
 		if (m->active || (l = audit_log_find(a, m->key)) == NULL ||
 		    l->head <= m->upto)
 			continue;
-		audit_add(a, AUDIT_NOT_COUNTED, m->key, m->upto + 1, UINT64_MAX,
-		    I40_E_REMOVED, "after its removal, which lets its log "
-		    "count up to seq %llu", (unsigned long long)m->upto);
-		audit_range(a, l->head);
+		audit_range(audit_add(a, AUDIT_NOT_COUNTED, m->key, m->upto + 1,
+		    UINT64_MAX, I40_E_REMOVED, "after its removal, which lets "
+		    "its log count up to seq %llu",
+		    (unsigned long long)m->upto), l->head);
+	}
+	/* Stored (a proposal made them known) but never admitted. */
+	for (i = 0; i < a->nlogs; i++) {
+		l = &a->logs[i];
+		if (l->stored == 0 || audit_member(a, l->author) != NULL)
+			continue;
+		audit_range(audit_add(a, AUDIT_NOT_COUNTED, l->author, 1,
+		    UINT64_MAX, I40_E_UNKNOWN_AUTHOR, "its key was proposed "
+		    "but never admitted: the events are stored, as every node "
+		    "stores them, and count for nothing (no content, no vote)"),
+		    l->head);
 	}
 	return 0;
 }
 
-/* The data directory's heads beside the replay's, where they differ. */
+/*
+ * The data directory's heads beside the replay's entries (w->lre), each
+ * as §14.1 counts it, where they differ; one finding at least when the
+ * log roots differ.
+ */
 static int
-diff_heads(struct audit *a, struct store *node)
+diff_heads(struct walk *w, struct store *node)
 {
+	struct audit *a = w->a;
 	struct store_head *hs;
-	struct audit_log *l;
-	size_t n, i;
-	char h1[65], h2[65];
+	size_t n, i = 0, j = 0, before = a->nf_total;
+	char h1[17], h2[17];
 	int rc;
 
 	if ((rc = store_heads(node, &hs, &n)) != 0)
 		return rc;
-	for (i = 0; i < n; i++) {
-		l = audit_log_find(a, hs[i].author);
-		if (l == NULL || l->stored == 0) {
-			audit_add(a, AUDIT_DIFFERS, hs[i].author, 0, UINT64_MAX,
-			    0, "the data directory has a head for this log "
-			    "(seq %llu), but none of its events passed the "
-			    "replay", (unsigned long long)hs[i].seq);
+	while (i < n || j < w->nlre) {
+		const struct lr_entry *e;
+		struct lr_entry d;
+		int c = i >= n ? 1 : j >= w->nlre ? -1 :
+		    memcmp(hs[i].author, w->lre[j].author, 32);
+
+		if (c > 0) {
+			e = &w->lre[j++];
+			audit_add(a, AUDIT_DIFFERS, e->author, 0, UINT64_MAX, 0,
+			    "the data directory has no head for this log, but "
+			    "its events (up to seq %llu)%s passed the replay: "
+			    "a deleted head", (unsigned long long)e->seq,
+			    e->frozen ? " or its fork evidence" : "");
 			continue;
 		}
-		if (hs[i].seq == l->head && memcmp(hs[i].id, l->head_id, 32) ==
-		    0)
+		if (c < 0) {
+			audit_add(a, AUDIT_DIFFERS, hs[i].author, 0, UINT64_MAX,
+			    0, "the data directory has a head for this log "
+			    "(seq %llu%s), but none of its events or evidence "
+			    "passed the replay", (unsigned long long)hs[i].seq,
+			    hs[i].frozen ? ", frozen" : "");
+			i++;
 			continue;
-		ctl_hex(hs[i].id, 8, h1);
-		ctl_hex(l->head_id, 8, h2);
-		audit_add(a, AUDIT_DIFFERS, hs[i].author, 0, UINT64_MAX, 0,
-		    "the data directory's head of this log is seq %llu (id "
-		    "%s…), but its events end at seq %llu (id %s…): a forged "
-		    "or damaged head", (unsigned long long)hs[i].seq, h1,
-		    (unsigned long long)l->head, h2);
+		}
+		e = &w->lre[j++];
+		memcpy(d.author, hs[i].author, 32);
+		d.frozen = hs[i].frozen != 0;
+		d.seq = d.frozen && hs[i].last < hs[i].seq ? hs[i].last :
+		    hs[i].seq;
+		memcpy(d.id, d.frozen ? hs[i].last_id : hs[i].id, 32);
+		i++;
+		if (d.seq == e->seq && d.frozen == e->frozen &&
+		    memcmp(d.id, e->id, 32) == 0)
+			continue;
+		ctl_hex(d.id, 8, h1);
+		ctl_hex(e->id, 8, h2);
+		if (d.frozen != e->frozen)
+			audit_add(a, AUDIT_DIFFERS, d.author, 0, UINT64_MAX, 0,
+			    "the data directory has this log %s, but the "
+			    "replay %s: a forged or damaged head", d.frozen ?
+			    "frozen" : "not frozen", e->frozen ? "holds fork "
+			    "evidence for it" : "holds no fork evidence for it");
+		else
+			audit_add(a, AUDIT_DIFFERS, d.author, 0, UINT64_MAX, 0,
+			    "the data directory's head of this log counts up "
+			    "to seq %llu (id %s…), but its events %s at seq "
+			    "%llu (id %s…): a forged or damaged head",
+			    (unsigned long long)d.seq, h1, e->frozen ?
+			    "count up to their freeze point" : "end",
+			    (unsigned long long)e->seq, h2);
 	}
 	free(hs);
+	if (a->nf_total == before)
+		audit_add(a, AUDIT_DIFFERS, NULL, 0, UINT64_MAX, 0, "the data "
+		    "directory's log root differs from the replay's, but no "
+		    "head does: its head table cannot be read as it is "
+		    "stored, or the node computes the root wrongly");
 	return 0;
 }
 
@@ -607,6 +711,7 @@ walk_free(struct walk *w)
 	free(w->revoked_by);
 	free(w->frozen);
 	free(w->miss);
+	free(w->lre);
 }
 
 int
@@ -688,7 +793,7 @@ audit_state(struct audit *a, struct store *st, struct store *node)
 			rc = 0;
 		}
 		if (memcmp(a->dd_log_root, a->log_root, 32) != 0 &&
-		    (rc = diff_heads(a, node)) != 0)
+		    (rc = diff_heads(&w, node)) != 0)
 			goto out;
 		if (memcmp(a->dd_state_root, a->state_root, 32) != 0 &&
 		    (rc = diff_state(a, st, node)) != 0) {

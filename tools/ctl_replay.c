@@ -15,9 +15,24 @@
 #define MAX_THREADS 8
 #define SAID_MAX 20
 
+/*
+ * Records refused only because their author is no member yet.  The export
+ * is sorted by author, so a member admitted by the events of members whose
+ * keys sort after its own comes before its admission: its events wait in a
+ * file (memory stays constant) and are offered again after the pass, until
+ * a pass stores nothing more.  Only what is left then is refused.
+ * A record: type (1), offset (8), alen (4), blen (4), a, b; host order,
+ * private to the run.
+ */
+struct spill {
+	FILE *f;		/* tmpfile(), NULL until the first record */
+	uint64_t n;		/* records in it */
+};
+
 struct batch {
 	struct store *st;
 	const struct ctl_replay_hooks *hooks;
+	struct spill *hold;			/* NULL: refuse, do not hold */
 	uint8_t *arena;
 	size_t used;
 	size_t n;
@@ -103,6 +118,69 @@ say_refused(struct ctl_replay_stats *s, const char *name,
 		ctl_warnx("%s: further refusals are only counted", name);
 }
 
+/* An I/O error of the spill file, as a negative errno. */
+static int
+sys_err(void)
+{
+	return errno != 0 ? -errno : -EIO;
+}
+
+static int
+spill_put(struct spill *sp, uint8_t type, uint64_t at, const uint8_t *a,
+    size_t alen, const uint8_t *b, size_t blen)
+{
+	uint32_t al = (uint32_t)alen, bl = (uint32_t)blen;
+
+	errno = 0;
+	if (sp->f == NULL && (sp->f = tmpfile()) == NULL)
+		return sys_err();
+	if (fwrite(&type, 1, 1, sp->f) != 1 ||
+	    fwrite(&at, sizeof(at), 1, sp->f) != 1 ||
+	    fwrite(&al, sizeof(al), 1, sp->f) != 1 ||
+	    fwrite(&bl, sizeof(bl), 1, sp->f) != 1 ||
+	    fwrite(a, 1, alen, sp->f) != alen ||
+	    (blen > 0 && fwrite(b, 1, blen, sp->f) != blen))
+		return sys_err();
+	sp->n++;
+	return 0;
+}
+
+/* The next held record into buf (2 * EV_MAX_BYTES); 0 or -errno. */
+static int
+spill_get(struct spill *sp, uint8_t *type, uint64_t *at, uint8_t *buf,
+    size_t *alen, size_t *blen)
+{
+	uint32_t al, bl;
+
+	errno = 0;
+	if (fread(type, 1, 1, sp->f) != 1 ||
+	    fread(at, sizeof(*at), 1, sp->f) != 1 ||
+	    fread(&al, sizeof(al), 1, sp->f) != 1 ||
+	    fread(&bl, sizeof(bl), 1, sp->f) != 1 ||
+	    al > EV_MAX_BYTES || bl > EV_MAX_BYTES ||
+	    fread(buf, 1, al, sp->f) != al ||
+	    fread(buf + al, 1, bl, sp->f) != bl)
+		return sys_err();
+	*alen = al;
+	*blen = bl;
+	return 0;
+}
+
+static void
+spill_free(struct spill *sp)
+{
+	if (sp->f != NULL)
+		fclose(sp->f);
+	sp->f = NULL;
+	sp->n = 0;
+}
+
+static int
+held(int r, int code)
+{
+	return r == STORE_INVALID && code == I40_E_UNKNOWN_AUTHOR;
+}
+
 /* Decode the batch on every core: no key needed, so no store state. */
 static void
 decode_batch(struct batch *b, struct worker *ws, unsigned nthreads)
@@ -138,13 +216,19 @@ verify_batch(struct batch *b, struct worker *ws, unsigned nthreads)
 	return 0;
 }
 
-/* One record's outcome: to the hooks, or said when refused. */
-static void
+/* One record's outcome: held, to the hooks, or said when refused. */
+static int
 outcome(struct batch *b, struct ctl_replay_stats *s, const char *name,
     size_t i, enum store_result r, int code)
 {
 	const struct ctl_replay_hooks *h = b->hooks;
 
+	if (b->hold != NULL && held(r, code)) {
+		if (h != NULL && h->held != NULL)
+			h->held(h->arg, &b->items[i], b->at[i]);
+		return spill_put(b->hold, EXP_REC_EVENT, b->at[i],
+		    b->arena + b->off[i], b->len[i], NULL, 0);
+	}
 	switch (r) {
 	case STORE_STORED:
 		s->stored++;
@@ -163,6 +247,7 @@ outcome(struct batch *b, struct ctl_replay_stats *s, const char *name,
 	}
 	if (h != NULL && h->event != NULL)
 		h->event(h->arg, &b->items[i], b->at[i], r, code);
+	return 0;
 }
 
 /* Store what passed, then each record's outcome in file order. */
@@ -178,18 +263,18 @@ store_batch(struct batch *b, struct ctl_replay_stats *s, const char *name)
 			ok[k++] = b->items[i];
 	if (k > 0 && (rc = store_append(b->st, ok, k, b->out)) != 0)
 		return rc;
-	for (i = 0, k = 0; i < b->n; i++) {
+	for (i = 0, k = 0, rc = 0; i < b->n && rc == 0; i++) {
 		if (b->code[i] != 0)
-			outcome(b, s, name, i, STORE_INVALID, b->code[i]);
+			rc = outcome(b, s, name, i, STORE_INVALID, b->code[i]);
 		else {
-			outcome(b, s, name, i, b->out[k].result,
+			rc = outcome(b, s, name, i, b->out[k].result,
 			    b->out[k].code);
 			k++;
 		}
 	}
 	b->n = 0;
 	b->used = 0;
-	return 0;
+	return rc;
 }
 
 /*
@@ -265,6 +350,21 @@ flush(struct batch **cur, struct batch **other, struct appender *ap,
 	return 0;
 }
 
+/* The whole run's state, for the passes over the file and what it held. */
+struct run {
+	struct store *st;
+	const char *name;
+	const struct ctl_replay_hooks *hooks;
+	struct ctl_replay_stats *s;
+	struct worker ws[MAX_THREADS];
+	unsigned nthreads;
+	struct appender ap;
+	struct batch *b, *b2;
+	struct spill *hold;
+	int progress;
+	time_t next;
+};
+
 /* A pair of fork evidence, through the same checks. */
 static void
 evidence_outcome(const struct ctl_replay_hooks *h, struct ctl_replay_stats *s,
@@ -280,36 +380,160 @@ evidence_outcome(const struct ctl_replay_hooks *h, struct ctl_replay_stats *s,
 }
 
 static int
-evidence(struct store *st, const struct exp_record *rec, struct body *scratch,
-    const struct ctl_replay_hooks *h, struct ctl_replay_stats *s,
-    const char *name)
+evidence(struct run *rn, const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen, uint64_t at)
 {
 	struct store_item pair[2];
 	struct store_outcome o;
+	struct body *scratch = rn->ws[0].scratch;
 	int rc;
 
-	s->evidence++;
 	memset(pair, 0, sizeof(pair));
-	if ((rc = store_verify_decode(st, rec->a, rec->alen, &pair[0], scratch,
-	    NULL)) != 0 || (rc = store_verify_decode(st, rec->b, rec->blen,
+	if ((rc = store_verify_decode(rn->st, a, alen, &pair[0], scratch,
+	    NULL)) != 0 || (rc = store_verify_decode(rn->st, b, blen,
 	    &pair[1], scratch, NULL)) != 0) {
 		memset(&pair[0].ev.h, 0, sizeof(pair[0].ev.h));
-		evidence_outcome(h, s, name, pair, rec->offset, STORE_INVALID,
-		    rc);
+		evidence_outcome(rn->hooks, rn->s, rn->name, pair, at,
+		    STORE_INVALID, rc);
 		return 0;
 	}
-	if ((rc = store_verify_keys(st, pair, 2, 0)) != 0)
+	if ((rc = store_verify_keys(rn->st, pair, 2, 0)) != 0)
 		return rc;
 	if ((rc = store_verify_sig(&pair[0])) != 0 ||
 	    (rc = store_verify_sig(&pair[1])) != 0) {
-		evidence_outcome(h, s, name, pair, rec->offset, STORE_INVALID,
-		    rc);
+		evidence_outcome(rn->hooks, rn->s, rn->name, pair, at,
+		    STORE_INVALID, rc);
 		return 0;
 	}
-	if ((rc = store_evidence(st, pair, &o)) != 0)
+	if ((rc = store_evidence(rn->st, pair, &o)) != 0)
 		return rc;
-	evidence_outcome(h, s, name, pair, rec->offset, o.result, o.code);
+	if (rn->hold != NULL && held(o.result, o.code))
+		return spill_put(rn->hold, EXP_REC_EVIDENCE, at, a, alen, b,
+		    blen);
+	evidence_outcome(rn->hooks, rn->s, rn->name, pair, at, o.result,
+	    o.code);
 	return 0;
+}
+
+/* Where refusals go from now on: into sp, or (NULL) said. */
+static void
+hold_in(struct run *rn, struct spill *sp)
+{
+	rn->hold = rn->b->hold = rn->b2->hold = sp;
+}
+
+/* One E record into the current batch; a full one goes to be stored. */
+static int
+add_event(struct run *rn, const uint8_t *p, size_t len, uint64_t at)
+{
+	struct batch *b;
+	int rc;
+
+	if (rn->b->n == BATCH_EVENTS || rn->b->used + len > BATCH_BYTES) {
+		if ((rc = flush(&rn->b, &rn->b2, &rn->ap, rn->ws, rn->nthreads,
+		    0)) != 0)
+			return rc;
+	}
+	b = rn->b;
+	memcpy(b->arena + b->used, p, len);
+	b->off[b->n] = b->used;
+	b->len[b->n] = len;
+	b->at[b->n] = at;
+	b->used += len;
+	b->n++;
+	return 0;
+}
+
+/* An F record: the events before it are stored first. */
+static int
+add_evidence(struct run *rn, const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen, uint64_t at)
+{
+	int rc;
+
+	if ((rc = flush(&rn->b, &rn->b2, &rn->ap, rn->ws, rn->nthreads,
+	    1)) != 0)
+		return rc;
+	return evidence(rn, a, alen, b, blen, at);
+}
+
+static void
+progress_line(struct run *rn, const char *what)
+{
+	if (!rn->progress || time(NULL) < rn->next)
+		return;
+	fprintf(stderr, "\r%s: %llu events %s, %llu stored", ctl_cmd(),
+	    (unsigned long long)rn->s->events, what,
+	    (unsigned long long)rn->s->stored);
+	rn->next = time(NULL) + 1;
+}
+
+/*
+ * Offer what in held once more, in file order, holding what is refused
+ * again into out, or (out NULL) refusing it.
+ */
+static int
+reoffer(struct run *rn, struct spill *in, struct spill *out, uint8_t *buf)
+{
+	uint64_t i, at;
+	size_t alen, blen;
+	uint8_t type;
+	int rc;
+
+	errno = 0;
+	if (fflush(in->f) != 0 || fseeko(in->f, 0, SEEK_SET) != 0)
+		return sys_err();
+	hold_in(rn, out);
+	for (i = 0; i < in->n; i++) {
+		if ((rc = spill_get(in, &type, &at, buf, &alen, &blen)) != 0)
+			return rc;
+		rc = type == EXP_REC_EVIDENCE ?
+		    add_evidence(rn, buf, alen, buf + alen, blen, at) :
+		    add_event(rn, buf, alen, at);
+		if (rc != 0)
+			return rc;
+		if ((i & 4095) == 0)
+			progress_line(rn, "read, held ones offered again");
+	}
+	return flush(&rn->b, &rn->b2, &rn->ap, rn->ws, rn->nthreads, 1);
+}
+
+/*
+ * The held records, offered again while a pass stores something (it may
+ * admit their authors), then refused.
+ */
+static int
+settle_held(struct run *rn, struct spill *sp)
+{
+	struct spill next;
+	uint8_t *buf;
+	uint64_t before;
+	int rc = 0;
+
+	if (sp->n == 0)
+		return 0;
+	if ((buf = malloc(2 * (size_t)EV_MAX_BYTES)) == NULL)
+		return I40_E_NOMEM;
+	for (;;) {
+		memset(&next, 0, sizeof(next));
+		before = rn->s->stored + rn->s->forks;
+		if ((rc = reoffer(rn, sp, &next, buf)) != 0)
+			break;
+		spill_free(sp);
+		*sp = next;
+		if (sp->n == 0)
+			break;
+		if (rn->s->stored + rn->s->forks == before) {
+			/* Nothing more can be admitted: refuse the rest. */
+			memset(&next, 0, sizeof(next));
+			rc = reoffer(rn, sp, NULL, buf);
+			break;
+		}
+	}
+	if (rc != 0)
+		spill_free(&next);
+	free(buf);
+	return rc;
 }
 
 int
@@ -317,42 +541,41 @@ ctl_replay(struct store *st, FILE *f, const char *name, unsigned nthreads,
     int progress, const struct ctl_replay_hooks *hooks,
     struct ctl_replay_stats *s, char *why, size_t cap)
 {
-	struct worker ws[MAX_THREADS];
+	struct run rn;
+	struct spill sp;
 	struct exp_reader r;
 	struct exp_record g, rec;
 	struct ev_signed ge;
-	struct appender ap;
-	struct batch *b, *b2 = NULL, *hold[2];
-	time_t next = 0;
+	struct batch *hold[2];
 	unsigned k;
 	int rc, rd;
 
 	memset(s, 0, sizeof(*s));
-	memset(ws, 0, sizeof(ws));
+	memset(&rn, 0, sizeof(rn));
+	memset(&sp, 0, sizeof(sp));
 	why[0] = '\0';
-	if (nthreads < 1)
-		nthreads = 1;
-	if (nthreads > MAX_THREADS)
-		nthreads = MAX_THREADS;
-	memset(&ap, 0, sizeof(ap));
-	ap.s = s;
-	ap.name = name;
-	if ((b = calloc(1, sizeof(*b))) == NULL ||
-	    (b2 = calloc(1, sizeof(*b2))) == NULL ||
-	    (b->arena = malloc(BATCH_BYTES)) == NULL ||
-	    (b2->arena = malloc(BATCH_BYTES)) == NULL) {
-		if (b != NULL)
-			free(b->arena);
-		free(b);
-		free(b2);
-		return I40_E_NOMEM;
+	rn.st = st;
+	rn.name = name;
+	rn.hooks = hooks;
+	rn.s = s;
+	rn.progress = progress;
+	rn.nthreads = nthreads < 1 ? 1 : nthreads > MAX_THREADS ?
+	    MAX_THREADS : nthreads;
+	rn.ap.s = s;
+	rn.ap.name = name;
+	hold[0] = rn.b = calloc(1, sizeof(*rn.b));
+	hold[1] = rn.b2 = calloc(1, sizeof(*rn.b2));
+	if (rn.b == NULL || rn.b2 == NULL ||
+	    (rn.b->arena = malloc(BATCH_BYTES)) == NULL ||
+	    (rn.b2->arena = malloc(BATCH_BYTES)) == NULL) {
+		rc = I40_E_NOMEM;
+		goto out;
 	}
-	b->st = b2->st = st;
-	b->hooks = b2->hooks = hooks;
-	hold[0] = b;
-	hold[1] = b2;
-	for (k = 0; k < nthreads; k++)
-		if ((ws[k].scratch = malloc(sizeof(struct body))) == NULL) {
+	rn.b->st = rn.b2->st = st;
+	rn.b->hooks = rn.b2->hooks = hooks;
+	hold_in(&rn, &sp);
+	for (k = 0; k < rn.nthreads; k++)
+		if ((rn.ws[k].scratch = malloc(sizeof(struct body))) == NULL) {
 			rc = I40_E_NOMEM;
 			goto out;
 		}
@@ -372,32 +595,21 @@ ctl_replay(struct store *st, FILE *f, const char *name, unsigned nthreads,
 	}
 	while ((rd = exp_next(&r, &rec)) == 0) {
 		if (rec.type == EXP_REC_EVIDENCE) {
-			if ((rc = flush(&b, &b2, &ap, ws, nthreads, 1)) != 0 ||
-			    (rc = evidence(st, &rec, ws[0].scratch, hooks, s,
-			    name)) != 0)
-				goto fail;
-			continue;
+			s->evidence++;
+			rc = add_evidence(&rn, rec.a, rec.alen, rec.b,
+			    rec.blen, rec.offset);
+		} else {
+			s->events++;
+			rc = add_event(&rn, rec.p, rec.len, rec.offset);
+			if ((s->events & 4095) == 0)
+				progress_line(&rn, "read");
 		}
-		s->events++;
-		if (b->n == BATCH_EVENTS || b->used + rec.len > BATCH_BYTES) {
-			if ((rc = flush(&b, &b2, &ap, ws, nthreads, 0)) != 0)
-				goto fail;
-		}
-		memcpy(b->arena + b->used, rec.p, rec.len);
-		b->off[b->n] = b->used;
-		b->len[b->n] = rec.len;
-		b->at[b->n] = rec.offset;
-		b->used += rec.len;
-		b->n++;
-		if (progress && (s->events & 4095) == 0 && time(NULL) >= next) {
-			fprintf(stderr, "\r%s: %llu events read, %llu stored",
-			    ctl_cmd(), (unsigned long long)s->events,
-			    (unsigned long long)s->stored);
-			next = time(NULL) + 1;
-		}
+		if (rc != 0)
+			goto fail;
 	}
 	/* Everything before a damaged record is whole: keep it. */
-	if ((rc = flush(&b, &b2, &ap, ws, nthreads, 1)) != 0)
+	if ((rc = flush(&rn.b, &rn.b2, &rn.ap, rn.ws, rn.nthreads, 1)) != 0 ||
+	    (rc = settle_held(&rn, &sp)) != 0)
 		goto fail;
 	if (progress)
 		fputc('\n', stderr);
@@ -416,15 +628,20 @@ ctl_replay(struct store *st, FILE *f, const char *name, unsigned nthreads,
 	}
 	goto out_r;
 fail:
-	snprintf(why, cap, "the store: %s", i40_strerror(rc));
+	/* The store says I40_E_*; a bare errno is the file of held events. */
+	snprintf(why, cap, rc > -1000 ? "the temporary file of events that "
+	    "wait for their authors' admission (in $TMPDIR): %s" :
+	    "the store: %s", i40_strerror(rc));
 out_r:
 	exp_read_end(&r);
 out:
-	(void)append_wait(&ap);
-	for (k = 0; k < nthreads; k++)
-		free(ws[k].scratch);
+	(void)append_wait(&rn.ap);
+	spill_free(&sp);
+	for (k = 0; k < rn.nthreads; k++)
+		free(rn.ws[k].scratch);
 	for (k = 0; k < 2; k++) {
-		free(hold[k]->arena);
+		if (hold[k] != NULL)
+			free(hold[k]->arena);
 		free(hold[k]);
 	}
 	return rc;

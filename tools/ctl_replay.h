@@ -36,6 +36,13 @@ struct ctl_replay_stats {
  */
 struct ctl_replay_hooks {
 	void *arg;
+	/*
+	 * An E record refused only because its author is no member yet, in
+	 * file order: it waits to be offered again after the pass (its
+	 * admission may come later in the file), and its event call comes
+	 * then, out of file order.  May be NULL.
+	 */
+	void (*held)(void *arg, const struct store_item *it, uint64_t at);
 	void (*event)(void *arg, const struct store_item *it, uint64_t at,
 	    enum store_result result, int code);
 	void (*evidence)(void *arg, const struct store_item pair[2],
@@ -44,7 +51,10 @@ struct ctl_replay_hooks {
 
 /*
  * Replay the export file f (name for messages) into st with nthreads
- * verifiers.  Each refused event is said on stderr with its author, seq
+ * verifiers.  The events of authors that are no members when they come
+ * are held back (in a temporary file) and offered again after the pass,
+ * until a pass stores nothing more: a member admitted by events of
+ * members whose keys sort after its own comes before its admission.  Each refused event is said on stderr with its author, seq
  * and reason (the first 20; then only counted), unless hooks (may be
  * NULL) are given: then nothing is said, and the hooks see every record.  A damaged record stops
  * the replay after everything before it is stored (s->damaged, and why

@@ -10,6 +10,7 @@
  *   key 1: publish M1, completion C1 of M1, rotate to key 4, endorse the
  *          removal (signed with key 4)
  *   key 2: publish M2
+ * Keys 6 and 7 are admitted in a log of their own (test_admissions).
  * Each tampered file is the clean export changed as an attacker would,
  * with its digest made anew (anyone can: it is not keyed), so that the
  * audit must find the change in the events themselves.
@@ -35,7 +36,7 @@
 #include "tools/audit.h"
 
 #define FOUNDERS 3
-#define KEYS 5
+#define KEYS 8
 #define MAXREC 64
 
 static struct sample_fed fed;		/* the founders' charter */
@@ -730,6 +731,164 @@ test_wrong_genesis(void **state)
 	audit_free(&a);
 }
 
+/* Export st into path. */
+static void
+export_to(struct store *st, const char *path)
+{
+	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+	struct fw x;
+	uint8_t root[32];
+
+	memset(&x, 0, sizeof(x));
+	assert_non_null(x.w.f = fopen(path, "wb"));
+	assert_int_equal(store_export(st, &sel, on_rec, &x, root), 0);
+	assert_int_equal(exp_write_end(&x.w, root), 0);
+	assert_int_equal(fclose(x.w.f), 0);
+}
+
+/*
+ * Members admitted after the genesis: key 7, whose key sorts before those
+ * of its proposer (0) and endorsers (1, 2), so that its events come first
+ * in the export, before the events that make it known and admit it; and
+ * key 6, proposed by 1 and endorsed by 0 and 7, whose key sorts after
+ * theirs.  Whichever admission takes effect first, the other needs 3 of
+ * 4.  Both logs audit clean, every event stored and counted, as on the
+ * node.
+ */
+static void
+test_admissions(void **state)
+{
+	struct sample_chain c[KEYS];
+	struct { size_t a, i; } order[16];
+	size_t n = 0, i, k;
+	uint8_t p6[32], p7[32];
+	char dir[200], file[220];
+	struct store *st;
+	struct audit a;
+	const struct store_member *m;
+
+	(void)state;
+	assert_true(memcmp(all.pk[7], all.pk[0], 32) < 0 &&
+	    memcmp(all.pk[7], all.pk[1], 32) < 0);
+	assert_true(memcmp(all.pk[7], all.pk[2], 32) < 0);
+	assert_true(memcmp(all.pk[6], all.pk[0], 32) > 0 &&
+	    memcmp(all.pk[6], all.pk[1], 32) > 0 &&
+	    memcmp(all.pk[6], all.pk[7], 32) > 0);
+	assert_int_equal(sample_chain_genesis(&c[0], &fed), 0);
+	order[n].a = 0;
+	order[n++].i = 0;
+	for (k = 1; k < KEYS; k++)
+		sample_chain_init(&c[k], k);
+#define NEXT(who, f) do {						\
+	assert_int_equal(sample_chain_next(&c[who], f, bb, &i), 0);	\
+	order[n].a = who;						\
+	order[n++].i = i;						\
+} while (0)
+	assert_int_equal(sample_propose(&all, 6, "member", bb, arena), 0);
+	NEXT(1, &all);
+	memcpy(p6, c[1].id[i], 32);
+	memset(bb, 0, sizeof(*bb));
+	bb->type = BODY_MEMBER_ENDORSE;
+	memcpy(bb->u.endorse.proposal, p6, 32);
+	NEXT(0, &all);
+	assert_int_equal(sample_propose(&all, 7, "member", bb, arena), 0);
+	NEXT(0, &all);
+	memcpy(p7, c[0].id[i], 32);
+	memset(bb, 0, sizeof(*bb));
+	bb->type = BODY_MEMBER_ENDORSE;
+	memcpy(bb->u.endorse.proposal, p7, 32);
+	NEXT(1, &all);
+	NEXT(2, &all);
+	/* The second admission needs 3 of 4: key 7 endorses key 6. */
+	memcpy(bb->u.endorse.proposal, p6, 32);
+	NEXT(7, &all);
+	body_of(7, BODY_MODULE_PUBLISH, 30);
+	NEXT(7, &all);
+	body_of(7, BODY_MODULE_PUBLISH, 31);
+	NEXT(7, &all);
+	body_of(6, BODY_MODULE_PUBLISH, 32);
+	NEXT(6, &all);
+#undef NEXT
+	snprintf(dir, sizeof(dir), "%s/admissions", base);
+	assert_int_equal(store_create(dir, c[0].buf[0], c[0].len[0], NULL),
+	    0);
+	assert_int_equal(store_open(dir, NULL, &st), 0);
+	for (i = 1; i < n; i++)
+		offer(st, c[order[i].a].buf[order[i].i],
+		    c[order[i].a].len[order[i].i], STORE_STORED);
+	snprintf(file, sizeof(file), "%s.i40x", dir);
+	export_to(st, file);
+	store_close(st);
+
+	run(&a, file, NULL);
+	if (a.nf_total != 0)
+		find(&a, AUDIT_KINDS, -1, 0, 0, NULL);
+	assert_int_equal(a.nf_total, 0);
+	assert_int_equal(a.stored, n);
+	assert_non_null(m = audit_member(&a, all.pk[7]));
+	assert_int_equal(m->active, 1);
+	assert_non_null(m = audit_member(&a, all.pk[6]));
+	assert_int_equal(m->active, 1);
+	audit_free(&a);
+	run(&a, NULL, dir);
+	assert_int_equal(a.nf_total, 0);
+	audit_free(&a);
+	for (k = 0; k < KEYS; k++)
+		sample_chain_free(&c[k]);
+}
+
+/*
+ * A node that holds of key 2 only the evidence of a fork at seq 1 (two
+ * signed events, none of its chain): the export carries the F record, and
+ * the audit's log root, from §14.1, has the entry the node's has.
+ */
+static void
+test_evidence_only(void **state)
+{
+	struct store_item pair[2];
+	struct store_outcome o;
+	struct store *st;
+	struct audit a, d;
+	uint8_t buf[2][EV_MAX_BYTES], id[32], lr[32];
+	size_t len[2], k;
+	char dir[200], file[220];
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		body_of(2, BODY_MODULE_PUBLISH, 40 + k);
+		assert_int_equal(sample_sign_body(&all, 2, 1, NULL, bb, buf[k],
+		    sizeof(buf[k]), &len[k], id), 0);
+		assert_int_equal(ev_decode(buf[k], len[k], fed.fed_id,
+		    &pair[k].ev, NULL, NULL), 0);
+	}
+	snprintf(dir, sizeof(dir), "%s/evidence-only", base);
+	assert_int_equal(store_create(dir, ch[0].buf[0], ch[0].len[0], NULL),
+	    0);
+	assert_int_equal(store_open(dir, NULL, &st), 0);
+	assert_int_equal(store_keys_in_force(st, pair, 2), 0);
+	assert_int_equal(store_evidence(st, pair, &o), 0);
+	assert_int_equal(o.result, STORE_FORK);
+	assert_int_equal(store_log_root(st, lr), 0);
+	snprintf(file, sizeof(file), "%s.i40x", dir);
+	export_to(st, file);
+	store_close(st);
+
+	run(&a, file, NULL);
+	assert_int_equal(a.evidence, 1);
+	assert_int_equal(a.nforks, 1);
+	find(&a, AUDIT_FORK, 2, 1, I40_E_FORK, NULL);
+	assert_int_equal(a.by_kind[AUDIT_INTERNAL], 0);
+	assert_int_equal(a.by_kind[AUDIT_TRAILER], 0);
+	assert_memory_equal(a.log_root, lr, 32);
+	assert_memory_equal(a.trailer_root, lr, 32);
+	run(&d, NULL, dir);
+	assert_int_equal(d.by_kind[AUDIT_DIFFERS], 0);
+	assert_memory_equal(d.dd_log_root, lr, 32);
+	assert_memory_equal(d.log_root, lr, 32);
+	audit_free(&a);
+	audit_free(&d);
+}
+
 int
 main(void)
 {
@@ -748,6 +907,8 @@ main(void)
 		cmocka_unit_test(test_forged_state_in_a_datadir),
 		cmocka_unit_test(test_flipped_event_in_a_datadir),
 		cmocka_unit_test(test_wrong_genesis),
+		cmocka_unit_test(test_admissions),
+		cmocka_unit_test(test_evidence_only),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
