@@ -152,8 +152,8 @@ test: all $(UNIT_BIN) $(REPLAY_BIN)
 	@for t in $(SCRIPT_TESTS); do test -x $$t || { \
 	    echo "$$t is not executable: chmod +x it and commit the mode" >&2; \
 	    exit 1; }; done
-	BUILD=$(BUILD) prove -j2 -f --exec '' $(UNIT_BIN) $(REPLAY_BIN)
-	BUILD=$(BUILD) prove -f --exec '' $(SCRIPT_TESTS)
+	BUILD=$(BUILD) prove -j2 -f --timer --exec '' $(UNIT_BIN) $(REPLAY_BIN)
+	BUILD=$(BUILD) prove -f --timer --exec '' $(SCRIPT_TESTS)
 
 # Under the sanitizers every test runs again, the long ones in a shorter
 # form (the full forms run in `make test`).  CHECK_SCRIPTS narrows the
