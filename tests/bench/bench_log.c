@@ -21,7 +21,9 @@
  * sample federation, round-robin, each a chain of one module_publish in
  * 16 and completion_records against its latest module, signed on every
  * core before any timing.  Directories under $TMPDIR or /tmp, removed at
- * the end.  Exits 0 whether or not the goals are met, 1 on an error.
+ * the end unless I40_BENCH_KEEP is set (to profile `i40ctl audit` or
+ * `log import` of the file alone).  Exits 0 whether or not the goals are
+ * met, 1 on an error.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -360,7 +362,10 @@ main(void)
 		    (raw1 + raw2) / 2, 0.85);
 	}
 
-	sample_rm_rf(base);
+	if (getenv("I40_BENCH_KEEP") != NULL)
+		printf("# kept: %s (src, dst, log.i40x)\n", base);
+	else
+		sample_rm_rf(base);
 	for (i = 1; i < nev; i++)
 		free(evs[i]);
 	for (i = 0; i < nvset; i++)
