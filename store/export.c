@@ -163,7 +163,8 @@ store_export(struct store *st, const struct store_export_sel *sel,
 		    have ? cur : NULL, fn, arg);
 	if (rc != 0)
 		goto out;
-	rc = store_log_root_txn(txn, st, log_root);
+	if (log_root != NULL)
+		rc = store_log_root_txn(txn, st, log_root);
 out:
 	if (fc != NULL)
 		mdb_cursor_close(fc);

@@ -256,10 +256,18 @@ struct store_head {
 	uint8_t last_id[EV_ID_BYTES];	/* the id at min(last, seq); 0s at 0 */
 	uint64_t limit;			/* the highest seq the store still takes */
 	uint64_t settled;		/* settled seq (0: none), protocol.md §11 */
+	int damaged;			/* store_head_table: frozen, no freeze point */
 };
 
 /* Heads of every log, ascending by author.  Caller frees *heads. */
 int store_heads(struct store *st, struct store_head **heads, size_t *n)
+    I40_MUST_CHECK;
+/*
+ * The same, for the audit of a data directory that may be damaged: a head
+ * frozen with no freeze point (which store_heads and the log root refuse
+ * as I40_E_CORRUPT) has damaged set, last = seq and limit UINT64_MAX.
+ */
+int store_head_table(struct store *st, struct store_head **heads, size_t *n)
     I40_MUST_CHECK;
 
 /*
@@ -319,7 +327,8 @@ int store_log_root(struct store *st, uint8_t root[32]) I40_MUST_CHECK;
  * transaction: fn(arg, EXP_REC_GENESIS, genesis) first; then, authors
  * ascending by key, fn(arg, EXP_REC_EVENT, event) for each selected event
  * in seq order and fn(arg, EXP_REC_EVIDENCE, a, b) for the author's fork
- * evidence, if any; then the log root of that transaction into log_root.
+ * evidence, if any; then the log root of that transaction into log_root
+ * (unless NULL: a damaged head table fails the root, not the export).
  * sel: author NULL for every log, else that log from seq `from`; since
  * (ascending by author or not, nsince of them): leave out each author's
  * events at or below its seq there.  The bytes are borrowed for the call;

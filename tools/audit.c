@@ -450,7 +450,8 @@ dd_thread(void *arg)
 
 	memset(&x->w, 0, sizeof(x->w));
 	x->w.f = x->out;
-	x->rc = store_export(x->st, &sel, dd_record, x, x->root);
+	/* The root apart (audit_run): a damaged head table is a finding. */
+	x->rc = store_export(x->st, &sel, dd_record, x, NULL);
 	if (x->rc == 0)
 		x->rc = exp_write_end(&x->w, x->root);
 	else
@@ -458,6 +459,33 @@ dd_thread(void *arg)
 	if (fclose(x->out) != 0 && x->rc == 0)
 		x->rc = -errno;
 	return NULL;
+}
+
+/*
+ * The node's log root, before its log is read and after: one that differs
+ * means it wrote meanwhile.  A head table that fails the root (a head
+ * frozen with no freeze point) is a finding, and the heads are compared
+ * one by one (audit_state).
+ */
+static int
+dd_log_root(struct audit *a, struct store *node, uint8_t root[32], char *why,
+    size_t cap)
+{
+	int rc = store_log_root(node, root);
+
+	if (rc == I40_E_CORRUPT) {
+		a->dd_log_root_bad = 1;
+		memset(root, 0, 32);
+		audit_add(a, AUDIT_DIFFERS, NULL, 0, UINT64_MAX, rc, "the data "
+		    "directory's log root cannot be computed from its head "
+		    "table (%s): a forged or damaged head, named below",
+		    i40_strerror(rc));
+		return 0;
+	}
+	if (rc != 0)
+		snprintf(why, cap, "cannot read the data directory's log "
+		    "root: %s", i40_strerror(rc));
+	return rc;
 }
 
 /* The genesis of the data directory opened as node: the charter's seq 1. */
@@ -676,6 +704,10 @@ audit_run(const struct audit_opts *o, struct audit *a, char *why, size_t cap)
 		fds[1] = -1;
 		x.st = node;
 		x.rc = 0;
+		if ((rc = dd_log_root(a, node, x.root, why, cap)) != 0) {
+			fclose(x.out);
+			goto out;
+		}
 		if ((f = fdopen(fds[0], "rb")) == NULL) {
 			rc = -errno;
 			fclose(x.out);
@@ -706,7 +738,8 @@ audit_run(const struct audit_opts *o, struct audit *a, char *why, size_t cap)
 			a->datadir_roots = 1;
 			memcpy(a->dd_log_root, x.root, 32);
 			/* A node that wrote meanwhile is compared no further. */
-			if ((rc = store_log_root(node, now)) == 0 &&
+			if (!a->dd_log_root_bad && (rc = dd_log_root(a, node,
+			    now, why, cap)) == 0 && !a->dd_log_root_bad &&
 			    memcmp(now, x.root, 32) != 0)
 				a->datadir_moved = 1;
 		}

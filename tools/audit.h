@@ -125,6 +125,7 @@ struct audit {
 	uint8_t store_log_root[32], store_state_root[32];
 	int datadir_roots;		/* the node's were read */
 	int datadir_moved;		/* the node wrote during the audit */
+	int dd_log_root_bad;		/* its head table fails the root */
 	uint8_t dd_log_root[32], dd_state_root[32];
 	/* findings */
 	struct audit_finding *f;

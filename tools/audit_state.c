@@ -513,7 +513,7 @@ diff_heads(struct walk *w, struct store *node)
 	char h1[17], h2[17];
 	int rc;
 
-	if ((rc = store_heads(node, &hs, &n)) != 0)
+	if ((rc = store_head_table(node, &hs, &n)) != 0)
 		return rc;
 	while (i < n || j < w->nlre) {
 		const struct lr_entry *e;
@@ -542,6 +542,14 @@ diff_heads(struct walk *w, struct store *node)
 		e = &w->lre[j++];
 		memcpy(d.author, hs[i].author, 32);
 		d.frozen = hs[i].frozen != 0;
+		if (hs[i].damaged && e->frozen) {
+			/* Evidence replayed, but the node kept no freeze point. */
+			audit_add(a, AUDIT_DIFFERS, d.author, 0, UINT64_MAX, 0,
+			    "the data directory has this log frozen but holds "
+			    "no freeze point for it: a damaged head table");
+			i++;
+			continue;
+		}
 		d.seq = d.frozen && hs[i].last < hs[i].seq ? hs[i].last :
 		    hs[i].seq;
 		memcpy(d.id, d.frozen ? hs[i].last_id : hs[i].id, 32);

@@ -205,6 +205,7 @@ print_text(const struct audit *a, const char *input)
 			    "stopped node or a copy\n");
 		else {
 			printf("node's      log root %s, state root %s\n",
+			    a->dd_log_root_bad ? "CANNOT BE COMPUTED" :
 			    memcmp(a->dd_log_root, a->log_root, 32) == 0 ?
 			    "the same" : "DIFFERS", memcmp(a->dd_state_root,
 			    a->state_root, 32) == 0 ? "the same" : "DIFFERS");
@@ -473,8 +474,10 @@ json_report(const struct audit *a, const char *input)
 			bad = 1;
 		else
 			bad |= set(d, "moved", json_boolean(
-			    a->datadir_moved)) | set_hex(d, "log_root",
-			    a->dd_log_root, 32) | set_hex(d, "state_root",
+			    a->datadir_moved)) | (a->dd_log_root_bad ?
+			    set(d, "log_root", json_null()) : set_hex(d,
+			    "log_root", a->dd_log_root, 32)) | set_hex(d,
+			    "state_root",
 			    a->dd_state_root, 32) | set(o, "node", d);
 	}
 	if (bad) {

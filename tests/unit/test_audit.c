@@ -663,6 +663,39 @@ test_forged_head_in_a_datadir(void **state)
 	audit_free(&a);
 }
 
+/*
+ * A head marked frozen with no fork behind it: the node cannot compute its
+ * own log root, yet every event is read and the head is named.
+ */
+static void
+test_forged_frozen_head_in_a_datadir(void **state)
+{
+	struct store_opts so = { 0 };
+	struct store *st;
+	struct audit a;
+	char dir[200];
+	uint8_t lr[32];
+
+	(void)state;
+	so.readonly = 1;
+	assert_int_equal(store_open(clean_dir, &so, &st), 0);
+	assert_int_equal(store_log_root(st, lr), 0);
+	store_close(st);
+	snprintf(dir, sizeof(dir), "%s/forged-frozen", base);
+	copy_node(dir);
+	poke(dir, "head", all.pk[1], 32, 0, 47, 0x01);
+	run(&a, NULL, dir);
+	assert_true(a.datadir_roots);
+	assert_true(a.dd_log_root_bad);
+	assert_false(a.datadir_moved);
+	find(&a, AUDIT_DIFFERS, -1, 0, I40_E_CORRUPT, "cannot be computed");
+	find(&a, AUDIT_DIFFERS, 1, 0, 0, "has this log frozen");
+	/* Every event was replayed: nothing refused, the roots as clean. */
+	assert_int_equal(a.refused, 0);
+	assert_memory_equal(a.log_root, lr, 32);
+	audit_free(&a);
+}
+
 static void
 test_forged_state_in_a_datadir(void **state)
 {
@@ -904,6 +937,7 @@ main(void)
 		cmocka_unit_test(test_revocation_of_a_nonexistent_completion),
 		cmocka_unit_test(test_truncated_export),
 		cmocka_unit_test(test_forged_head_in_a_datadir),
+		cmocka_unit_test(test_forged_frozen_head_in_a_datadir),
 		cmocka_unit_test(test_forged_state_in_a_datadir),
 		cmocka_unit_test(test_flipped_event_in_a_datadir),
 		cmocka_unit_test(test_wrong_genesis),
