@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 #define BATCH_BYTES (8u << 20)
 #define MAX_THREADS 8
 #define SAID_MAX 20
+#define CHUNK 32			/* records a worker takes at a time */
 
 /*
  * Records refused only because their author is no member yet.  The export
@@ -43,29 +45,38 @@ struct batch {
 	struct store_outcome out[BATCH_EVENTS];
 	struct store_item ok[BATCH_EVENTS];	/* the ones that passed */
 	size_t idx[BATCH_EVENTS];		/* ... and where they were */
+	int verified;				/* keys and signatures done */
+	int rotates;				/* a key_rotate passed them */
+	atomic_size_t next;			/* the records not yet taken */
 };
 
 struct worker {
 	struct batch *b;
-	unsigned k, nthreads;
 	int phase;				/* 0 decode, 1 signature */
 	struct body *scratch;
 };
 
+/*
+ * Chunks taken in turn, not stripes: a worker that shares its core with
+ * the appender takes fewer, and none waits on the slowest stripe.
+ */
 static void *
 work(void *arg)
 {
 	struct worker *w = arg;
 	struct batch *b = w->b;
-	size_t i;
+	size_t i, end;
 
-	for (i = w->k; i < b->n; i += w->nthreads) {
-		if (w->phase == 0)
-			b->code[i] = store_verify_decode(b->st, b->arena +
-			    b->off[i], b->len[i], &b->items[i], w->scratch,
-			    NULL);
-		else if (b->code[i] == 0)
-			b->code[i] = store_verify_sig(&b->items[i]);
+	while ((i = atomic_fetch_add(&b->next, CHUNK)) < b->n) {
+		end = i + CHUNK < b->n ? i + CHUNK : b->n;
+		for (; i < end; i++) {
+			if (w->phase == 0)
+				b->code[i] = store_verify_decode(b->st,
+				    b->arena + b->off[i], b->len[i],
+				    &b->items[i], w->scratch, NULL);
+			else if (b->code[i] == 0)
+				b->code[i] = store_verify_sig(&b->items[i]);
+		}
 	}
 	return NULL;
 }
@@ -77,18 +88,15 @@ parallel(struct batch *b, struct worker *ws, unsigned nthreads, int phase)
 	pthread_t t[MAX_THREADS];
 	unsigned k, started = 0;
 
+	atomic_store(&b->next, 0);
 	for (k = 0; k < nthreads; k++) {
 		ws[k].b = b;
-		ws[k].k = k;
-		ws[k].nthreads = nthreads;
 		ws[k].phase = phase;
 	}
 	for (k = 1; k < nthreads; k++, started++)
 		if (pthread_create(&t[k], NULL, work, &ws[k]) != 0)
 			break;
-	/* Threads that did not start: this one does their share. */
-	for (k = started + 1; k < nthreads; k++)
-		(void)work(&ws[k]);
+	/* Threads that did not start leave more chunks to the others. */
 	(void)work(&ws[0]);
 	for (k = 1; k <= started; k++)
 		pthread_join(t[k], NULL);
@@ -194,7 +202,8 @@ decode_batch(struct batch *b, struct worker *ws, unsigned nthreads)
 
 /*
  * The keys in force (one read transaction, in file order: the batches
- * before are stored), then the signatures on every core.
+ * before are stored, or the one being stored names no new key), then the
+ * signatures on every core.
  */
 static int
 verify_batch(struct batch *b, struct worker *ws, unsigned nthreads)
@@ -203,16 +212,20 @@ verify_batch(struct batch *b, struct worker *ws, unsigned nthreads)
 	size_t *idx = b->idx, i, k = 0;
 	int rc;
 
+	b->rotates = 0;
 	for (i = 0; i < b->n; i++)
 		if (b->code[i] == 0) {
 			ok[k] = b->items[i];
 			idx[k++] = i;
+			if (b->items[i].ev.h.type == BODY_KEY_ROTATE)
+				b->rotates = 1;
 		}
 	if (k > 0 && (rc = store_verify_keys(b->st, ok, k, 0)) != 0)
 		return rc;
 	for (i = 0; i < k; i++)
 		b->items[idx[i]] = ok[i];
 	parallel(b, ws, nthreads, 1);
+	b->verified = 1;
 	return 0;
 }
 
@@ -274,6 +287,7 @@ store_batch(struct batch *b, struct ctl_replay_stats *s, const char *name)
 	}
 	b->n = 0;
 	b->used = 0;
+	b->verified = 0;
 	return rc;
 }
 
@@ -324,6 +338,15 @@ append_start(struct appender *ap, struct batch *b)
 /*
  * The current batch through the checks, then stored: in the background
  * (wait 0), or before returning (wait 1, before evidence and at the end).
+ *
+ * The keys in force depend only on the key_rotate events stored below
+ * each seq (protocol.md §4.7), and the replay is its store's only writer.
+ * So while the batch before is being stored, this one is verified with
+ * the keys already stored, unless that batch holds a rotation that passed
+ * its checks: then this one waits for it, and reads the keys after.
+ * Either way each signature is checked with the key the store would
+ * choose after the batch before; membership, chain and rules are the
+ * store's, as it appends (store_append), in file order.
  */
 static int
 flush(struct batch **cur, struct batch **other, struct appender *ap,
@@ -332,13 +355,19 @@ flush(struct batch **cur, struct batch **other, struct appender *ap,
 	struct batch *t;
 	int rc;
 
-	if ((*cur)->n > 0)
+	if ((*cur)->n > 0) {
 		decode_batch(*cur, ws, nthreads);
+		if ((!ap->running || !ap->b->rotates) &&
+		    (rc = verify_batch(*cur, ws, nthreads)) != 0) {
+			(void)append_wait(ap);
+			return rc;
+		}
+	}
 	if ((rc = append_wait(ap)) != 0)
 		return rc;
 	if ((*cur)->n == 0)
 		return 0;
-	if ((rc = verify_batch(*cur, ws, nthreads)) != 0)
+	if (!(*cur)->verified && (rc = verify_batch(*cur, ws, nthreads)) != 0)
 		return rc;
 	if (wait)
 		return store_batch(*cur, ap->s, ap->name);

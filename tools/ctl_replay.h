@@ -51,15 +51,19 @@ struct ctl_replay_hooks {
 
 /*
  * Replay the export file f (name for messages) into st with nthreads
- * verifiers.  The events of authors that are no members when they come
- * are held back (in a temporary file) and offered again after the pass,
- * until a pass stores nothing more: a member admitted by events of
- * members whose keys sort after its own comes before its admission.  Each refused event is said on stderr with its author, seq
- * and reason (the first 20; then only counted), unless hooks (may be
- * NULL) are given: then nothing is said, and the hooks see every record.  A damaged record stops
- * the replay after everything before it is stored (s->damaged, and why
- * says what); 0 then too.  An error of the store or of reading: its code,
- * with why.  progress: a progress line on stderr.
+ * verifiers; st's only writer for the call.  One batch is verified while
+ * the one before is stored, with the keys already stored, unless that one
+ * holds a key_rotate (flush in ctl_replay.c).  The events of authors that
+ * are no members when they come are held back (in a temporary file) and
+ * offered again after the pass, until a pass stores nothing more: a
+ * member admitted by events of members whose keys sort after its own
+ * comes before its admission.  Each refused event is said on stderr with
+ * its author, seq and reason (the first 20; then only counted), unless
+ * hooks (may be NULL) are given: then nothing is said, and the hooks see
+ * every record.  A damaged record stops the replay after everything
+ * before it is stored (s->damaged, and why says what); 0 then too.  An
+ * error of the store or of reading: its code, with why.  progress: a
+ * progress line on stderr.
  */
 int ctl_replay(struct store *st, FILE *f, const char *name,
     unsigned nthreads, int progress, const struct ctl_replay_hooks *hooks,
