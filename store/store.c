@@ -310,15 +310,16 @@ env_open(const char *dir, size_t mapsize, unsigned maxdbs, int readonly,
 		return store_err(rc);
 	/*
 	 * Never WRITEMAP, NOSYNC or NOMETASYNC (PITFALLS.md), except for an
-	 * ephemeral store, which nobody relies on after a crash: NOSYNC, and
-	 * WRITEMAP to save the copy of every dirty page at commit.
+	 * ephemeral store, which nobody relies on after a crash: NOSYNC.  Not
+	 * WRITEMAP even there: a full disk under a written map is SIGBUS,
+	 * where a write is an error to report.
 	 */
 	if ((rc = mdb_env_set_maxdbs(env, maxdbs)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(env, MAX_READERS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(env, mapsize)) != 0 ||
 	    (rc = mdb_env_open(env, dir, (readonly ? MDB_RDONLY : 0) |
 	    (readonly && nolock ? MDB_NOLOCK : 0) |
-	    (ephemeral ? MDB_NOSYNC | MDB_WRITEMAP : 0) | MDB_NOTLS,
+	    (ephemeral ? MDB_NOSYNC : 0) | MDB_NOTLS,
 	    0600)) != 0) {
 		mdb_env_close(env);
 		return rc == ENOENT ? I40_E_NOT_STORE : store_err(rc);

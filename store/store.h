@@ -56,7 +56,7 @@ struct store_opts {
 	int nolock;
 	/*
 	 * A throw-away store (`i40ctl audit`'s replay): commits are not
-	 * fsynced and pages are written in place (MDB_NOSYNC, MDB_WRITEMAP).
+	 * fsynced (MDB_NOSYNC).
 	 * A crash may lose or damage it, so nothing that must survive may be
 	 * kept in one.
 	 */

@@ -447,7 +447,16 @@ dd_thread(void *arg)
 {
 	struct dd_export *x = arg;
 	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+	sigset_t pipe;
 
+	/*
+	 * A replay that stops early closes the pipe: the write gets EPIPE,
+	 * and the signal, blocked on this thread alone, dies with it (the
+	 * process's own disposition is the caller's).
+	 */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	(void)pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	memset(&x->w, 0, sizeof(x->w));
 	x->w.f = x->out;
 	/* The root apart (audit_run): a damaged head table is a finding. */
@@ -504,7 +513,8 @@ dd_genesis(struct store *node, uint8_t **g, size_t *len)
 
 /* The data directory, read only: with LMDB's lock if it may, else without. */
 static int
-dd_open(const char *dir, struct store **node, char *why, size_t cap)
+dd_open(const char *dir, struct store **node, int *nolock, char *why,
+    size_t cap)
 {
 	struct store_opts o = { 0 };
 	int rc;
@@ -512,16 +522,22 @@ dd_open(const char *dir, struct store **node, char *why, size_t cap)
 	o.readonly = 1;
 	if ((rc = store_open(dir, &o, node)) == 0)
 		return 0;
-	if (rc == I40_E_NOT_STORE || rc == I40_E_SCHEMA || rc == I40_E_NETFS) {
+	/*
+	 * Only a copy on read-only media, or one this user may not write,
+	 * goes without the lock: anything else is said as it is.
+	 */
+	if (rc != -EACCES && rc != -EPERM && rc != -EROFS) {
 		snprintf(why, cap, "%s: %s", dir, i40_strerror(rc));
 		return rc;
 	}
-	/* A copy on read-only media, or one this user may not write. */
 	o.nolock = 1;
-	if ((rc = store_open(dir, &o, node)) != 0)
+	if ((rc = store_open(dir, &o, node)) != 0) {
 		snprintf(why, cap, "%s: cannot open it: %s", dir,
 		    i40_strerror(rc));
-	return rc;
+		return rc;
+	}
+	*nolock = 1;
+	return 0;
 }
 
 static int
@@ -617,6 +633,10 @@ replay(const struct audit_opts *o, struct audit *a, struct store *st,
 	}
 	rc = ctl_replay(st, f, name, n, o->progress, &hooks, &s, why, cap);
 	free(r.body);
+	if (rc == I40_E_DISK_FULL || rc == I40_E_MAP_FULL)
+		snprintf(why, cap, "the replay's own store is full (%s): give "
+		    "--tmpdir a directory with room, about 800 bytes an event",
+		    i40_strerror(rc));
 	a->events = s.events;
 	/* The replay's store held the genesis before the file's copy. */
 	a->stored = s.stored + r.genesis;
@@ -658,9 +678,12 @@ audit_run(const struct audit_opts *o, struct audit *a, char *why, size_t cap)
 	tmp[0] = '\0';
 	if (o->datadir != NULL) {
 		a->from_datadir = 1;
-		if ((rc = dd_open(o->datadir, &node, why, cap)) != 0)
+		if ((rc = dd_open(o->datadir, &node, &a->dd_nolock, why,
+		    cap)) != 0)
 			return rc;
-	} else if ((f = fopen(o->file, "rb")) == NULL) {
+	} else if (strcmp(o->file, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(o->file, "rb")) == NULL) {
 		rc = -errno;
 		snprintf(why, cap, "cannot open %s: %s", o->file,
 		    strerror(errno));
@@ -675,6 +698,7 @@ audit_run(const struct audit_opts *o, struct audit *a, char *why, size_t cap)
 	base = o->tmpdir != NULL ? o->tmpdir : getenv("TMPDIR");
 	if (base == NULL || base[0] == '\0')
 		base = "/tmp";
+	errno = ENAMETOOLONG;
 	if (snprintf(tmp, sizeof(tmp), "%s/i40-audit.XXXXXX", base) >=
 	    (int)sizeof(tmp) || mkdtemp(tmp) == NULL) {
 		rc = -errno;
@@ -694,7 +718,6 @@ audit_run(const struct audit_opts *o, struct audit *a, char *why, size_t cap)
 	}
 	if (node != NULL) {
 		/* The node's log through a pipe, as `log export` writes it. */
-		signal(SIGPIPE, SIG_IGN);
 		if (pipe(fds) != 0 || (x.out = fdopen(fds[1], "wb")) == NULL) {
 			rc = -errno;
 			snprintf(why, cap, "cannot make a pipe: %s",
@@ -752,7 +775,7 @@ audit_run(const struct audit_opts *o, struct audit *a, char *why, size_t cap)
 		snprintf(why, cap, "cannot read the replay's state: %s",
 		    i40_strerror(rc));
 out:
-	if (f != NULL)
+	if (f != NULL && f != stdin)
 		fclose(f);
 	if (fds[0] >= 0)
 		close(fds[0]);
@@ -761,8 +784,13 @@ out:
 	store_close(st);
 	store_close(node);
 	free(g);
-	if (tmp[0] != '\0')
-		(void)nftw(tmp, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	if (tmp[0] != '\0' && nftw(tmp, rm_entry, 8, FTW_DEPTH | FTW_PHYS) !=
+	    0 && rc == 0) {
+		/* The audit stands; the disk space is the operator's to free. */
+		a->tmp_left = 1;
+		a->tmp_errno = errno;
+		snprintf(a->tmp_dir, sizeof(a->tmp_dir), "%s", tmp);
+	}
 	return rc;
 }
 

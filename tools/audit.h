@@ -126,6 +126,9 @@ struct audit {
 	int datadir_roots;		/* the node's were read */
 	int datadir_moved;		/* the node wrote during the audit */
 	int dd_log_root_bad;		/* its head table fails the root */
+	int dd_nolock;			/* opened without LMDB's lock file */
+	int tmp_left, tmp_errno;	/* the replay's directory stayed: why */
+	char tmp_dir[4096];
 	uint8_t dd_log_root[32], dd_state_root[32];
 	/* findings */
 	struct audit_finding *f;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@ static const char usage_audit[] =
     "a data directory also every head and state entry that differs.\n"
     "Exit 0 only when everything is clean (docs/auditing.md).\n"
     "\n"
-    "  FILE                an export file (i40ctl log export)\n"
+    "  FILE                an export file (i40ctl log export); - reads stdin\n"
     "  -d, --datadir DIR   audit a data directory instead (read only; a\n"
     "                      copy on read-only media works)\n"
     "  -g, --genesis FILE  the genesis the auditor trusts (from the\n"
@@ -554,6 +555,8 @@ audit_main(int argc, char *argv[])
 		ao.genesis_len = glen;
 	}
 	ao.progress = isatty(STDERR_FILENO);
+	/* A closed stdout (| head) is an error to report, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	rc = audit_run(&ao, &a, why, sizeof(why));
 	free(g);
 	if (rc != 0) {
@@ -563,6 +566,13 @@ audit_main(int argc, char *argv[])
 		return CTL_EXIT_ERR;
 	}
 	ret = a.nf_total == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
+	if (a.dd_nolock)
+		ctl_warnx("%s: opened without LMDB's lock file (this user may "
+		    "not write it, or it is read-only): nothing may write it "
+		    "while the audit reads it", ao.datadir);
+	if (a.tmp_left)
+		ctl_warnx("cannot remove the replay's directory %s: %s; "
+		    "remove it by hand", a.tmp_dir, strerror(a.tmp_errno));
 	if (o.json) {
 		if ((doc = json_report(&a, file != NULL ? file :
 		    ao.datadir)) == NULL) {

@@ -182,7 +182,7 @@ ctl_operand(int *argc, char *argv[], const char *const *with_arg,
 			}
 			break;
 		}
-		if (a[0] != '-') {
+		if (a[0] != '-' || strcmp(a, "-") == 0) {
 			*out = a;
 			break;
 		}

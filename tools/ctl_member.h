@@ -48,7 +48,7 @@ void ctl_proposal_label(struct store *st, const struct ctl_member_view *v,
 /*
  * Take the command's one operand out of argv: the first word that is not
  * an option nor the value of one of with_arg (options given as two
- * words).  CTL_EXIT_OK and *out (NULL when --help is asked for and no
+ * words); "-" alone is an operand (standard input).  CTL_EXIT_OK and *out (NULL when --help is asked for and no
  * operand given), or a usage error naming name.
  */
 int ctl_operand(int *argc, char *argv[], const char *const *with_arg,

@@ -75,14 +75,21 @@ if [ "$(id -u)" = 0 ] && su -s /bin/sh nobody -c "test -x '$I40CTL'" 2>/dev/null
 	cp -a "$T/copy6" "$ro/d"
 	chown -R nobody "$ro/d"
 	chmod -R a-w "$ro/d"
+	touch "$ro/err"
+	chown nobody "$ro/err"
 	check "... also by a user who may not write it (no lock file)" \
-	    su -s /bin/sh nobody -c "TMPDIR=/tmp '$I40CTL' audit -d '$ro/d' >/dev/null"
+	    su -s /bin/sh nobody -c "TMPDIR=/tmp '$I40CTL' audit -d '$ro/d' >/dev/null 2>'$ro/err'"
+	check "... saying that it went without the lock" \
+	    grep -q "without LMDB's lock file" "$ro/err"
 	chmod -R u+w "$ro"
 	rm -rf "$ro"
 else
 	ok "# SKIP not root, or nobody cannot run $I40CTL: the copy above was read-only to this user already"
 fi
 chmod -R u+w "$T/copy6"
+
+check "an export on standard input (-) audits clean" \
+    quiet sh -c "'$I40CTL' audit - <'$T/fed.i40x'"
 
 size=$(stat -c %s "$T/fed.i40x")
 head -c $((size * 2 / 3)) "$T/fed.i40x" >"$T/cut.i40x"
