@@ -1,39 +1,64 @@
 /* export.c: the export file's records (see export.h, protocol.md §13). */
+#define _GNU_SOURCE		/* sync_file_range */
 #include "export.h"
 #include "be.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The writer thread: hash and write the buffer just filled. */
+/* The hashing thread: the buffer just filled, into the digest. */
+static void *
+hash_thread(void *arg)
+{
+	struct exp_writer *w = arg;
+
+	crypto_generichash_blake2b_update(&w->hs, w->buf[!w->cur], w->wlen);
+	return NULL;
+}
+
+/*
+ * The writing thread: the buffer just filled, to the FILE.  On a file it
+ * then starts the disk on those bytes, so the caller's final fsync finds
+ * little left to do (a pipe or a terminal refuses, harmlessly).
+ */
 static void *
 write_thread(void *arg)
 {
 	struct exp_writer *w = arg;
 	const uint8_t *p = w->buf[!w->cur];
 
-	crypto_generichash_blake2b_update(&w->hs, p, w->wlen);
-	if (w->wlen > 0 && fwrite(p, 1, w->wlen, w->f) != w->wlen)
+	if (w->wlen > 0 && fwrite(p, 1, w->wlen, w->f) != w->wlen) {
 		w->err = errno != 0 ? -errno : -EIO;
+		return NULL;
+	}
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (fflush(w->f) == 0)
+		(void)sync_file_range(fileno(w->f), (off_t)w->synced,
+		    (off_t)w->wlen, SYNC_FILE_RANGE_WRITE);
+#endif
+	w->synced += w->wlen;
 	return NULL;
 }
 
-/* Wait for the buffer being written; its error, if any. */
+/* Wait for the buffer being hashed and written; its error, if any. */
 static int
 drain(struct exp_writer *w)
 {
 	if (w->busy) {
-		pthread_join(w->t, NULL);
+		pthread_join(w->th, NULL);
+		pthread_join(w->tw, NULL);
 		w->busy = 0;
 	}
 	return w->err;
 }
 
 /*
- * Hand the filled buffer to the writer thread and fill the other: the
- * walk of the store and the hashing and writing overlap.
+ * Hand the filled buffer to the hashing and writing threads and fill the
+ * other: the walk of the store, the hashing and the writing overlap (each
+ * alone is slower than a read of the store, BLAKE2b at about 650 MB/s).
  */
 static int
 swap(struct exp_writer *w)
@@ -45,8 +70,14 @@ swap(struct exp_writer *w)
 	w->wlen = w->fill;
 	w->cur = !w->cur;
 	w->fill = 0;
-	if (pthread_create(&w->t, NULL, write_thread, w) != 0) {
-		(void)write_thread(w);	/* no thread: do it here */
+	if (pthread_create(&w->th, NULL, hash_thread, w) != 0) {
+		(void)hash_thread(w);	/* no thread: do it here */
+		(void)write_thread(w);
+		return w->err;
+	}
+	if (pthread_create(&w->tw, NULL, write_thread, w) != 0) {
+		(void)write_thread(w);
+		pthread_join(w->th, NULL);
 		return w->err;
 	}
 	w->busy = 1;

@@ -7,9 +7,9 @@
  *   record  = type(1) length(4) payload(length), integers big-endian
  *   G       = the genesis event, first
  *   E       = one signed event: every author's log in seq order, the
- *             authors ascending by key
+ *             logs interleaved (i40 writes them in arrival order)
  *   F       = fork evidence: len(a)(4) a b, two signed events of one
- *             author at one seq, after that author's events
+ *             author at one seq, after the last E, authors ascending
  *   T       = count of E(8) count of F(8) log root(32) digest(32), last
  *
  * The digest is BLAKE2b-256, keyed by nothing, over "i40/export/v1" and
@@ -17,10 +17,11 @@
  * length, counts and log root included): a file cut short, or with a
  * record changed, added or removed, no longer matches it.
  *
- * Ownership: a writer owns two buffers of EXP_WRITE_BUF bytes and a
- * thread that hashes and writes one while the caller fills the other
- * (exp_write_end, or exp_write_free on an error, releases them); it writes
- * to the caller's FILE.  A reader owns one buffer of EXP_MAX_RECORD bytes,
+ * Ownership: a writer owns two buffers of EXP_WRITE_BUF bytes and two
+ * threads, one hashing and one writing the buffer filled last while the
+ * caller fills the other (exp_write_end, or exp_write_free on an error,
+ * releases them); it writes to the caller's FILE, and asks the kernel to
+ * start writing each buffer to the disk at once when the FILE is a file.  A reader owns one buffer of EXP_MAX_RECORD bytes,
  * which each exp_next() overwrites (the record's payload points into it).
  */
 #ifndef I40_EXPORT_H
@@ -65,9 +66,10 @@ struct exp_writer {
 	uint8_t *buf[2];		/* filling buf[cur]; the other written */
 	size_t fill, wlen;
 	int cur;
-	pthread_t t;
-	int busy;			/* t runs on buf[!cur] */
+	pthread_t th, tw;		/* hashing, writing buf[!cur] */
+	int busy;			/* th and tw run */
 	int err;			/* the first write error, or 0 */
+	uint64_t synced;		/* bytes handed to the disk so far */
 };
 
 /* Start a file on f with its magic, version and the genesis. */

@@ -324,10 +324,11 @@ int store_log_root(struct store *st, uint8_t root[32]) I40_MUST_CHECK;
 
 /*
  * What `i40ctl log export` writes (docs/protocol.md §13), from one read
- * transaction: fn(arg, EXP_REC_GENESIS, genesis) first; then, authors
- * ascending by key, fn(arg, EXP_REC_EVENT, event) for each selected event
- * in seq order and fn(arg, EXP_REC_EVIDENCE, a, b) for the author's fork
- * evidence, if any; then the log root of that transaction into log_root
+ * transaction: fn(arg, EXP_REC_GENESIS, genesis) first; then
+ * fn(arg, EXP_REC_EVENT, event) for each selected event in the order they
+ * were stored (each log in seq order, the logs interleaved); then
+ * fn(arg, EXP_REC_EVIDENCE, a, b) for each author's fork evidence, authors
+ * ascending; then the log root of that transaction into log_root
  * (unless NULL: a damaged head table fails the root, not the export).
  * sel: author NULL for every log, else that log from seq `from`; since
  * (ascending by author or not, nsince of them): leave out each author's

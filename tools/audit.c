@@ -27,9 +27,7 @@
 struct run {
 	struct audit *a;
 	struct body *body;		/* scratch for the bodies decoded */
-	int have_last;			/* the last record's author and seq */
-	uint8_t last_author[KEY_PK_BYTES];
-	uint64_t last_seq;
+	int have_last;
 	uint64_t last_at;		/* file offset of the last event checked */
 	uint64_t genesis;		/* E records that are the genesis */
 };
@@ -328,34 +326,30 @@ refused(struct run *r, struct audit_log *l, const struct store_item *it,
 }
 
 /*
- * §13.1: authors ascending, each log in seq order.  Checked in file order:
- * an event held back for its author's admission (ctl_replay) is checked
- * when it is held, not when it is offered again (at below the last).
+ * §13.1: each log in seq order, once (the logs interleaved as the node
+ * stored them).  Checked in file order: an event held back for its
+ * author's admission (ctl_replay) is checked when it is held, not when it
+ * is offered again (at below the last).
  */
 static void
 order(struct run *r, const struct ev_header *h, uint64_t at)
 {
 	struct audit *a = r->a;
-	char fp[24];
+	struct audit_log *l;
 
 	if (r->have_last && at <= r->last_at)
 		return;
-	if (r->have_last) {
-		int c = memcmp(h->author, r->last_author, 32);
-
-		if (c < 0 || (c == 0 && h->seq <= r->last_seq)) {
-			ctl_fingerprint(r->last_author, fp);
-			audit_add(a, AUDIT_ORDER, h->author, h->seq, at, 0,
-			    "out of order: it comes after %s seq %llu; an "
-			    "export holds each log once, in seq order, logs "
-			    "ascending by author", fp,
-			    (unsigned long long)r->last_seq);
-		}
-	}
 	r->have_last = 1;
-	memcpy(r->last_author, h->author, 32);
-	r->last_seq = h->seq;
 	r->last_at = at;
+	if ((l = log_get(a, h->author)) == NULL)
+		return;
+	if (h->seq <= l->file_seq)
+		audit_add(a, AUDIT_ORDER, h->author, h->seq, at, 0,
+		    "out of order: it comes after seq %llu of its log; an "
+		    "export holds each log once, in seq order",
+		    (unsigned long long)l->file_seq);
+	else
+		l->file_seq = h->seq;
 }
 
 static void

@@ -61,6 +61,7 @@ struct audit_log {
 	uint8_t author[KEY_PK_BYTES];
 	uint64_t by_type[AUDIT_TYPES];	/* stored events per body type */
 	uint64_t stored, refused;
+	uint64_t file_seq;		/* the highest seq the file has shown */
 	uint64_t head;			/* the last seq stored, and its id */
 	uint8_t head_id[EV_ID_BYTES];
 	uint8_t (*keys)[KEY_PK_BYTES];	/* the keys it signed with, */

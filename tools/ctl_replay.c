@@ -18,11 +18,12 @@
 #define CHUNK 32			/* records a worker takes at a time */
 
 /*
- * Records refused only because their author is no member yet.  The export
- * is sorted by author, so a member admitted by the events of members whose
- * keys sort after its own comes before its admission: its events wait in a
- * file (memory stays constant) and are offered again after the pass, until
- * a pass stores nothing more.  Only what is left then is refused.
+ * Records refused only because their author is no member yet.  i40 writes
+ * an export in arrival order, admissions first, but §13.1 lets an exporter
+ * interleave the logs as it likes (an older i40 sorted them by author), so
+ * a member's events may come before its admission: they wait in a file
+ * (memory stays constant) and are offered again after the pass, until a
+ * pass stores nothing more.  Only what is left then is refused.
  * A record: type (1), offset (8), alen (4), blen (4), a, b; host order,
  * private to the run.
  */

@@ -7,7 +7,10 @@
  *               sequential read() of the data directory's data.mdb in
  *               1 MiB chunks.  Both start from the disk: the pages of
  *               data.mdb are dropped from the page cache before each
- *               (posix_fadvise DONTNEED).  Goal 0.5.
+ *               (posix_fadvise DONTNEED).  Goal 0.5.  A plain copy of
+ *               data.mdb (read, write, fsync) is printed beside it: an
+ *               export cannot beat it, and on a disk that writes slower
+ *               than it reads it sits below 0.5 of the read.
  *  log_import   ctl_replay of that file into a fresh data directory on
  *               every core (decode, keys in force, signature, store_append
  *               in batches, fsync per batch), events/s; limit:
@@ -186,6 +189,38 @@ evict(const char *path)
 	close(fd);
 }
 
+/*
+ * A plain copy of path to to, from the disk, synced as the export is:
+ * MB/s.  Not the goal's limit (the issue fixes a plain read) but the
+ * floor under any export, which must also write and sync its bytes.
+ */
+static double
+copy_rate(const char *path, const char *to)
+{
+	static char buf[1 << 20];
+	double t0, bytes = 0;
+	ssize_t r;
+	int fd, out;
+
+	evict(path);
+	t0 = now();
+	if ((fd = open(path, O_RDONLY)) < 0 ||
+	    (out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+		die(path, I40_E_NOT_FOUND);
+	while ((r = read(fd, buf, sizeof(buf))) > 0) {
+		if (write(out, buf, (size_t)r) != r)
+			die(to, -1);
+		bytes += (double)r;
+	}
+	if (fsync(out) != 0)
+		die(to, -1);
+	close(fd);
+	close(out);
+	t0 = bytes / 1e6 / (now() - t0);
+	unlink(to);
+	return t0;
+}
+
 /* A plain read of path in 1 MiB chunks, from the disk: MB/s. */
 static double
 read_rate(const char *path)
@@ -219,7 +254,7 @@ main(void)
 	struct store_opts o = { 0 };
 	pthread_t t[NAUTH];
 	uint8_t root[32];
-	double t0, exp_s, mbs, lim_read, imp_s, raw1, raw2;
+	double t0, exp_s, mbs, lim_read, lim_copy, imp_s, raw1, raw2;
 	size_t i, k, a;
 	long c = sysconf(_SC_NPROCESSORS_ONLN);
 	FILE *f;
@@ -313,6 +348,9 @@ main(void)
 	mbs = (double)w.bytes / 1e6 / exp_s;
 	lim_read = read_rate(mdb);
 	printf("# export: %.1f MB in %.2f s\n", (double)w.bytes / 1e6, exp_s);
+	lim_copy = copy_rate(mdb, dst);
+	printf("# export: a plain copy of data.mdb, synced: %.1f MB/s, "
+	    "export/copy %.2f\n", lim_copy, mbs / lim_copy);
 	bench_line("log_export", mbs, "MB/s", lim_read, 0.5);
 
 	/* Import into a fresh data directory, beside the raw verify rate. */

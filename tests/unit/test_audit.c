@@ -260,23 +260,33 @@ recs_find(const struct recs *r, size_t a, uint64_t seq)
 	return 0;
 }
 
-/* Put buf as an E record where author and seq order put it. */
+/*
+ * Put buf as an E record where its log's seq order puts it: after the
+ * log's last event below its seq, else before the log's first, else after
+ * the last E record (the logs are interleaved, §13.1).
+ */
 static void
 recs_insert(struct recs *r, const uint8_t *buf, size_t len)
 {
 	struct ev_signed e, x;
-	size_t at;
+	size_t at, i, first = SIZE_MAX, below = SIZE_MAX, lastev = SIZE_MAX;
 
 	assert_int_equal(ev_decode(buf, len, NULL, &e, NULL, NULL), 0);
-	for (at = 0; at < r->n; at++) {
-		int c;
-
-		assert_int_equal(ev_decode(r->p[at], r->len[at], NULL, &x,
+	for (i = 0; i < r->n; i++) {
+		if (r->type[i] != EXP_REC_EVENT)
+			continue;
+		lastev = i;
+		assert_int_equal(ev_decode(r->p[i], r->len[i], NULL, &x,
 		    NULL, NULL), 0);
-		c = memcmp(x.h.author, e.h.author, 32);
-		if (c > 0 || (c == 0 && x.h.seq > e.h.seq))
-			break;
+		if (memcmp(x.h.author, e.h.author, 32) != 0)
+			continue;
+		if (first == SIZE_MAX)
+			first = i;
+		if (x.h.seq < e.h.seq)
+			below = i;
 	}
+	at = below != SIZE_MAX ? below + 1 : first != SIZE_MAX ? first :
+	    lastev != SIZE_MAX ? lastev + 1 : 0;
 	memmove(&r->type[at + 1], &r->type[at], (r->n - at) * sizeof(int));
 	memmove(&r->p[at + 1], &r->p[at], (r->n - at) * sizeof(uint8_t *));
 	memmove(&r->len[at + 1], &r->len[at], (r->n - at) * sizeof(size_t));
@@ -441,17 +451,18 @@ test_two_events_swapped(void **state)
 	struct recs r;
 	struct audit a;
 	uint8_t *p;
-	size_t i, l;
+	size_t i, j, l;
 
 	(void)state;
 	recs_load(&r);
 	i = recs_find(&r, 0, 3);
+	j = recs_find(&r, 0, 4);
 	p = r.p[i];
 	l = r.len[i];
-	r.p[i] = r.p[i + 1];
-	r.len[i] = r.len[i + 1];
-	r.p[i + 1] = p;
-	r.len[i + 1] = l;
+	r.p[i] = r.p[j];
+	r.len[i] = r.len[j];
+	r.p[j] = p;
+	r.len[j] = l;
 	run(&a, recs_write(&r), NULL);
 	find(&a, AUDIT_ORDER, 0, 3, 0, "after");
 	find(&a, AUDIT_REFUSED, 0, 4, I40_E_GAP, NULL);
