@@ -365,6 +365,98 @@ find(const struct audit *a, enum audit_kind kind, int key, uint64_t seq,
 }
 
 /* A clean log is clean, with the roots the node itself computes. */
+/* What a selection of store_export gives: each record's made[] index. */
+struct picked {
+	size_t at[32];
+	size_t n;
+	int genesis, evidence;
+};
+
+static int
+on_pick(void *arg, int type, const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen)
+{
+	struct picked *pk = arg;
+	size_t i;
+
+	(void)b;
+	(void)blen;
+	if (type == EXP_REC_GENESIS) {
+		pk->genesis++;
+		return 0;
+	}
+	if (type != EXP_REC_EVENT || pk->genesis != 1) {
+		pk->evidence++;
+		return 0;
+	}
+	for (i = 0; i < nmade; i++)
+		if (ch[made[i].a].len[made[i].i] == alen &&
+		    memcmp(ch[made[i].a].buf[made[i].i], a, alen) == 0)
+			break;
+	if (i == nmade)
+		fail_msg("an event not made, of %zu bytes, after %zu", alen,
+		    pk->n);
+	assert_true(pk->n < 32);
+	pk->at[pk->n++] = i;
+	return 0;
+}
+
+/*
+ * store_export gives the events in the order the node stored them (the
+ * logs interleaved, each in seq order), and its selections take exactly
+ * the events after a log's position.
+ */
+static void
+test_export_in_arrival_order(void **state)
+{
+	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+	struct store_head since[2];
+	struct picked pk;
+	struct store *st;
+	uint8_t root[32];
+	size_t i, want;
+
+	(void)state;
+	assert_int_equal(store_open(clean_dir, NULL, &st), 0);
+	memset(&pk, 0, sizeof(pk));
+	assert_int_equal(store_export(st, &sel, on_pick, &pk, root), 0);
+	assert_int_equal(pk.genesis, 1);
+	assert_int_equal(pk.evidence, 0);
+	/* Every event stored, the genesis again among them (§13.1). */
+	assert_int_equal(pk.n, nmade);
+	for (i = 0; i < pk.n; i++)
+		assert_int_equal(pk.at[i], i);
+
+	/* --author 0 --from 3: its events from seq 3, nothing else. */
+	sel.author = all.pk[0];
+	sel.from = 3;
+	memset(&pk, 0, sizeof(pk));
+	assert_int_equal(store_export(st, &sel, on_pick, &pk, root), 0);
+	for (i = 0, want = 0; i < nmade; i++)
+		if (made[i].a == 0 && made[i].i + 1 >= 3)
+			assert_int_equal(pk.at[want++], i);
+	assert_true(want > 0);
+	assert_int_equal(pk.n, want);
+
+	/* --since: key 0 past seq 2, key 1 past seq 1, key 2 all. */
+	memset(since, 0, sizeof(since));
+	memcpy(since[0].author, all.pk[0], 32);
+	since[0].seq = 2;
+	memcpy(since[1].author, all.pk[1], 32);
+	since[1].seq = 1;
+	sel.author = NULL;
+	sel.since = since;
+	sel.nsince = 2;
+	memset(&pk, 0, sizeof(pk));
+	assert_int_equal(store_export(st, &sel, on_pick, &pk, root), 0);
+	for (i = 0, want = 0; i < nmade; i++)
+		if (made[i].i + 1 > (made[i].a == 0 ? 2u :
+		    made[i].a == 1 ? 1u : 0u))
+			assert_int_equal(pk.at[want++], i);
+	assert_int_equal(pk.n, want);
+	store_close(st);
+}
+
 static void
 test_clean_export_and_datadir(void **state)
 {
@@ -937,6 +1029,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_export_in_arrival_order),
 		cmocka_unit_test(test_clean_export_and_datadir),
 		cmocka_unit_test(test_flipped_byte_in_an_event),
 		cmocka_unit_test(test_event_removed_from_the_middle),
