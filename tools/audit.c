@@ -50,10 +50,14 @@ audit_add(struct audit *a, enum audit_kind kind, const uint8_t *author,
 	struct audit_finding *f, *last;
 	char what[sizeof(f->what)];
 	va_list ap;
+	int wn;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	wn = vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	/* Cut short, it still ends on a whole character (it may quote one). */
+	if (wn >= (int)sizeof(what))
+		what[ctl_utf8_trim(what, sizeof(what) - 1)] = '\0';
 	/* A run of one log's events refused alike is one finding. */
 	last = a->nf > 0 ? &a->f[a->nf - 1] : NULL;
 	if (last != NULL && author != NULL && last->has_author &&

@@ -89,7 +89,7 @@ struct audit_revocation {
 	uint64_t seq;
 	uint8_t id[EV_ID_BYTES];
 	uint8_t completion[EV_ID_BYTES];
-	char reason[257];
+	char reason[501];		/* protocol.md: 1..500 bytes */
 	int counted;
 };
 

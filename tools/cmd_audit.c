@@ -260,7 +260,7 @@ set_hex(json_t *o, const char *k, const uint8_t *b, size_t n)
 static int
 set_int(json_t *o, const char *k, uint64_t v)
 {
-	return set(o, k, json_integer((json_int_t)v));
+	return set(o, k, ctl_json_u64(v));
 }
 
 static json_t *
@@ -285,7 +285,7 @@ json_logs(const struct audit *a)
 				bad |= set_int(bt, type_name((uint32_t)t),
 				    l->by_type[t]);
 		bad |= set_hex(o, "author", l->author, 32) |
-		    set(o, "schac", json_string(m != NULL ? m->schac : "")) |
+		    set(o, "schac", ctl_json_text(m != NULL ? m->schac : "")) |
 		    set_int(o, "stored", l->stored) |
 		    set_int(o, "refused", l->refused) |
 		    set_int(o, "head", l->head) |
@@ -314,7 +314,7 @@ json_members(const struct audit *a)
 			break;
 		}
 		bad |= set_hex(o, "key", m->key, 32) |
-		    set(o, "schac", json_string(m->schac)) |
+		    set(o, "schac", ctl_json_text(m->schac)) |
 		    set(o, "role", json_string(m->observer ? "observer" :
 		    "member")) | set(o, "active", json_boolean(m->active)) |
 		    set(o, "admitted_by", memcmp(m->admitted_by, zero, 32) ==
@@ -388,7 +388,7 @@ json_forks_revs(const struct audit *a, int revs)
 			    set_int(o, "seq", a->revs[i].seq) |
 			    set_hex(o, "id", a->revs[i].id, 32) |
 			    set_hex(o, "completion", a->revs[i].completion,
-			    32) | set(o, "reason", json_string(
+			    32) | set(o, "reason", ctl_json_text(
 			    a->revs[i].reason)) | set(o, "counted",
 			    json_boolean(a->revs[i].counted));
 		else
@@ -421,7 +421,7 @@ json_findings(const struct audit *a)
 			break;
 		}
 		bad |= set(o, "kind", json_string(audit_kind_name(f->kind))) |
-		    set(o, "what", json_string(f->what));
+		    set(o, "what", ctl_json_text(f->what));
 		if (f->has_author)
 			bad |= set_hex(o, "author", f->author, 32);
 		if (f->seq != 0)
@@ -450,7 +450,7 @@ json_report(const struct audit *a, const char *input)
 	if (bad)
 		return NULL;
 	bad |= set(o, "clean", json_boolean(a->nf_total == 0)) |
-	    set(o, a->from_datadir ? "datadir" : "file", json_string(input)) |
+	    set(o, a->from_datadir ? "datadir" : "file", ctl_json_text(input)) |
 	    set_hex(o, "genesis", a->genesis_id, 32) |
 	    set_hex(o, "fed_id", a->fed_id, 32) |
 	    set(o, "genesis_given", json_boolean(a->genesis_given)) |

@@ -88,12 +88,12 @@ module_json(const struct entry *en, const struct body_module *b)
 	    json_object_set_new(o, "title_en", ctl_json_strn(b->title_en.p,
 	    b->title_en.len)) != 0 ||
 	    json_object_set_new(o, "credits",
-	    json_integer((json_int_t)b->credits)) != 0 ||
+	    ctl_json_u64(b->credits)) != 0 ||
 	    json_object_set_new(o, "hp", json_string(hp)) != 0 ||
 	    json_object_set_new(o, "hours",
-	    json_integer((json_int_t)b->hours)) != 0 ||
+	    ctl_json_u64(b->hours)) != 0 ||
 	    json_object_set_new(o, "eqf",
-	    json_integer((json_int_t)b->eqf)) != 0 ||
+	    ctl_json_u64(b->eqf)) != 0 ||
 	    json_object_set_new(o, "cycle", ctl_json_strn(b->cycle.p,
 	    b->cycle.len)) != 0 ||
 	    json_object_set_new(o, "mode", ctl_json_strn(b->mode.p,

@@ -97,12 +97,14 @@ static const struct ctl_flag revoke_flags[] = {
 static void
 retired_error(const char *given, const char *code)
 {
-	ctl_errx("--module %.16s%s: module %s is retired, and a result "
+	char clip[24];
+
+	ctl_errx("--module %s: module %s is retired, and a result "
 	    "recorded after its retirement counts on no node "
 	    "(docs/protocol.md §5.8); results earned before it had to be "
 	    "recorded before it: record this one on the module that replaced "
-	    "it, if the examiner so decides", given,
-	    strlen(given) > 16 ? "..." : "", code);
+	    "it, if the examiner so decides",
+	    ctl_clip(given, 16, clip, sizeof(clip)), code);
 }
 
 /* The module version's module (this node's code) is not retired. */

@@ -95,7 +95,7 @@ rotate_main(int argc, char *argv[])
 		if (doc == NULL || json_object_set_new(doc, "id",
 		    ctl_json_hex(reply->u.appended.id, 32)) != 0 ||
 		    json_object_set_new(doc, "seq",
-		    json_integer((json_int_t)reply->u.appended.seq)) != 0) {
+		    ctl_json_u64(reply->u.appended.seq)) != 0) {
 			rc = I40_E_NOMEM;
 			json_decref(doc);
 		} else {

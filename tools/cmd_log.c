@@ -139,7 +139,7 @@ load_since(const char *path, struct store_head **out, size_t *n)
 		json_t *s = json_object_get(h, "seq");
 
 		if (a == NULL || ctl_parse_key(a, (*out)[i].author) != 0 ||
-		    !json_is_integer(s) || json_integer_value(s) < 0) {
+		    ctl_json_get_u64(s, &(*out)[i].seq) != 0) {
 			ctl_errx("--since %s: heads[%zu]: needs \"author\" (64 "
 			    "hex digits) and \"seq\" (a whole number)", path,
 			    i);
@@ -148,7 +148,6 @@ load_since(const char *path, struct store_head **out, size_t *n)
 			json_decref(doc);
 			return I40_E_VALUE;
 		}
-		(*out)[i].seq = (uint64_t)json_integer_value(s);
 	}
 	*n = json_array_size(heads);
 	json_decref(doc);
@@ -202,7 +201,7 @@ export_main(int argc, char *argv[])
 	struct store *st = NULL;
 	const char *file = NULL, *from = NULL, *sincef = NULL;
 	uint8_t author[32], root[32];
-	char part[4096], hex[65];
+	char part[4096], hex[65], clip[88];
 	int c, rc, ret = CTL_EXIT_ERR, have_author = 0;
 	json_t *doc;
 
@@ -216,7 +215,8 @@ export_main(int argc, char *argv[])
 		case 'a':
 			if (ctl_parse_key(optarg, author) != 0)
 				return ctl_usage_error(usage_export, "--author "
-				    "%.80s: not a key (64 hex digits)", optarg);
+				    "%s: not a key (64 hex digits)", ctl_clip(
+				    optarg, 80, clip, sizeof(clip)));
 			have_author = 1;
 			break;
 		case 'f':
@@ -231,8 +231,8 @@ export_main(int argc, char *argv[])
 		return o.exit;
 	if (from != NULL && (!have_author ||
 	    ctl_parse_uint(from, UINT64_MAX, &sel.from) != 0 || sel.from == 0))
-		return ctl_usage_error(usage_export, "--from %.40s: %s", from,
-		    have_author ? "not a seq (1 or more)" : "needs --author");
+		return ctl_usage_error(usage_export, "--from %s: %s",
+		    ctl_clip(from, 40, clip, sizeof(clip)), have_author ? "not a seq (1 or more)" : "needs --author");
 	if (have_author && sincef != NULL)
 		return ctl_usage_error(usage_export, "--author and --since: "
 		    "give one of them");
@@ -390,7 +390,7 @@ import_main(int argc, char *argv[])
 		    "log_root", hex, "export_log_root", s.damaged ? "" : ehex);
 		if (doc != NULL && s.damaged)
 			json_object_set_new(doc, "damaged_at",
-			    json_integer((json_int_t)s.damaged_at));
+			    ctl_json_u64(s.damaged_at));
 		/* ctl_json_print releases doc. */
 		if (ctl_json_print(doc) != 0)
 			ret = CTL_EXIT_ERR;

@@ -322,8 +322,11 @@ endorse_main(int argc, char *argv[])
 		goto out;
 	if (strlen(id) != 2 * EV_ID_BYTES ||
 	    ctl_record_set(&w.rec, "proposal", id, &err) != 0) {
-		ctl_errx("PROPOSAL-ID `%.70s': not an event id (64 hex "
-		    "digits); `i40ctl member list` shows the proposals", id);
+		char clip[80];
+
+		ctl_errx("PROPOSAL-ID `%s': not an event id (64 hex "
+		    "digits); `i40ctl member list` shows the proposals",
+		    ctl_clip(id, 70, clip, sizeof(clip)));
 		ret = ctl_usage_error(usage_endorse, "bad PROPOSAL-ID");
 		goto out;
 	}
@@ -422,8 +425,10 @@ remove_main(int argc, char *argv[])
 	if (ctl_write_body(&w, BODY_MEMBER_REMOVE) != 0)
 		goto out;
 	if (ctl_record_set(&w.rec, "key", key, &err) != 0) {
-		snprintf(src, sizeof(src), "KEY `%.40s%s'", key,
-		    strlen(key) > 40 ? "..." : "");
+		char clip[48];
+
+		snprintf(src, sizeof(src), "KEY `%s'",
+		    ctl_clip(key, 40, clip, sizeof(clip)));
 		ctl_err_report(&err, BODY_MEMBER_REMOVE, src);
 		goto out;
 	}

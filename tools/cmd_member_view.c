@@ -238,13 +238,13 @@ member_json(const struct ctl_member_view *v, const struct store_member *m)
 		bad = json_object_set_new(o, "removed_by",
 		    ctl_json_hex(m->removed_by, EV_ID_BYTES)) != 0 ||
 		    json_object_set_new(o, "upto",
-		    json_integer((json_int_t)m->upto)) != 0;
+		    ctl_json_u64(m->upto)) != 0;
 	/* After a rotation the key its log is signed with is another. */
 	if (!bad && m->rotated != 0)
 		bad = json_object_set_new(o, "signing_key",
 		    ctl_json_hex(m->signing, KEY_PK_BYTES)) != 0 ||
 		    json_object_set_new(o, "rotated_at",
-		    json_integer((json_int_t)m->rotated)) != 0;
+		    ctl_json_u64(m->rotated)) != 0;
 	/* The earlier key of its university it succeeds (protocol §12.7). */
 	if (!bad && m->succession != 0)
 		bad = json_object_set_new(o, "succeeds",
@@ -253,7 +253,7 @@ member_json(const struct ctl_member_view *v, const struct store_member *m)
 		    "pending") != 0;
 	if (!bad && h != NULL && h->frozen != 0)
 		bad = json_object_set_new(o, "freeze_point",
-		    json_integer((json_int_t)h->last)) != 0;
+		    ctl_json_u64(h->last)) != 0;
 	if (!bad)
 		bad = json_object_set_new(o, "head", json_integer(h != NULL ?
 		    (json_int_t)h->seq : 0)) != 0;
@@ -335,16 +335,16 @@ proposal_json(struct store *st, const struct ctl_member_view *v,
 	    (p->type == BODY_MEMBER_PROPOSE && set_str(o, "role",
 	    p->observer ? "observer" : "member") != 0) ||
 	    (p->type == BODY_MEMBER_REMOVE && json_object_set_new(o, "upto",
-	    json_integer((json_int_t)p->upto)) != 0) ||
+	    ctl_json_u64(p->upto)) != 0) ||
 	    set_str(o, "what", label) != 0 ||
 	    json_object_set_new(o, "proposer", ctl_json_hex(p->proposer,
 	    KEY_PK_BYTES)) != 0 ||
 	    set_str(o, "proposer_schac", schac_of(v, p->proposer)) != 0 ||
 	    json_object_set_new(o, "support",
-	    json_integer((json_int_t)p->support)) != 0 ||
-	    json_object_set_new(o, "need", json_integer((json_int_t)p->need)) !=
+	    ctl_json_u64(p->support)) != 0 ||
+	    json_object_set_new(o, "need", ctl_json_u64(p->need)) !=
 	    0 || json_object_set_new(o, "members",
-	    json_integer((json_int_t)p->members)) != 0 ||
+	    ctl_json_u64(p->members)) != 0 ||
 	    set_str(o, "state", state) != 0;
 	if (bad) {
 		json_decref(o);
@@ -559,7 +559,7 @@ show_proposal(struct store *st, const struct ctl_member_view *v,
 		    KEY_PK_BYTES)) != 0 ||
 		    set_str(e, "schac", schac_of(v, es[i].key)) != 0 ||
 		    json_object_set_new(e, "seq",
-		    json_integer((json_int_t)es[i].seq)) != 0 ||
+		    ctl_json_u64(es[i].seq)) != 0 ||
 		    json_object_set_new(e, "counts", json_boolean(es[i].counts &&
 		    !own)) != 0 || json_array_append_new(list, e) != 0;
 	}
@@ -642,6 +642,7 @@ ctl_member_show_main(int argc, char *argv[])
 	struct ctl_opts o;
 	uint8_t bytes[32];
 	const char *what;
+	char clip[80];
 	json_t *doc = NULL;
 	int ret;
 
@@ -653,17 +654,18 @@ ctl_member_show_main(int argc, char *argv[])
 	if (ctl_getopt(argc, argv, ":d:h", opts, &o) != 0)
 		return o.exit;
 	if (ctl_parse_key(what, bytes) != 0) {
-		return ctl_usage_error(usage_show, "`%.70s': neither a key (64 "
+		return ctl_usage_error(usage_show, "`%s': neither a key (64 "
 		    "hex digits or 40 Z85 characters) nor a proposal id (64 "
-		    "hex digits)", what);
+		    "hex digits)", ctl_clip(what, 70, clip, sizeof(clip)));
 	}
 	if (open_view(ctl_datadir(o.datadir), &st, &v) != 0)
 		return CTL_EXIT_ERR;
 	ret = CTL_EXIT_ERR;
 	if ((p = ctl_proposal_find(&v, bytes)) == NULL &&
 	    (m = ctl_member_find(v.ms, v.nms, bytes)) == NULL)
-		ctl_errx("`%.70s' is no member's or observer's key and no "
-		    "proposal's id on this node (`i40ctl member list`)", what);
+		ctl_errx("`%s' is no member's or observer's key and no "
+		    "proposal's id on this node (`i40ctl member list`)",
+		    ctl_clip(what, 70, clip, sizeof(clip)));
 	else if ((doc = p != NULL ? show_proposal(st, &v, p) :
 	    show_member(st, &v, m)) == NULL)
 		ctl_err(I40_E_NOMEM, "cannot show it");

@@ -123,7 +123,7 @@ build(const char *dir, struct store *st, const struct daemon_view *d,
 		stats.events = s->events;
 		stats.authors = s->authors;
 		have_key = 1;
-		seq = json_integer((json_int_t)s->seq);
+		seq = ctl_json_u64(s->seq);
 	} else {
 		if ((rc = store_log_root(st, log_root)) != 0 ||
 		    (rc = store_state_root(st, state_root)) != 0) {
@@ -137,7 +137,7 @@ build(const char *dir, struct store *st, const struct daemon_view *d,
 			memcpy(pk, owner, KEY_PK_BYTES);
 		for (i = 0; have_key && i < nh; i++)
 			if (memcmp(heads[i].author, pk, KEY_PK_BYTES) == 0)
-				seq = json_integer((json_int_t)heads[i].seq);
+				seq = ctl_json_u64(heads[i].seq);
 		if (have_key && seq == NULL)
 			seq = json_integer(0);
 	}
@@ -157,9 +157,9 @@ build(const char *dir, struct store *st, const struct daemon_view *d,
 	    s->signing.len) : json_null()) != 0 ||
 	    set(doc, "signing_why", s != NULL ? ctl_json_strn(s->why.p,
 	    s->why.len) : json_null()) != 0 ||
-	    set(doc, "events", json_integer((json_int_t)stats.events)) != 0 ||
+	    set(doc, "events", ctl_json_u64(stats.events)) != 0 ||
 	    set(doc, "authors",
-	    json_integer((json_int_t)stats.authors)) != 0 ||
+	    ctl_json_u64(stats.authors)) != 0 ||
 	    set(doc, "log_root", ctl_json_hex(log_root, 32)) != 0 ||
 	    set(doc, "state_root", ctl_json_hex(state_root, 32)) != 0 ||
 	    set(doc, "heads", ctl_view_heads(heads, nh, mem, nmem)) != 0 ||

@@ -174,6 +174,30 @@ json_t *ctl_json_hex(const uint8_t *b, size_t n);
 /* A JSON string of s[0..len) (not NUL-terminated); NULL on bad UTF-8. */
 json_t *ctl_json_strn(const void *s, size_t len);
 /*
+ * A JSON string of s, which need not be UTF-8 (a path, a message that
+ * names one): each byte that does not begin a valid UTF-8 character
+ * becomes U+FFFD.  NULL only if out of memory.
+ */
+json_t *ctl_json_text(const char *s);
+/*
+ * A JSON number of v; above 2^63 - 1, which jansson cannot hold, a string
+ * of its decimal digits (docs/i40ctl.md, "JSON").  NULL if out of memory.
+ */
+json_t *ctl_json_u64(uint64_t v);
+/* v as ctl_json_u64 writes it, into *out: 0, or I40_E_VALUE. */
+int ctl_json_get_u64(const json_t *v, uint64_t *out) I40_MUST_CHECK;
+/*
+ * The longest prefix of s[0..len) that ends on a whole UTF-8 character:
+ * after a truncating snprintf, so that a message cut short stays text.
+ */
+size_t ctl_utf8_trim(const char *s, size_t len);
+/*
+ * s for a message: whole if it has at most max bytes, else its first max
+ * bytes or fewer, ending on a whole UTF-8 character, and "…".  Into buf
+ * (cap >= max + 4); returns buf.
+ */
+const char *ctl_clip(const char *s, size_t max, char *buf, size_t cap);
+/*
  * Print doc on stdout as i40ctl's JSON (2-space indent, keys in the order
  * they were set, a final newline) and release it.  I40_E_NOMEM or -EIO.
  */

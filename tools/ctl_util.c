@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "protocol/codec.h"
 #include "protocol/keys.h"
 
 static const char *cmd_name = "i40ctl";
@@ -431,6 +432,109 @@ json_t *
 ctl_json_strn(const void *s, size_t len)
 {
 	return json_stringn(s != NULL ? s : "", len);
+}
+
+/* The length of the UTF-8 character a lead byte begins (1 if none). */
+static size_t
+utf8_len(uint8_t c)
+{
+	return c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+json_t *
+ctl_json_text(const char *s)
+{
+	const uint8_t *p = (const uint8_t *)(s != NULL ? s : "");
+	size_t len = strlen((const char *)p), i = 0, o = 0, n;
+	char *buf;
+	json_t *j;
+
+	if (codec_utf8_valid(p, len))
+		return json_stringn((const char *)p, len);
+	if ((buf = malloc(3 * len + 1)) == NULL)
+		return NULL;
+	while (i < len) {
+		n = utf8_len(p[i]);
+		if (n <= len - i && codec_utf8_valid(p + i, n)) {
+			memcpy(buf + o, p + i, n);
+			o += n;
+			i += n;
+		} else {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	j = json_stringn(buf, o);
+	free(buf);
+	return j;
+}
+
+json_t *
+ctl_json_u64(uint64_t v)
+{
+	char buf[24];
+
+	if (v <= (uint64_t)INT64_MAX)
+		return json_integer((json_int_t)v);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	return json_string(buf);
+}
+
+int
+ctl_json_get_u64(const json_t *v, uint64_t *out)
+{
+	const char *s;
+	char *end;
+	unsigned long long x;
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*out = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	if ((s = json_string_value(v)) == NULL || *s < '0' || *s > '9')
+		return I40_E_VALUE;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return I40_E_VALUE;
+	*out = (uint64_t)x;
+	return 0;
+}
+
+const char *
+ctl_clip(const char *s, size_t max, char *buf, size_t cap)
+{
+	size_t len = strlen(s);
+
+	if (max + 4 > cap)
+		max = cap > 4 ? cap - 4 : 0;
+	if (len <= max) {
+		memcpy(buf, s, len + 1);
+		return buf;
+	}
+	len = ctl_utf8_trim(s, max);
+	memcpy(buf, s, len);
+	memcpy(buf + len, "\xe2\x80\xa6", 4);	/* "…" and its NUL */
+	return buf;
+}
+
+size_t
+ctl_utf8_trim(const char *s, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t k;
+
+	/* Only the last character can be cut: back to its lead byte. */
+	for (k = 0; k < 4 && k < len; k++) {
+		uint8_t c = p[len - 1 - k];
+
+		if (c < 0x80)
+			return len;		/* ASCII ends it: whole */
+		if (c >= 0xc0)			/* a lead byte */
+			return utf8_len(c) == k + 1 ? len : len - 1 - k;
+	}
+	return len;
 }
 
 int

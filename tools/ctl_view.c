@@ -36,11 +36,11 @@ ctl_view_peers(const struct msg_peers *p, const struct store_member *ms,
 		    json_object_set_new(o, "state", ctl_json_strn(pe->state.p,
 		    pe->state.len)) != 0 ||
 		    json_object_set_new(o, "behind",
-		    json_integer((json_int_t)pe->behind)) != 0 ||
+		    ctl_json_u64(pe->behind)) != 0 ||
 		    json_object_set_new(o, "ahead",
-		    json_integer((json_int_t)pe->ahead)) != 0 ||
+		    ctl_json_u64(pe->ahead)) != 0 ||
 		    json_object_set_new(o, "last_ms",
-		    json_integer((json_int_t)pe->last_ms)) != 0 ||
+		    ctl_json_u64(pe->last_ms)) != 0 ||
 		    json_object_set_new(o, "endpoint",
 		    ctl_json_strn(pe->endpoint.p, pe->endpoint.len)) != 0) {
 			json_decref(list);
@@ -119,15 +119,15 @@ ctl_view_heads(const struct store_head *h, size_t nh,
 		    json_object_set_new(o, "schac", schac_of(ms, n,
 		    h[i].author)) != 0 ||
 		    json_object_set_new(o, "seq",
-		    json_integer((json_int_t)h[i].seq)) != 0 ||
+		    ctl_json_u64(h[i].seq)) != 0 ||
 		    json_object_set_new(o, "id", ctl_json_hex(h[i].id,
 		    32)) != 0 ||
 		    json_object_set_new(o, "frozen",
-		    json_integer((json_int_t)h[i].frozen)) != 0 ||
+		    ctl_json_u64(h[i].frozen)) != 0 ||
 		    json_object_set_new(o, "last",
-		    json_integer((json_int_t)h[i].last)) != 0 ||
+		    ctl_json_u64(h[i].last)) != 0 ||
 		    json_object_set_new(o, "settled",
-		    json_integer((json_int_t)h[i].settled)) != 0) {
+		    ctl_json_u64(h[i].settled)) != 0) {
 			json_decref(list);
 			return NULL;
 		}

@@ -125,9 +125,11 @@ ctl_write_apply(struct ctl_write *w, const struct ctl_flag *flags)
 		memset(&err, 0, sizeof(err));
 		if ((rc = ctl_record_set(r, f->key, a->given[i].value,
 		    &err)) != 0) {
-			snprintf(source, sizeof(source), "--%s `%.40s%s'",
-			    f->name, a->given[i].value,
-			    strlen(a->given[i].value) > 40 ? "..." : "");
+			char clip[48];
+
+			snprintf(source, sizeof(source), "--%s `%s'", f->name,
+			    ctl_clip(a->given[i].value, 40, clip,
+			    sizeof(clip)));
 			ctl_err_report(&err, r->body->type, source);
 			return rc;
 		}
@@ -204,7 +206,7 @@ ctl_write_send(const struct ctl_write *w, uint32_t type, const char *what)
 		    json_object_set_new(doc, "id", ctl_json_hex(ap.id,
 		    EV_ID_BYTES)) != 0 ||
 		    json_object_set_new(doc, "seq",
-		    json_integer((json_int_t)ap.seq)) != 0) {
+		    ctl_json_u64(ap.seq)) != 0) {
 			json_decref(doc);
 			rc = I40_E_NOMEM;
 		} else {

@@ -25,8 +25,11 @@ id=$("$I40CTL" completion record -d "$(dir 3)" --json \
     --learner "$(printf '%032x' 99)" --module U3-M1 --grade G --scale UVG \
     --examiner "Examiner 3" --exam-date 2026-11-20 \
     --decision-date 2026-11-24 | jq -r .id)
+# The longest reason (500 bytes), of two-byte characters with one byte
+# before them, so that any cut short of 500 splits a character.
+reason="R$(printf 'ö%.0s' $(seq 1 249))."
 check "node 3 revokes a result" quiet "$I40CTL" completion revoke \
-    -d "$(dir 3)" --id "$id" --reason "Recorded against the wrong learner."
+    -d "$(dir 3)" --id "$id" --reason "$reason"
 check "all $N converge" wait_for 60 roots_equal $(seq 1 $N)
 
 "$I40CTL" log export -d "$(dir 1)" -o "$T/fed.i40x" 2>/dev/null
@@ -37,8 +40,13 @@ check "... every event stored, none refused" \
     test "$(jq -r '"\(.events) \(.stored) \(.refused)"' "$T/audit.json")" = "29 29 0"
 check "... 13 logs, each with its module and completion" \
     test "$(jq '[.logs[] | select(.by_type.module_publish == 1)] | length' "$T/audit.json")" = 13
-check "... the revocation with its reason" \
-    test "$(jq -r '.revocations[0].reason' "$T/audit.json")" = "Recorded against the wrong learner."
+check "... the revocation with its whole reason (500 bytes)" \
+    test "$(jq -r '.revocations[0].reason' "$T/audit.json")" = "$reason"
+check "... also in the text report" sh -c "'$I40CTL' audit '$T/fed.i40x' | grep -qF -- '$reason'"
+cp "$T/fed.i40x" "$T/$(printf 'f\377.i40x')"
+"$I40CTL" audit "$T/$(printf 'f\377.i40x')" --json >"$T/name.json" 2>/dev/null
+check "a file name that is not UTF-8: the report is JSON all the same" \
+    test "$(jq -r .file "$T/name.json")" = "$T/f�.i40x"
 lr=$(jq -r .log_root "$T/audit.json")
 sr=$(jq -r .state_root "$T/audit.json")
 same=1

@@ -1,7 +1,8 @@
 /*
  * test_ctl_util.c: i40ctl's small parsers and formatters (tools/ctl.h):
  * hex, keys as hex or Z85, numbers, högskolepoäng, timeouts, the data
- * directory default, new files that are never overwritten.
+ * directory default, new files that are never overwritten, JSON text that
+ * need not be UTF-8 and numbers past 2^63, messages cut on a character.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 
 #include <cmocka.h>
 #include <errno.h>
+#include <jansson.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,6 +155,62 @@ test_files(void **state)
 	rmdir(dir);
 }
 
+/* Text that is not UTF-8, numbers jansson cannot hold, cut messages. */
+static void
+test_json_text_and_u64(void **state)
+{
+	json_t *j;
+	uint64_t v;
+
+	(void)state;
+	/* Valid text stays as it is; each bad byte becomes U+FFFD. */
+	assert_non_null(j = ctl_json_text("Högskolan \xe2\x9c\x93"));
+	assert_string_equal(json_string_value(j), "Högskolan \xe2\x9c\x93");
+	json_decref(j);
+	assert_non_null(j = ctl_json_text("/tmp/\xff\xfe.i40x"));
+	assert_string_equal(json_string_value(j),
+	    "/tmp/\xef\xbf\xbd\xef\xbf\xbd.i40x");
+	json_decref(j);
+	/* A character cut short, an overlong form, a lone continuation. */
+	assert_non_null(j = ctl_json_text("a\xe2\x9c b\xc0\xaf c\x80"));
+	assert_string_equal(json_string_value(j), "a\xef\xbf\xbd\xef\xbf"
+	    "\xbd b\xef\xbf\xbd\xef\xbf\xbd c\xef\xbf\xbd");
+	json_decref(j);
+
+	/* Up to 2^63 - 1 a number; above it a string of the digits. */
+	assert_non_null(j = ctl_json_u64(INT64_MAX));
+	assert_true(json_is_integer(j));
+	assert_int_equal(ctl_json_get_u64(j, &v), 0);
+	assert_true(v == (uint64_t)INT64_MAX);
+	json_decref(j);
+	assert_non_null(j = ctl_json_u64(UINT64_MAX));
+	assert_string_equal(json_string_value(j), "18446744073709551615");
+	assert_int_equal(ctl_json_get_u64(j, &v), 0);
+	assert_true(v == UINT64_MAX);
+	json_decref(j);
+	assert_non_null(j = json_string("18446744073709551616"));
+	assert_int_equal(ctl_json_get_u64(j, &v), I40_E_VALUE);
+	json_decref(j);
+	assert_non_null(j = json_string("-1"));
+	assert_int_equal(ctl_json_get_u64(j, &v), I40_E_VALUE);
+	json_decref(j);
+	assert_non_null(j = json_string("12x"));
+	assert_int_equal(ctl_json_get_u64(j, &v), I40_E_VALUE);
+	json_decref(j);
+	assert_non_null(j = json_integer(-5));
+	assert_int_equal(ctl_json_get_u64(j, &v), I40_E_VALUE);
+	json_decref(j);
+	assert_int_equal(ctl_json_get_u64(NULL, &v), I40_E_VALUE);
+
+	/* "aä✓" cut inside ✓, then inside ä: back to a whole character. */
+	assert_int_equal(ctl_utf8_trim("a\xc3\xa4\xe2\x9c", 5), 3);
+	assert_int_equal(ctl_utf8_trim("a\xc3\xa4\xe2", 4), 3);
+	assert_int_equal(ctl_utf8_trim("a\xc3", 2), 1);
+	assert_int_equal(ctl_utf8_trim("a\xc3\xa4", 3), 3);
+	assert_int_equal(ctl_utf8_trim("ab", 2), 2);
+	assert_int_equal(ctl_utf8_trim("", 0), 0);
+}
+
 int
 main(void)
 {
@@ -161,6 +219,7 @@ main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_datadir),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_json_text_and_u64),
 	};
 
 	if (key_init() != 0)
