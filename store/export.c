@@ -319,8 +319,12 @@ store_export(struct store *st, const struct store_export_sel *sel,
 		goto out;
 	rc = sel->author != NULL ? evidence_of(txn, st, sel->author, fn, arg) :
 	    all_evidence(txn, st, fn, arg);
-	if (rc == 0 && log_root != NULL)
-		rc = store_log_root_txn(txn, st, log_root);
+	if (rc == 0 && log_root != NULL &&
+	    (rc = store_log_root_txn(txn, st, log_root)) == I40_E_CORRUPT &&
+	    sel->salvage) {
+		memset(log_root, 0, 32);
+		rc = 0;
+	}
 out:
 	for (i = 0; i < m.nlanes; i++)
 		if (m.lanes[i].c != NULL)

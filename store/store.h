@@ -332,7 +332,9 @@ int store_log_root(struct store *st, uint8_t root[32]) I40_MUST_CHECK;
  * (unless NULL: a damaged head table fails the root, not the export).
  * sel: author NULL for every log, else that log from seq `from`; since
  * (ascending by author or not, nsince of them): leave out each author's
- * events at or below its seq there.  The bytes are borrowed for the call;
+ * events at or below its seq there; salvage: a log root that cannot be
+ * computed (I40_E_CORRUPT: a damaged head table) is 32 zero bytes, not a
+ * failure, so that a damaged node's events can still be taken out.  The bytes are borrowed for the call;
  * fn returns 0 to go on, anything else to stop (returned).
  */
 struct store_export_sel {
@@ -340,6 +342,7 @@ struct store_export_sel {
 	uint64_t from;
 	const struct store_head *since;
 	size_t nsince;
+	int salvage;
 };
 typedef int (*store_export_fn)(void *arg, int type, const uint8_t *a,
     size_t alen, const uint8_t *b, size_t blen);

@@ -444,7 +444,7 @@ static void *
 dd_thread(void *arg)
 {
 	struct dd_export *x = arg;
-	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+	struct store_export_sel sel = { NULL, 1, NULL, 0, 0 };
 	sigset_t pipe;
 
 	/*

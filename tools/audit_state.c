@@ -785,6 +785,12 @@ audit_state(struct audit *a, struct store *st, struct store *node)
 		    memcmp(a->log_root, a->store_log_root, 32) != 0 ?
 		    "log root" : "state root");
 	if (!a->from_datadir && a->trailer_ok &&
+	    sodium_is_zero(a->trailer_root, 32))
+		audit_add(a, AUDIT_TRAILER, NULL, 0, UINT64_MAX, 0, "the "
+		    "trailer carries no log root: the file was salvaged from "
+		    "a node whose own root could not be computed (`log export "
+		    "--salvage`); compare the audited root with the nodes'");
+	else if (!a->from_datadir && a->trailer_ok &&
 	    memcmp(a->trailer_root, a->log_root, 32) != 0)
 		audit_add(a, AUDIT_TRAILER, NULL, 0, UINT64_MAX, 0, "the "
 		    "trailer's log root is not the root of the events that "

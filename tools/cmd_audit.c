@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "audit.h"
 #include "ctl.h"
 #include "ctl_member.h"
@@ -196,8 +198,10 @@ print_text(const struct audit *a, const char *input)
 	printf("state root  %s\n", h);
 	if (!a->from_datadir && a->trailer_ok) {
 		ctl_hex(a->trailer_root, 32, h);
-		printf("trailer's   %s (%s)\n", h, memcmp(a->trailer_root,
-		    a->log_root, 32) == 0 ? "the same" : "DIFFERS");
+		printf("trailer's   %s (%s)\n", h, sodium_is_zero(
+		    a->trailer_root, 32) ? "none: a salvage" :
+		    memcmp(a->trailer_root, a->log_root, 32) == 0 ?
+		    "the same" : "DIFFERS");
 	}
 	if (a->datadir_roots) {
 		if (a->datadir_moved)
@@ -241,8 +245,9 @@ print_text(const struct audit *a, const char *input)
 	if (a->nf_total == 0)
 		printf("\nresult: clean\n");
 	else
-		printf("\nresult: NOT CLEAN: %llu findings\n",
-		    (unsigned long long)a->nf_total);
+		printf("\nresult: NOT CLEAN: %llu finding%s\n",
+		    (unsigned long long)a->nf_total, a->nf_total == 1 ? "" :
+		    "s");
 }
 
 static int
@@ -469,7 +474,9 @@ json_report(const struct audit *a, const char *input)
 	    set(o, "findings", json_findings(a)) |
 	    set_int(o, "findings_total", a->nf_total);
 	if (!a->from_datadir && a->trailer_ok)
-		bad |= set_hex(o, "trailer_log_root", a->trailer_root, 32);
+		bad |= sodium_is_zero(a->trailer_root, 32) ?
+		    set(o, "trailer_log_root", json_null()) :
+		    set_hex(o, "trailer_log_root", a->trailer_root, 32);
 	if (a->datadir_roots) {
 		if ((d = json_object()) == NULL)
 			bad = 1;

@@ -53,7 +53,7 @@ static const char usage_import[] =
 
 static const char usage_export[] =
     "usage: i40ctl log export [-d DIR] [-o FILE] [--author KEY [--from SEQ] |\n"
-    "                         --since FILE] [--json]\n"
+    "                         --since FILE] [--salvage] [--json]\n"
     "\n"
     "Write the log this node holds as an export file (docs/protocol.md\n"
     "§13): the genesis, every author's events in seq order with its fork\n"
@@ -72,6 +72,10 @@ static const char usage_export[] =
     "      --since FILE    only what is newer than the heads in FILE, the\n"
     "                      JSON of `i40ctl status --json` of the node that\n"
     "                      is to receive the export\n"
+    "      --salvage       from a damaged data directory whose log root\n"
+    "                      cannot be computed (its head table): write the\n"
+    "                      events all the same, with no log root in the\n"
+    "                      trailer, to rebuild the node by `log import`\n"
     "      --json          print {\"file\", \"events\", \"evidence\",\n"
     "                      \"bytes\", \"log_root\"} when done (with -o)\n"
     "  -h, --help          print this text\n";
@@ -192,9 +196,10 @@ export_main(int argc, char *argv[])
 		{ "output", required_argument, NULL, 'o' },
 		{ "author", required_argument, NULL, 'a' },
 		{ "from", required_argument, NULL, 'f' },
-		{ "since", required_argument, NULL, 's' }, CTL_OPT_END
+		{ "since", required_argument, NULL, 's' },
+		{ "salvage", no_argument, NULL, 'S' }, CTL_OPT_END
 	};
-	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+	struct store_export_sel sel = { NULL, 1, NULL, 0, 0 };
 	struct store_head *since = NULL;
 	struct export_run x;
 	struct ctl_opts o;
@@ -222,6 +227,9 @@ export_main(int argc, char *argv[])
 		case 'f':
 			from = optarg;
 			break;
+		case 'S':
+			sel.salvage = 1;
+			break;
 		default:
 			sincef = optarg;
 			break;
@@ -232,7 +240,8 @@ export_main(int argc, char *argv[])
 	if (from != NULL && (!have_author ||
 	    ctl_parse_uint(from, UINT64_MAX, &sel.from) != 0 || sel.from == 0))
 		return ctl_usage_error(usage_export, "--from %s: %s",
-		    ctl_clip(from, 40, clip, sizeof(clip)), have_author ? "not a seq (1 or more)" : "needs --author");
+		    ctl_clip(from, 40, clip, sizeof(clip)), have_author ?
+		    "not a seq (1 or more)" : "needs --author");
 	if (have_author && sincef != NULL)
 		return ctl_usage_error(usage_export, "--author and --since: "
 		    "give one of them");
@@ -275,22 +284,38 @@ export_main(int argc, char *argv[])
 		ctl_err(rc, "the export failed after %llu events%s%s",
 		    (unsigned long long)x.w.events, file != NULL ?
 		    "; nothing was left at " : "", file != NULL ? file : "");
+		if (rc == I40_E_CORRUPT)
+			ctl_errx("the data directory is damaged: `i40ctl audit "
+			    "-d DIR` names what; if it is its head table (the "
+			    "log root cannot be computed), `log export "
+			    "--salvage` takes its events out all the same, to "
+			    "rebuild the node with `log import` "
+			    "(docs/operations.md)");
 		if (file != NULL)
 			(void)unlink(part);
 		goto out;
 	}
+	if (sodium_is_zero(root, 32))
+		ctl_errx("warning: the data directory's log root cannot be "
+		    "computed (its head table is damaged): the file holds "
+		    "every event, its trailer no log root; rebuild the node "
+		    "from it with `log import` into a fresh data directory "
+		    "(docs/operations.md)");
+	ret = CTL_EXIT_OK;
 	ctl_hex(root, 32, hex);
 	fprintf(stderr, "%s: %llu events and %llu pieces of fork evidence, "
 	    "%llu bytes, log root %s%s%s\n", ctl_cmd(),
 	    (unsigned long long)x.w.events, (unsigned long long)x.w.evidence,
-	    (unsigned long long)x.w.bytes, hex, file != NULL ? ", in " : "",
+	    (unsigned long long)x.w.bytes, sodium_is_zero(root, 32) ?
+	    "none" : hex, file != NULL ? ", in " : "",
 	    file != NULL ? file : "");
-	ret = CTL_EXIT_OK;
 	if (o.json) {
-		doc = json_pack("{s:s, s:I, s:I, s:I, s:s}", "file", file,
-		    "events", (json_int_t)x.w.events, "evidence",
-		    (json_int_t)x.w.evidence, "bytes", (json_int_t)x.w.bytes,
-		    "log_root", hex);
+		/* No log root from a salvage of a damaged node: null. */
+		doc = json_pack("{s:o, s:I, s:I, s:I, s:o}", "file",
+		    ctl_json_text(file), "events", (json_int_t)x.w.events,
+		    "evidence", (json_int_t)x.w.evidence, "bytes",
+		    (json_int_t)x.w.bytes, "log_root", sodium_is_zero(root,
+		    32) ? json_null() : json_string(hex));
 		/* ctl_json_print releases doc. */
 		if (ctl_json_print(doc) != 0)
 			ret = CTL_EXIT_ERR;
@@ -372,6 +397,11 @@ import_main(int argc, char *argv[])
 	if (s.damaged)
 		ctl_errx("stopped at offset %llu: %s; everything before it is "
 		    "imported", (unsigned long long)s.damaged_at, why);
+	else if (sodium_is_zero(s.trailer.log_root, 32))
+		fprintf(stderr, "%s: the export carries no log root (taken "
+		    "with --salvage from a damaged node); this node's is %s: "
+		    "compare it with the federation's (`i40ctl status` on "
+		    "another node)\n", ctl_cmd(), hex);
 	else if (memcmp(root, s.trailer.log_root, 32) == 0)
 		fprintf(stderr, "%s: the log root is now the export's: %s\n",
 		    ctl_cmd(), hex);

@@ -261,7 +261,7 @@ main(void)
 	char base[256], src[300], dst[300], file[300], mdb[320], why[400];
 	struct store_item items[BATCH];
 	struct store_outcome out[BATCH];
-	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+	struct store_export_sel sel = { NULL, 1, NULL, 0, 0 };
 	struct ctl_replay_stats s;
 	struct exp_writer w;
 	struct store *st;

@@ -1608,7 +1608,7 @@ static void
 gen_export(void)
 {
 	char dir[] = "/tmp/i40-genvectors-XXXXXX", sdir[64];
-	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+	struct store_export_sel sel = { NULL, 1, NULL, 0, 0 };
 	struct store_item it;
 	struct store_outcome o;
 	struct export_gen x;

@@ -111,7 +111,7 @@ on_rec(void *arg, int type, const uint8_t *a, size_t alen, const uint8_t *b,
 static int
 setup(void **state)
 {
-	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+	struct store_export_sel sel = { NULL, 1, NULL, 0, 0 };
 	struct store *st;
 	struct fw x;
 	uint8_t root[32];
@@ -409,7 +409,7 @@ on_pick(void *arg, int type, const uint8_t *a, size_t alen, const uint8_t *b,
 static void
 test_export_in_arrival_order(void **state)
 {
-	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+	struct store_export_sel sel = { NULL, 1, NULL, 0, 0 };
 	struct store_head since[2];
 	struct picked pk;
 	struct store *st;
@@ -797,6 +797,43 @@ test_forged_frozen_head_in_a_datadir(void **state)
 	assert_int_equal(a.refused, 0);
 	assert_memory_equal(a.log_root, lr, 32);
 	audit_free(&a);
+
+	/*
+	 * Its export fails on the root; --salvage takes every event out with
+	 * no root in the trailer, and that file audits to the clean roots,
+	 * the missing root named.
+	 */
+	{
+		struct store_export_sel sel = { NULL, 1, NULL, 0, 0 };
+		char file[240];
+		uint8_t root[32];
+		struct fw x;
+
+		so.readonly = 1;
+		assert_int_equal(store_open(dir, &so, &st), 0);
+		memset(&x, 0, sizeof(x));
+		snprintf(file, sizeof(file), "%s/salvage.i40x", base);
+		assert_non_null(x.w.f = fopen(file, "wb"));
+		assert_int_equal(store_export(st, &sel, on_rec, &x, root),
+		    I40_E_CORRUPT);
+		exp_write_free(&x.w);
+		assert_int_equal(fclose(x.w.f), 0);
+		memset(&x, 0, sizeof(x));
+		assert_non_null(x.w.f = fopen(file, "wb"));
+		sel.salvage = 1;
+		memset(root, 0xee, sizeof(root));
+		assert_int_equal(store_export(st, &sel, on_rec, &x, root), 0);
+		assert_true(sodium_is_zero(root, 32));
+		assert_int_equal(exp_write_end(&x.w, root), 0);
+		assert_int_equal(fclose(x.w.f), 0);
+		store_close(st);
+		run(&a, file, NULL);
+		assert_int_equal(a.refused, 0);
+		assert_memory_equal(a.log_root, lr, 32);
+		find(&a, AUDIT_TRAILER, -1, 0, 0, "carries no log root");
+		assert_int_equal(a.nf_total, 1);
+		audit_free(&a);
+	}
 }
 
 static void
@@ -871,7 +908,7 @@ test_wrong_genesis(void **state)
 static void
 export_to(struct store *st, const char *path)
 {
-	struct store_export_sel sel = { NULL, 1, NULL, 0 };
+	struct store_export_sel sel = { NULL, 1, NULL, 0, 0 };
 	struct fw x;
 	uint8_t root[32];
 
