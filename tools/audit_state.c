@@ -591,6 +591,8 @@ struct kept {
 	size_t n, capat, i;
 	struct audit *a;
 	uint64_t shown;
+	int seen;			/* compare was called */
+	unsigned last_t;		/* the table of its last entry */
 };
 
 static int
@@ -652,6 +654,8 @@ compare(void *arg, unsigned t, const uint8_t *k, size_t kl, const uint8_t *v,
 {
 	struct kept *s = arg;
 
+	s->seen = 1;
+	s->last_t = t;
 	for (;;) {
 		const uint8_t *r = s->i < s->n ? s->buf + s->at[s->i] : NULL;
 		size_t rkl = r != NULL ? r[1] : 0, rvl;
@@ -705,6 +709,18 @@ diff_state(struct audit *a, struct store *st, struct store *node)
 			say_entry(a, r[0], r + 5, r[1], "is missing from the "
 			    "data directory: the events make it");
 		}
+	else if (rc == I40_E_CORRUPT && s.n > 0) {
+		/*
+		 * The node's walk stopped at an entry it cannot read: what
+		 * follows was not compared, and must not read as agreeing.
+		 */
+		audit_add(a, AUDIT_DIFFERS, NULL, 0, UINT64_MAX, rc, "the "
+		    "comparison of the derived state stopped %s%s: what "
+		    "follows it in the data directory was not compared",
+		    s.seen ? "after the data directory's table " : "at its "
+		    "first entry", s.seen ? table_names[s.last_t] : "");
+		rc = 0;
+	}
 	free(s.buf);
 	free(s.at);
 	return rc;

@@ -857,6 +857,49 @@ test_forged_state_in_a_datadir(void **state)
 	audit_free(&a);
 }
 
+/*
+ * A d_compl entry that no event leads to (a copy of the first, under an
+ * arrival number nothing has): the node's state cannot be walked past
+ * it, and the audit says where the comparison stopped rather than
+ * passing over the tables after it as if they agreed.
+ */
+static void
+test_orphan_state_in_a_datadir(void **state)
+{
+	char path[300], dir[200];
+	uint8_t num[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00 };
+	MDB_val k = { 8, num }, v, fk;
+	MDB_cursor *c;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	struct audit a;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/orphan-state", base);
+	copy_node(dir);
+	snprintf(path, sizeof(path), "%s/ledger", dir);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 64), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, 1u << 30), 0);
+	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "d_compl", 0, &dbi), 0);
+	assert_int_equal(mdb_cursor_open(txn, dbi, &c), 0);
+	assert_int_equal(mdb_cursor_get(c, &fk, &v, MDB_FIRST), 0);
+	mdb_cursor_close(c);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	run(&a, NULL, dir);
+	find(&a, AUDIT_DIFFERS, -1, 0, I40_E_CORRUPT, "cannot be read through");
+	find(&a, AUDIT_DIFFERS, -1, 0, I40_E_CORRUPT,
+	    "stopped after the data directory's table d_compl");
+	assert_int_equal(a.refused, 0);
+	audit_free(&a);
+}
+
 static void
 test_flipped_event_in_a_datadir(void **state)
 {
@@ -1080,6 +1123,7 @@ main(void)
 		cmocka_unit_test(test_forged_head_in_a_datadir),
 		cmocka_unit_test(test_forged_frozen_head_in_a_datadir),
 		cmocka_unit_test(test_forged_state_in_a_datadir),
+		cmocka_unit_test(test_orphan_state_in_a_datadir),
 		cmocka_unit_test(test_flipped_event_in_a_datadir),
 		cmocka_unit_test(test_wrong_genesis),
 		cmocka_unit_test(test_admissions),
