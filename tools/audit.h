@@ -63,6 +63,7 @@ struct audit_log {
 	uint64_t stored, refused;
 	uint64_t file_seq;		/* the highest seq the file has shown */
 	uint64_t head;			/* the last seq stored, and its id */
+	uint64_t late_checkpoints;	/* checkpoints past a removal's upto */
 	uint8_t head_id[EV_ID_BYTES];
 	uint8_t (*keys)[KEY_PK_BYTES];	/* the keys it signed with, */
 	uint64_t *key_from;		/* each from this seq on */

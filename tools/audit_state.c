@@ -476,14 +476,36 @@ frozen_and_removed(struct walk *w, struct store *st)
 	}
 	for (i = 0; i < a->nmembers; i++) {
 		const struct store_member *m = &a->members[i];
+		uint64_t s;
 
 		if (m->active || (l = audit_log_find(a, m->key)) == NULL ||
 		    l->head <= m->upto)
 			continue;
-		audit_range(audit_add(a, AUDIT_NOT_COUNTED, m->key, m->upto + 1,
-		    UINT64_MAX, I40_E_REMOVED, "after its removal, which lets "
-		    "its log count up to seq %llu",
-		    (unsigned long long)m->upto), l->head);
+		/*
+		 * A leaving university's node signs checkpoints until it learns
+		 * of its removal: they carry nothing, and are counted, not
+		 * found.  Anything else it signed past upto is a finding (a
+		 * result recorded there counts on no node).
+		 */
+		for (s = m->upto + 1; s <= l->head && s != 0; s++) {
+			struct store_event e;
+			struct ev_signed ev;
+			int cp = 0;
+
+			if (store_get(st, m->key, s, &e) == 0) {
+				cp = ev_decode(e.bytes, e.len, NULL, &ev, NULL,
+				    NULL) == 0 && ev.h.type == BODY_CHECKPOINT;
+				free(e.bytes);
+			}
+			if (cp) {
+				l->late_checkpoints++;
+				continue;
+			}
+			(void)audit_add(a, AUDIT_NOT_COUNTED, m->key, s,
+			    UINT64_MAX, I40_E_REMOVED, "after its removal, which "
+			    "lets its log count up to seq %llu",
+			    (unsigned long long)m->upto);
+		}
 	}
 	/* Stored (a proposal made them known) but never admitted. */
 	for (i = 0; i < a->nlogs; i++) {

@@ -126,9 +126,17 @@ print_text(const struct audit *a, const char *input)
 		if (memcmp(m->admitted_by, zero, 32) != 0)
 			printf("%s…", h);
 		if (!m->active) {
+			const struct audit_log *l = audit_log_find(a, m->key);
+
 			ctl_hex(m->removed_by, 8, h);
 			printf("; removed by %s…, counts up to seq %llu", h,
 			    (unsigned long long)m->upto);
+			if (l != NULL && l->late_checkpoints > 0)
+				printf(" (and %llu checkpoint%s past it, signed "
+				    "before its node learned of the removal: "
+				    "they count for nothing)", (unsigned long long)
+				    l->late_checkpoints, l->late_checkpoints ==
+				    1 ? "" : "s");
 		}
 		if (m->rotated != 0) {
 			ctl_fingerprint(m->signing, h);
@@ -294,6 +302,7 @@ json_logs(const struct audit *a)
 		    set_int(o, "stored", l->stored) |
 		    set_int(o, "refused", l->refused) |
 		    set_int(o, "head", l->head) |
+		    set_int(o, "late_checkpoints", l->late_checkpoints) |
 		    set(o, "by_type", bt) | json_array_append_new(arr, o);
 	}
 	if (bad) {

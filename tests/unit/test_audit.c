@@ -605,6 +605,44 @@ test_removed_member_after_upto(void **state)
 	recs_free(&r);
 }
 
+/*
+ * A leaving university's node goes on signing checkpoints until it learns
+ * of its removal: past upto they are counted, not found; a module it
+ * published among them is a finding all the same.
+ */
+static void
+test_checkpoints_after_upto(void **state)
+{
+	struct recs r;
+	struct audit a;
+	uint8_t buf[EV_MAX_BYTES], prev[32];
+	uint32_t types[3] = { BODY_CHECKPOINT, BODY_MODULE_PUBLISH,
+	    BODY_CHECKPOINT };
+	const struct audit_log *l;
+	size_t len, i;
+
+	(void)state;
+	recs_load(&r);
+	memcpy(prev, ch[2].prev, 32);
+	for (i = 0; i < 3; i++) {
+		body_of(2, types[i], 30 + i);
+		assert_int_equal(sample_sign_body(&all, 2, 2 + i, prev, bb, buf,
+		    sizeof(buf), &len, prev), 0);
+		recs_insert(&r, buf, len);
+	}
+	run(&a, recs_write(&r), NULL);
+	assert_int_equal(a.refused, 0);
+	assert_non_null(l = audit_log_find(&a, all.pk[2]));
+	assert_int_equal(l->head, 4);
+	assert_int_equal(l->late_checkpoints, 2);
+	find(&a, AUDIT_NOT_COUNTED, 2, 3, I40_E_REMOVED, "after its removal");
+	for (i = 0; i < a.nf; i++)
+		assert_false(a.f[i].has_author && memcmp(a.f[i].author,
+		    all.pk[2], 32) == 0 && (a.f[i].seq <= 2 || a.f[i].to >= 4));
+	audit_free(&a);
+	recs_free(&r);
+}
+
 static void
 test_signed_with_a_rotated_out_key(void **state)
 {
@@ -1116,6 +1154,7 @@ main(void)
 		cmocka_unit_test(test_two_events_swapped),
 		cmocka_unit_test(test_resigned_by_a_non_member),
 		cmocka_unit_test(test_removed_member_after_upto),
+		cmocka_unit_test(test_checkpoints_after_upto),
 		cmocka_unit_test(test_signed_with_a_rotated_out_key),
 		cmocka_unit_test(test_completion_for_another_universitys_module),
 		cmocka_unit_test(test_revocation_of_a_nonexistent_completion),
