@@ -116,10 +116,83 @@ grow(void **p, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
+/* author's first slot in the replay's index of logs. */
+static size_t
+lslot(const struct audit *a, const uint8_t author[KEY_PK_BYTES])
+{
+	uint8_t h[8];
+	uint64_t v;
+
+	crypto_shorthash(h, author, KEY_PK_BYTES, a->lkey);
+	v = (uint64_t)h[0] | (uint64_t)h[1] << 8 | (uint64_t)h[2] << 16 |
+	    (uint64_t)h[3] << 24 | (uint64_t)h[4] << 32 |
+	    (uint64_t)h[5] << 40 | (uint64_t)h[6] << 48 | (uint64_t)h[7] << 56;
+	return (size_t)(v & (a->lslots - 1));
+}
+
+/* Index log i, with room for it (the index at most half full). */
+static int
+lindex_add(struct audit *a, size_t i)
+{
+	size_t s;
+
+	if (2 * (a->nlogs + 1) > a->lslots) {
+		size_t n = a->lslots != 0 ? 2 * a->lslots : 64, k;
+		size_t *x = calloc(n, sizeof(*x)), *old = a->lindex;
+
+		if (x == NULL)
+			return I40_E_NOMEM;
+		if (a->lslots == 0)
+			randombytes_buf(a->lkey, sizeof(a->lkey));
+		a->lindex = x;
+		a->lslots = n;
+		for (k = 0; k < a->nlogs; k++) {	/* i is not in yet */
+			for (s = lslot(a, a->logs[k].author); x[s] != 0;
+			    s = (s + 1) & (n - 1))
+				;
+			x[s] = k + 1;
+		}
+		free(old);
+	}
+	for (s = lslot(a, a->logs[i].author); a->lindex[s] != 0;
+	    s = (s + 1) & (a->lslots - 1))
+		;
+	a->lindex[s] = i + 1;
+	return 0;
+}
+
+/* The replay is over: logs in key order, found by bisection from now on. */
+static int
+cmp_log(const void *x, const void *y)
+{
+	return memcmp(((const struct audit_log *)x)->author,
+	    ((const struct audit_log *)y)->author, KEY_PK_BYTES);
+}
+
+static void
+logs_sort(struct audit *a)
+{
+	free(a->lindex);
+	a->lindex = NULL;
+	a->lslots = 0;
+	if (a->nlogs > 1)
+		qsort(a->logs, a->nlogs, sizeof(*a->logs), cmp_log);
+}
+
 struct audit_log *
 audit_log_find(const struct audit *a, const uint8_t author[KEY_PK_BYTES])
 {
 	size_t lo = 0, hi = a->nlogs;
+
+	if (a->lslots != 0) {
+		size_t s, k;
+
+		for (s = lslot(a, author); (k = a->lindex[s]) != 0;
+		    s = (s + 1) & (a->lslots - 1))
+			if (memcmp(a->logs[k - 1].author, author, 32) == 0)
+				return &a->logs[k - 1];
+		return NULL;
+	}
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -151,20 +224,17 @@ static struct audit_log *
 log_get(struct audit *a, const uint8_t author[KEY_PK_BYTES])
 {
 	struct audit_log *l;
-	size_t at;
 
 	if ((l = audit_log_find(a, author)) != NULL)
 		return l;
 	if (grow((void **)&a->logs, &a->caplogs, a->nlogs, sizeof(*l)) != 0)
 		return NULL;
-	for (at = a->nlogs; at > 0 && memcmp(a->logs[at - 1].author, author,
-	    32) > 0; at--)
-		;
-	memmove(&a->logs[at + 1], &a->logs[at], (a->nlogs - at) * sizeof(*l));
-	a->nlogs++;
-	l = &a->logs[at];
+	l = &a->logs[a->nlogs];
 	memset(l, 0, sizeof(*l));
 	memcpy(l->author, author, 32);
+	if (lindex_add(a, a->nlogs) != 0)
+		return NULL;
+	a->nlogs++;
 	return l;
 }
 
@@ -631,6 +701,7 @@ replay(const struct audit_opts *o, struct audit *a, struct store *st,
 	}
 	rc = ctl_replay(st, f, name, n, o->progress, &hooks, &s, why, cap);
 	free(r.body);
+	logs_sort(a);
 	if (rc == I40_E_DISK_FULL || rc == I40_E_MAP_FULL)
 		snprintf(why, cap, "the replay's own store is full (%s): give "
 		    "--tmpdir a directory with room, about 800 bytes an event",
@@ -804,6 +875,7 @@ audit_free(struct audit *a)
 		free(a->logs[i].compls);
 	}
 	free(a->logs);
+	free(a->lindex);
 	free(a->members);
 	free(a->mevents);
 	free(a->revs);

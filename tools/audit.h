@@ -111,8 +111,16 @@ struct audit {
 	uint64_t trailer_events, trailer_evidence;
 	uint8_t trailer_root[32];
 	/* what the replay holds */
-	struct audit_log *logs;		/* ascending by author */
+	struct audit_log *logs;		/* ascending by author, once replayed */
 	size_t nlogs, caplogs;
+	/*
+	 * While the replay runs: logs in arrival, indexed by a hash keyed
+	 * at random (an author is any 32 bytes a file says, so an unkeyed
+	 * hash, or a sorted insert, lets a file of strangers cost n^2).
+	 */
+	size_t *lindex;			/* slots: index + 1, 0 empty */
+	size_t lslots;			/* a power of two, or 0 */
+	uint8_t lkey[16];
 	struct store_member *members;
 	size_t nmembers;
 	struct audit_mevent *mevents;

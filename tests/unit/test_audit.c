@@ -643,6 +643,83 @@ test_checkpoints_after_upto(void **state)
 	recs_free(&r);
 }
 
+/*
+ * A file of many strangers (authors that are any 32 bytes, as a forger
+ * writes them): each event refused and named, each author's log found,
+ * and the logs listed in key order.  (The index behind log_get is keyed
+ * at random: a sorted insert, or a hash a file can aim at, made such a
+ * file cost n^2.)
+ */
+static void
+test_many_strangers(void **state)
+{
+	enum { N = 3000 };
+	struct recs r;
+	struct audit a;
+	struct exp_writer w;
+	struct ev_signed e;
+	struct sample_rng rng;
+	uint8_t buf[EV_MAX_BYTES], (*who)[32];
+	char path[200];
+	size_t i, k, at = SIZE_MAX, len = 0;
+	uint8_t *p;
+
+	(void)state;
+	recs_load(&r);
+	for (i = 0; i < r.n && at == SIZE_MAX; i++) {
+		if (r.type[i] != EXP_REC_EVENT || ev_decode(r.p[i], r.len[i],
+		    NULL, &e, NULL, NULL) != 0 || e.h.seq < 2)
+			continue;
+		for (p = r.p[i]; p + 32 <= r.p[i] + r.len[i]; p++)
+			if (memcmp(p, e.h.author, 32) == 0) {
+				at = (size_t)(p - r.p[i]);
+				len = r.len[i];
+				memcpy(buf, r.p[i], len);
+				break;
+			}
+	}
+	assert_true(at != SIZE_MAX);
+	assert_non_null(who = malloc(N * sizeof(*who)));
+	sample_seed(&rng, 77);
+	snprintf(path, sizeof(path), "%s/strangers.i40x", base);
+	memset(&w, 0, sizeof(w));
+	assert_non_null(w.f = fopen(path, "wb"));
+	assert_int_equal(exp_write_begin(&w, w.f, r.genesis, r.glen), 0);
+	for (i = 0; i < r.n; i++)
+		if (r.type[i] == EXP_REC_EVENT)
+			assert_int_equal(exp_write_event(&w, r.p[i], r.len[i]),
+			    0);
+	for (k = 0; k < N; k++) {
+		for (i = 0; i < 32; i += 8) {
+			uint64_t v = sample_u64(&rng);
+
+			memcpy(who[k] + i, &v, 8);
+		}
+		memcpy(buf + at, who[k], 32);
+		assert_int_equal(exp_write_event(&w, buf, len), 0);
+	}
+	assert_int_equal(exp_write_end(&w, r.root), 0);
+	assert_int_equal(fclose(w.f), 0);
+
+	run(&a, path, NULL);
+	assert_int_equal(a.refused, N);
+	for (k = 0; k < N; k++) {
+		const struct audit_log *l = audit_log_find(&a, who[k]);
+
+		assert_non_null(l);
+		assert_int_equal(l->refused, 1);
+		assert_int_equal(l->stored, 0);
+	}
+	for (i = 1; i < a.nlogs; i++)
+		assert_true(memcmp(a.logs[i - 1].author, a.logs[i].author, 32)
+		    < 0);
+	/* Key 0's signature under another author: it verifies with none. */
+	find(&a, AUDIT_REFUSED, -1, 2, I40_E_SIG, NULL);
+	free(who);
+	audit_free(&a);
+	recs_free(&r);
+}
+
 static void
 test_signed_with_a_rotated_out_key(void **state)
 {
@@ -1155,6 +1232,7 @@ main(void)
 		cmocka_unit_test(test_resigned_by_a_non_member),
 		cmocka_unit_test(test_removed_member_after_upto),
 		cmocka_unit_test(test_checkpoints_after_upto),
+		cmocka_unit_test(test_many_strangers),
 		cmocka_unit_test(test_signed_with_a_rotated_out_key),
 		cmocka_unit_test(test_completion_for_another_universitys_module),
 		cmocka_unit_test(test_revocation_of_a_nonexistent_completion),
