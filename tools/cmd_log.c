@@ -377,6 +377,17 @@ import_main(int argc, char *argv[])
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	rc = ctl_replay(st, f, file, cpus < 1 ? 1 : (unsigned)cpus,
 	    isatty(STDERR_FILENO), NULL, &s, why, sizeof(why));
+	if (rc == I40_E_DISK_FULL || rc == I40_E_MAP_FULL) {
+		/* The daemon's wording ("the node resumes") is not this. */
+		ctl_errx("the data directory %s is full (%s) after %llu events "
+		    "were stored (%llu it held already): free space there (a "
+		    "store takes about 800 bytes an event) and run the same "
+		    "import again; what is stored is kept, and nothing is "
+		    "stored twice", dir, i40_errname(rc),
+		    (unsigned long long)s.stored,
+		    (unsigned long long)s.duplicate);
+		goto out;
+	}
 	if (rc != 0) {
 		ctl_errx("%s; %llu events were stored before it", why,
 		    (unsigned long long)s.stored);
