@@ -17,6 +17,7 @@
 #define I40_AUDIT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -168,6 +169,16 @@ const struct store_member *audit_member(const struct audit *a,
     const uint8_t key[KEY_PK_BYTES]);
 /* A finding's kind as a word of the report ("refused"). */
 const char *audit_kind_name(enum audit_kind k);
+
+/*
+ * audit_replay.c, for audit_run: the input f (named name in messages,
+ * its genesis already read) replayed into st on o->nthreads verifiers,
+ * each record's outcome into a; a damaged record is a finding, not an
+ * error.  0, or an error with why.
+ */
+int audit_replay(const struct audit_opts *o, struct audit *a,
+    struct store *st, FILE *f, const char *name, char *why, size_t cap)
+    I40_MUST_CHECK;
 
 /* audit_state.c: the roots of docs/protocol.md §14, and §5.13's counts */
 int audit_state(struct audit *a, struct store *st, struct store *node)
