@@ -106,7 +106,7 @@ check "X1 is retired" test $rc = 0
 record late 1 "$x1" 2
 check "a completion on X1's last version, by id, is refused" test $rc = 1
 check "... because it would count on no node" err_has late \
-    "--module ${x1:0:16}...: module X1 is retired, and a result recorded after its retirement counts on no node"
+    "--module ${x1:0:16}…: module X1 is retired, and a result recorded after its retirement counts on no node"
 record latecode 1 X1 2
 check "... and by code" test $rc = 1
 check "node 1 signed nothing" test "$(field 1 seq)" = "$((seq1 + 1))"
