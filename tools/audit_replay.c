@@ -510,6 +510,36 @@ audit_replay(const struct audit_opts *o, struct audit *a, struct store *st,
 		n = cpus < 1 ? 1 : (unsigned)cpus;
 	}
 	rc = ctl_replay(st, f, name, n, o->progress, &hooks, &s, why, cap);
+	/*
+	 * The replay's store holds the genesis from its start; a file that
+	 * does not carry it again (a selection, or one cut short) leaves it
+	 * out of the genesis author's log here, and the audit's log root
+	 * then lacked the seq 1 every store has.
+	 */
+	if (rc == 0 && r.genesis == 0) {
+		struct store_event ge;
+		struct ev_signed gev;
+		struct audit_log *l;
+
+		if (store_get_id(st, a->genesis_id, &ge) == 0) {
+			if (ev_decode(ge.bytes, ge.len, NULL, &gev, NULL,
+			    NULL) == 0 && (l = log_get(a, gev.h.author)) !=
+			    NULL) {
+				uint64_t head = l->head;
+				uint8_t hid[32];
+
+				memcpy(hid, l->head_id, 32);
+				if (stored(&r, l, &gev) != 0)
+					rc = I40_E_NOMEM;
+				if (head > 1) {
+					l->head = head;
+					memcpy(l->head_id, hid, 32);
+				}
+				r.genesis++;
+			}
+			free(ge.bytes);
+		}
+	}
 	free(r.body);
 	logs_sort(a);
 	if (rc == I40_E_DISK_FULL || rc == I40_E_MAP_FULL)

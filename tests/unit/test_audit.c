@@ -720,6 +720,47 @@ test_many_strangers(void **state)
 	recs_free(&r);
 }
 
+/*
+ * A file that does not carry the genesis again as an event (a selection
+ * of another log, or one cut after G): the replay's store holds it all
+ * the same, and the audit's log root is that store's, the genesis as the
+ * charter author's seq 1, not the root of an empty log ("internal").
+ */
+static void
+test_genesis_only_in_g(void **state)
+{
+	struct recs r;
+	struct audit a;
+	struct exp_writer w;
+	struct store *st;
+	char path[200], dir[200];
+	uint8_t lr[32];
+	size_t i;
+
+	(void)state;
+	recs_load(&r);
+	snprintf(dir, sizeof(dir), "%s/genesis-only", base);
+	assert_int_equal(store_create(dir, r.genesis, r.glen, NULL), 0);
+	assert_int_equal(store_open(dir, NULL, &st), 0);
+	assert_int_equal(store_log_root(st, lr), 0);
+	store_close(st);
+	snprintf(path, sizeof(path), "%s/g-only.i40x", base);
+	memset(&w, 0, sizeof(w));
+	assert_non_null(w.f = fopen(path, "wb"));
+	assert_int_equal(exp_write_begin(&w, w.f, r.genesis, r.glen), 0);
+	assert_int_equal(exp_write_end(&w, lr), 0);
+	assert_int_equal(fclose(w.f), 0);
+	run(&a, path, NULL);
+	for (i = 0; i < a.nf; i++)
+		assert_int_not_equal(a.f[i].kind, AUDIT_INTERNAL);
+	assert_memory_equal(a.log_root, lr, 32);
+	assert_int_equal(a.nf_total, 0);
+	assert_int_equal(a.nlogs, 1);
+	assert_int_equal(a.logs[0].head, 1);
+	audit_free(&a);
+	recs_free(&r);
+}
+
 static void
 test_signed_with_a_rotated_out_key(void **state)
 {
@@ -1233,6 +1274,7 @@ main(void)
 		cmocka_unit_test(test_removed_member_after_upto),
 		cmocka_unit_test(test_checkpoints_after_upto),
 		cmocka_unit_test(test_many_strangers),
+		cmocka_unit_test(test_genesis_only_in_g),
 		cmocka_unit_test(test_signed_with_a_rotated_out_key),
 		cmocka_unit_test(test_completion_for_another_universitys_module),
 		cmocka_unit_test(test_revocation_of_a_nonexistent_completion),
