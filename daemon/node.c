@@ -604,8 +604,9 @@ node_start(struct node *n, struct config *cfg)
 	}
 	if ((rc = lock_datadir(n)) != 0) {
 		if (rc == I40_E_BUSY)
-			log_error("another i40d runs on %s (see %s/i40d.pid)",
-			    cfg->datadir, cfg->datadir);
+			log_error("another i40d runs on %s, or an i40ctl log "
+			    "import writes it (see %s/i40d.pid)", cfg->datadir,
+			    cfg->datadir);
 		else
 			log_warn(rc, "cannot lock %s/i40d.pid", cfg->datadir);
 		return rc;

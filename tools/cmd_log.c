@@ -342,7 +342,7 @@ import_main(int argc, char *argv[])
 	uint8_t root[32];
 	long cpus, pid;
 	FILE *f = NULL;
-	int c, rc, ret = CTL_EXIT_ERR;
+	int c, rc, ret = CTL_EXIT_ERR, lockfd = -1;
 	json_t *doc;
 
 	ctl_set_cmd("i40ctl log import");
@@ -356,15 +356,6 @@ import_main(int argc, char *argv[])
 		return CTL_EXIT_OK;
 	ret = CTL_EXIT_ERR;
 	dir = ctl_datadir(o.datadir);
-	if ((rc = ctl_daemon_running(dir, &pid)) == 1) {
-		ctl_errx("i40d runs on %s (pid %ld): stop it first (an import "
-		    "writes the store directly), or import into another data "
-		    "directory and start a node on that", dir, pid);
-		return CTL_EXIT_ERR;
-	} else if (rc < 0 && rc != -ENOENT) {
-		ctl_err(rc, "cannot tell whether i40d runs on %s", dir);
-		return CTL_EXIT_ERR;
-	}
 	if ((f = fopen(file, "rb")) == NULL) {
 		ctl_err(-errno, "cannot open %s", file);
 		return CTL_EXIT_ERR;
@@ -372,6 +363,21 @@ import_main(int argc, char *argv[])
 	if ((rc = store_open(dir, NULL, &st)) != 0) {
 		ctl_err(rc, "cannot open the data directory %s (make it with "
 		    "i40ctl init from the federation's genesis)", dir);
+		goto out;
+	}
+	/*
+	 * i40d's own lock on the pid file, held to the end: no daemon starts
+	 * on the store while the import writes it behind its back.
+	 */
+	if ((lockfd = ctl_datadir_lock(dir, &pid)) == I40_E_BUSY) {
+		ctl_errx("i40d runs on %s (pid %ld), or another import does: "
+		    "stop it first (an import writes the store directly), or "
+		    "import into another data directory and start a node on "
+		    "that", dir, pid);
+		goto out;
+	} else if (lockfd < 0) {
+		ctl_err(lockfd, "cannot lock %s/%s (the data directory must "
+		    "be yours)", dir, CTL_PIDFILE);
 		goto out;
 	}
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -439,6 +445,8 @@ import_main(int argc, char *argv[])
 out:
 	if (st != NULL)
 		store_close(st);
+	if (lockfd >= 0)
+		close(lockfd);
 	fclose(f);
 	return ret;
 }

@@ -40,6 +40,33 @@ ctl_daemon_running(const char *datadir, long *pid)
 	return rc;
 }
 
+int
+ctl_datadir_lock(const char *datadir, long *pid)
+{
+	char path[4096];
+	struct flock fl;
+	int fd, rc;
+
+	if ((rc = ctl_path(path, sizeof(path), datadir, CTL_PIDFILE)) != 0)
+		return rc;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) < 0)
+		return -errno;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) == 0)
+		return fd;
+	rc = errno == EAGAIN || errno == EACCES ? I40_E_BUSY : -errno;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (rc == I40_E_BUSY && pid != NULL)
+		*pid = fcntl(fd, F_GETLK, &fl) == 0 ? (long)fl.l_pid : 0;
+	close(fd);
+	return rc;
+}
+
 static long
 now_ms(void)
 {

@@ -33,6 +33,13 @@
  * pid when 1.
  */
 int ctl_daemon_running(const char *datadir, long *pid) I40_MUST_CHECK;
+/*
+ * Take the lock i40d takes on datadir's pid file, for a command that
+ * writes the store directly (log import): while it is held no i40d can
+ * start there.  The descriptor to close() when done; I40_E_BUSY when it
+ * is held (*pid, may be NULL, gets the holder's pid), or -errno.
+ */
+int ctl_datadir_lock(const char *datadir, long *pid) I40_MUST_CHECK;
 
 /*
  * Send req to the daemon of datadir and wait up to timeout_ms for its
