@@ -562,9 +562,28 @@ audit_main(int argc, char *argv[])
 	else
 		ao.datadir = o.datadir;
 	if (genesis != NULL) {
+		struct ev_signed ge;
+
 		if ((rc = ctl_read_file(genesis, EV_MAX_BYTES, &g, &glen)) !=
 		    0) {
-			ctl_err(rc, "--genesis: cannot read %s", genesis);
+			if (rc == -EISDIR)
+				ctl_errx("--genesis %s: not a regular file; give "
+				    "the genesis file (genesis.i40) every node "
+				    "was initialised with", genesis);
+			else
+				ctl_err(rc, "--genesis: cannot read %s",
+				    genesis);
+			return CTL_EXIT_ERR;
+		}
+		/* A wrong file is the auditor's mistake, not a forgery. */
+		if ((rc = ev_decode(g, glen, NULL, &ge, NULL, NULL)) != 0 ||
+		    ge.h.type != BODY_GENESIS || ge.h.seq != 1) {
+			ctl_errx("--genesis %s: not a genesis file (%s); give "
+			    "the genesis file (genesis.i40) every node was "
+			    "initialised with", genesis, rc != 0 ?
+			    i40_strerror(rc) : "a signed event, but not the "
+			    "federation's first");
+			free(g);
 			return CTL_EXIT_ERR;
 		}
 		ao.genesis = g;

@@ -58,10 +58,17 @@ check "the text report ends clean" sh -c "'$I40CTL' audit '$T/fed.i40x' | tail -
 
 check "--genesis with the charter's genesis: clean" \
     quiet "$I40CTL" audit "$T/fed.i40x" --genesis "$T/genesis.i40"
-head -c 200 "$T/genesis.i40" >"$T/other.i40"
+# Another federation's genesis (the same members, another name).
+jq '.name = "Another federation"' "$T/charter.json" >"$T/other.json"
+quiet "$I40CTL" genesis -c "$T/other.json" -k "$T/n1/node.key" -o "$T/other.i40"
 "$I40CTL" audit "$T/fed.i40x" --genesis "$T/other.i40" >"$T/g.out" 2>&1
 check "--genesis with another genesis: exit 1" test $? = 1
 check "... saying so" grep -q "another genesis" "$T/g.out"
+head -c 200 "$T/genesis.i40" >"$T/cut.i40"
+"$I40CTL" audit "$T/fed.i40x" --genesis "$T/cut.i40" >"$T/g2.out" 2>&1
+check "--genesis with a file that is no genesis: exit 1" test $? = 1
+check "... saying it is not a genesis file, not that the log is forged" \
+    sh -c "grep -q 'not a genesis file' '$T/g2.out' && ! grep -q 'forged' '$T/g2.out'"
 
 "$I40CTL" audit -d "$(dir 5)" --json >"$T/dd.json" 2>/dev/null
 check "a running node's data directory audits clean" test $? = 0
