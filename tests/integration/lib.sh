@@ -54,6 +54,18 @@ check() {
 	if "$@"; then ok "$d"; else not_ok "$d"; fi
 }
 quiet() { "$@" >/dev/null; }
+# skip N WHY: N planned checks that cannot run here, as TAP skips.
+skip() {
+	local n=$1 i; shift
+	for ((i = 0; i < n; i++)); do
+		TESTNO=$((TESTNO + 1)); echo "ok $TESTNO # skip $*"
+	done
+}
+# preloads SHIM: i40ctl runs with SHIM preloaded.  Not under
+# AddressSanitizer, which must come first in the library list.
+preloads() {
+	[ -f "$1" ] && LD_PRELOAD="$1" "$I40CTL" --help >/dev/null 2>&1
+}
 done_testing() {
 	if ls "$T"/sanitizer.* >/dev/null 2>&1; then
 		not_ok "no process reported a sanitizer error"
