@@ -6,6 +6,7 @@
 #   make check    every test again under AddressSanitizer + UBSan
 #   make fuzz     each libFuzzer target for FUZZ_SECONDS, then replay corpora
 #   make bench    every benchmark
+#   make clang    every binary, tests and benchmarks too, with clang (no run)
 #   make install  PREFIX=/usr/local DESTDIR=
 
 ifeq ($(origin CC),default)
@@ -75,7 +76,7 @@ TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/testtools/%)
 # Script tests are executable and name their interpreter (#!).
 SCRIPT_TESTS = $(wildcard tests/*.t) $(wildcard tests/integration/*.t)
 
-.PHONY: all deps test check fuzz bench install clean vectors demo
+.PHONY: all deps test check fuzz bench install clean vectors demo clang
 
 all: deps $(LIB) $(I40D) $(I40CTL) $(TOOL_BIN)
 
@@ -209,6 +210,13 @@ $(BUILD)/bench/bench_log: tests/bench/bench_log.c $(TESTLIB_OBJ) $(CLIB) $(LIB)
 	    $(LIB) $(PKG_LIBS) $(APP_LIBS) $(LDFLAGS) -o $@
 bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do BUILD=$(BUILD) $$b || exit 1; done
+
+# clang warns where gcc does not (-Wsign-conversion under -Wconversion,
+# non-literal formats): build everything with it, run nothing.
+clang: deps
+	$(MAKE) CC=clang BUILD=$(BUILD)/clang all $(UNIT_BIN:$(BUILD)/%=$(BUILD)/clang/%) \
+	    $(REPLAY_BIN:$(BUILD)/%=$(BUILD)/clang/%) \
+	    $(BENCH_BIN:$(BUILD)/%=$(BUILD)/clang/%)
 
 # A 13-node federation on loopback with the sample data (demo/run.sh).
 demo: all

@@ -81,6 +81,7 @@ static const struct errtext errtab[] = {
 	E(I40_E_OBSERVER, "the author is an observer: it reads, and nothing it signs is stored or counts"),
 	E(I40_E_SUCCESSION, "this node's key succeeds an earlier key of its university, whose log this node does not hold up to its last counting seq yet: it signs once it has caught up (i40ctl member show)"),
 	E(I40_E_ROTATING, "this node's last key rotation is still under way: its CURVE key moves to the new key once a peer holds the rotation; rotate again after the log says \"transport key moved\""),
+	E(I40_E_NOT_FORK, "fork evidence that is no fork: its two events are not two different events of one author at one seq"),
 };
 #undef E
 

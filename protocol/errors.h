@@ -93,7 +93,8 @@ enum i40_err {
 	I40_E_OBSERVER = -1090,		/* an observer authors nothing */
 	I40_E_SUCCESSION = -1091,	/* predecessor's log not held in full */
 	I40_E_ROTATING = -1092,		/* a key rotation's CURVE switch pends */
-	I40_E_LAST = -1093
+	I40_E_NOT_FORK = -1093,		/* "fork evidence" that is no fork */
+	I40_E_LAST = -1094
 };
 
 /*

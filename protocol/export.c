@@ -212,6 +212,9 @@ exp_write_end(struct exp_writer *w, const uint8_t log_root[32])
 	return 0;
 }
 
+static int damaged(struct exp_reader *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static int
 damaged(struct exp_reader *r, const char *fmt, ...)
 {

@@ -579,13 +579,11 @@ evidence_txn(MDB_txn *txn, struct store *st, void *arg)
 	MDB_val v;
 	int rc, known, stored, i;
 
-	SET(a->out, STORE_INVALID, I40_E_VALUE);
-	if (memcmp(x->h.author, y->h.author, 32) != 0 || x->h.seq != y->h.seq)
+	/* One event twice is no evidence either: no honest node sends it. */
+	SET(a->out, STORE_INVALID, I40_E_NOT_FORK);
+	if (memcmp(x->h.author, y->h.author, 32) != 0 ||
+	    x->h.seq != y->h.seq || memcmp(x->id, y->id, 32) == 0)
 		return 0;
-	if (memcmp(x->id, y->id, 32) == 0) {
-		SET(a->out, STORE_DUPLICATE, 0);
-		return 0;
-	}
 	if (memcmp(x->h.fed_id, st->fed_id, 32) != 0 ||
 	    memcmp(y->h.fed_id, st->fed_id, 32) != 0) {
 		SET(a->out, STORE_INVALID, I40_E_FED_ID);

@@ -481,8 +481,9 @@ on_evidence(void *arg, const struct store_item pair[2], uint64_t at,
 		return;		/* a fork: listed from the store later */
 	audit_add(r->a, AUDIT_REFUSED, pair[0].ev.h.seq != 0 ?
 	    pair[0].ev.h.author : NULL, pair[0].ev.h.seq, at, code,
-	    "fork evidence that is not two valid events of one author at "
-	    "one seq: %s (%s)", i40_strerror(code), i40_errname(code));
+	    code == I40_E_NOT_FORK ? "%s (%s)" : "fork evidence whose events "
+	    "do not pass the checks: %s (%s)", i40_strerror(code),
+	    i40_errname(code));
 }
 
 /* The file's records into the replay's store; findings from the hooks. */

@@ -311,10 +311,10 @@ export_main(int argc, char *argv[])
 	    file != NULL ? file : "");
 	if (o.json) {
 		/* No log root from a salvage of a damaged node: null. */
-		doc = json_pack("{s:o, s:I, s:I, s:I, s:o}", "file",
-		    ctl_json_text(file), "events", (json_int_t)x.w.events,
-		    "evidence", (json_int_t)x.w.evidence, "bytes",
-		    (json_int_t)x.w.bytes, "log_root", sodium_is_zero(root,
+		doc = json_pack("{s:o, s:o, s:o, s:o, s:o}", "file",
+		    ctl_json_text(file), "events", ctl_json_u64(x.w.events),
+		    "evidence", ctl_json_u64(x.w.evidence), "bytes",
+		    ctl_json_u64(x.w.bytes), "log_root", sodium_is_zero(root,
 		    32) ? json_null() : json_string(hex));
 		/* ctl_json_print releases doc. */
 		if (ctl_json_print(doc) != 0)
@@ -406,11 +406,12 @@ import_main(int argc, char *argv[])
 	ctl_hex(root, 32, hex);
 	ctl_hex(s.trailer.log_root, 32, ehex);
 	fprintf(stderr, "%s: %llu events read: %llu stored, %llu already "
-	    "held, %llu refused; %llu pieces of fork evidence (%llu kept)\n",
-	    ctl_cmd(), (unsigned long long)s.events,
+	    "held, %llu refused; %llu piece%s of fork evidence (%llu kept, "
+	    "%llu refused)\n", ctl_cmd(), (unsigned long long)s.events,
 	    (unsigned long long)s.stored, (unsigned long long)s.duplicate,
 	    (unsigned long long)s.refused, (unsigned long long)s.evidence,
-	    (unsigned long long)s.forks);
+	    s.evidence == 1 ? "" : "s", (unsigned long long)s.forks,
+	    (unsigned long long)s.evidence_refused);
 	if (s.damaged)
 		ctl_errx("stopped at offset %llu: %s; everything before it is "
 		    "imported", (unsigned long long)s.damaged_at, why);
@@ -427,13 +428,17 @@ import_main(int argc, char *argv[])
 		    "export's %s: this data directory holds events the export "
 		    "does not, or the export was a selection, or events were "
 		    "refused\n", ctl_cmd(), hex, ehex);
-	ret = s.damaged || s.refused > 0 ? CTL_EXIT_ERR : CTL_EXIT_OK;
+	ret = s.damaged || s.refused > 0 || s.evidence_refused > 0 ?
+	    CTL_EXIT_ERR : CTL_EXIT_OK;
 	if (o.json) {
-		doc = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}",
-		    "events", (json_int_t)s.events, "stored",
-		    (json_int_t)s.stored, "duplicate", (json_int_t)s.duplicate,
-		    "refused", (json_int_t)s.refused, "evidence",
-		    (json_int_t)s.evidence, "forks", (json_int_t)s.forks,
+		doc = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s}",
+		    "events", ctl_json_u64(s.events),
+		    "stored", ctl_json_u64(s.stored),
+		    "duplicate", ctl_json_u64(s.duplicate),
+		    "refused", ctl_json_u64(s.refused),
+		    "evidence", ctl_json_u64(s.evidence),
+		    "forks", ctl_json_u64(s.forks),
+		    "evidence_refused", ctl_json_u64(s.evidence_refused),
 		    "log_root", hex, "export_log_root", s.damaged ? "" : ehex);
 		if (doc != NULL && s.damaged)
 			json_object_set_new(doc, "damaged_at",

@@ -255,8 +255,8 @@ member_json(const struct ctl_member_view *v, const struct store_member *m)
 		bad = json_object_set_new(o, "freeze_point",
 		    ctl_json_u64(h->last)) != 0;
 	if (!bad)
-		bad = json_object_set_new(o, "head", json_integer(h != NULL ?
-		    (json_int_t)h->seq : 0)) != 0;
+		bad = json_object_set_new(o, "head",
+		    ctl_json_u64(h != NULL ? h->seq : 0)) != 0;
 	if (bad) {
 		json_decref(o);
 		return NULL;

@@ -185,7 +185,7 @@ spill_free(struct spill *sp)
 }
 
 static int
-held(int r, int code)
+held(enum store_result r, int code)
 {
 	return r == STORE_INVALID && code == I40_E_UNKNOWN_AUTHOR;
 }
@@ -403,10 +403,27 @@ evidence_outcome(const struct ctl_replay_hooks *h, struct ctl_replay_stats *s,
 {
 	if (r == STORE_FORK)
 		s->forks++;
+	if (r == STORE_INVALID)
+		s->evidence_refused++;
 	if (h != NULL && h->evidence != NULL)
 		h->evidence(h->arg, pair, at, r, code);
-	else if (r == STORE_INVALID)
-		say_refused(s, name, &pair[0], at, code);
+	else if (r == STORE_INVALID && s->evidence_refused <= SAID_MAX) {
+		char fp[24];
+
+		/* The events of a refused pair are not refused: say so. */
+		if (pair[0].ev.h.seq != 0) {
+			ctl_fingerprint(pair[0].ev.h.author, fp);
+			ctl_warnx("%s: offset %llu: the fork evidence of %s at "
+			    "seq %llu is refused (the log's own events are "
+			    "not): %s (%s)", name, (unsigned long long)at, fp,
+			    (unsigned long long)pair[0].ev.h.seq,
+			    i40_strerror(code), i40_errname(code));
+		} else
+			ctl_warnx("%s: offset %llu: fork evidence that does not "
+			    "decode is refused: %s (%s)", name,
+			    (unsigned long long)at, i40_strerror(code),
+			    i40_errname(code));
+	}
 }
 
 static int

@@ -21,6 +21,7 @@ struct ctl_replay_stats {
 	uint64_t stored, duplicate;	/* what the store made of them */
 	uint64_t refused;		/* by the checks or by the store */
 	uint64_t evidence, forks;	/* F records, and those kept */
+	uint64_t evidence_refused;	/* F records the checks refused */
 	int damaged;			/* stopped at a damaged record */
 	uint64_t damaged_at;		/* its offset */
 	struct exp_trailer trailer;	/* when the file was whole */

@@ -169,6 +169,48 @@ check "... and that the file's digest does not match" \
     grep -q "digest does not match" "$T/flip.err"
 check "... and the other events are stored" \
     test "$(lg status --json -d "$T/flip" | jq -r .events)" = $(( $(jq -r .events <<<"$fresh") - 1 ))
+# Fork evidence that is none (two events at different seqs, or one event
+# twice), in an otherwise whole file whose digest matches: the evidence is
+# refused and said, the log's own events are stored, and the exit status
+# is 1.  forge_evidence SRC I J OUT: SRC with an F record of its E records
+# I and J added (BLAKE2b-256 by b2sum, docs/protocol.md §13.1).
+forge_evidence() {
+	perl -e '
+		local $/; open(my $f, "<:raw", $ARGV[0]) or die; my $d = <$f>;
+		my ($at, @e) = (12);
+		while ($at < length($d) - 85) {
+			my ($t, $n) = unpack("a N", substr($d, $at, 5));
+			push @e, substr($d, $at + 5, $n) if $t eq "E";
+			$at += 5 + $n;
+		}
+		my ($x, $y) = @e[$ARGV[1], $ARGV[2]];
+		my $t = substr($d, length($d) - 80, 48);
+		substr($t, 8, 8) = pack("NN", 0, 1);
+		print substr($d, 0, length($d) - 85), "F",
+		    pack("NN", 4 + length($x) + length($y), length($x)),
+		    $x, $y, "T", pack("N", 80), $t;
+	' "$1" "$2" "$3" >"$4.body" &&
+	{ cat "$4.body"
+	  { printf 'i40/export/v1'; cat "$4.body"; } | b2sum -l 256 |
+	      perl -ne "print pack('H64', \$_)"
+	} >"$4"
+}
+for c in "1 2 two seqs" "1 1 one event twice"; do
+	read -r i j what <<<"$c"; name="$T/ev$i$j"
+	forge_evidence "$T/stopped.i40x" "$i" "$j" "$name.i40x"
+	quiet lg init -d "$name" -g "$T/genesis.i40" -k "$T/fresh.key" 2>/dev/null
+	out=$(lg log import "$name.i40x" -d "$name" --json 2>"$name.err")
+	check "fork evidence of $what: the import fails" test $? = 1
+	check "... saying whose evidence is refused, and why" \
+	    grep -q "the fork evidence of [0-9a-f]* at seq [0-9]* is refused (the log's own events are not): .*I40_E_NOT_FORK" "$name.err"
+	check "... of a whole file" sh -c "! grep -q 'digest does not match\|stopped at offset' '$name.err'"
+	check "... counting it refused" test "$(jq -c '[.evidence, .forks, .evidence_refused]' <<<"$out")" = '[1,0,1]'
+	check "... and storing every event" test "$(jq -c '[.refused, .stored + .duplicate]' <<<"$out")" = "[0,$(jq -r .events <<<"$fresh")]"
+	check "... to node 1's roots" test "$(lg status --json -d "$name" | jq -c '[.log_root, .state_root]')" = "$(jq -c '[.log_root, .state_root]' <<<"$n1")"
+	lg audit "$name.i40x" --json >"$name.audit" 2>/dev/null
+	check "... and the audit names it" \
+	    test "$(jq -c '[.clean, [.findings[] | select(.kind == "refused") | .error]]' "$name.audit")" = '[false,["I40_E_NOT_FORK"]]'
+done
 # A node whose head table is damaged (a head marked frozen with no fork
 # behind it, as a bad disk or a careless edit leaves it): its log root
 # cannot be computed, so its export fails and says what to do; --salvage

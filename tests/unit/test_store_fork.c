@@ -331,12 +331,15 @@ test_evidence_pair(void **state)
 	for (i = 0; i < 2; i++)
 		assert_int_equal(feed(st, &log[i]).result, STORE_STORED);
 	/* Not a pair: one event twice, two authors, two seqs. */
-	assert_int_equal(pair(st, &log[4], &log[4]).result, STORE_DUPLICATE);
+	o = pair(st, &log[4], &log[4]);
+	assert_int_equal(o.result, STORE_INVALID);
+	assert_int_equal(o.code, I40_E_NOT_FORK);
 	o = pair(st, &log[4], &other[4]);
 	assert_int_equal(o.result, STORE_INVALID);
-	assert_int_equal(o.code, I40_E_VALUE);
+	assert_int_equal(o.code, I40_E_NOT_FORK);
 	o = pair(st, &log[4], &log[5]);
 	assert_int_equal(o.result, STORE_INVALID);
+	assert_int_equal(o.code, I40_E_NOT_FORK);
 	/* Verified with a key not in force. */
 	item_of(&log[4], &it[0]);
 	item_of(&b5[0], &it[1]);
@@ -629,7 +632,7 @@ deliver(struct set *s, struct sample_rng *r, struct result *res)
 		}
 		for (left = 0, i = 0; i < s->n; i++)
 			left += !done[i];
-		if (!progress)
+		if (left == 0 || !progress)
 			break;
 	}
 	(void)os;

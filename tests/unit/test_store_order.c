@@ -326,7 +326,7 @@ query_all(struct store *st, const struct result *res, char **out,
 	const char *p, *v, *end = res->dump + res->dumplen;
 	uint8_t *keys;
 	size_t ncompl = 0, pass, i, u, want, klen, off;
-	int by;
+	enum store_by by;
 
 	for (p = res->dump; p < end; p = strchr(p, '\n') + 1)
 		ncompl += strncmp(p, "d_compl ", 8) == 0;
