@@ -240,6 +240,15 @@ in(struct exp_reader *r, void *p, size_t len, int hash)
 	return 0;
 }
 
+/* A read that failed (not an end of file): said, with where. */
+static int
+read_err(struct exp_reader *r, int rc)
+{
+	snprintf(r->why, sizeof(r->why), "cannot read at offset %llu: %s",
+	    (unsigned long long)r->offset, strerror(-rc));
+	return rc;
+}
+
 /* One record's header and payload into rec. */
 static int
 read_record(struct exp_reader *r, struct exp_record *rec)
@@ -251,13 +260,13 @@ read_record(struct exp_reader *r, struct exp_record *rec)
 	memset(rec, 0, sizeof(*rec));
 	rec->offset = r->offset;
 	if ((rc = in(r, hdr, 1, 0)) != 0)
-		return rc < 0 ? rc : damaged(r, "the file ends at offset %llu "
+		return rc < 0 ? read_err(r, rc) : damaged(r, "the file ends at offset %llu "
 		    "without its trailer: cut short",
 		    (unsigned long long)r->offset);
 	rec->type = hdr[0];
 	crypto_generichash_blake2b_update(&r->hs, hdr, 1);
 	if ((rc = in(r, hdr + 1, 4, 1)) != 0)
-		return rc < 0 ? rc : damaged(r, "the file ends inside the "
+		return rc < 0 ? read_err(r, rc) : damaged(r, "the file ends inside the "
 		    "record at offset %llu: cut short",
 		    (unsigned long long)r->offset);
 	len = be_get32(hdr + 1);
@@ -287,7 +296,7 @@ read_record(struct exp_reader *r, struct exp_record *rec)
 	}
 	/* The trailer's digest is the one field the digest leaves out. */
 	if ((rc = in(r, r->buf, len, rec->type != EXP_REC_TRAILER)) != 0)
-		return rc < 0 ? rc : damaged(r, "the file ends inside the "
+		return rc < 0 ? read_err(r, rc) : damaged(r, "the file ends inside the "
 		    "record at offset %llu: cut short",
 		    (unsigned long long)r->offset);
 	if (rec->type == EXP_REC_TRAILER)
@@ -326,7 +335,7 @@ exp_read_begin(struct exp_reader *r, FILE *f, struct exp_record *genesis)
 	if ((r->buf = malloc(EXP_MAX_RECORD)) == NULL)
 		return I40_E_NOMEM;
 	if ((rc = in(r, head, sizeof(head), 1)) != 0)
-		return rc < 0 ? rc : damaged(r, "shorter than the %zu bytes of "
+		return rc < 0 ? read_err(r, rc) : damaged(r, "shorter than the %zu bytes of "
 		    "magic and version: not an export file", sizeof(head));
 	if (memcmp(head, EXP_MAGIC, EXP_MAGIC_LEN) != 0)
 		return damaged(r, "no export magic at offset 0: not an i40 "

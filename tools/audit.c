@@ -170,8 +170,7 @@ input_genesis(const struct audit_opts *o, struct audit *a, FILE *f,
 			return rc;
 	} else {
 		if ((rc = exp_read_begin(&r, f, &rec)) != 0) {
-			snprintf(why, cap, "%s: not an export file: %s",
-			    o->file, r.why);
+			snprintf(why, cap, "%s: %s", o->file, r.why);
 			exp_read_end(&r);
 			return rc;
 		}
@@ -232,12 +231,13 @@ audit_run(const struct audit_opts *o, struct audit *a, char *why, size_t cap)
 		if ((rc = dd_open(o->datadir, &node, &a->dd_nolock, why,
 		    cap)) != 0)
 			return rc;
-	} else if (strcmp(o->file, "-") == 0)
-		f = stdin;
-	else if ((f = fopen(o->file, "rb")) == NULL) {
-		rc = -errno;
+	} else if ((rc = ctl_open_input(o->file, &f)) == -EISDIR) {
+		snprintf(why, cap, "%s is a directory: to audit a data "
+		    "directory give --datadir %s", o->file, o->file);
+		return rc;
+	} else if (rc != 0) {
 		snprintf(why, cap, "cannot open %s: %s", o->file,
-		    strerror(errno));
+		    strerror(-rc));
 		return rc;
 	}
 	if ((rc = input_genesis(o, a, f, node, &g, &glen, why, cap)) != 0) {

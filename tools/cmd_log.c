@@ -41,13 +41,15 @@ static const char usage_import[] =
     "force, the signature, then the store's rules), verified on every\n"
     "core and stored in large batches.  Importing twice changes nothing.\n"
     "A damaged record stops the import; everything before it is kept, and\n"
-    "its offset is said.  i40d must not run on DIR.\n"
+    "its offset is said.  i40d must not run on DIR.  FILE - reads\n"
+    "standard input (say, from ssh or xz -dc).\n"
     "\n"
     "  -d, --datadir DIR   the data directory, made by i40ctl init from\n"
     "                      the same genesis (default $I40_DATADIR, else\n"
     "                      /var/lib/i40)\n"
     "      --json          print {\"events\", \"stored\", \"duplicate\",\n"
-    "                      \"refused\", \"evidence\", \"forks\", \"damaged_at\"?,\n"
+    "                      \"refused\", \"evidence\", \"forks\",\n"
+    "                      \"evidence_refused\", \"damaged_at\"?,\n"
     "                      \"log_root\", \"export_log_root\"} when done\n"
     "  -h, --help          print this text\n";
 
@@ -356,8 +358,12 @@ import_main(int argc, char *argv[])
 		return CTL_EXIT_OK;
 	ret = CTL_EXIT_ERR;
 	dir = ctl_datadir(o.datadir);
-	if ((f = fopen(file, "rb")) == NULL) {
-		ctl_err(-errno, "cannot open %s", file);
+	if ((rc = ctl_open_input(file, &f)) == -EISDIR) {
+		ctl_errx("%s is a directory, not an export file (i40ctl log "
+		    "export makes one)", file);
+		return CTL_EXIT_ERR;
+	} else if (rc != 0) {
+		ctl_err(rc, "cannot open %s", file);
 		return CTL_EXIT_ERR;
 	}
 	if ((rc = store_open(dir, NULL, &st)) != 0) {
@@ -452,7 +458,8 @@ out:
 		store_close(st);
 	if (lockfd >= 0)
 		close(lockfd);
-	fclose(f);
+	if (f != stdin)
+		fclose(f);
 	return ret;
 }
 

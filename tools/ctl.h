@@ -162,6 +162,11 @@ int ctl_path(char *out, size_t cap, const char *dir, const char *name)
 int ctl_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
     I40_MUST_CHECK;
 /*
+ * Open an input file to stream: "-" is stdin.  -EISDIR for a directory,
+ * -errno otherwise.  Caller owns *f (fclose it unless it is stdin).
+ */
+int ctl_open_input(const char *path, FILE **f) I40_MUST_CHECK;
+/*
  * Write buf to a new file at path (O_CREAT|O_EXCL|O_NOFOLLOW, mode), fsync
  * it and its directory.  I40_E_EXISTS if path exists; a partly written file
  * is removed.

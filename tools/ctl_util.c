@@ -356,6 +356,27 @@ ctl_path(char *out, size_t cap, const char *dir, const char *name)
 }
 
 int
+ctl_open_input(const char *path, FILE **f)
+{
+	struct stat sb;
+	int e;
+
+	if (strcmp(path, "-") == 0) {
+		*f = stdin;
+		return 0;
+	}
+	if ((*f = fopen(path, "rb")) == NULL)
+		return -errno;
+	if (fstat(fileno(*f), &sb) != 0 || S_ISDIR(sb.st_mode)) {
+		e = S_ISDIR(sb.st_mode) ? EISDIR : errno;
+		fclose(*f);
+		*f = NULL;
+		return -e;
+	}
+	return 0;
+}
+
+int
 ctl_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
 {
 	struct stat sb;

@@ -120,6 +120,19 @@ check "a second import stores nothing" test "$(jq -r .stored <<<"$out")" = 0
 check "... finds every event held" test "$(jq -r .duplicate <<<"$out")" = "$(jq -r .events <<<"$out")"
 check "... and changes no root" test "$(lg status --json -d "$T/fresh" | jq -c '[.log_root, .state_root]')" = "$(jq -c '[.log_root, .state_root]' <<<"$fresh")"
 
+# From standard input (a pipe: ssh, xz -dc): the same roots.
+quiet lg init -d "$T/pipe" -g "$T/genesis.i40" -k "$T/fresh.key" 2>/dev/null
+check "log import - reads standard input" \
+    sh -c "cat '$T/stopped.i40x' | '$I40CTL' log import - -d '$T/pipe' 2>/dev/null >&2"
+check "... to node 1's roots" test "$(lg status --json -d "$T/pipe" | jq -c '[.log_root, .state_root]')" = "$(jq -c '[.log_root, .state_root]' <<<"$n1")"
+# A directory given for FILE: said as such, with what was meant.
+lg log import "$T/pipe" -d "$T/pipe" 2>"$T/isdir.err"
+check "a directory to log import is refused" test $? = 1
+check "... as a directory, not an export file" grep -q "is a directory, not an export file" "$T/isdir.err"
+lg audit "$T/pipe" 2>"$T/isdir.err" >/dev/null
+check "a directory to audit without --datadir is refused" test $? != 0
+check "... naming --datadir" grep -q "is a directory: to audit a data directory give --datadir" "$T/isdir.err"
+
 # A disk that fills during the import (ENOSPC on every write from the
 # first, by tests/preload/iofail.c): said as a full disk, with what to do;
 # the same import once there is room finishes, to node 1's roots.
