@@ -32,9 +32,8 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* fsync the directory holding path, so the new name survives a crash. */
-static int
-sync_dir(const char *path)
+int
+keyfile_sync_dir(const char *path)
 {
 	char copy[PATH_MAX];
 	int fd, rc = 0;
@@ -68,7 +67,7 @@ keyfile_write_new(const char *path, const uint8_t *buf, size_t len,
 	if (close(fd) != 0 && rc == 0)
 		rc = -errno;
 	if (rc == 0)
-		rc = sync_dir(path);
+		rc = keyfile_sync_dir(path);
 	if (rc != 0)
 		(void)unlink(path);	/* never leave half a file behind */
 	return rc;

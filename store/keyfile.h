@@ -28,6 +28,8 @@
 int keyfile_write(const char *path, const struct key_secret *k)
     I40_MUST_CHECK;
 
+/* fsync the directory holding path, so that a new name in it survives. */
+int keyfile_sync_dir(const char *path) I40_MUST_CHECK;
 /*
  * Write buf[0..len) to a new file at path with exactly `mode`, fsynced
  * with its directory; on any failure nothing is left at path.  What

@@ -20,6 +20,7 @@
 #include "ctl_node.h"
 #include "ctl_replay.h"
 #include "protocol/export.h"
+#include "store/keyfile.h"
 #include "store/store.h"
 #include "subcommands.h"
 
@@ -160,14 +161,18 @@ load_since(const char *path, struct store_head **out, size_t *n)
 	return 0;
 }
 
-/* FILE.part, made anew with mode 0644: the export holds nothing secret. */
+/*
+ * FILE.XXXXXX.part, a name of this export's own (two exports to one FILE
+ * at once never share one), mode 0644: the export holds nothing secret.
+ */
 static FILE *
 open_part(const char *file, char *part, size_t cap)
 {
+	char dir[4096], *slash;
 	int fd;
 	FILE *f;
 
-	if (snprintf(part, cap, "%s.part", file) >= (int)cap) {
+	if (snprintf(part, cap, "%s.XXXXXX.part", file) >= (int)cap) {
 		ctl_err(-ENAMETOOLONG, "-o %s", file);
 		return NULL;
 	}
@@ -176,18 +181,58 @@ open_part(const char *file, char *part, size_t cap)
 		    "it first", file);
 		return NULL;
 	}
-	(void)unlink(part);	/* a leftover of an export that failed */
-	if ((fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-	    O_NOFOLLOW, 0644)) < 0) {
-		ctl_err(-errno, "-o: cannot create %s", part);
+	if ((fd = mkstemps(part, 5)) < 0) {
+		snprintf(dir, sizeof(dir), "%s", file);
+		slash = strrchr(dir, '/');
+		if (errno == ENOENT && slash != NULL) {
+			*slash = '\0';
+			ctl_errx("-o %s: the directory %s does not exist; make "
+			    "it first", file, dir[0] != '\0' ? dir : "/");
+		} else
+			ctl_err(-errno, "-o %s: cannot create a file beside it",
+			    file);
 		return NULL;
 	}
-	if ((f = fdopen(fd, "wb")) == NULL) {
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0644) != 0 ||
+	    (f = fdopen(fd, "wb")) == NULL) {
 		ctl_err(-errno, "-o: %s", part);
 		close(fd);
 		unlink(part);
+		return NULL;
 	}
 	return f;
+}
+
+/*
+ * The finished part under FILE's name, never over a file that appeared
+ * meanwhile (another export to the same FILE): link() fails if FILE
+ * exists, where rename() would replace it.
+ */
+static int
+publish(const char *part, const char *file)
+{
+	int rc = 0;
+
+	if (link(part, file) != 0)
+		rc = errno == EEXIST ? I40_E_EXISTS : -errno;
+	/* A filesystem without hard links (vfat, some FUSE): rename. */
+	if (rc == -EPERM || rc == -EOPNOTSUPP || rc == -ENOTSUP ||
+	    rc == -EMLINK) {
+		if (access(file, F_OK) == 0)
+			rc = I40_E_EXISTS;
+		else if ((rc = rename(part, file) != 0 ? -errno : 0) != 0)
+			return rc;
+	}
+	if (rc != 0 && rc != I40_E_EXISTS)
+		return rc;
+	(void)unlink(part);
+	/* The file is whole and in place; only its name may not be durable. */
+	if (rc == 0 && (rc = keyfile_sync_dir(file)) != 0) {
+		ctl_err(rc, "warning: %s is written, but its directory could "
+		    "not be synced: run sync before relying on it", file);
+		rc = 0;
+	}
+	return rc;
 }
 
 static int
@@ -280,8 +325,13 @@ export_main(int argc, char *argv[])
 	}
 	if (x.progress)
 		fputc('\n', stderr);
-	if (rc == 0 && file != NULL && rename(part, file) != 0)
-		rc = -errno;
+	if (rc == 0 && file != NULL && (rc = publish(part, file)) ==
+	    I40_E_EXISTS) {
+		ctl_errx("-o %s: the file appeared while the export ran "
+		    "(another export to the same name?); it is left as it "
+		    "is, and this export is not kept", file);
+		goto out;
+	}
 	if (rc != 0) {
 		ctl_err(rc, "the export failed after %llu events%s%s",
 		    (unsigned long long)x.w.events, file != NULL ?

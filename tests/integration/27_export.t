@@ -44,6 +44,21 @@ check "a second export of the idle node is the same bytes" \
 check "-o FILE that exists is refused" \
     sh -c "! '$I40CTL' log export -d '$(dir 1)' -o '$T/all.i40x' 2>'$T/exists.err'"
 check "... saying so" grep -q "the file exists" "$T/exists.err"
+# Two exports to one -o at once, five times: one wins, the other leaves
+# the winner's file alone, and no part file is left behind.
+race_ok=0
+for r in 1 2 3 4 5; do
+	lg log export -d "$(dir 1)" -o "$T/race$r.i40x" 2>/dev/null & p1=$!
+	lg log export -d "$(dir 1)" -o "$T/race$r.i40x" 2>/dev/null & p2=$!
+	wait $p1; a=$?; wait $p2; b=$?
+	[ $((a + b)) = 1 ] && cmp -s "$T/race$r.i40x" "$T/all.i40x" &&
+	    race_ok=$((race_ok + 1))
+done
+check "two exports to one -o at once: one file, whole, every time" test $race_ok = 5
+check "... and no part file is left" sh -c "! ls '$T'/race*.part >/dev/null 2>&1"
+lg log export -d "$(dir 1)" -o "$T/no/such/dir/x.i40x" 2>"$T/nodir.err"
+check "-o into a directory that does not exist is refused" test $? = 1
+check "... naming the directory" grep -q "the directory $T/no/such/dir does not exist" "$T/nodir.err"
 check "... and the file is untouched" cmp -s "$T/all.i40x" "$T/again.i40x"
 check "standard output as the file" \
     sh -c "'$I40CTL' log export -d '$(dir 1)' 2>/dev/null | cmp -s - '$T/all.i40x'"
