@@ -115,19 +115,39 @@ on_record(void *arg, int type, const uint8_t *a, size_t alen,
 	return 0;
 }
 
-/* --since FILE: the heads of `i40ctl status --json`, into *out. */
+/*
+ * --since FILE: the heads of `i40ctl status --json`, into *out; refused
+ * when FILE names another federation than fed_id (its heads would select
+ * every event of this one).
+ */
 static int
-load_since(const char *path, struct store_head **out, size_t *n)
+load_since(const char *path, const uint8_t *fed_id, struct store_head **out,
+    size_t *n)
 {
 	json_error_t je;
 	json_t *doc, *heads, *h;
+	const char *fed;
+	uint8_t other[32];
 	size_t i;
 
 	*out = NULL;
 	*n = 0;
 	if ((doc = json_load_file(path, 0, &je)) == NULL) {
-		ctl_errx("--since %s: line %d: %s", path, je.line, je.text);
+		if (je.line > 0)
+			ctl_errx("--since %s: line %d: %s", path, je.line,
+			    je.text);
+		else
+			ctl_errx("--since: %s", je.text);
 		return I40_E_VALUE;
+	}
+	fed = json_string_value(json_object_get(doc, "fed_id"));
+	if (fed != NULL && (ctl_unhex(fed, other, 32) != 0 ||
+	    sodium_memcmp(other, fed_id, 32) != 0)) {
+		ctl_errx("--since %s: the status of a node of another "
+		    "federation (fed_id %.16s…, this node's differs): an "
+		    "export for it would hold nothing it can take", path, fed);
+		json_decref(doc);
+		return I40_E_FED_ID;
 	}
 	heads = json_object_get(doc, "heads");
 	if (!json_is_array(heads)) {
@@ -159,6 +179,31 @@ load_since(const char *path, struct store_head **out, size_t *n)
 	*n = json_array_size(heads);
 	json_decref(doc);
 	return 0;
+}
+
+/* --author KEY: its stored head into *seq; refused if no log of it is held. */
+static int
+author_head(struct store *st, const uint8_t *author, uint64_t *seq)
+{
+	struct store_head *heads;
+	size_t i, n;
+	char fp[24];
+	int rc;
+
+	if ((rc = store_head_table(st, &heads, &n)) != 0) {
+		ctl_err(rc, "cannot read the data directory's heads");
+		return rc;
+	}
+	for (i = 0; i < n && memcmp(heads[i].author, author, 32) != 0; i++)
+		;
+	*seq = i < n ? heads[i].seq : 0;
+	free(heads);
+	if (i < n)
+		return 0;
+	ctl_fingerprint(author, fp);
+	ctl_errx("--author %s…: the node holds no log of this key (a typo? "
+	    "`i40ctl status` lists every author)", fp);
+	return I40_E_NOT_FOUND;
 }
 
 /*
@@ -255,6 +300,7 @@ export_main(int argc, char *argv[])
 	uint8_t author[32], root[32];
 	char part[4096], hex[65], clip[88];
 	int c, rc, ret = CTL_EXIT_ERR, have_author = 0;
+	uint64_t head = 0;
 	json_t *doc;
 
 	ctl_set_cmd("i40ctl log export");
@@ -300,14 +346,17 @@ export_main(int argc, char *argv[])
 		    "terminal: give -o FILE or redirect it");
 	if (have_author)
 		sel.author = author;
-	if (sincef != NULL) {
-		if (load_since(sincef, &since, &sel.nsince) != 0)
-			return CTL_EXIT_ERR;
-		sel.since = since;
-	}
 	memset(&x, 0, sizeof(x));
 	x.progress = isatty(STDERR_FILENO);
 	if (ctl_store_open(ctl_datadir(o.datadir), &st) != 0)
+		goto out;
+	if (sincef != NULL) {
+		if (load_since(sincef, store_fed_id(st), &since,
+		    &sel.nsince) != 0)
+			goto out;
+		sel.since = since;
+	}
+	if (have_author && author_head(st, author, &head) != 0)
 		goto out;
 	x.w.f = file != NULL ? open_part(file, part, sizeof(part)) : stdout;
 	if (x.w.f == NULL)
@@ -354,6 +403,14 @@ export_main(int argc, char *argv[])
 		    "from it with `log import` into a fresh data directory "
 		    "(docs/operations.md)");
 	ret = CTL_EXIT_OK;
+	/* An empty selection is no error, but rarely what was meant. */
+	if (have_author && x.w.events == 0)
+		ctl_errx("warning: nothing from seq %llu: the node holds this "
+		    "author's log up to seq %llu", (unsigned long long)
+		    (sel.from != 0 ? sel.from : 1), (unsigned long long)head);
+	else if (sincef != NULL && x.w.events == 0 && x.w.evidence == 0)
+		ctl_errx("nothing is newer than the heads in %s: that node "
+		    "holds every event this one does", sincef);
 	ctl_hex(root, 32, hex);
 	fprintf(stderr, "%s: %llu events and %llu pieces of fork evidence, "
 	    "%llu bytes, log root %s%s%s\n", ctl_cmd(),

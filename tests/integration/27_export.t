@@ -44,6 +44,7 @@ check "a second export of the idle node is the same bytes" \
 check "-o FILE that exists is refused" \
     sh -c "! '$I40CTL' log export -d '$(dir 1)' -o '$T/all.i40x' 2>'$T/exists.err'"
 check "... saying so" grep -q "the file exists" "$T/exists.err"
+check "... and the file is untouched" cmp -s "$T/all.i40x" "$T/again.i40x"
 # Two exports to one -o at once, five times: one wins, the other leaves
 # the winner's file alone, and no part file is left behind.
 race_ok=0
@@ -59,7 +60,6 @@ check "... and no part file is left" sh -c "! ls '$T'/race*.part >/dev/null 2>&1
 lg log export -d "$(dir 1)" -o "$T/no/such/dir/x.i40x" 2>"$T/nodir.err"
 check "-o into a directory that does not exist is refused" test $? = 1
 check "... naming the directory" grep -q "the directory $T/no/such/dir does not exist" "$T/nodir.err"
-check "... and the file is untouched" cmp -s "$T/all.i40x" "$T/again.i40x"
 check "standard output as the file" \
     sh -c "'$I40CTL' log export -d '$(dir 1)' 2>/dev/null | cmp -s - '$T/all.i40x'"
 
@@ -78,6 +78,23 @@ out=$(lg log export -d "$(dir 1)" -o "$T/none.i40x" --since "$T/heads.json" --js
 check "--since the node's own heads exports no event" test "$(jq -r .events <<<"$out")" = 0
 check "--since a file that is no status is refused" \
     sh -c "echo '{}' >'$T/bad.json'; ! '$I40CTL' log export -d '$(dir 1)' -o '$T/y.i40x' --since '$T/bad.json' 2>/dev/null"
+# Selections that match nothing: said, not silent; another federation's
+# heads (which would select everything) and an author not held, refused.
+lg log export -d "$(dir 1)" -o "$T/none2.i40x" --since "$T/heads.json" 2>"$T/none.err"
+check "... and says that node holds everything" grep -q "nothing is newer than the heads in" "$T/none.err"
+jq '.fed_id = "'"$(printf '%064d' 0)"'"' "$T/heads.json" >"$T/otherfed.json"
+lg log export -d "$(dir 1)" -o "$T/of.i40x" --since "$T/otherfed.json" 2>"$T/of.err"
+check "--since the status of another federation's node is refused" test $? = 1
+check "... saying so, and no file is made" sh -c "grep -q 'another federation' '$T/of.err' && test ! -e '$T/of.i40x'"
+lg log export -d "$(dir 1)" -o "$T/nk.i40x" --author "$(printf '%064d' 7)" 2>"$T/nk.err"
+check "--author a key the node holds no log of is refused" test $? = 1
+check "... saying so, and no file is made" sh -c "grep -q 'holds no log of this key' '$T/nk.err' && test ! -e '$T/nk.i40x'"
+lg log export -d "$(dir 1)" -o "$T/past.i40x" --author "${KEY[2]}" --from $((head2 + 5)) 2>"$T/past.err"
+check "--from past the head: an empty export, with a warning" \
+    sh -c "grep -q 'warning: nothing from seq $((head2 + 5)): the node holds this author.s log up to seq $head2' '$T/past.err'"
+lg log export -d "$(dir 1)" -o "$T/nf.i40x" --since "$T/missing.json" 2>"$T/nf.err"
+check "--since a file that does not exist: said without a line number" \
+    sh -c "grep -q 'since: unable to open $T/missing.json' '$T/nf.err' && ! grep -q 'line -1' '$T/nf.err'"
 
 # While the daemon writes.
 ( for k in 1 2 3 4 5 6; do publish 1 "W1-$k"; done ) &
