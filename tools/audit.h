@@ -148,7 +148,11 @@ struct audit {
 	uint64_t by_kind[AUDIT_KINDS];
 };
 
+/* Findings listed (the rest counted): of events, then of the closing. */
 #define AUDIT_MAX_FINDINGS 10000
+#define AUDIT_MAX_CLOSING 1000
+/* How far back a finding may continue a run of one log's events. */
+#define AUDIT_RUNS 64
 
 /*
  * Audit opts->file or opts->datadir into *a.  0 when the audit ran to its

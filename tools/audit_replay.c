@@ -47,6 +47,7 @@ audit_add(struct audit *a, enum audit_kind kind, const uint8_t *author,
 	struct audit_finding *f, *last;
 	char what[sizeof(f->what)];
 	va_list ap;
+	size_t i;
 	int wn;
 
 	va_start(ap, fmt);
@@ -55,18 +56,33 @@ audit_add(struct audit *a, enum audit_kind kind, const uint8_t *author,
 	/* Cut short, it still ends on a whole character (it may quote one). */
 	if (wn >= (int)sizeof(what))
 		what[ctl_utf8_trim(what, sizeof(what) - 1)] = '\0';
-	/* A run of one log's events refused alike is one finding. */
-	last = a->nf > 0 ? &a->f[a->nf - 1] : NULL;
-	if (last != NULL && author != NULL && last->has_author &&
-	    last->kind == kind && last->code == code && seq != 0 &&
-	    last->to + 1 == seq && memcmp(last->author, author, 32) == 0 &&
-	    strcmp(last->what, what) == 0) {
-		last->to = seq;
-		return last;
+	/*
+	 * A run of one log's events refused alike is one finding, also when
+	 * the file interleaves several such logs (an export is in arrival
+	 * order): the run is looked for among the last AUDIT_RUNS findings.
+	 */
+	for (i = a->nf; author != NULL && seq != 0 && i > 0 &&
+	    a->nf - i < AUDIT_RUNS; i--) {
+		last = &a->f[i - 1];
+		if (last->has_author && last->kind == kind &&
+		    last->code == code && last->to + 1 == seq &&
+		    memcmp(last->author, author, 32) == 0 &&
+		    strcmp(last->what, what) == 0) {
+			last->to = seq;
+			return last;
+		}
 	}
 	a->nf_total++;
 	a->by_kind[kind]++;
-	if (a->nf == AUDIT_MAX_FINDINGS)
+	/*
+	 * Events' findings stop at AUDIT_MAX_FINDINGS; the few that close an
+	 * audit (the trailer, the roots, forks, the data directory's
+	 * differences) have room beyond it, so that a flood of refusals
+	 * never hides them.
+	 */
+	if (a->nf >= AUDIT_MAX_FINDINGS + (kind == AUDIT_REFUSED ||
+	    kind == AUDIT_ORDER || kind == AUDIT_NOT_COUNTED ? 0 :
+	    AUDIT_MAX_CLOSING))
 		return NULL;
 	if (a->nf == a->capf) {
 		size_t n = a->capf != 0 ? 2 * a->capf : 64;

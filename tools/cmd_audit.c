@@ -248,8 +248,10 @@ print_text(const struct audit *a, const char *input)
 		putchar('\n');
 	}
 	if (a->nf_total > a->nf)
-		printf("  … %llu findings in all; the first %zu are listed\n",
-		    (unsigned long long)a->nf_total, a->nf);
+		printf("  … %llu findings in all; %zu are listed: the first "
+		    "%d about events, and those that close the audit (up "
+		    "to %d more)\n", (unsigned long long)a->nf_total, a->nf,
+		    AUDIT_MAX_FINDINGS, AUDIT_MAX_CLOSING);
 	if (a->nf_total == 0)
 		printf("\nresult: clean\n");
 	else

@@ -644,6 +644,48 @@ test_checkpoints_after_upto(void **state)
 }
 
 /*
+ * The report's findings: runs of two logs interleaved (as an export
+ * interleaves them) are one finding each; a flood of refusals past the
+ * listing's limit never hides a finding that closes the audit.
+ */
+static void
+test_findings_listed(void **state)
+{
+	struct audit a;
+	uint8_t ka[32], kb[32];
+	uint64_t s, n = AUDIT_MAX_FINDINGS + 500;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(ka, 0xa1, 32);
+	memset(kb, 0xb2, 32);
+	for (s = 1; s <= 100; s++) {
+		assert_non_null(audit_add(&a, AUDIT_REFUSED, ka, s, s, I40_E_SIG,
+		    "bad signature"));
+		assert_non_null(audit_add(&a, AUDIT_REFUSED, kb, s, s, I40_E_SIG,
+		    "bad signature"));
+	}
+	assert_int_equal(a.nf, 2);
+	assert_int_equal(a.nf_total, 2);
+	assert_int_equal(a.f[0].seq, 1);
+	assert_int_equal(a.f[0].to, 100);
+	assert_int_equal(a.f[1].to, 100);
+	/* Every other seq: no runs, one finding each. */
+	for (s = 0; s < n; s++)
+		(void)audit_add(&a, AUDIT_REFUSED, ka, 1000 + 2 * s, s,
+		    I40_E_CHAIN, "does not link");
+	assert_int_equal(a.nf, AUDIT_MAX_FINDINGS);
+	assert_int_equal(a.nf_total, 2 + n);
+	assert_non_null(audit_add(&a, AUDIT_TRAILER, NULL, 0, UINT64_MAX, 0,
+	    "the trailer's log root is not the root of the events"));
+	assert_int_equal(a.nf, AUDIT_MAX_FINDINGS + 1);
+	assert_int_equal(a.f[a.nf - 1].kind, AUDIT_TRAILER);
+	assert_int_equal(a.by_kind[AUDIT_TRAILER], 1);
+	assert_int_equal(a.by_kind[AUDIT_REFUSED], 2 + n);
+	free(a.f);
+}
+
+/*
  * A file of many strangers (authors that are any 32 bytes, as a forger
  * writes them): each event refused and named, each author's log found,
  * and the logs listed in key order.  (The index behind log_get is keyed
@@ -1287,6 +1329,7 @@ main(void)
 		cmocka_unit_test(test_wrong_genesis),
 		cmocka_unit_test(test_admissions),
 		cmocka_unit_test(test_evidence_only),
+		cmocka_unit_test(test_findings_listed),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
