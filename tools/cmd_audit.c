@@ -83,11 +83,16 @@ print_text(const struct audit *a, const char *input)
 	    "--genesis" : a->by_kind[AUDIT_GENESIS] ? "NOT the one given "
 	    "with --genesis" : "the input's own (give --genesis to check it "
 	    "against the charter)");
-	printf("  records     %llu events: %llu stored, %llu refused; %llu "
-	    "pieces of fork evidence\n", (unsigned long long)a->events,
-	    (unsigned long long)a->stored, (unsigned long long)a->refused,
-	    (unsigned long long)a->evidence);
-	if (!a->from_datadir)
+	if (a->by_kind[AUDIT_GENESIS])	/* nothing was read past it */
+		printf("  records     none replayed: the input is of another "
+		    "genesis\n");
+	else
+		printf("  records     %llu events: %llu stored, %llu refused; "
+		    "%llu pieces of fork evidence\n", (unsigned long long)
+		    a->events, (unsigned long long)a->stored,
+		    (unsigned long long)a->refused,
+		    (unsigned long long)a->evidence);
+	if (!a->from_datadir && !a->by_kind[AUDIT_GENESIS])
 		printf("  trailer     %s\n", a->trailer_ok ? "whole: its counts "
 		    "and digest match the records" : "missing or damaged");
 	printf("\nlogs\n");

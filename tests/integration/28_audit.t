@@ -64,6 +64,8 @@ quiet "$I40CTL" genesis -c "$T/other.json" -k "$T/n1/node.key" -o "$T/other.i40"
 "$I40CTL" audit "$T/fed.i40x" --genesis "$T/other.i40" >"$T/g.out" 2>&1
 check "--genesis with another genesis: exit 1" test $? = 1
 check "... saying so" grep -q "another genesis" "$T/g.out"
+check "... and that nothing was replayed (no trailer line)" \
+    sh -c "grep -q 'none replayed' '$T/g.out' && ! grep -q '^  trailer' '$T/g.out'"
 head -c 200 "$T/genesis.i40" >"$T/cut.i40"
 "$I40CTL" audit "$T/fed.i40x" --genesis "$T/cut.i40" >"$T/g2.out" 2>&1
 check "--genesis with a file that is no genesis: exit 1" test $? = 1
