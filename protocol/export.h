@@ -17,12 +17,17 @@
  * length, counts and log root included): a file cut short, or with a
  * record changed, added or removed, no longer matches it.
  *
- * Ownership: a writer owns two buffers of EXP_WRITE_BUF bytes and two
- * threads, one hashing and one writing the buffer filled last while the
- * caller fills the other (exp_write_end, or exp_write_free on an error,
- * releases them); it writes to the caller's FILE, and asks the kernel to
- * start writing each buffer to the disk at once when the FILE is a file.  A reader owns one buffer of EXP_MAX_RECORD bytes,
- * which each exp_next() overwrites (the record's payload points into it).
+ * Ownership: a writer owns EXP_WRITE_NBUF buffers of EXP_WRITE_BUF bytes
+ * and two threads, one hashing and one writing the buffers filled before
+ * the one the caller fills (exp_write_end, or exp_write_free on an error,
+ * releases them).  It writes to the file descriptor under the caller's
+ * FILE (through the FILE if it has none), which it flushes first and
+ * must hold nothing else; on a regular
+ * file at offset 0 it writes with O_DIRECT (past the page cache) where the
+ * file system allows, and takes O_DIRECT off again before it returns.
+ * The caller fsyncs and closes.  A reader owns one buffer of
+ * EXP_MAX_RECORD bytes, which each exp_next() overwrites (the record's
+ * payload points into it).
  */
 #ifndef I40_EXPORT_H
 #define I40_EXPORT_H
@@ -57,17 +62,26 @@ struct exp_trailer {
 };
 
 #define EXP_WRITE_BUF (4u << 20)
+#define EXP_WRITE_NBUF 4
 
 struct exp_writer {
 	FILE *f;
+	int fd;				/* fileno(f); -1: through f */
 	crypto_generichash_blake2b_state hs;
 	uint64_t events, evidence;
 	uint64_t bytes;			/* written so far */
-	uint8_t *buf[2];		/* filling buf[cur]; the other written */
-	size_t fill, wlen;
-	int cur;
-	pthread_t th, tw;		/* hashing, writing buf[!cur] */
-	int busy;			/* th and tw run */
+	uint8_t *buf[EXP_WRITE_NBUF];	/* a ring; filling buf[filled % N] */
+	size_t len[EXP_WRITE_NBUF];	/* of each buffer handed over */
+	size_t fill;			/* of the buffer being filled */
+	uint64_t filled;		/* buffers handed over so far */
+	uint64_t hashed, written;	/* of those, done by each thread */
+	pthread_mutex_t mu;		/* the counts above and closing */
+	pthread_cond_t cv;
+	pthread_t th, tw;		/* hashing, writing */
+	int live;			/* begun, not yet released */
+	int threads;			/* th and tw run (else all on one) */
+	int closing;			/* no more buffers: threads end */
+	int regular, direct;		/* fd: a regular file; O_DIRECT on */
 	int err;			/* the first write error, or 0 */
 	uint64_t synced;		/* bytes handed to the disk so far */
 };

@@ -206,6 +206,32 @@ author_head(struct store *st, const uint8_t *author, uint64_t *seq)
 	return I40_E_NOT_FOUND;
 }
 
+/* How many events sel takes from st (0 if the heads cannot be read). */
+static uint64_t
+selected(struct store *st, const struct store_export_sel *sel)
+{
+	struct store_head *heads;
+	uint64_t sum = 0, from;
+	size_t i, j, n;
+
+	if (store_head_table(st, &heads, &n) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (sel->author != NULL &&
+		    memcmp(heads[i].author, sel->author, 32) != 0)
+			continue;
+		from = sel->author != NULL && sel->from > 0 ? sel->from - 1 : 0;
+		for (j = 0; j < sel->nsince; j++)
+			if (memcmp(sel->since[j].author, heads[i].author,
+			    32) == 0)
+				from = sel->since[j].seq;
+		if (heads[i].seq > from)
+			sum += heads[i].seq - from;
+	}
+	free(heads);
+	return sum;
+}
+
 /*
  * FILE.XXXXXX.part, a name of this export's own (two exports to one FILE
  * at once never share one), mode 0644: the export holds nothing secret.
@@ -392,6 +418,16 @@ export_main(int argc, char *argv[])
 			    "--salvage` takes its events out all the same, to "
 			    "rebuild the node with `log import` "
 			    "(docs/operations.md)");
+		else if ((rc == -ENOSPC || rc == -EDQUOT) && x.w.events > 0) {
+			uint64_t all = selected(st, &sel);
+			double each = (double)x.w.bytes / (double)x.w.events;
+
+			ctl_errx("the whole export needs about %.0f MB (%llu "
+			    "events at %.0f bytes each): free that much, or "
+			    "give -o a file on another disk",
+			    each * (double)all / 1e6,
+			    (unsigned long long)all, each);
+		}
 		if (file != NULL)
 			(void)unlink(part);
 		goto out;

@@ -62,7 +62,7 @@ static size_t N, nbatch;
 static const uint8_t **evp;	/* event i: author i % NAUTH */
 static uint32_t *evl;
 static struct store_item *items;
-static uint8_t genesis[EV_CAP], genid[EV_ID_BYTES];
+static uint8_t genesis[EV_MAX_BYTES], genid[EV_ID_BYTES];
 static size_t genlen;
 static uint8_t *abuf[NAUTH];
 static atomic_size_t progress;

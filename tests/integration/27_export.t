@@ -62,6 +62,10 @@ check "-o into a directory that does not exist is refused" test $? = 1
 check "... naming the directory" grep -q "the directory $T/no/such/dir does not exist" "$T/nodir.err"
 check "standard output as the file" \
     sh -c "'$I40CTL' log export -d '$(dir 1)' 2>/dev/null | cmp -s - '$T/all.i40x'"
+lg log export -d "$(dir 1)" >/dev/full 2>"$T/full.err"
+check "an export onto a full disk fails" test $? = 1
+check "... saying how much room the whole export needs" \
+    grep -q "the whole export needs about [0-9]* MB ([0-9]* events at" "$T/full.err"
 
 # One author's log from seq 2.
 head2=$(lg status --json -d "$(dir 1)" | jq -r --arg k "${KEY[2]}" '.heads[] | select(.author == $k) | .seq')

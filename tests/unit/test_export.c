@@ -3,8 +3,13 @@
  * is written reads back record by record with its offsets and trailer;
  * every prefix of a file (a file cut short), every single flipped byte and
  * bytes after the trailer are refused as I40_E_EXPORT, never read as a
- * shorter or different log.
+ * shorter or different log; a file of many buffers is the same bytes to a
+ * file, a pipe or a FILE of no descriptor, and a full disk is an error.
  */
+#define _GNU_SOURCE		/* O_DIRECT */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -235,6 +242,158 @@ test_vector(void **state)
 	json_decref(doc);
 }
 
+/* Records of seeded random sizes, 1 to EV_MAX_BYTES, past n bytes. */
+struct big {
+	unsigned seed;
+	uint8_t *rec;			/* EV_MAX_BYTES of a pattern */
+	size_t total;
+};
+
+/* The same records as every other writer of b, then the trailer: rc. */
+static int
+write_big(const struct big *b, FILE *f, struct exp_writer *w)
+{
+	unsigned s = b->seed;
+	size_t done = 0;
+	int rc;
+
+	if ((rc = exp_write_begin(w, f, gen, sizeof(gen))) != 0)
+		return rc;
+	while (done < b->total) {
+		size_t len = 1 + (size_t)rand_r(&s) % EV_MAX_BYTES;
+
+		if ((rc = exp_write_event(w, b->rec + EV_MAX_BYTES - len,
+		    len)) != 0) {
+			exp_write_free(w);
+			return rc;
+		}
+		done += len + 5;
+	}
+	return exp_write_end(w, root);
+}
+
+struct drain_arg {
+	int fd;
+	uint8_t *p;
+	size_t len, cap;
+};
+
+/* The reading end of a pipe, to its end, into memory. */
+static void *
+drain_pipe(void *arg)
+{
+	struct drain_arg *d = arg;
+	ssize_t n;
+
+	for (;;) {
+		if (d->len == d->cap) {
+			d->cap = d->cap ? 2 * d->cap : 1 << 20;
+			if ((d->p = realloc(d->p, d->cap)) == NULL)
+				return NULL;
+		}
+		if ((n = read(d->fd, d->p + d->len, d->cap - d->len)) <= 0)
+			break;
+		d->len += (size_t)n;
+	}
+	return NULL;
+}
+
+/*
+ * Enough records for the ring of buffers to wrap several times, the last
+ * buffer partial: the same bytes to a memory stream, a regular file
+ * (O_DIRECT where the file system takes it, off again after) and a pipe,
+ * and they read back whole.
+ */
+static void
+test_many_buffers(void **state)
+{
+	struct big b;
+	struct exp_writer w;
+	struct exp_reader r;
+	struct drain_arg d = { 0 };
+	pthread_t th;
+	char dir[] = "/tmp/i40-test-export-XXXXXX", path[64];
+	char *mem = NULL;
+	size_t mlen = 0, i, flen;
+	uint8_t *fbuf;
+	uint64_t off;
+	FILE *f;
+	int fds[2], fl;
+
+	(void)state;
+	b.seed = (unsigned)time(NULL);
+	printf("# seed %u\n", b.seed);
+	b.total = EXP_WRITE_BUF * (2 * EXP_WRITE_NBUF + 1) + 12345;
+	assert_non_null(b.rec = malloc(EV_MAX_BYTES));
+	for (i = 0; i < EV_MAX_BYTES; i++)
+		b.rec[i] = (uint8_t)(i * 7 + i / 251);
+
+	assert_non_null(f = open_memstream(&mem, &mlen));
+	assert_int_equal(write_big(&b, f, &w), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(mlen, w.bytes);
+	assert_true(mlen > EXP_WRITE_BUF * 2 * EXP_WRITE_NBUF);
+	assert_int_equal(read_all((uint8_t *)mem, mlen, &r, &off), 0);
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/big.i40x", dir);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(write_big(&b, f, &w), 0);
+	fl = fcntl(fileno(f), F_GETFL);
+	assert_true(fl >= 0 && (fl & O_DIRECT) == 0);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(f = fopen(path, "rb"));
+	assert_non_null(fbuf = malloc(mlen + 1));
+	flen = fread(fbuf, 1, mlen + 1, f);
+	fclose(f);
+	assert_int_equal(flen, mlen);
+	assert_memory_equal(fbuf, mem, mlen);
+	free(fbuf);
+	unlink(path);
+	rmdir(dir);
+
+	assert_int_equal(pipe(fds), 0);
+	d.fd = fds[0];
+	assert_int_equal(pthread_create(&th, NULL, drain_pipe, &d), 0);
+	assert_non_null(f = fdopen(fds[1], "wb"));
+	assert_int_equal(write_big(&b, f, &w), 0);
+	assert_int_equal(fclose(f), 0);
+	pthread_join(th, NULL);
+	close(fds[0]);
+	assert_int_equal(d.len, mlen);
+	assert_memory_equal(d.p, mem, mlen);
+	free(d.p);
+	free(mem);
+	free(b.rec);
+}
+
+/* A full disk (/dev/full): ENOSPC from the writer, and nothing hangs. */
+static void
+test_full_disk(void **state)
+{
+	struct big b;
+	struct exp_writer w;
+	FILE *f;
+
+	(void)state;
+	b.seed = 1;
+	b.total = EXP_WRITE_BUF * (EXP_WRITE_NBUF + 2);
+	assert_non_null(b.rec = calloc(1, EV_MAX_BYTES));
+	if ((f = fopen("/dev/full", "wb")) == NULL) {
+		free(b.rec);
+		skip();
+	}
+	assert_int_equal(write_big(&b, f, &w), -ENOSPC);
+	fclose(f);
+	/* Too small for one buffer: the error comes at the end. */
+	b.total = 100;
+	assert_non_null(f = fopen("/dev/full", "wb"));
+	assert_int_equal(write_big(&b, f, &w), -ENOSPC);
+	exp_write_free(&w);	/* released already: harmless again */
+	fclose(f);
+	free(b.rec);
+}
+
 int
 main(void)
 {
@@ -243,6 +402,8 @@ main(void)
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_every_flip),
 		cmocka_unit_test(test_vector),
+		cmocka_unit_test(test_many_buffers),
+		cmocka_unit_test(test_full_disk),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
