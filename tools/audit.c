@@ -361,6 +361,7 @@ audit_free(struct audit *a)
 	free(a->members);
 	free(a->mevents);
 	free(a->revs);
+	free(a->retires);
 	free(a->forks);
 	free(a->f);
 	memset(a, 0, sizeof(*a));

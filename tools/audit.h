@@ -95,6 +95,13 @@ struct audit_revocation {
 	int counted;
 };
 
+/* A stored module_retire, to say why it counts not where it does not. */
+struct audit_retire {
+	uint8_t author[KEY_PK_BYTES];
+	uint64_t seq;
+	char code[33];			/* protocol.md: 2..32 bytes */
+};
+
 struct audit_fork {
 	uint8_t author[KEY_PK_BYTES];
 	uint64_t seq;			/* where the two events are */
@@ -128,6 +135,8 @@ struct audit {
 	size_t nmevents, capmevents;
 	struct audit_revocation *revs;
 	size_t nrevs, caprevs;
+	struct audit_retire *retires;
+	size_t nretires, capretires;
 	struct audit_fork *forks;
 	size_t nforks;
 	uint64_t modvers, compls, compls_revoked;	/* counting state */

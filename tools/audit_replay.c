@@ -305,6 +305,7 @@ stored(struct run *r, struct audit_log *l, const struct ev_signed *e)
 	case BODY_MEMBER_REMOVE:
 	case BODY_KEY_ROTATE:
 	case BODY_COMPLETION_REVOKE:
+	case BODY_MODULE_RETIRE:
 		break;
 	default:
 		return 0;
@@ -312,6 +313,20 @@ stored(struct run *r, struct audit_log *l, const struct ev_signed *e)
 	/* Stored means it decoded: this cannot fail but for memory. */
 	if (body_decode(t, e->body.p, e->body.len, &ctx, b, NULL) != 0)
 		return 0;
+	if (t == BODY_MODULE_RETIRE) {
+		struct audit_retire *v;
+
+		if ((rc = grow((void **)&a->retires, &a->capretires,
+		    a->nretires, sizeof(*v))) != 0)
+			return rc;
+		v = &a->retires[a->nretires++];
+		memcpy(v->author, e->h.author, 32);
+		v->seq = e->h.seq;
+		snprintf(v->code, sizeof(v->code), "%.*s",
+		    (int)b->u.retire.code.len,
+		    (const char *)b->u.retire.code.p);
+		return 0;
+	}
 	if (t == BODY_COMPLETION_REVOKE) {
 		struct audit_revocation *v;
 

@@ -7,6 +7,7 @@
  * entry where they differ.
  */
 #include "audit.h"
+#include "audit_walk.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,41 +52,8 @@ entry_ok(unsigned t, size_t kl, size_t vl)
 	}
 }
 
-/* A counting module version, for the reasons of completions that fail. */
-struct modver {
-	uint8_t id[32], univ[32];
-	char code[33];
-};
-
-/* One entry of the log root (§14.1): a head as it counts. */
-struct lr_entry {
-	uint8_t author[32];
-	uint64_t seq;
-	uint8_t id[32];
-	uint64_t frozen;		/* 0 or 1 */
-};
-
-struct walk {
-	struct audit *a;
-	crypto_generichash_blake2b_state hs;
-	size_t *cur;			/* per log: next completion, version */
-	size_t *mcur;
-	struct modver *mv;		/* every counting version */
-	size_t nmv, capmv;
-	uint8_t (*revoked_by)[32];	/* counting revocations' ids */
-	size_t nrv, caprv;
-	struct { uint8_t author[32]; uint64_t last; } *frozen;
-	size_t nfrozen, capfrozen;
-	struct { uint8_t author[32]; uint64_t seq; int module; } *miss;
-	size_t nmiss, capmiss;
-	struct lr_entry *lre;		/* §14.1's entries, by author */
-	size_t nlre;
-	int bad;			/* an entry not as §14.2 lays it out */
-	int nomem;
-};
-
-static int
-more(void **p, size_t *cap, size_t n, size_t size)
+int
+audit_more(void **p, size_t *cap, size_t n, size_t size)
 {
 	void *q;
 	size_t c;
@@ -106,7 +74,7 @@ missed(struct walk *w, const uint8_t *author, const uint64_t *v, size_t n,
     size_t *cur, uint64_t seq, int module)
 {
 	while (*cur < n && v[*cur] < seq) {
-		if (more((void **)&w->miss, &w->capmiss, w->nmiss,
+		if (audit_more((void **)&w->miss, &w->capmiss, w->nmiss,
 		    sizeof(*w->miss)) != 0) {
 			w->nomem = 1;
 			return;
@@ -146,7 +114,7 @@ on_entry(void *arg, unsigned t, const uint8_t *k, size_t kl,
 		if ((l = audit_log_find(a, k)) != NULL)
 			missed(w, k, l->mods, l->nmods,
 			    &w->mcur[l - a->logs], be_get64(k + 32), 1);
-		if (more((void **)&w->mv, &w->capmv, w->nmv, sizeof(*w->mv))
+		if (audit_more((void **)&w->mv, &w->capmv, w->nmv, sizeof(*w->mv))
 		    != 0)
 			return I40_E_NOMEM;
 		memcpy(w->mv[w->nmv].id, v, 32);
@@ -154,6 +122,16 @@ on_entry(void *arg, unsigned t, const uint8_t *k, size_t kl,
 		snprintf(w->mv[w->nmv].code, 33, "%.*s", (int)(vl - 64),
 		    (const char *)v + 64);
 		w->nmv++;
+		break;
+	case STORE_T_MODULE:
+		if (audit_more((void **)&w->mods, &w->capmods, w->nmods,
+		    sizeof(*w->mods)) != 0)
+			return I40_E_NOMEM;
+		memcpy(w->mods[w->nmods].univ, k, 32);
+		snprintf(w->mods[w->nmods].code, 33, "%.*s", (int)(kl - 32),
+		    (const char *)k + 32);
+		memcpy(w->mods[w->nmods].first, v, 32);
+		w->mods[w->nmods++].retired = v[32] != 0;
 		break;
 	case STORE_T_COMPL:
 		a->compls++;
@@ -164,12 +142,12 @@ on_entry(void *arg, unsigned t, const uint8_t *k, size_t kl,
 			    &w->cur[l - a->logs], be_get64(k + 32), 0);
 		break;
 	case STORE_T_REVOKE:
-		if (more((void **)&w->revoked_by, &w->caprv, w->nrv, 32) != 0)
+		if (audit_more((void **)&w->revoked_by, &w->caprv, w->nrv, 32) != 0)
 			return I40_E_NOMEM;
 		memcpy(w->revoked_by[w->nrv++], v, 32);
 		break;
 	case STORE_T_FORK:
-		if (more((void **)&w->frozen, &w->capfrozen, w->nfrozen,
+		if (audit_more((void **)&w->frozen, &w->capfrozen, w->nfrozen,
 		    sizeof(*w->frozen)) != 0)
 			return I40_E_NOMEM;
 		memcpy(w->frozen[w->nfrozen].author, k, 32);
@@ -179,143 +157,6 @@ on_entry(void *arg, unsigned t, const uint8_t *k, size_t kl,
 		break;
 	}
 	return 0;
-}
-
-static int
-cmp_id(const void *x, const void *y)
-{
-	return memcmp(x, y, 32);
-}
-
-static const struct modver *
-modver_find(const struct walk *w, const uint8_t id[32])
-{
-	return w->nmv == 0 ? NULL : bsearch(id, w->mv, w->nmv, sizeof(*w->mv),
-	    cmp_id);
-}
-
-/* A university's name for a report line: its SCHAC code, or a key. */
-static void
-univ_name(const struct audit *a, const uint8_t key[32], char out[80])
-{
-	const struct store_member *m = audit_member(a, key);
-
-	if (m != NULL && m->schac[0] != '\0')
-		snprintf(out, 80, "%s", m->schac);
-	else
-		ctl_fingerprint(key, out);
-}
-
-/* Why author's stored completion at seq counts not (§5.13). */
-static void
-why_completion(struct walk *w, struct store *st, const uint8_t *author,
-    uint64_t seq)
-{
-	struct audit *a = w->a;
-	struct store_event e, m;
-	struct ev_signed ev, mev;
-	struct body *b;
-	const struct modver *v;
-	uint8_t inst[32];
-	char un[80];
-
-	if ((b = malloc(sizeof(*b))) == NULL) {
-		w->nomem = 1;
-		return;
-	}
-	if (store_get(st, author, seq, &e) != 0) {
-		free(b);
-		return;
-	}
-	if (ev_decode(e.bytes, e.len, NULL, &ev, b, NULL) != 0 ||
-	    store_university_key(st, author, inst) != 0) {
-		free(e.bytes);
-		free(b);
-		return;
-	}
-	if ((v = modver_find(w, b->u.completion.module)) != NULL) {
-		univ_name(a, v->univ, un);
-		if (memcmp(v->univ, inst, 32) != 0)
-			audit_add(a, AUDIT_NOT_COUNTED, author, seq, UINT64_MAX,
-			    0, "a completion of %s's module %s: only the "
-			    "university that owns a module records its "
-			    "completions", un, v->code);
-		else
-			audit_add(a, AUDIT_NOT_COUNTED, author, seq, UINT64_MAX,
-			    0, "a completion of module %s after that module "
-			    "was retired", v->code);
-	} else if (store_get_id(st, b->u.completion.module, &m) == 0) {
-		int t = ev_decode(m.bytes, m.len, NULL, &mev, NULL, NULL) == 0 ?
-		    (int)mev.h.type : 0;
-
-		audit_add(a, AUDIT_NOT_COUNTED, author, seq, UINT64_MAX, 0,
-		    "a completion against %s", t == BODY_MODULE_PUBLISH ||
-		    t == BODY_MODULE_UPDATE ? "a module version that did not "
-		    "count itself" : "an event that is not a module version");
-		free(m.bytes);
-	} else
-		audit_add(a, AUDIT_NOT_COUNTED, author, seq, UINT64_MAX, 0,
-		    "a completion against a module event that no log holds");
-	free(e.bytes);
-	free(b);
-}
-
-/* Why author's stored module version at seq counts not (§5.13). */
-static void
-why_module(struct walk *w, struct store *st, const uint8_t *author,
-    uint64_t seq)
-{
-	struct store_event e;
-	struct ev_signed ev;
-	struct body *b;
-
-	if ((b = malloc(sizeof(*b))) == NULL) {
-		w->nomem = 1;
-		return;
-	}
-	if (store_get(st, author, seq, &e) == 0) {
-		if (ev_decode(e.bytes, e.len, NULL, &ev, b, NULL) == 0)
-			audit_add(w->a, AUDIT_NOT_COUNTED, author, seq,
-			    UINT64_MAX, 0, ev.h.type == BODY_MODULE_PUBLISH ?
-			    "publishes module %.*s, a code its university "
-			    "already has" : "updates module %.*s, which its "
-			    "university does not have or has retired",
-			    (int)b->u.module.code.len,
-			    (const char *)b->u.module.code.p);
-		free(e.bytes);
-	}
-	free(b);
-}
-
-/* Why a stored revocation counts not (§5.13). */
-static void
-why_revocation(struct audit *a, struct store *st,
-    const struct audit_revocation *r)
-{
-	struct store_completion c;
-	struct store_event e;
-	uint8_t by[32], inst[32], cinst[32];
-
-	if (store_completion_get(st, r->completion, &c, by) != 0) {
-		int held = store_get_id(st, r->completion, &e) == 0;
-
-		if (held)
-			free(e.bytes);
-		audit_add(a, AUDIT_NOT_COUNTED, r->author, r->seq, UINT64_MAX,
-		    0, held ? "revokes an event that is not a counting "
-		    "completion" : "revokes a completion that does not exist "
-		    "(no event has that id)");
-		return;
-	}
-	if (store_university_key(st, r->author, inst) == 0 &&
-	    store_university_key(st, c.author, cinst) == 0 &&
-	    memcmp(inst, cinst, 32) != 0)
-		audit_add(a, AUDIT_NOT_COUNTED, r->author, r->seq, UINT64_MAX,
-		    0, "revokes another university's completion");
-	else
-		audit_add(a, AUDIT_NOT_COUNTED, r->author, r->seq, UINT64_MAX,
-		    0, "revokes a completion that an earlier revocation "
-		    "already revoked");
 }
 
 /*
@@ -406,118 +247,6 @@ log_root(struct walk *w, struct store *st, uint8_t root[32])
 		crypto_generichash_blake2b_update(&hs, entry, sizeof(entry));
 	}
 	crypto_generichash_blake2b_final(&hs, root, 32);
-	return 0;
-}
-
-/*
- * The last seq of author's log that counts at all: a frozen log's freeze
- * point, a removed member's upto, 0 for a key never admitted.  Events above it are named as a range,
- * not each with a reason of its own.
- */
-static uint64_t
-counts_up_to(const struct walk *w, const uint8_t author[32])
-{
-	const struct store_member *m = audit_member(w->a, author);
-	uint64_t lim = UINT64_MAX;
-	size_t i;
-
-	if (m == NULL)
-		return 0;		/* proposed, never admitted */
-	for (i = 0; i < w->nfrozen; i++)
-		if (memcmp(w->frozen[i].author, author, 32) == 0)
-			lim = w->frozen[i].last;
-	if (m != NULL && !m->active && m->upto < lim)
-		lim = m->upto;
-	return lim;
-}
-
-/* Forks, and the events above a freeze point or past a removal's upto. */
-static int
-frozen_and_removed(struct walk *w, struct store *st)
-{
-	struct audit *a = w->a;
-	struct store_event ea, eb;
-	struct ev_signed x, y;
-	struct audit_log *l;
-	size_t i;
-
-	if (w->nfrozen > 0 && (a->forks = calloc(w->nfrozen,
-	    sizeof(*a->forks))) == NULL)
-		return I40_E_NOMEM;
-	for (i = 0; i < w->nfrozen; i++) {
-		struct audit_fork *f = &a->forks[a->nforks];
-
-		memcpy(f->author, w->frozen[i].author, 32);
-		f->last = w->frozen[i].last;
-		if (store_fork_get(st, f->author, &ea, &eb) == 0) {
-			if (ev_decode(ea.bytes, ea.len, NULL, &x, NULL,
-			    NULL) == 0 && ev_decode(eb.bytes, eb.len, NULL, &y,
-			    NULL, NULL) == 0) {
-				f->seq = x.h.seq;
-				memcpy(f->a, x.id, 32);
-				memcpy(f->b, y.id, 32);
-			}
-			free(ea.bytes);
-			free(eb.bytes);
-		}
-		a->nforks++;
-		audit_add(a, AUDIT_FORK, f->author, f->seq, UINT64_MAX,
-		    I40_E_FORK, "its key signed two different events at seq "
-		    "%llu (the evidence travels with the log): a stolen key "
-		    "or two copies of one node; its log counts up to seq %llu",
-		    (unsigned long long)f->seq, (unsigned long long)f->last);
-		if ((l = audit_log_find(a, f->author)) != NULL &&
-		    l->head > f->last) {
-			audit_range(audit_add(a, AUDIT_NOT_COUNTED, f->author,
-			    f->last + 1, UINT64_MAX, I40_E_FROZEN, "above the "
-			    "freeze point of its fork: they count on no node"),
-			    l->head);
-		}
-	}
-	for (i = 0; i < a->nmembers; i++) {
-		const struct store_member *m = &a->members[i];
-		uint64_t s;
-
-		if (m->active || (l = audit_log_find(a, m->key)) == NULL ||
-		    l->head <= m->upto)
-			continue;
-		/*
-		 * A leaving university's node signs checkpoints until it learns
-		 * of its removal: they carry nothing, and are counted, not
-		 * found.  Anything else it signed past upto is a finding (a
-		 * result recorded there counts on no node).
-		 */
-		for (s = m->upto + 1; s <= l->head && s != 0; s++) {
-			struct store_event e;
-			struct ev_signed ev;
-			int cp = 0;
-
-			if (store_get(st, m->key, s, &e) == 0) {
-				cp = ev_decode(e.bytes, e.len, NULL, &ev, NULL,
-				    NULL) == 0 && ev.h.type == BODY_CHECKPOINT;
-				free(e.bytes);
-			}
-			if (cp) {
-				l->late_checkpoints++;
-				continue;
-			}
-			(void)audit_add(a, AUDIT_NOT_COUNTED, m->key, s,
-			    UINT64_MAX, I40_E_REMOVED, "after its removal, which "
-			    "lets its log count up to seq %llu",
-			    (unsigned long long)m->upto);
-		}
-	}
-	/* Stored (a proposal made them known) but never admitted. */
-	for (i = 0; i < a->nlogs; i++) {
-		l = &a->logs[i];
-		if (l->stored == 0 || audit_member(a, l->author) != NULL)
-			continue;
-		audit_range(audit_add(a, AUDIT_NOT_COUNTED, l->author, 1,
-		    UINT64_MAX, I40_E_UNKNOWN_AUTHOR, "its key was proposed "
-		    "but never admitted: the events are stored, as every node "
-		    "stores them, and count for nothing (no content, no vote)"),
-		    l->head);
-	}
 	return 0;
 }
 
@@ -624,7 +353,7 @@ keep(void *arg, unsigned t, const uint8_t *k, size_t kl, const uint8_t *v,
 	struct kept *s = arg;
 	size_t need = 5 + kl + vl;
 
-	if (more((void **)&s->at, &s->capat, s->n, sizeof(*s->at)) != 0)
+	if (audit_more((void **)&s->at, &s->capat, s->n, sizeof(*s->at)) != 0)
 		return I40_E_NOMEM;
 	while (s->len + need > s->cap) {
 		size_t c = s->cap != 0 ? 2 * s->cap : 1u << 20;
@@ -757,6 +486,7 @@ walk_free(struct walk *w)
 	free(w->revoked_by);
 	free(w->frozen);
 	free(w->miss);
+	free(w->mods);
 	free(w->lre);
 }
 
@@ -791,26 +521,7 @@ audit_state(struct audit *a, struct store *st, struct store *node)
 		missed(&w, a->logs[i].author, a->logs[i].mods,
 		    a->logs[i].nmods, &w.mcur[i], UINT64_MAX, 1);
 	}
-	if (w.nmv > 0)
-		qsort(w.mv, w.nmv, sizeof(*w.mv), cmp_id);
-	if (w.nrv > 0)
-		qsort(w.revoked_by, w.nrv, 32, cmp_id);
-	for (i = 0; i < w.nmiss; i++)
-		if (w.miss[i].seq > counts_up_to(&w, w.miss[i].author))
-			continue;
-		else if (w.miss[i].module)
-			why_module(&w, st, w.miss[i].author, w.miss[i].seq);
-		else
-			why_completion(&w, st, w.miss[i].author,
-			    w.miss[i].seq);
-	for (i = 0; i < a->nrevs; i++) {
-		a->revs[i].counted = w.nrv > 0 && bsearch(a->revs[i].id,
-		    w.revoked_by, w.nrv, 32, cmp_id) != NULL;
-		if (!a->revs[i].counted && a->revs[i].seq <=
-		    counts_up_to(&w, a->revs[i].author))
-			why_revocation(a, st, &a->revs[i]);
-	}
-	if ((rc = frozen_and_removed(&w, st)) != 0 ||
+	if ((rc = audit_why(&w, st)) != 0 ||
 	    (rc = log_root(&w, st, a->log_root)) != 0 ||
 	    (rc = store_log_root(st, a->store_log_root)) != 0 ||
 	    (rc = store_state_root(st, a->store_state_root)) != 0)

@@ -524,6 +524,25 @@ has_datadir(int argc, char *argv[])
 	return 0;
 }
 
+/* The first word that is no option nor an option's argument, or NULL. */
+static const char *
+operand_of(int argc, char *argv[], const char *const *with_arg)
+{
+	int i;
+	size_t k;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return i + 1 < argc ? argv[i + 1] : NULL;
+		if (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)
+			return argv[i];
+		for (k = 0; with_arg[k] != NULL; k++)
+			if (strcmp(argv[i], with_arg[k]) == 0)
+				i++;
+	}
+	return NULL;
+}
+
 int
 audit_main(int argc, char *argv[])
 {
@@ -546,6 +565,12 @@ audit_main(int argc, char *argv[])
 
 	ctl_set_cmd("i40ctl audit");
 	memset(&ao, 0, sizeof(ao));
+	if (has_datadir(argc, argv) &&
+	    (file = operand_of(argc, argv, with_arg)) != NULL)
+		return ctl_usage_error(usage_audit, "give FILE or --datadir "
+		    "DIR, not both (`%s' and a data directory): FILE audits "
+		    "an export file, --datadir a node's data directory, "
+		    "compared with what the node stored", file);
 	if (!has_datadir(argc, argv)) {
 		if ((ret = ctl_operand(&argc, argv, with_arg, usage_audit,
 		    "FILE (or --datadir DIR)", &file)) != CTL_EXIT_OK)

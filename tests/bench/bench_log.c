@@ -112,7 +112,7 @@ gen_thread(void *arg)
 	return NULL;
 }
 
-static double raw_secs = 1.5;	/* long enough to average a noisy VM */
+static double raw_secs = 3.0;	/* long enough to average a noisy VM */
 static double rawrate[MAXT];
 
 /* Verify signatures of the events as fast as one core can. */

@@ -71,6 +71,9 @@ head -c 200 "$T/genesis.i40" >"$T/cut.i40"
 check "--genesis with a file that is no genesis: exit 1" test $? = 1
 check "... saying it is not a genesis file, not that the log is forged" \
     sh -c "grep -q 'not a genesis file' '$T/g2.out' && ! grep -q 'forged' '$T/g2.out'"
+"$I40CTL" audit "$T/fed.i40x" -d "$(dir 5)" >"$T/both.out" 2>&1
+check "FILE and --datadir at once: a usage error (exit 2)" test $? = 2
+check "... saying to give one of them" grep -q "give FILE or --datadir DIR, not both" "$T/both.out"
 
 "$I40CTL" audit -d "$(dir 5)" --json >"$T/dd.json" 2>/dev/null
 check "a running node's data directory audits clean" test $? = 0

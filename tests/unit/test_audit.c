@@ -847,6 +847,78 @@ test_completion_for_another_universitys_module(void **state)
 	recs_free(&r);
 }
 
+/* Key 0's next event, of body bb, into r: its seq. */
+static uint64_t
+append0(struct recs *r, uint64_t seq, uint8_t prev[32])
+{
+	uint8_t buf[EV_MAX_BYTES];
+	size_t len;
+
+	assert_int_equal(sample_sign_body(&all, 0, seq, prev, bb, buf,
+	    sizeof(buf), &len, prev), 0);
+	recs_insert(r, buf, len);
+	return seq;
+}
+
+static void
+retire_body(const char *code)
+{
+	memset(bb, 0, sizeof(*bb));
+	bb->type = BODY_MODULE_RETIRE;
+	bb->u.retire.code.p = (const uint8_t *)code;
+	bb->u.retire.code.len = strlen(code);
+}
+
+/*
+ * Retirements that count not are each named (§5.13): of a code never
+ * published, of one before it was published, of one retired already; the
+ * two that retire a module are not findings.
+ */
+static void
+test_retirements_that_count_not(void **state)
+{
+	struct recs r;
+	struct audit a;
+	uint8_t prev[32];
+	char code0[33], later[33];
+	uint64_t seq = ch[0].seq, never, early, first, again, pub;
+	size_t i;
+
+	(void)state;
+	recs_load(&r);
+	memcpy(prev, ch[0].prev, 32);
+	body_of(0, BODY_MODULE_PUBLISH, 10);	/* m0, key 0's module */
+	snprintf(code0, sizeof(code0), "%.*s", (int)bb->u.module.code.len,
+	    (const char *)bb->u.module.code.p);
+	snprintf(later, sizeof(later), "%s", strcmp(code0, "I40-LATE") != 0 ?
+	    "I40-LATE" : "I40-LATER");
+	retire_body("I40-NEVER");
+	never = append0(&r, ++seq, prev);
+	retire_body(later);
+	early = append0(&r, ++seq, prev);
+	body_of(0, BODY_MODULE_PUBLISH, 10);
+	bb->u.module.code.p = (const uint8_t *)later;
+	bb->u.module.code.len = strlen(later);
+	pub = append0(&r, ++seq, prev);
+	retire_body(code0);
+	first = append0(&r, ++seq, prev);
+	retire_body(code0);
+	again = append0(&r, ++seq, prev);
+	run(&a, recs_write(&r), NULL);
+	find(&a, AUDIT_NOT_COUNTED, 0, never, 0,
+	    "retires module I40-NEVER, which its university never published");
+	find(&a, AUDIT_NOT_COUNTED, 0, early, 0,
+	    "before its university published it");
+	find(&a, AUDIT_NOT_COUNTED, 0, again, 0,
+	    "which its university retired already");
+	for (i = 0; i < a.nf; i++)
+		assert_false(a.f[i].kind == AUDIT_NOT_COUNTED &&
+		    memcmp(a.f[i].author, all.pk[0], 32) == 0 &&
+		    (a.f[i].seq == first || a.f[i].seq == pub));
+	audit_free(&a);
+	recs_free(&r);
+}
+
 static void
 test_revocation_of_a_nonexistent_completion(void **state)
 {
@@ -1320,6 +1392,7 @@ main(void)
 		cmocka_unit_test(test_signed_with_a_rotated_out_key),
 		cmocka_unit_test(test_completion_for_another_universitys_module),
 		cmocka_unit_test(test_revocation_of_a_nonexistent_completion),
+		cmocka_unit_test(test_retirements_that_count_not),
 		cmocka_unit_test(test_truncated_export),
 		cmocka_unit_test(test_forged_head_in_a_datadir),
 		cmocka_unit_test(test_forged_frozen_head_in_a_datadir),
