@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,34 @@ author_head(struct store *st, const uint8_t *author, uint64_t *seq)
 	ctl_errx("--author %s…: the node holds no log of this key (a typo? "
 	    "`i40ctl status` lists every author)", fp);
 	return I40_E_NOT_FOUND;
+}
+
+/*
+ * Ctrl-C or a stop during an import: said, then gone.  Each batch is one
+ * transaction, so what was stored stays and the batch under way leaves
+ * nothing; a second run of the same import finishes it.  Only
+ * async-signal-safe calls here.
+ */
+static void
+interrupted(int sig)
+{
+	static const char msg[] = "\ni40ctl log import: interrupted: every "
+	    "batch stored before stays stored, the one under way left "
+	    "nothing; run the same import again to finish it\n";
+
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(128 + sig);
+}
+
+static void
+on_interrupt(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = interrupted;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(sig, &sa, NULL);
 }
 
 /* How many events sel takes from st (0 if the heads cannot be read). */
@@ -530,6 +559,8 @@ import_main(int argc, char *argv[])
 		goto out;
 	}
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	on_interrupt(SIGINT);
+	on_interrupt(SIGTERM);
 	rc = ctl_replay(st, f, file, cpus < 1 ? 1 : (unsigned)cpus,
 	    isatty(STDERR_FILENO), NULL, &s, why, sizeof(why));
 	if (rc == I40_E_DISK_FULL || rc == I40_E_MAP_FULL) {

@@ -188,6 +188,24 @@ else
 	check "... to node 1's roots" test "$(lg status --json -d "$T/full" | jq -c '[.log_root, .state_root]')" = "$(jq -c '[.log_root, .state_root]' <<<"$n1")"
 fi
 
+# An import stopped by Ctrl-C (here while it waits for more of its input
+# on a FIFO): said, with what to do; the same import again finishes it.
+quiet lg init -d "$T/intr" -g "$T/genesis.i40" -k "$T/fresh.key" 2>/dev/null
+mkfifo "$T/intr.fifo"
+"$I40CTL" log import "$T/intr.fifo" -d "$T/intr" >/dev/null 2>"$T/intr.err" &
+ipid=$!
+exec 3>"$T/intr.fifo"
+head -c $(($(stat -c %s "$T/stopped.i40x") / 2)) "$T/stopped.i40x" >&3
+sleep 1
+kill -INT $ipid
+wait $ipid
+check "an interrupted import exits 130" test $? = 130
+exec 3>&-
+check "... saying that what was stored stays and to run it again" \
+    grep -q "interrupted: every batch stored before stays stored.*run the same import again" "$T/intr.err"
+check "... and the same import again finishes" quiet lg log import "$T/stopped.i40x" -d "$T/intr"
+check "... to node 1's roots" test "$(lg status --json -d "$T/intr" | jq -c '[.log_root, .state_root]')" = "$(jq -c '[.log_root, .state_root]' <<<"$n1")"
+
 # A truncated export: what comes before the damage is kept, its offset said.
 size=$(stat -c %s "$T/stopped.i40x")
 head -c $((size * 2 / 3)) "$T/stopped.i40x" >"$T/cut.i40x"
