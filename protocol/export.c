@@ -22,17 +22,132 @@ damaged(struct exp_reader *r, const char *fmt, ...)
 	return I40_E_EXPORT;
 }
 
+/*
+ * The digest is BLAKE2b over nearly the whole file, as long as the replay's
+ * reading of it: a thread of its own hashes the bytes behind the reader,
+ * which only copies them into a ring of buffers, so that the hashing runs
+ * beside the signature checks, not between them.
+ */
+static void *
+hash_thread(void *arg)
+{
+	struct exp_reader *r = arg;
+
+	pthread_mutex_lock(&r->hmu);
+	for (;;) {
+		size_t i;
+
+		while (r->hhashed == r->hfilled && !r->hclosing)
+			pthread_cond_wait(&r->hcv, &r->hmu);
+		if (r->hhashed == r->hfilled)
+			break;
+		i = (size_t)(r->hhashed % EXP_HASH_NBUF);
+		pthread_mutex_unlock(&r->hmu);
+		crypto_generichash_blake2b_update(&r->hs, r->hbuf[i],
+		    r->hlen[i]);
+		pthread_mutex_lock(&r->hmu);
+		r->hhashed++;
+		pthread_cond_broadcast(&r->hcv);
+	}
+	pthread_mutex_unlock(&r->hmu);
+	return NULL;
+}
+
+/* The buffer being filled to the thread; wait until the next is free. */
+static void
+hash_submit(struct exp_reader *r)
+{
+	pthread_mutex_lock(&r->hmu);
+	r->hlen[r->hfilled % EXP_HASH_NBUF] = r->hfill;
+	r->hfilled++;
+	pthread_cond_broadcast(&r->hcv);
+	while (r->hfilled - r->hhashed >= EXP_HASH_NBUF)
+		pthread_cond_wait(&r->hcv, &r->hmu);
+	pthread_mutex_unlock(&r->hmu);
+	r->hfill = 0;
+}
+
+static void hash_start(struct exp_reader *r);
+
+/* len bytes into the digest, in order. */
+static void
+hash(struct exp_reader *r, const uint8_t *p, size_t len)
+{
+	if (!r->hthread && !r->htried && r->hinline > EXP_HASH_INLINE) {
+		r->htried = 1;	/* a file that is not small */
+		hash_start(r);
+	}
+	if (!r->hthread) {
+		crypto_generichash_blake2b_update(&r->hs, p, len);
+		r->hinline += len;
+		return;
+	}
+	while (len > 0) {
+		size_t n = EXP_HASH_BUF - r->hfill;
+
+		if (n > len)
+			n = len;
+		memcpy(r->hbuf[r->hfilled % EXP_HASH_NBUF] + r->hfill, p, n);
+		r->hfill += n;
+		p += n;
+		len -= n;
+		if (r->hfill == EXP_HASH_BUF)
+			hash_submit(r);
+	}
+}
+
+/* Everything handed over hashed, and the thread gone. */
+static void
+hash_stop(struct exp_reader *r)
+{
+	if (!r->hthread)
+		return;
+	if (r->hfill > 0)
+		hash_submit(r);
+	pthread_mutex_lock(&r->hmu);
+	r->hclosing = 1;
+	pthread_cond_broadcast(&r->hcv);
+	pthread_mutex_unlock(&r->hmu);
+	pthread_join(r->hth, NULL);
+	pthread_cond_destroy(&r->hcv);
+	pthread_mutex_destroy(&r->hmu);
+	r->hthread = 0;
+}
+
+/* The thread and its buffers, if they can be had; else hashing inline. */
+static void
+hash_start(struct exp_reader *r)
+{
+	size_t i;
+
+	for (i = 0; i < EXP_HASH_NBUF; i++)
+		if ((r->hbuf[i] = malloc(EXP_HASH_BUF)) == NULL)
+			return;
+	if (pthread_mutex_init(&r->hmu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&r->hcv, NULL) != 0) {
+		pthread_mutex_destroy(&r->hmu);
+		return;
+	}
+	if (pthread_create(&r->hth, NULL, hash_thread, r) != 0) {
+		pthread_cond_destroy(&r->hcv);
+		pthread_mutex_destroy(&r->hmu);
+		return;
+	}
+	r->hthread = 1;
+}
+
 /* Read len bytes: 0, or 1 at a clean end of file before any of them. */
 static int
-in(struct exp_reader *r, void *p, size_t len, int hash)
+in(struct exp_reader *r, void *p, size_t len, int hashed)
 {
 	size_t got = len > 0 ? fread(p, 1, len, r->f) : 0;
 
 	if (got != len)
 		return ferror(r->f) ? (errno != 0 ? -errno : -EIO) :
 		    got == 0 ? 1 : 2;
-	if (hash)
-		crypto_generichash_blake2b_update(&r->hs, p, len);
+	if (hashed)
+		hash(r, p, len);
 	return 0;
 }
 
@@ -60,7 +175,7 @@ read_record(struct exp_reader *r, struct exp_record *rec)
 		    "without its trailer: cut short",
 		    (unsigned long long)r->offset);
 	rec->type = hdr[0];
-	crypto_generichash_blake2b_update(&r->hs, hdr, 1);
+	hash(r, hdr, 1);
 	if ((rc = in(r, hdr + 1, 4, 1)) != 0)
 		return rc < 0 ? read_err(r, rc) : damaged(r, "the file ends inside the "
 		    "record at offset %llu: cut short",
@@ -96,7 +211,7 @@ read_record(struct exp_reader *r, struct exp_record *rec)
 		    "record at offset %llu: cut short",
 		    (unsigned long long)r->offset);
 	if (rec->type == EXP_REC_TRAILER)
-		crypto_generichash_blake2b_update(&r->hs, r->buf, len - 32);
+		hash(r, r->buf, len - 32);
 	rec->p = r->buf;
 	rec->len = len;
 	r->offset += 5 + len;
@@ -176,6 +291,7 @@ exp_next(struct exp_reader *r, struct exp_record *rec)
 	r->trailer.evidence = be_get64(rec->p + 8);
 	memcpy(r->trailer.log_root, rec->p + 16, 32);
 	memcpy(r->trailer.digest, rec->p + 48, 32);
+	hash_stop(r);
 	crypto_generichash_blake2b_final(&r->hs, digest, 32);
 	if (sodium_memcmp(digest, r->trailer.digest, 32) != 0)
 		return damaged(r, "the trailer's digest does not match the "
@@ -198,6 +314,13 @@ exp_next(struct exp_reader *r, struct exp_record *rec)
 void
 exp_read_end(struct exp_reader *r)
 {
+	size_t i;
+
+	hash_stop(r);
+	for (i = 0; i < EXP_HASH_NBUF; i++) {
+		free(r->hbuf[i]);
+		r->hbuf[i] = NULL;
+	}
 	free(r->buf);
 	r->buf = NULL;
 }

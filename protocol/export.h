@@ -27,7 +27,9 @@
  * file system allows, and takes O_DIRECT off again before it returns.
  * The caller fsyncs and closes.  A reader owns one buffer of
  * EXP_MAX_RECORD bytes, which each exp_next() overwrites (the record's
- * payload points into it).
+ * payload points into it), and, once a file passes EXP_HASH_INLINE
+ * bytes, EXP_HASH_NBUF of EXP_HASH_BUF bytes with a thread that hashes
+ * them behind it (exp_read_end releases them).
  */
 #ifndef I40_EXPORT_H
 #define I40_EXPORT_H
@@ -112,11 +114,25 @@ struct exp_record {
 	size_t alen, blen;
 };
 
+#define EXP_HASH_BUF (1u << 20)
+#define EXP_HASH_NBUF 4
+#define EXP_HASH_INLINE (4u << 20)	/* a smaller file: no thread */
+
 struct exp_reader {
 	FILE *f;
 	uint8_t *buf;
 	uint64_t offset;		/* of the next record */
 	crypto_generichash_blake2b_state hs;
+	/* the digest on a thread of its own, from a ring of buffers */
+	uint8_t *hbuf[EXP_HASH_NBUF];
+	size_t hlen[EXP_HASH_NBUF], hfill;
+	uint64_t hfilled, hhashed;	/* buffers handed over, hashed */
+	pthread_mutex_t hmu;
+	pthread_cond_t hcv;
+	pthread_t hth;
+	int hthread, hclosing;		/* hth runs; no more buffers */
+	int htried;			/* hash_start was tried */
+	uint64_t hinline;		/* bytes hashed before it */
 	int ended;			/* the trailer was read and matched */
 	struct exp_trailer trailer;
 	uint64_t events, evidence;	/* counted so far */

@@ -15,7 +15,7 @@
 #define BATCH_BYTES (8u << 20)
 #define MAX_THREADS 8
 #define SAID_MAX 20
-#define CHUNK 32			/* records a worker takes at a time */
+#define CHUNK 8			/* records a worker takes at a time */
 
 /*
  * Records refused only because their author is no member yet.  i40 writes

@@ -319,6 +319,7 @@ test_many_buffers(void **state)
 	uint64_t off;
 	FILE *f;
 	int fds[2], fl;
+	unsigned flip;
 
 	(void)state;
 	b.seed = (unsigned)time(NULL);
@@ -334,6 +335,16 @@ test_many_buffers(void **state)
 	assert_int_equal(mlen, w.bytes);
 	assert_true(mlen > EXP_WRITE_BUF * 2 * EXP_WRITE_NBUF);
 	assert_int_equal(read_all((uint8_t *)mem, mlen, &r, &off), 0);
+	/* Past the reader's inline hashing: a byte flipped, a file cut. */
+	flip = b.seed;
+	i = EXP_HASH_INLINE + EXP_HASH_BUF * 3 + (size_t)rand_r(&flip) %
+	    (mlen - EXP_HASH_INLINE - EXP_HASH_BUF * 3 - 200);
+	mem[i] ^= 0x10;
+	assert_int_equal(read_all((uint8_t *)mem, mlen, &r, &off),
+	    I40_E_EXPORT);
+	mem[i] ^= 0x10;
+	assert_int_equal(read_all((uint8_t *)mem, mlen - 1, &r, &off),
+	    I40_E_EXPORT);
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/big.i40x", dir);
