@@ -18,11 +18,13 @@
 #include "ctl.h"
 #include "ctl_guard.h"
 #include "ctl_node.h"
+#include "protocol/pseudonym.h"
 #include "ctl_write.h"
 #include "subcommands.h"
 
 #define SYNOPSIS_RECORD \
-    "usage: i40ctl completion record [-d DIR] --learner HEX --module ID|CODE\n" \
+    "usage: i40ctl completion record [-d DIR] --learner PSEUDONYM\n" \
+    "           --module ID|CODE\n" \
     "           --grade G --scale S --examiner NAME --exam-date DATE\n" \
     "           --decision-date DATE [--supervision S]\n" \
     "           [--timeout SECONDS] [--json]\n"
@@ -41,7 +43,10 @@ static const char usage_record[] =
     "Record a learner's result on one of this node's modules through the\n"
     "running i40d, and print the record's id and seq.\n"
     "\n"
-    "  --learner HEX             the learner's pseudonym, 32 hex digits\n"
+    "  --learner PSEUDONYM       the learner's pseudonym as the issuing\n"
+    "                            university gave it (27 symbols, e.g.\n"
+    "                            4F79-NHWB-2DBX-G730-MKKA-NVSK-EY9; case\n"
+    "                            and '-' do not matter), or 32 hex digits\n"
     "  --module ID|CODE          the module version it was earned against:\n"
     "                            its event id (64 hex digits), or the code\n"
     "                            of one of this node's current modules\n"
@@ -80,7 +85,7 @@ static const char usage_revoke[] =
     "  -h, --help                print this text\n";
 
 static const struct ctl_flag record_flags[] = {
-	{ "learner", "learner" }, { "module", NULL }, { "grade", "grade" },
+	{ "learner", NULL }, { "module", NULL }, { "grade", "grade" },
 	{ "scale", "scale" }, { "examiner", "examiner" },
 	{ "exam-date", "exam_date" }, { "decision-date", "decision_date" },
 	{ "supervision", "supervision" },
@@ -158,6 +163,35 @@ revocable(struct store *st, const uint8_t id[EV_ID_BYTES])
 	ctl_errx("--id %s: the completion is already revoked, by %s; a "
 	    "second revocation changes nothing", hex, by);
 	return I40_E_EXISTS;
+}
+
+/*
+ * --learner PSEUDONYM into the record: the text form (protocol.md §15),
+ * or 32 hex digits as the record's JSON has it.
+ */
+static int
+set_learner(struct ctl_write *w, const char *value)
+{
+	uint8_t p[PSEUDONYM_BYTES];
+	char hex[2 * PSEUDONYM_BYTES + 1], why[200], clip[48];
+	struct ctl_err err;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	if (strlen(value) == 2 * PSEUDONYM_BYTES &&
+	    ctl_record_set(&w->rec, "learner", value, &err) == 0)
+		return 0;
+	if ((rc = pseudonym_parse(value, p, why, sizeof(why))) != 0) {
+		ctl_errx("--learner `%s': not a pseudonym: %s (a pseudonym is "
+		    "27 symbols such as 4F79-NHWB-2DBX-G730-MKKA-NVSK-EY9, as "
+		    "the learner's university issued it)",
+		    ctl_clip(value, 40, clip, sizeof(clip)), why);
+		return rc;
+	}
+	ctl_hex(p, PSEUDONYM_BYTES, hex);
+	if ((rc = ctl_record_set(&w->rec, "learner", hex, &err)) != 0)
+		ctl_err_report(&err, BODY_COMPLETION_RECORD, NULL);
+	return rc;
 }
 
 /*
@@ -240,9 +274,9 @@ record_main(int argc, char *argv[])
 	static const uint32_t versions[2] = { BODY_MODULE_PUBLISH,
 	    BODY_MODULE_UPDATE };
 	const struct body_completion *c;
-	const char *module;
+	const char *module, *learner;
 	struct ctl_write w;
-	char code[33], what[128], learner[33];
+	char code[33], what[128], shown[PSEUDONYM_TEXT_LEN + 1];
 	int ret = CTL_EXIT_ERR;
 
 	ctl_set_cmd("i40ctl completion record");
@@ -251,6 +285,9 @@ record_main(int argc, char *argv[])
 		return ret;
 	if (ctl_write_body(&w, BODY_COMPLETION_RECORD) != 0 ||
 	    ctl_write_apply(&w, record_flags) != 0)
+		goto out;
+	learner = ctl_write_value(&w.a, record_flags, "learner");
+	if (learner != NULL && set_learner(&w, learner) != 0)
 		goto out;
 	module = ctl_write_value(&w.a, record_flags, "module");
 	if (module != NULL && resolve_module(&w, module) != 0)
@@ -267,9 +304,9 @@ record_main(int argc, char *argv[])
 	    not_retired(w.st, w.pk, module != NULL ? module : code,
 	    code) != 0)
 		goto out;
-	ctl_hex(c->learner, 16, learner);
+	pseudonym_format(c->learner, shown);
 	snprintf(what, sizeof(what), "recorded %.*s on %s for learner %s",
-	    (int)c->grade.len, (const char *)c->grade.p, code, learner);
+	    (int)c->grade.len, (const char *)c->grade.p, code, shown);
 	if (ctl_write_send(&w, BODY_COMPLETION_RECORD, what) == 0)
 		ret = CTL_EXIT_OK;
 out:

@@ -98,6 +98,22 @@ check "... naming the first" err_has rev2 \
     "the completion is already revoked, by $r1"
 seq1=$(field 1 seq)
 
+# The learner as a person types the pseudonym (protocol.md §15's vector
+# for 000102...0f), and one symbol of it mistyped.
+ctl typed 1 completion record --learner "0004 1061 050r 3gg2 8a1c 60t3 gf6" \
+    --module X1 --grade G --scale UG --examiner "Examiner" \
+    --exam-date 2026-11-20 --decision-date 2026-11-24
+check "a pseudonym typed in lower case with spaces is taken" test $rc = 0
+check "... said back in its shown form" grep -q "for learner 0004-1061-050R-3GG2-8A1C-60T3-GF6" "$T/typed.out" "$T/typed.err"
+check "... and recorded as its 16 bytes" sh -c "'$STOREDUMP' '$(dir 1)' | grep -q '^d_compl [0-9a-f]* 000102030405060708090a0b0c0d0e0f'"
+ctl typo 1 completion record --learner "0004-1061-050R-3GG2-8A1C-60T3-GF7" \
+    --module X1 --grade G --scale UG --examiner "Examiner" \
+    --exam-date 2026-11-20 --decision-date 2026-11-24
+check "a pseudonym with a symbol mistyped is refused (exit 1)" test $rc = 1
+check "... saying its check symbol does not match" err_has typo \
+    "not a pseudonym: the check symbol does not match: a symbol is mistyped or two are swapped"
+seq1=$(field 1 seq)
+
 # A completion after the module's retirement.
 x1=$("$I40CTL" catalog --json -d "$(dir 1)" |
     jq -r '.modules[] | select(.code == "X1") | .id')
