@@ -445,7 +445,7 @@ store_open(const char *path, const struct store_opts *opts,
 		goto fail;
 	}
 	txn = NULL;
-	if (!st->readonly && (rc = private_open(st)) != 0)
+	if ((!st->readonly || opts->learners) && (rc = private_open(st)) != 0)
 		goto fail;
 	*out = st;
 	return 0;

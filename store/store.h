@@ -55,6 +55,11 @@ struct store_opts {
 	 */
 	int nolock;
 	/*
+	 * With readonly: the private environment opened for writing all the
+	 * same (`i40ctl learner`: the ledger is only read).
+	 */
+	int learners;
+	/*
 	 * A throw-away store (`i40ctl audit`'s replay): commits are not
 	 * fsynced (MDB_NOSYNC).
 	 * A crash may lose or damage it, so nothing that must survive may be

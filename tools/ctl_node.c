@@ -55,6 +55,12 @@ access_why(const char *datadir, int rc)
 int
 ctl_store_open(const char *datadir, struct store **st)
 {
+	return ctl_store_open_with(datadir, 0, st);
+}
+
+int
+ctl_store_open_with(const char *datadir, int learners, struct store **st)
+{
 	struct store_opts opts;
 	struct passwd *pw;
 	struct stat sb;
@@ -62,6 +68,7 @@ ctl_store_open(const char *datadir, struct store **st)
 
 	memset(&opts, 0, sizeof(opts));
 	opts.readonly = 1;
+	opts.learners = learners;
 	if ((rc = store_open(datadir, &opts, st)) == 0)
 		return 0;
 	rc = access_why(datadir, rc);

@@ -23,6 +23,9 @@ int ctl_keyfile_read(const char *path, struct key_secret **k)
 
 /* The data directory opened read-only.  Caller owns *st (store_close). */
 int ctl_store_open(const char *datadir, struct store **st) I40_MUST_CHECK;
+/* The same, with learners: its private environment writable too. */
+int ctl_store_open_with(const char *datadir, int learners,
+    struct store **st) I40_MUST_CHECK;
 
 /* The member record of key in ms[0..n), or NULL. */
 const struct store_member *ctl_member_find(const struct store_member *ms,

@@ -35,6 +35,8 @@ static const struct {
 	    "publish, update or retire a module (through i40d)" },
 	{ "completion", completion_main,
 	    "record or revoke a learner's result (through i40d)" },
+	{ "learner", learner_main,
+	    "issue and look up learners' pseudonyms (private to this node)" },
 	{ "member", member_main,
 	    "admit, endorse, remove and list members (through i40d)" },
 	{ "log", log_main,

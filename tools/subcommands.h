@@ -13,6 +13,7 @@ int genesis_main(int argc, char *argv[]);
 int init_main(int argc, char *argv[]);
 int module_main(int argc, char *argv[]);
 int completion_main(int argc, char *argv[]);
+int learner_main(int argc, char *argv[]);
 int catalog_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);
 int peers_main(int argc, char *argv[]);

@@ -1,0 +1,370 @@
+/*
+ * cmd_learner.c: i40ctl learner add | show | find: the learners this
+ * university issued pseudonyms to, in the data directory's private
+ * environment (never replicated, exported or logged: docs/protocol.md
+ * §15 for the pseudonym's text).  These commands open that environment
+ * themselves, i40d running or not; the ledger is only read.  A name or a
+ * number goes to standard output, never into a message on stderr.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "ctl.h"
+#include "ctl_member.h"
+#include "ctl_node.h"
+#include "pnr.h"
+#include "protocol/codec.h"
+#include "protocol/pseudonym.h"
+#include "store/store.h"
+#include "subcommands.h"
+
+#define NAME_MAX_BYTES 200
+#define EMAIL_MAX_BYTES 254
+
+static const char usage_learner[] =
+    "usage: i40ctl learner add [-d DIR] --name NAME (--pnr NUMBER | --email ADDRESS)\n"
+    "                          [--json]\n"
+    "       i40ctl learner show [-d DIR] PSEUDONYM [--json]\n"
+    "       i40ctl learner find [-d DIR] (--pnr NUMBER | --email ADDRESS) [--json]\n"
+    "\n"
+    "Issue and look up learners' pseudonyms.  The names and numbers stay\n"
+    "in this node's private store: never replicated, exported or logged.\n";
+
+static const char usage_add[] =
+    "usage: i40ctl learner add [-d DIR] --name NAME (--pnr NUMBER | --email ADDRESS)\n"
+    "                          [--json]\n"
+    "\n"
+    "Issue a pseudonym to a learner, or say the one issued already to the\n"
+    "same personal identity number or e-mail address, and print it.\n"
+    "\n"
+    "  --name NAME          the learner's full name, as on an ID card\n"
+    "  --pnr NUMBER         a Swedish personal identity or coordination\n"
+    "                       number: YYYYMMDD-NNNN, YYMMDD-NNNN or\n"
+    "                       YYMMDD+NNNN (100 or older); checked and kept\n"
+    "                       as YYYYMMDD-NNNN\n"
+    "  --email ADDRESS      for a learner without one: an e-mail address\n"
+    "  -d, --datadir DIR    the node's data directory (default\n"
+    "                       $I40_DATADIR, else /var/lib/i40)\n"
+    "      --json           print {\"pseudonym\", \"new\"}\n"
+    "  -h, --help           print this text\n";
+
+static const char usage_show[] =
+    "usage: i40ctl learner show [-d DIR] PSEUDONYM [--json]\n"
+    "\n"
+    "Print the name behind a pseudonym this node issued.\n"
+    "\n"
+    "  -d, --datadir DIR    the node's data directory\n"
+    "      --json           print {\"pseudonym\", \"name\"}\n"
+    "  -h, --help           print this text\n";
+
+static const char usage_find[] =
+    "usage: i40ctl learner find [-d DIR] (--pnr NUMBER | --email ADDRESS) [--json]\n"
+    "\n"
+    "Print the pseudonym this node issued to a personal identity number or\n"
+    "an e-mail address, and the name.\n"
+    "\n"
+    "  --pnr NUMBER         as for `learner add`, in any of its forms\n"
+    "  --email ADDRESS      the address it was issued to\n"
+    "  -d, --datadir DIR    the node's data directory\n"
+    "      --json           print {\"pseudonym\", \"name\"}\n"
+    "  -h, --help           print this text\n";
+
+/* The key a learner is kept under: "pnr:YYYYMMDD-NNNN" or "email:A". */
+struct learner_id {
+	char key[8 + EMAIL_MAX_BYTES + 1];
+};
+
+/* Today, as the machine's clock and time zone say. */
+static void
+today_of(struct pnr_date *d)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	d->year = tm.tm_year + 1900;
+	d->month = tm.tm_mon + 1;
+	d->day = tm.tm_mday;
+}
+
+/* --pnr or --email (exactly one) into id; 0, or said and CTL_EXIT_USAGE. */
+static int
+learner_id(const char *pnr, const char *email, const char *usage,
+    struct learner_id *id)
+{
+	struct pnr_date today;
+	char norm[PNR_LEN + 1], why[200];
+	const char *at;
+	size_t i, len;
+
+	if ((pnr == NULL) == (email == NULL))
+		return ctl_usage_error(usage, "give --pnr NUMBER or --email "
+		    "ADDRESS (one of them)");
+	if (pnr != NULL) {
+		today_of(&today);
+		if (pnr_parse(pnr, &today, norm, NULL, why, sizeof(why)) != 0) {
+			ctl_errx("--pnr: not a personal identity number: %s",
+			    why);
+			return CTL_EXIT_ERR;
+		}
+		snprintf(id->key, sizeof(id->key), "pnr:%s", norm);
+		return 0;
+	}
+	len = strlen(email);
+	at = strchr(email, '@');
+	if (len == 0 || len > EMAIL_MAX_BYTES || at == NULL || at == email ||
+	    strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL ||
+	    at[1] == '.' || email[len - 1] == '.') {
+		ctl_errx("--email: not an e-mail address (local@domain.tld, at "
+		    "most %d bytes)", EMAIL_MAX_BYTES);
+		return CTL_EXIT_ERR;
+	}
+	for (i = 0; i < len; i++)
+		if ((unsigned char)email[i] <= ' ' || email[i] == 0x7f) {
+			ctl_errx("--email: an e-mail address holds no spaces "
+			    "or control characters");
+			return CTL_EXIT_ERR;
+		}
+	/* The domain is case-blind; the local part is the mail server's. */
+	snprintf(id->key, sizeof(id->key), "email:%s", email);
+	for (i = 6 + (size_t)(at - email); id->key[i] != '\0'; i++)
+		if (id->key[i] >= 'A' && id->key[i] <= 'Z')
+			id->key[i] = (char)(id->key[i] - 'A' + 'a');
+	return 0;
+}
+
+/* A name a transcript can carry: UTF-8 text of one line, not empty. */
+static int
+name_ok(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len > NAME_MAX_BYTES ||
+	    !codec_utf8_valid((const uint8_t *)name, len)) {
+		ctl_errx("--name: give the learner's full name, 1 to %d bytes "
+		    "of UTF-8", NAME_MAX_BYTES);
+		return 0;
+	}
+	for (i = 0; i < len; i++)
+		if ((unsigned char)name[i] < ' ' || name[i] == 0x7f) {
+			ctl_errx("--name: a name is one line, without control "
+			    "characters");
+			return 0;
+		}
+	return 1;
+}
+
+static void
+print_human(const json_t *doc, const void *arg)
+{
+	const char *name = json_string_value(json_object_get(doc, "name"));
+
+	(void)arg;
+	if (json_object_get(doc, "new") != NULL)
+		printf("%s (%s)\n", json_string_value(json_object_get(doc,
+		    "pseudonym")), json_is_true(json_object_get(doc, "new")) ?
+		    "issued now" : "issued before: the same learner");
+	else
+		printf("%s  %s\n", json_string_value(json_object_get(doc,
+		    "pseudonym")), name != NULL ? name : "");
+}
+
+/* Print pseudonym p (and name, and issued-now flag where not NULL / -1). */
+static int
+print_learner(const uint8_t p[PSEUDONYM_BYTES], const char *name, int fresh,
+    int json)
+{
+	char shown[PSEUDONYM_TEXT_LEN + 1];
+	json_t *doc;
+	int rc;
+
+	pseudonym_format(p, shown);
+	if ((doc = json_object()) == NULL ||
+	    json_object_set_new(doc, "pseudonym", json_string(shown)) != 0 ||
+	    (name != NULL && json_object_set_new(doc, "name",
+	    json_string(name)) != 0) ||
+	    (fresh >= 0 && json_object_set_new(doc, "new",
+	    json_boolean(fresh)) != 0)) {
+		json_decref(doc);
+		ctl_err(I40_E_NOMEM, "cannot print the learner");
+		return CTL_EXIT_ERR;
+	}
+	rc = ctl_output(doc, json, print_human, NULL, "learner");
+	json_decref(doc);
+	return rc == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
+}
+
+static int
+add_main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		CTL_OPT_DATADIR, CTL_OPT_JSON, CTL_OPT_HELP,
+		{ "name", required_argument, NULL, 'n' },
+		{ "pnr", required_argument, NULL, 'p' },
+		{ "email", required_argument, NULL, 'e' }, CTL_OPT_END
+	};
+	const char *name = NULL, *pnr = NULL, *email = NULL;
+	uint8_t p[PSEUDONYM_BYTES];
+	struct learner_id id;
+	struct ctl_opts o;
+	struct store *st;
+	int c, rc, fresh, ret;
+
+	ctl_set_cmd("i40ctl learner add");
+	ctl_opts_init(&o, usage_add, CTL_TIMEOUT_MS);
+	while ((c = ctl_getopt(argc, argv, ":d:h", opts, &o)) > 0) {
+		if (c == 'n')
+			name = optarg;
+		else if (c == 'p')
+			pnr = optarg;
+		else
+			email = optarg;
+	}
+	if (c < 0)
+		return o.exit;
+	if (name == NULL)
+		return ctl_usage_error(usage_add, "--name is missing");
+	if ((ret = learner_id(pnr, email, usage_add, &id)) != 0)
+		return ret;
+	if (!name_ok(name))
+		return CTL_EXIT_ERR;
+	if (ctl_store_open_with(ctl_datadir(o.datadir), 1, &st) != 0)
+		return CTL_EXIT_ERR;
+	fresh = store_learner_find(st, id.key, p) == I40_E_NOT_FOUND;
+	if ((rc = store_learner_issue(st, name, id.key, p)) != 0) {
+		ctl_err(rc, "cannot issue the pseudonym in %s/private",
+		    ctl_datadir(o.datadir));
+		store_close(st);
+		return CTL_EXIT_ERR;
+	}
+	ret = print_learner(p, NULL, fresh, o.json);
+	sodium_memzero(&id, sizeof(id));
+	store_close(st);
+	return ret;
+}
+
+/* The name behind p, or a message; 0 or CTL_EXIT_ERR. */
+static int
+name_of(struct store *st, const uint8_t p[PSEUDONYM_BYTES], char *name,
+    size_t cap)
+{
+	int rc = store_learner_name(st, p, name, cap);
+
+	if (rc == I40_E_NOT_FOUND) {
+		ctl_errx("this node issued no such pseudonym, or its learner was "
+		    "forgotten (a pseudonym another university issued is "
+		    "known only there)");
+		return CTL_EXIT_ERR;
+	}
+	if (rc != 0) {
+		ctl_err(rc, "cannot read the private store");
+		return CTL_EXIT_ERR;
+	}
+	return 0;
+}
+
+static int
+show_main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		CTL_OPT_DATADIR, CTL_OPT_JSON, CTL_OPT_HELP, CTL_OPT_END
+	};
+	static const char *const with_arg[] = { "-d", "--datadir", NULL };
+	const char *text;
+	uint8_t p[PSEUDONYM_BYTES];
+	char why[200], name[NAME_MAX_BYTES * 2 + 2];
+	struct ctl_opts o;
+	struct store *st;
+	int c, ret;
+
+	ctl_set_cmd("i40ctl learner show");
+	if ((ret = ctl_operand(&argc, argv, with_arg, usage_show, "PSEUDONYM",
+	    &text)) != CTL_EXIT_OK)
+		return ret;
+	if (text == NULL) {
+		fputs(usage_show, stdout);
+		return CTL_EXIT_OK;
+	}
+	ctl_opts_init(&o, usage_show, CTL_TIMEOUT_MS);
+	while ((c = ctl_getopt(argc, argv, ":d:h", opts, &o)) > 0)
+		;
+	if (c < 0)
+		return o.exit;
+	if (pseudonym_parse(text, p, why, sizeof(why)) != 0) {
+		ctl_errx("`%s' is not a pseudonym: %s", text, why);
+		return CTL_EXIT_ERR;
+	}
+	if (ctl_store_open_with(ctl_datadir(o.datadir), 1, &st) != 0)
+		return CTL_EXIT_ERR;
+	if ((ret = name_of(st, p, name, sizeof(name))) == 0)
+		ret = print_learner(p, name, -1, o.json);
+	sodium_memzero(name, sizeof(name));
+	store_close(st);
+	return ret;
+}
+
+static int
+find_main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		CTL_OPT_DATADIR, CTL_OPT_JSON, CTL_OPT_HELP,
+		{ "pnr", required_argument, NULL, 'p' },
+		{ "email", required_argument, NULL, 'e' }, CTL_OPT_END
+	};
+	const char *pnr = NULL, *email = NULL;
+	uint8_t p[PSEUDONYM_BYTES];
+	char name[NAME_MAX_BYTES * 2 + 2];
+	struct learner_id id;
+	struct ctl_opts o;
+	struct store *st;
+	int c, rc, ret;
+
+	ctl_set_cmd("i40ctl learner find");
+	ctl_opts_init(&o, usage_find, CTL_TIMEOUT_MS);
+	while ((c = ctl_getopt(argc, argv, ":d:h", opts, &o)) > 0) {
+		if (c == 'p')
+			pnr = optarg;
+		else
+			email = optarg;
+	}
+	if (c < 0)
+		return o.exit;
+	if ((ret = learner_id(pnr, email, usage_find, &id)) != 0)
+		return ret;
+	if (ctl_store_open_with(ctl_datadir(o.datadir), 1, &st) != 0)
+		return CTL_EXIT_ERR;
+	rc = store_learner_find(st, id.key, p);
+	sodium_memzero(&id, sizeof(id));
+	if (rc == I40_E_NOT_FOUND) {
+		ctl_errx("no learner of that %s: `i40ctl learner add` issues "
+		    "a pseudonym", pnr != NULL ? "number" : "address");
+		ret = CTL_EXIT_ERR;
+	} else if (rc != 0) {
+		ctl_err(rc, "cannot read the private store");
+		ret = CTL_EXIT_ERR;
+	} else if ((ret = name_of(st, p, name, sizeof(name))) == 0)
+		ret = print_learner(p, name, -1, o.json);
+	sodium_memzero(name, sizeof(name));
+	store_close(st);
+	return ret;
+}
+
+int
+learner_main(int argc, char *argv[])
+{
+	static const struct ctl_sub subs[] = {
+		{ "add", add_main },
+		{ "show", show_main },
+		{ "find", find_main },
+	};
+
+	ctl_set_cmd("i40ctl learner");
+	return ctl_dispatch(argc, argv, usage_learner, subs,
+	    sizeof(subs) / sizeof(subs[0]));
+}
