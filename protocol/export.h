@@ -22,9 +22,11 @@
  * the one the caller fills (exp_write_end, or exp_write_free on an error,
  * releases them).  It writes to the file descriptor under the caller's
  * FILE (through the FILE if it has none), which it flushes first and
- * must hold nothing else; on a regular
- * file at offset 0 it writes with O_DIRECT (past the page cache) where the
- * file system allows, and takes O_DIRECT off again before it returns.
+ * must hold nothing else.  With exp_write_direct, on a file the caller
+ * opened for the export alone, it writes with O_DIRECT (past the page
+ * cache) where the file system allows, and takes O_DIRECT off again
+ * before it returns (O_DIRECT is the open file's: on a descriptor others
+ * share, such as a redirected stdout, it would be theirs too).
  * The caller fsyncs and closes.  A reader owns one buffer of
  * EXP_MAX_RECORD bytes, which each exp_next() overwrites (the record's
  * payload points into it), and, once a file passes EXP_HASH_INLINE
@@ -91,6 +93,12 @@ struct exp_writer {
 /* Start a file on f with its magic, version and the genesis. */
 int exp_write_begin(struct exp_writer *w, FILE *f, const uint8_t *genesis,
     size_t len) I40_MUST_CHECK;
+/*
+ * Right after exp_write_begin, on a regular file the caller opened for
+ * this export alone: write it past the page cache (O_DIRECT) where the
+ * file system takes it.  Anything else: nothing changes.
+ */
+void exp_write_direct(struct exp_writer *w);
 int exp_write_event(struct exp_writer *w, const uint8_t *ev, size_t len)
     I40_MUST_CHECK;
 int exp_write_evidence(struct exp_writer *w, const uint8_t *a, size_t alen,

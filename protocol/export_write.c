@@ -9,8 +9,8 @@
  * several, not two, keeps both threads busy while the caller waits on the
  * disk for a page of the store, and the caller busy while they wait.
  *
- * Why O_DIRECT on a file: the copy into the page cache was a fifth of an
- * export's CPU, and an export of the whole log would otherwise push the
+ * Why O_DIRECT on a file of the export's own (exp_write_direct): the
+ * copy into the page cache was a fifth of an export's CPU, and an export of the whole log would otherwise push the
  * daemon's own pages of the store out of the cache.  Every buffer but the
  * last is full (EXP_WRITE_BUF, a multiple of any block size) and starts
  * at an aligned offset, so each goes to the disk from the buffer itself;
@@ -232,17 +232,24 @@ exp_write_free(struct exp_writer *w)
 	w->live = 0;
 }
 
-/* O_DIRECT on fd if it is a regular file at offset 0 that accepts it. */
+/* Is the output a regular file (for sync_file_range)? */
 static void
-direct_on(struct exp_writer *w)
+regular_of(struct exp_writer *w)
 {
 	struct stat sb;
+
+	w->regular = w->fd >= 0 && fstat(w->fd, &sb) == 0 &&
+	    S_ISREG(sb.st_mode);
+}
+
+void
+exp_write_direct(struct exp_writer *w)
+{
 	int fl;
 
-	if (w->fd < 0 || fstat(w->fd, &sb) != 0 || !S_ISREG(sb.st_mode))
-		return;
-	w->regular = 1;
-	if (lseek(w->fd, 0, SEEK_CUR) != 0 ||
+	/* Nothing handed to the writing thread yet: it reads direct later. */
+	if (!w->live || !w->regular || w->filled != 0 ||
+	    lseek(w->fd, 0, SEEK_CUR) != 0 ||
 	    (fl = fcntl(w->fd, F_GETFL)) < 0 ||
 	    fcntl(w->fd, F_SETFL, fl | O_DIRECT) != 0)
 		return;
@@ -271,7 +278,7 @@ start(struct exp_writer *w, FILE *f)
 		exp_write_free(w);
 		return errno != 0 ? -errno : -EIO;
 	}
-	direct_on(w);
+	regular_of(w);
 	crypto_generichash_blake2b_init(&w->hs, NULL, 0, 32);
 	crypto_generichash_blake2b_update(&w->hs,
 	    (const uint8_t *)EXP_DIGEST_TAG, sizeof(EXP_DIGEST_TAG) - 1);
@@ -327,6 +334,7 @@ exp_write_begin(struct exp_writer *w, FILE *f, const uint8_t *genesis,
 
 	if (len == 0 || len > EV_MAX_BYTES) {
 		memset(w, 0, sizeof(*w));
+		w->f = f;	/* still the caller's, to close */
 		return I40_E_TOO_BIG;
 	}
 	if ((rc = start(w, f)) != 0)

@@ -131,7 +131,7 @@ on_entry(void *arg, unsigned t, const uint8_t *k, size_t kl,
 		memcpy(w->mods[w->nmods].univ, k, 32);
 		snprintf(w->mods[w->nmods].code, 33, "%.*s", (int)(kl - 32),
 		    (const char *)k + 32);
-		memcpy(w->mods[w->nmods].first, v, 32);
+		memcpy(w->mods[w->nmods].current, v, 32);
 		w->mods[w->nmods++].retired = v[32] != 0;
 		break;
 	case STORE_T_COMPL:

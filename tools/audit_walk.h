@@ -29,7 +29,7 @@ struct lr_entry {
 struct module_entry {
 	uint8_t univ[32];
 	char code[33];
-	uint8_t first[32];		/* the id of its first version */
+	uint8_t current[32];		/* the id of its version in force */
 	int retired;
 };
 

@@ -307,7 +307,7 @@ retires(struct walk *w, struct store *st, const struct audit_retire *r,
 /*
  * Why a stored module_retire within its log's counting range counts not,
  * if it does not (§5.13: its university has the code and has not retired
- * it).  Of those after the module's first version, the first in its
+ * it).  Of those after the module's version in force, the first in its
  * university's order (keys as they succeeded each other, then seq) is
  * the one that retired it.
  */
@@ -334,22 +334,27 @@ why_retire(struct walk *w, struct store *st, const struct audit_retire *r)
 		    "published", r->code);
 		return;
 	}
-	if (store_get_id(st, me->first, &pe) != 0)
+	if (store_get_id(st, me->current, &pe) != 0)
 		return;
 	i = ev_decode(pe.bytes, pe.len, NULL, &pub, NULL, NULL) == 0;
 	free(pe.bytes);
 	if (!i)
 		return;
+	/*
+	 * Before the version in force is before the first version: a
+	 * retirement between them would have counted, and no later version.
+	 */
 	if (before(a, r->author, r->seq, pub.h.author, pub.h.seq)) {
 		audit_add(a, AUDIT_NOT_COUNTED, r->author, r->seq, UINT64_MAX,
-		    0, "retires module %s before its university published it "
-		    "(at seq %llu)", r->code, (unsigned long long)pub.h.seq);
+		    0, "retires module %s before its university published it",
+		    r->code);
 		return;
 	}
 	if (!me->retired) {
-		audit_add(a, AUDIT_NOT_COUNTED, r->author, r->seq, UINT64_MAX,
-		    0, "retires module %s, which stayed in force: its author "
-		    "may not retire it (§5.13)", r->code);
+		audit_add(a, AUDIT_INTERNAL, r->author, r->seq, UINT64_MAX, 0,
+		    "retires module %s after its version in force, yet the "
+		    "module is not retired: the replay's state and §5.13 "
+		    "disagree; report it", r->code);
 		return;
 	}
 	for (i = 0; i < a->nretires; i++) {

@@ -47,7 +47,8 @@ static const char usage_add[] =
     "  --pnr NUMBER         a Swedish personal identity or coordination\n"
     "                       number: YYYYMMDD-NNNN, YYMMDD-NNNN or\n"
     "                       YYMMDD+NNNN (100 or older); checked and kept\n"
-    "                       as YYYYMMDD-NNNN\n"
+    "                       as YYYYMMDD-NNNN; `-': read it from standard\n"
+    "                       input (out of `ps' and the shell's history)\n"
     "  --email ADDRESS      for a learner without one: an e-mail address\n"
     "  -d, --datadir DIR    the node's data directory (default\n"
     "                       $I40_DATADIR, else /var/lib/i40)\n"
@@ -99,21 +100,34 @@ learner_id(const char *pnr, const char *email, const char *usage,
     struct learner_id *id)
 {
 	struct pnr_date today;
-	char norm[PNR_LEN + 1], why[200];
+	char norm[PNR_LEN + 1], why[200], line[64];
 	const char *at;
 	size_t i, len;
+	int rc;
 
 	if ((pnr == NULL) == (email == NULL))
 		return ctl_usage_error(usage, "give --pnr NUMBER or --email "
 		    "ADDRESS (one of them)");
+	if (pnr != NULL && strcmp(pnr, "-") == 0) {
+		/* Out of `ps' and the shell's history: read it from stdin. */
+		if (fgets(line, sizeof(line), stdin) == NULL) {
+			ctl_errx("--pnr -: no number on standard input");
+			return CTL_EXIT_ERR;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		pnr = line;
+	}
 	if (pnr != NULL) {
 		today_of(&today);
-		if (pnr_parse(pnr, &today, norm, NULL, why, sizeof(why)) != 0) {
+		rc = pnr_parse(pnr, &today, norm, NULL, why, sizeof(why));
+		sodium_memzero(line, sizeof(line));
+		if (rc != 0) {
 			ctl_errx("--pnr: not a personal identity number: %s",
 			    why);
 			return CTL_EXIT_ERR;
 		}
 		snprintf(id->key, sizeof(id->key), "pnr:%s", norm);
+		sodium_memzero(norm, sizeof(norm));
 		return 0;
 	}
 	len = strlen(email);

@@ -86,6 +86,8 @@ static const char usage_export[] =
 
 struct export_run {
 	struct exp_writer w;
+	int own_file;			/* -o: a file of the export's own */
+	uint64_t head;			/* bytes of magic, version, genesis */
 	int progress;			/* stderr is a terminal */
 	time_t next;			/* when the next progress line is due */
 };
@@ -99,7 +101,11 @@ on_record(void *arg, int type, const uint8_t *a, size_t alen,
 
 	switch (type) {
 	case EXP_REC_GENESIS:
-		return exp_write_begin(&x->w, x->w.f, a, alen);
+		x->head = 12 + 5 + alen;
+		if ((rc = exp_write_begin(&x->w, x->w.f, a, alen)) == 0 &&
+		    x->own_file)
+			exp_write_direct(&x->w);
+		return rc;
 	case EXP_REC_EVIDENCE:
 		return exp_write_evidence(&x->w, a, alen, b, blen);
 	default:
@@ -221,18 +227,23 @@ interrupted(int sig)
 	    "nothing; run the same import again to finish it\n";
 
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	/* Die of the signal (SA_RESETHAND), so a calling script stops too. */
+	(void)raise(sig);
 	_exit(128 + sig);
 }
 
+/* interrupted() on sig, once; what was there before into *old. */
 static void
-on_interrupt(int sig)
+on_interrupt(int sig, struct sigaction *old)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = interrupted;
+	sa.sa_flags = (int)(SA_RESETHAND | SA_NODEFER);
 	sigemptyset(&sa.sa_mask);
-	(void)sigaction(sig, &sa, NULL);
+	if (sigaction(sig, &sa, old) != 0)
+		old->sa_handler = SIG_DFL;
 }
 
 /* How many events sel takes from st (0 if the heads cannot be read). */
@@ -414,6 +425,7 @@ export_main(int argc, char *argv[])
 	if (have_author && author_head(st, author, &head) != 0)
 		goto out;
 	x.w.f = file != NULL ? open_part(file, part, sizeof(part)) : stdout;
+	x.own_file = file != NULL;
 	if (x.w.f == NULL)
 		goto out;
 	rc = store_export(st, &sel, on_record, &x, root);
@@ -447,14 +459,17 @@ export_main(int argc, char *argv[])
 			    "--salvage` takes its events out all the same, to "
 			    "rebuild the node with `log import` "
 			    "(docs/operations.md)");
-		else if ((rc == -ENOSPC || rc == -EDQUOT) && x.w.events > 0) {
+		else if ((rc == -ENOSPC || rc == -EDQUOT) &&
+		    x.w.events + x.w.evidence > 0 && x.w.bytes > x.head) {
+			/* The genesis once; the records at their mean size. */
 			uint64_t all = selected(st, &sel);
-			double each = (double)x.w.bytes / (double)x.w.events;
+			double each = (double)(x.w.bytes - x.head) /
+			    (double)(x.w.events + x.w.evidence);
 
 			ctl_errx("the whole export needs about %.0f MB (%llu "
 			    "events at %.0f bytes each): free that much, or "
 			    "give -o a file on another disk",
-			    each * (double)all / 1e6,
+			    ((double)x.head + each * (double)all) / 1e6,
 			    (unsigned long long)all, each);
 		}
 		if (file != NULL)
@@ -515,6 +530,7 @@ import_main(int argc, char *argv[])
 	char why[400], hex[65], ehex[65];
 	uint8_t root[32];
 	long cpus, pid;
+	struct sigaction old_int, old_term;
 	FILE *f = NULL;
 	int c, rc, ret = CTL_EXIT_ERR, lockfd = -1;
 	json_t *doc;
@@ -559,10 +575,12 @@ import_main(int argc, char *argv[])
 		goto out;
 	}
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	on_interrupt(SIGINT);
-	on_interrupt(SIGTERM);
+	on_interrupt(SIGINT, &old_int);
+	on_interrupt(SIGTERM, &old_term);
 	rc = ctl_replay(st, f, file, cpus < 1 ? 1 : (unsigned)cpus,
 	    isatty(STDERR_FILENO), NULL, &s, why, sizeof(why));
+	(void)sigaction(SIGINT, &old_int, NULL);
+	(void)sigaction(SIGTERM, &old_term, NULL);
 	if (rc == I40_E_DISK_FULL || rc == I40_E_MAP_FULL) {
 		/* The daemon's wording ("the node resumes") is not this. */
 		ctl_errx("the data directory %s is full (%s) after %llu events "

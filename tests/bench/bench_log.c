@@ -168,8 +168,13 @@ on_record(void *arg, int type, const uint8_t *a, size_t alen,
 {
 	struct exp_writer *w = arg;
 
-	if (type == EXP_REC_GENESIS)
-		return exp_write_begin(w, w->f, a, alen);
+	if (type == EXP_REC_GENESIS) {
+		int rc = exp_write_begin(w, w->f, a, alen);
+
+		if (rc == 0)
+			exp_write_direct(w);	/* as i40ctl's -o does */
+		return rc;
+	}
 	if (type == EXP_REC_EVENT)
 		return exp_write_event(w, a, alen);
 	return exp_write_evidence(w, a, alen, b, blen);

@@ -45,6 +45,9 @@ check "both: a usage error too" test $? = 2
 out=$(lrn find -d "$(dir 1)" --pnr 8112189876 --json)
 check "find by the number, in a third form: the pseudonym and the name" \
     test "$(jq -r '.pseudonym + "|" + .name' <<<"$out")" = "$p|Åsa Öberg"
+out=$(echo 811218-9876 | lrn find -d "$(dir 1)" --pnr - --json)
+check "--pnr - reads the number from standard input" \
+    test "$(jq -r .pseudonym <<<"$out")" = "$p"
 out=$(lrn find -d "$(dir 1)" --email Kim@example.se --json)
 check "find by the address, its domain in another case" \
     test "$(jq -r .pseudonym <<<"$out")" = "$q"

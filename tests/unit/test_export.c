@@ -251,7 +251,7 @@ struct big {
 
 /* The same records as every other writer of b, then the trailer: rc. */
 static int
-write_big(const struct big *b, FILE *f, struct exp_writer *w)
+write_big(const struct big *b, FILE *f, int direct, struct exp_writer *w)
 {
 	unsigned s = b->seed;
 	size_t done = 0;
@@ -259,6 +259,8 @@ write_big(const struct big *b, FILE *f, struct exp_writer *w)
 
 	if ((rc = exp_write_begin(w, f, gen, sizeof(gen))) != 0)
 		return rc;
+	if (direct)
+		exp_write_direct(w);
 	while (done < b->total) {
 		size_t len = 1 + (size_t)rand_r(&s) % EV_MAX_BYTES;
 
@@ -330,7 +332,7 @@ test_many_buffers(void **state)
 		b.rec[i] = (uint8_t)(i * 7 + i / 251);
 
 	assert_non_null(f = open_memstream(&mem, &mlen));
-	assert_int_equal(write_big(&b, f, &w), 0);
+	assert_int_equal(write_big(&b, f, 1, &w), 0);
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(mlen, w.bytes);
 	assert_true(mlen > EXP_WRITE_BUF * 2 * EXP_WRITE_NBUF);
@@ -349,9 +351,23 @@ test_many_buffers(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/big.i40x", dir);
 	assert_non_null(f = fopen(path, "wb"));
-	assert_int_equal(write_big(&b, f, &w), 0);
+	assert_int_equal(write_big(&b, f, 1, &w), 0);
 	fl = fcntl(fileno(f), F_GETFL);
 	assert_true(fl >= 0 && (fl & O_DIRECT) == 0);
+	assert_int_equal(fclose(f), 0);
+	/* Without exp_write_direct (a shared stdout): never O_DIRECT. */
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(exp_write_begin(&w, f, gen, sizeof(gen)), 0);
+	fl = fcntl(fileno(f), F_GETFL);
+	assert_true(fl >= 0 && (fl & O_DIRECT) == 0);
+	exp_write_direct(&w);
+	fl = fcntl(fileno(f), F_GETFL);
+	printf("# O_DIRECT on %s: %s\n", dir, fl >= 0 && (fl & O_DIRECT) ?
+	    "taken" : "refused by its file system");
+	exp_write_free(&w);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(write_big(&b, f, 1, &w), 0);
 	assert_int_equal(fclose(f), 0);
 	assert_non_null(f = fopen(path, "rb"));
 	assert_non_null(fbuf = malloc(mlen + 1));
@@ -367,7 +383,7 @@ test_many_buffers(void **state)
 	d.fd = fds[0];
 	assert_int_equal(pthread_create(&th, NULL, drain_pipe, &d), 0);
 	assert_non_null(f = fdopen(fds[1], "wb"));
-	assert_int_equal(write_big(&b, f, &w), 0);
+	assert_int_equal(write_big(&b, f, 1, &w), 0);
 	assert_int_equal(fclose(f), 0);
 	pthread_join(th, NULL);
 	close(fds[0]);
@@ -394,12 +410,12 @@ test_full_disk(void **state)
 		free(b.rec);
 		skip();
 	}
-	assert_int_equal(write_big(&b, f, &w), -ENOSPC);
+	assert_int_equal(write_big(&b, f, 1, &w), -ENOSPC);
 	fclose(f);
 	/* Too small for one buffer: the error comes at the end. */
 	b.total = 100;
 	assert_non_null(f = fopen("/dev/full", "wb"));
-	assert_int_equal(write_big(&b, f, &w), -ENOSPC);
+	assert_int_equal(write_big(&b, f, 0, &w), -ENOSPC);
 	exp_write_free(&w);	/* released already: harmless again */
 	fclose(f);
 	free(b.rec);
