@@ -72,9 +72,11 @@ struct modver_map {
 struct store {
 	char *path;
 	MDB_env *env;		/* ledger/ */
-	MDB_env *penv;		/* private/, NULL when read-only */
+	MDB_env *penv;		/* private/, NULL unless opts.learners */
+	int pdir;		/* private/ open, flock()ed shared; or -1 */
 	MDB_dbi dbi[DB_COUNT];
 	MDB_dbi p_byid, p_bypseudo;	/* private: natid->pseudo, pseudo->rec */
+	MDB_dbi p_forgot;		/* private: pseudo -> when (ms, be64) */
 	uint8_t fed_id[EV_FED_ID_BYTES];
 	int readonly;
 	int failed;		/* a commit failed: refuse writes until reopen */

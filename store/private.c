@@ -15,7 +15,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -34,7 +36,7 @@ penv_open(struct store *st)
 		return rc;
 	if ((rc = mdb_env_create(&st->penv)) != 0)
 		return store_err(rc);
-	if ((rc = mdb_env_set_maxdbs(st->penv, 2)) != 0 ||
+	if ((rc = mdb_env_set_maxdbs(st->penv, 3)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->penv, PRIVATE_MAP)) != 0 ||
 	    (rc = mdb_env_open(st->penv, dir, MDB_NOTLS, 0600)) != 0 ||
 	    (rc = mdb_txn_begin(st->penv, NULL, 0, &txn)) != 0) {
@@ -44,7 +46,9 @@ penv_open(struct store *st)
 	}
 	if ((rc = mdb_dbi_open(txn, "natid", MDB_CREATE, &st->p_byid)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "pseudo", MDB_CREATE,
-	    &st->p_bypseudo)) != 0) {
+	    &st->p_bypseudo)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "forgotten", MDB_CREATE,
+	    &st->p_forgot)) != 0) {
 		mdb_txn_abort(txn);
 		mdb_env_close(st->penv);
 		st->penv = NULL;
@@ -58,10 +62,29 @@ penv_open(struct store *st)
 	return 0;
 }
 
+/*
+ * Every process that opens private/ holds a shared flock() on the
+ * directory while it does; forget, which replaces its data.mdb, needs it
+ * alone (another process would go on in the replaced file).
+ */
 int
 private_open(struct store *st)
 {
-	return penv_open(st);
+	char dir[PATH_MAX];
+	int rc;
+
+	st->pdir = -1;
+	if ((rc = store_path(dir, st->path, "private")) != 0)
+		return rc;
+	if ((st->pdir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? I40_E_NOT_STORE : -errno;
+	if (flock(st->pdir, LOCK_SH) != 0 || (rc = penv_open(st)) != 0) {
+		rc = rc != 0 ? rc : -errno;
+		close(st->pdir);
+		st->pdir = -1;
+		return rc;
+	}
+	return 0;
 }
 
 void
@@ -70,6 +93,9 @@ private_close(struct store *st)
 	if (st->penv != NULL)
 		mdb_env_close(st->penv);
 	st->penv = NULL;
+	if (st->pdir >= 0)
+		close(st->pdir);
+	st->pdir = -1;
 }
 
 int
@@ -230,7 +256,9 @@ compact(struct store *st)
 	}
 	if ((rc = fsync_path(from, O_RDONLY)) != 0)
 		goto fail;
-	private_close(st);
+	/* The environment only: the lock on private/ stays held. */
+	mdb_env_close(st->penv);
+	st->penv = NULL;
 	if (rename(from, to) != 0) {
 		rc = -errno;
 		(void)penv_open(st);
@@ -247,18 +275,38 @@ fail:
 	return rc;
 }
 
+static int forget_alone(struct store *st,
+    const uint8_t pseudonym[STORE_LEARNER_BYTES]);
+
 int
 store_learner_forget(struct store *st,
     const uint8_t pseudonym[STORE_LEARNER_BYTES])
 {
-	MDB_val k = { STORE_LEARNER_BYTES, (void *)pseudonym }, v, ik;
-	uint8_t natid[MAX_TEXT];
-	MDB_txn *txn;
-	size_t n;
 	int rc;
 
 	if ((rc = writable(st)) != 0)
 		return rc;
+	/* Alone with private/, or not at all (see private_open). */
+	if (flock(st->pdir, LOCK_EX | LOCK_NB) != 0) {
+		rc = errno == EWOULDBLOCK ? I40_E_BUSY : -errno;
+		(void)flock(st->pdir, LOCK_SH);
+		return rc;
+	}
+	rc = forget_alone(st, pseudonym);
+	(void)flock(st->pdir, LOCK_SH);
+	return rc;
+}
+
+static int
+forget_alone(struct store *st, const uint8_t pseudonym[STORE_LEARNER_BYTES])
+{
+	MDB_val k = { STORE_LEARNER_BYTES, (void *)pseudonym }, v, ik, wv;
+	uint8_t natid[MAX_TEXT], when[8];
+	struct timespec ts;
+	MDB_txn *txn;
+	size_t n;
+	int rc;
+
 	if ((rc = mdb_txn_begin(st->penv, NULL, 0, &txn)) != 0)
 		return store_err(rc);
 	if ((rc = mdb_get(txn, st->p_bypseudo, &k, &v)) != 0) {
@@ -274,8 +322,15 @@ store_learner_forget(struct store *st,
 	ik.mv_size = v.mv_size - n - 1;
 	memcpy(natid, (uint8_t *)v.mv_data + n + 1, ik.mv_size);
 	ik.mv_data = natid;
+	/* What was forgotten and when, without whom: the pseudonym alone. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	store_put64(when, (uint64_t)ts.tv_sec * 1000 +
+	    (uint64_t)ts.tv_nsec / 1000000);
+	wv.mv_size = sizeof(when);
+	wv.mv_data = when;
 	if ((rc = mdb_del(txn, st->p_byid, &ik, NULL)) != 0 ||
-	    (rc = mdb_del(txn, st->p_bypseudo, &k, NULL)) != 0) {
+	    (rc = mdb_del(txn, st->p_bypseudo, &k, NULL)) != 0 ||
+	    (rc = mdb_put(txn, st->p_forgot, &k, &wv, 0)) != 0) {
 		mdb_txn_abort(txn);
 		return store_err(rc);
 	}
@@ -283,4 +338,26 @@ store_learner_forget(struct store *st,
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return store_commit_err(st, rc);
 	return compact(st);
+}
+
+int
+store_learner_forgotten(struct store *st,
+    const uint8_t pseudonym[STORE_LEARNER_BYTES], uint64_t *when_ms)
+{
+	MDB_val k = { STORE_LEARNER_BYTES, (void *)pseudonym }, v;
+	MDB_txn *txn;
+	int rc;
+
+	if (st->penv == NULL)
+		return I40_E_READONLY;
+	if ((rc = mdb_txn_begin(st->penv, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_err(rc);
+	if ((rc = mdb_get(txn, st->p_forgot, &k, &v)) == 0) {
+		if (v.mv_size == 8)
+			*when_ms = store_be64(v.mv_data);
+		else
+			rc = MDB_CORRUPTED;
+	}
+	mdb_txn_abort(txn);
+	return store_err(rc);
 }

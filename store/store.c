@@ -414,6 +414,7 @@ store_open(const char *path, const struct store_opts *opts,
 		return I40_E_NOMEM;
 	}
 	st->maplock_ok = 1;
+	st->pdir = -1;
 	modver_init(st);
 	st->readonly = opts->readonly;
 	st->map_max = opts->map_max != 0 ? opts->map_max : MAP_MAX;
@@ -445,7 +446,7 @@ store_open(const char *path, const struct store_opts *opts,
 		goto fail;
 	}
 	txn = NULL;
-	if ((!st->readonly || opts->learners) && (rc = private_open(st)) != 0)
+	if (opts->learners && (rc = private_open(st)) != 0)
 		goto fail;
 	*out = st;
 	return 0;

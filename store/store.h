@@ -55,8 +55,10 @@ struct store_opts {
 	 */
 	int nolock;
 	/*
-	 * With readonly: the private environment opened for writing all the
-	 * same (`i40ctl learner`: the ledger is only read).
+	 * Open the private environment (learners' names, DIR/private) for
+	 * reading and writing, the ledger readonly or not; without it the
+	 * store_learner_* calls return I40_E_READONLY.  i40d never asks:
+	 * only `i40ctl learner` holds personal data.
 	 */
 	int learners;
 	/*
@@ -530,10 +532,17 @@ int store_learner_name(struct store *st,
     const uint8_t pseudonym[STORE_LEARNER_BYTES], char *name, size_t cap)
     I40_MUST_CHECK;
 /*
- * Forget a learner: delete the mapping, then rewrite the private
- * environment so that neither name nor id remains in any file.
+ * Forget a learner: delete the mapping (and note the pseudonym and the
+ * time, nothing else), then rewrite the private environment so that
+ * neither name nor id remains in any file.  Only with private/ to itself:
+ * I40_E_BUSY while another process has it open (store_opts.learners).
  */
 int store_learner_forget(struct store *st,
     const uint8_t pseudonym[STORE_LEARNER_BYTES]) I40_MUST_CHECK;
+/* When a pseudonym's learner was forgotten (ms since the epoch), or
+ * I40_E_NOT_FOUND. */
+int store_learner_forgotten(struct store *st,
+    const uint8_t pseudonym[STORE_LEARNER_BYTES], uint64_t *when_ms)
+    I40_MUST_CHECK;
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * cmd_learner.c: i40ctl learner add | show | find: the learners this
+ * cmd_learner.c: i40ctl learner add | show | find | forget: the learners this
  * university issued pseudonyms to, in the data directory's private
  * environment (never replicated, exported or logged: docs/protocol.md
  * §15 for the pseudonym's text).  These commands open that environment
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -32,6 +33,7 @@ static const char usage_learner[] =
     "                          [--json]\n"
     "       i40ctl learner show [-d DIR] PSEUDONYM [--json]\n"
     "       i40ctl learner find [-d DIR] (--pnr NUMBER | --email ADDRESS) [--json]\n"
+    "       i40ctl learner forget [-d DIR] PSEUDONYM [--yes]\n"
     "\n"
     "Issue and look up learners' pseudonyms.  The names and numbers stay\n"
     "in this node's private store: never replicated, exported or logged.\n";
@@ -74,6 +76,20 @@ static const char usage_find[] =
     "  --email ADDRESS      the address it was issued to\n"
     "  -d, --datadir DIR    the node's data directory\n"
     "      --json           print {\"pseudonym\", \"name\"}\n"
+    "  -h, --help           print this text\n";
+
+static const char usage_forget[] =
+    "usage: i40ctl learner forget [-d DIR] PSEUDONYM [--yes]\n"
+    "\n"
+    "Erase the name and number behind a pseudonym from this node, for\n"
+    "good: the private store is rewritten so that they are in no file of\n"
+    "the data directory.  The results recorded for the pseudonym stay in\n"
+    "the ledger, on every node, and name nobody from then on.  Only the\n"
+    "pseudonym and the time are kept, to say it was forgotten.  Asks\n"
+    "first on a terminal; elsewhere --yes is needed.\n"
+    "\n"
+    "  --yes                forget without asking\n"
+    "  -d, --datadir DIR    the node's data directory\n"
     "  -h, --help           print this text\n";
 
 /* The key a learner is kept under: "pnr:YYYYMMDD-NNNN" or "email:A". */
@@ -271,9 +287,21 @@ name_of(struct store *st, const uint8_t p[PSEUDONYM_BYTES], char *name,
 	int rc = store_learner_name(st, p, name, cap);
 
 	if (rc == I40_E_NOT_FOUND) {
-		ctl_errx("this node issued no such pseudonym, or its learner was "
-		    "forgotten (a pseudonym another university issued is "
-		    "known only there)");
+		uint64_t when;
+		char day[32];
+		time_t t;
+		struct tm tm;
+
+		if (store_learner_forgotten(st, p, &when) == 0) {
+			t = (time_t)(when / 1000);
+			localtime_r(&t, &tm);
+			strftime(day, sizeof(day), "%Y-%m-%d %H:%M", &tm);
+			ctl_errx("the learner of this pseudonym was forgotten on "
+			    "%s: this node no longer knows who it was", day);
+		} else
+			ctl_errx("this node issued no such pseudonym (a "
+			    "pseudonym another university issued is known only "
+			    "there)");
 		return CTL_EXIT_ERR;
 	}
 	if (rc != 0) {
@@ -369,6 +397,86 @@ find_main(int argc, char *argv[])
 	return ret;
 }
 
+/* On a terminal: does the operator mean it?  Elsewhere: no. */
+static int
+confirmed(const char *shown, const char *name)
+{
+	char line[16];
+
+	if (!isatty(STDIN_FILENO)) {
+		ctl_errx("forgetting cannot be undone: give --yes to forget "
+		    "%s without being asked", shown);
+		return 0;
+	}
+	fprintf(stderr, "Forget %s (%s) on this node for good? The results "
+	    "recorded for it stay, and name nobody. [y/N] ", name, shown);
+	if (fgets(line, sizeof(line), stdin) == NULL ||
+	    (line[0] != 'y' && line[0] != 'Y')) {
+		ctl_errx("nothing was forgotten");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+forget_main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		CTL_OPT_DATADIR, CTL_OPT_HELP,
+		{ "yes", no_argument, NULL, 'y' }, CTL_OPT_END
+	};
+	static const char *const with_arg[] = { "-d", "--datadir", NULL };
+	const char *text;
+	uint8_t p[PSEUDONYM_BYTES];
+	char why[200], shown[PSEUDONYM_TEXT_LEN + 1];
+	char name[NAME_MAX_BYTES * 2 + 2];
+	struct ctl_opts o;
+	struct store *st;
+	int c, rc, yes = 0, ret;
+
+	ctl_set_cmd("i40ctl learner forget");
+	if ((ret = ctl_operand(&argc, argv, with_arg, usage_forget,
+	    "PSEUDONYM", &text)) != CTL_EXIT_OK)
+		return ret;
+	if (text == NULL) {
+		fputs(usage_forget, stdout);
+		return CTL_EXIT_OK;
+	}
+	ctl_opts_init(&o, usage_forget, CTL_TIMEOUT_MS);
+	while ((c = ctl_getopt(argc, argv, ":d:h", opts, &o)) > 0)
+		yes = 1;
+	if (c < 0)
+		return o.exit;
+	if (pseudonym_parse(text, p, why, sizeof(why)) != 0) {
+		ctl_errx("`%s' is not a pseudonym: %s", text, why);
+		return CTL_EXIT_ERR;
+	}
+	pseudonym_format(p, shown);
+	if (ctl_store_open_with(ctl_datadir(o.datadir), 1, &st) != 0)
+		return CTL_EXIT_ERR;
+	ret = CTL_EXIT_ERR;
+	if (name_of(st, p, name, sizeof(name)) != 0 ||
+	    (!yes && !confirmed(shown, name)))
+		goto out;
+	rc = store_learner_forget(st, p);
+	if (rc == I40_E_BUSY)
+		ctl_errx("another i40ctl learner command has %s/private open: "
+		    "nothing was forgotten; run this again once it is done",
+		    ctl_datadir(o.datadir));
+	else if (rc != 0)
+		ctl_err(rc, "cannot forget the learner in %s/private",
+		    ctl_datadir(o.datadir));
+	else {
+		printf("forgot the learner of %s: no file of this node "
+		    "holds the name or number any more\n", shown);
+		ret = CTL_EXIT_OK;
+	}
+out:
+	sodium_memzero(name, sizeof(name));
+	store_close(st);
+	return ret;
+}
+
 int
 learner_main(int argc, char *argv[])
 {
@@ -376,6 +484,7 @@ learner_main(int argc, char *argv[])
 		{ "add", add_main },
 		{ "show", show_main },
 		{ "find", find_main },
+		{ "forget", forget_main },
 	};
 
 	ctl_set_cmd("i40ctl learner");

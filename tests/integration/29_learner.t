@@ -4,7 +4,8 @@
 # the same person keeps it, whichever form of the number is given; a bad
 # number or address is refused, naming what is wrong but not the number,
 # and stores nothing; names and numbers are in the private store only:
-# in no file of the ledger, and never on the other node after a sync.
+# in no file of the ledger, and never on the other node after a sync;
+# forget erases them from every file of the data directory.
 . "$(dirname "$0")/lib.sh"
 
 fed_create 2
@@ -81,6 +82,33 @@ done
 check "node 2: not in its private store either" \
     sh -c "! grep -rqa 'Öberg' '$(dir 2)/private'"
 check "node 1 keeps them in its private store" grep -rqa 'Öberg' "$(dir 1)/private"
+
+# Forget: asked for, the name and number are in no file of the data
+# directory (its free pages included), nor in either daemon's log; the
+# result stays and names nobody.
+lrn forget -d "$(dir 1)" "$p" </dev/null >/dev/null 2>"$T/noyes.err"
+check "forget without --yes and no terminal to ask on is refused" test $? = 1
+check "... saying to give --yes" grep -q "give --yes" "$T/noyes.err"
+check "... and the learner is still there" quiet lrn show -d "$(dir 1)" "$p"
+lrn forget -d "$(dir 1)" "$p" --yes >"$T/forget.out" 2>&1
+check "forget --yes forgets (exit 0)" test $? = 0
+check "... saying so" grep -q "forgot the learner of $p" "$T/forget.out"
+check "afterwards no file of node 1's data directory holds the name" \
+    sh -c "! grep -rqa 'Öberg' '$(dir 1)'"
+check "... nor the number" sh -c "! grep -rqa '19811218' '$(dir 1)'"
+check "... and no daemon's log ever had them" \
+    sh -c "! grep -qa -e 'Öberg' -e '19811218' '$T/n1/log' '$T/n2/log'"
+lrn show -d "$(dir 1)" "$p" >/dev/null 2>"$T/gone.err"
+check "show of the forgotten pseudonym fails" test $? = 1
+check "... saying when it was forgotten" grep -q "was forgotten on $(date +%Y-%m-%d)" "$T/gone.err"
+lrn find -d "$(dir 1)" --pnr 19811218-9876 >/dev/null 2>&1
+check "find by the number finds nothing" test $? = 1
+check "the other learner is kept" test "$(lrn find -d "$(dir 1)" --email Kim@example.se --json | jq -r .pseudonym)" = "$q"
+check "the result stays in the ledger, on both nodes" \
+    sh -c "'$I40CTL' status --json -d '$(dir 1)' | jq -e '.log_root' >/dev/null && [ \"\$('$I40CTL' status --json -d '$(dir 1)' | jq -r .state_root)\" = \"\$('$I40CTL' status --json -d '$(dir 2)' | jq -r .state_root)\" ]"
+lrn add -d "$(dir 1)" --name "Åsa Öberg" --pnr 19811218-9876 --json >"$T/again.json" 2>/dev/null
+check "the same person added again gets a new pseudonym" \
+    test "$(jq -r .pseudonym "$T/again.json")" != "$p"
 
 node_stop 1
 node_stop 2

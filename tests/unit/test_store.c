@@ -444,8 +444,19 @@ test_learners_forget(void **state)
 	struct store *st;
 	size_t i, f;
 
+	struct store_opts lo;
+	struct store *other;
+	uint64_t when;
+
 	(void)state;
 	st = fresh(dir, sizeof(dir), NULL);
+	/* Without opts.learners (i40d) the private store stays shut. */
+	assert_int_equal(store_learner_issue(st, "Ann", "19900101-0001", q),
+	    I40_E_READONLY);
+	store_close(st);
+	memset(&lo, 0, sizeof(lo));
+	lo.learners = 1;
+	assert_int_equal(store_open(dir, &lo, &st), 0);
 	for (i = 0; i < 20; i++) {
 		snprintf(name, sizeof(name), "Åsa Lärare-%02zu", i);
 		snprintf(nat, sizeof(nat), "19900101-%04zu", 1000 + i);
@@ -455,8 +466,18 @@ test_learners_forget(void **state)
 	}
 	assert_int_equal(store_learner_name(st, p[3], got, sizeof(got)), 0);
 	assert_string_equal(got, "Åsa Lärare-03");
+	/* Another process (here: handle) with private/ open: not forgotten. */
+	lo.readonly = 1;
+	assert_int_equal(store_open(dir, &lo, &other), 0);
+	assert_int_equal(store_learner_forget(st, p[0]), I40_E_BUSY);
+	assert_int_equal(store_learner_name(st, p[0], got, sizeof(got)), 0);
+	store_close(other);
+	assert_int_equal(store_learner_forgotten(st, p[0], &when),
+	    I40_E_NOT_FOUND);
 	for (i = 0; i < 20; i++)
 		assert_int_equal(store_learner_forget(st, p[i]), 0);
+	assert_int_equal(store_learner_forgotten(st, p[3], &when), 0);
+	assert_true(when > 1700000000000ull);
 	assert_int_equal(store_learner_find(st, "19900101-1003", q),
 	    I40_E_NOT_FOUND);
 	assert_int_equal(store_learner_name(st, p[3], got, sizeof(got)),
