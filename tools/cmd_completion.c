@@ -17,13 +17,15 @@
 
 #include "ctl.h"
 #include "ctl_guard.h"
+#include "ctl_learner.h"
 #include "ctl_node.h"
 #include "protocol/pseudonym.h"
 #include "ctl_write.h"
 #include "subcommands.h"
 
 #define SYNOPSIS_RECORD \
-    "usage: i40ctl completion record [-d DIR] --learner PSEUDONYM\n" \
+    "usage: i40ctl completion record [-d DIR]\n" \
+    "           (--learner PSEUDONYM | --pnr NUMBER | --email ADDRESS)\n" \
     "           --module ID|CODE\n" \
     "           --grade G --scale S --examiner NAME --exam-date DATE\n" \
     "           --decision-date DATE [--supervision S]\n" \
@@ -47,6 +49,9 @@ static const char usage_record[] =
     "                            university gave it (27 symbols, e.g.\n"
     "                            4F79-NHWB-2DBX-G730-MKKA-NVSK-EY9; case\n"
     "                            and '-' do not matter), or 32 hex digits\n"
+    "  --pnr NUMBER | --email ADDRESS  instead: a learner this node added\n"
+    "                            (`i40ctl learner add`), looked up here; only\n"
+    "                            the pseudonym goes to i40d and the ledger\n"
     "  --module ID|CODE          the module version it was earned against:\n"
     "                            its event id (64 hex digits), or the code\n"
     "                            of one of this node's current modules\n"
@@ -88,7 +93,7 @@ static const struct ctl_flag record_flags[] = {
 	{ "learner", NULL }, { "module", NULL }, { "grade", "grade" },
 	{ "scale", "scale" }, { "examiner", "examiner" },
 	{ "exam-date", "exam_date" }, { "decision-date", "decision_date" },
-	{ "supervision", "supervision" },
+	{ "supervision", "supervision" }, { "pnr", NULL }, { "email", NULL },
 };
 
 static const struct ctl_flag revoke_flags[] = {
@@ -195,6 +200,27 @@ set_learner(struct ctl_write *w, const char *value)
 }
 
 /*
+ * --pnr or --email: the pseudonym this node issued, from its private
+ * store (i40ctl learner find), into the record.
+ */
+static int
+lookup_learner(struct ctl_write *w, const char *pnr, const char *email)
+{
+	uint8_t p[PSEUDONYM_BYTES];
+	char hex[2 * PSEUDONYM_BYTES + 1];
+	struct ctl_err err;
+	int rc;
+
+	if ((rc = ctl_learner_lookup(w->a.datadir, pnr, email, p)) != 0)
+		return rc;
+	ctl_hex(p, PSEUDONYM_BYTES, hex);
+	memset(&err, 0, sizeof(err));
+	if ((rc = ctl_record_set(&w->rec, "learner", hex, &err)) != 0)
+		ctl_err_report(&err, BODY_COMPLETION_RECORD, NULL);
+	return rc;
+}
+
+/*
  * --module ID|CODE into the record: an id as it is, a code through this
  * node's catalog.  The node and its store are opened when a code needs
  * them.
@@ -274,7 +300,7 @@ record_main(int argc, char *argv[])
 	static const uint32_t versions[2] = { BODY_MODULE_PUBLISH,
 	    BODY_MODULE_UPDATE };
 	const struct body_completion *c;
-	const char *module, *learner;
+	const char *module, *learner, *pnr, *email;
 	struct ctl_write w;
 	char code[33], what[128], shown[PSEUDONYM_TEXT_LEN + 1];
 	int ret = CTL_EXIT_ERR;
@@ -287,7 +313,17 @@ record_main(int argc, char *argv[])
 	    ctl_write_apply(&w, record_flags) != 0)
 		goto out;
 	learner = ctl_write_value(&w.a, record_flags, "learner");
+	pnr = ctl_write_value(&w.a, record_flags, "pnr");
+	email = ctl_write_value(&w.a, record_flags, "email");
+	if ((learner != NULL) + (pnr != NULL) + (email != NULL) > 1) {
+		ret = ctl_usage_error(usage_record, "give one of --learner, "
+		    "--pnr and --email");
+		goto out;
+	}
 	if (learner != NULL && set_learner(&w, learner) != 0)
+		goto out;
+	if ((pnr != NULL || email != NULL) &&
+	    lookup_learner(&w, pnr, email) != 0)
 		goto out;
 	module = ctl_write_value(&w.a, record_flags, "module");
 	if (module != NULL && resolve_module(&w, module) != 0)

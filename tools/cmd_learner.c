@@ -18,15 +18,14 @@
 
 #include "ctl.h"
 #include "ctl_member.h"
+#include "ctl_learner.h"
 #include "ctl_node.h"
-#include "pnr.h"
 #include "protocol/codec.h"
 #include "protocol/pseudonym.h"
 #include "store/store.h"
 #include "subcommands.h"
 
 #define NAME_MAX_BYTES 200
-#define EMAIL_MAX_BYTES 254
 
 static const char usage_learner[] =
     "usage: i40ctl learner add [-d DIR] --name NAME (--pnr NUMBER | --email ADDRESS)\n"
@@ -91,83 +90,6 @@ static const char usage_forget[] =
     "  --yes                forget without asking\n"
     "  -d, --datadir DIR    the node's data directory\n"
     "  -h, --help           print this text\n";
-
-/* The key a learner is kept under: "pnr:YYYYMMDD-NNNN" or "email:A". */
-struct learner_id {
-	char key[8 + EMAIL_MAX_BYTES + 1];
-};
-
-/* Today, as the machine's clock and time zone say. */
-static void
-today_of(struct pnr_date *d)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	d->year = tm.tm_year + 1900;
-	d->month = tm.tm_mon + 1;
-	d->day = tm.tm_mday;
-}
-
-/* --pnr or --email (exactly one) into id; 0, or said and CTL_EXIT_USAGE. */
-static int
-learner_id(const char *pnr, const char *email, const char *usage,
-    struct learner_id *id)
-{
-	struct pnr_date today;
-	char norm[PNR_LEN + 1], why[200], line[64];
-	const char *at;
-	size_t i, len;
-	int rc;
-
-	if ((pnr == NULL) == (email == NULL))
-		return ctl_usage_error(usage, "give --pnr NUMBER or --email "
-		    "ADDRESS (one of them)");
-	if (pnr != NULL && strcmp(pnr, "-") == 0) {
-		/* Out of `ps' and the shell's history: read it from stdin. */
-		if (fgets(line, sizeof(line), stdin) == NULL) {
-			ctl_errx("--pnr -: no number on standard input");
-			return CTL_EXIT_ERR;
-		}
-		line[strcspn(line, "\r\n")] = '\0';
-		pnr = line;
-	}
-	if (pnr != NULL) {
-		today_of(&today);
-		rc = pnr_parse(pnr, &today, norm, NULL, why, sizeof(why));
-		sodium_memzero(line, sizeof(line));
-		if (rc != 0) {
-			ctl_errx("--pnr: not a personal identity number: %s",
-			    why);
-			return CTL_EXIT_ERR;
-		}
-		snprintf(id->key, sizeof(id->key), "pnr:%s", norm);
-		sodium_memzero(norm, sizeof(norm));
-		return 0;
-	}
-	len = strlen(email);
-	at = strchr(email, '@');
-	if (len == 0 || len > EMAIL_MAX_BYTES || at == NULL || at == email ||
-	    strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL ||
-	    at[1] == '.' || email[len - 1] == '.') {
-		ctl_errx("--email: not an e-mail address (local@domain.tld, at "
-		    "most %d bytes)", EMAIL_MAX_BYTES);
-		return CTL_EXIT_ERR;
-	}
-	for (i = 0; i < len; i++)
-		if ((unsigned char)email[i] <= ' ' || email[i] == 0x7f) {
-			ctl_errx("--email: an e-mail address holds no spaces "
-			    "or control characters");
-			return CTL_EXIT_ERR;
-		}
-	/* The domain is case-blind; the local part is the mail server's. */
-	snprintf(id->key, sizeof(id->key), "email:%s", email);
-	for (i = 6 + (size_t)(at - email); id->key[i] != '\0'; i++)
-		if (id->key[i] >= 'A' && id->key[i] <= 'Z')
-			id->key[i] = (char)(id->key[i] - 'A' + 'a');
-	return 0;
-}
 
 /* A name a transcript can carry: UTF-8 text of one line, not empty. */
 static int
@@ -241,7 +163,7 @@ add_main(int argc, char *argv[])
 	};
 	const char *name = NULL, *pnr = NULL, *email = NULL;
 	uint8_t p[PSEUDONYM_BYTES];
-	struct learner_id id;
+	struct ctl_learner_key id;
 	struct ctl_opts o;
 	struct store *st;
 	int c, rc, fresh, ret;
@@ -260,7 +182,7 @@ add_main(int argc, char *argv[])
 		return o.exit;
 	if (name == NULL)
 		return ctl_usage_error(usage_add, "--name is missing");
-	if ((ret = learner_id(pnr, email, usage_add, &id)) != 0)
+	if ((ret = ctl_learner_key(pnr, email, usage_add, &id)) != 0)
 		return ret;
 	if (!name_ok(name))
 		return CTL_EXIT_ERR;
@@ -362,7 +284,7 @@ find_main(int argc, char *argv[])
 	const char *pnr = NULL, *email = NULL;
 	uint8_t p[PSEUDONYM_BYTES];
 	char name[NAME_MAX_BYTES * 2 + 2];
-	struct learner_id id;
+	struct ctl_learner_key id;
 	struct ctl_opts o;
 	struct store *st;
 	int c, rc, ret;
@@ -377,7 +299,7 @@ find_main(int argc, char *argv[])
 	}
 	if (c < 0)
 		return o.exit;
-	if ((ret = learner_id(pnr, email, usage_find, &id)) != 0)
+	if ((ret = ctl_learner_key(pnr, email, usage_find, &id)) != 0)
 		return ret;
 	if (ctl_store_open_with(ctl_datadir(o.datadir), 1, &st) != 0)
 		return CTL_EXIT_ERR;

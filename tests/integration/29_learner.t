@@ -72,6 +72,17 @@ check "node 1 publishes a module (once it signs)" wait_for 20 publish 1 L1
     --grade G --scale UG --examiner "Examiner" --exam-date 2026-11-20 \
     --decision-date 2026-11-24 >"$T/rec.out" 2>"$T/rec.err"
 check "a completion for the pseudonym is recorded" test $? = 0
+rec() { "$I40CTL" completion record -d "$(dir 1)" --module L1 --grade G \
+    --scale UG --examiner "Examiner" --exam-date 2026-11-20 \
+    --decision-date 2026-11-25 "$@"; }
+rec --pnr 811218-9876 >"$T/bypnr.out" 2>&1
+check "a completion by the learner's number, looked up on this node" test $? = 0
+check "... recorded for the learner's pseudonym" grep -q "for learner $p" "$T/bypnr.out"
+rec --pnr 19121212-1212 >/dev/null 2>"$T/bypnr2.err"
+check "... a number this node never added is refused" test $? = 1
+check "... saying so" grep -q "this node added no learner of that number" "$T/bypnr2.err"
+rec --pnr 811218-9876 --learner "$p" >/dev/null 2>&1
+check "--pnr and --learner at once: a usage error (exit 2)" test $? = 2
 wait_for 20 roots_equal 1 2
 check "... and the nodes converge" roots_equal 1 2
 for i in 1 2; do
