@@ -109,6 +109,19 @@ private_create(const char *path)
 		return rc;
 	if (mkdir(dir, 0700) != 0)
 		return errno == EEXIST ? I40_E_EXISTS : -errno;
+	/*
+	 * An environment from the start, with its tables, though i40d never
+	 * opens it: a backup (mdb_copy) of private/ then works on any node.
+	 */
+	{
+		struct store tmp;
+
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.path = (char *)path;
+		if ((rc = penv_open(&tmp)) != 0)
+			return rc;
+		mdb_env_close(tmp.penv);
+	}
 	return 0;
 }
 

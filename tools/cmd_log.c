@@ -219,14 +219,26 @@ author_head(struct store *st, const uint8_t *author, uint64_t *seq)
  * nothing; a second run of the same import finishes it.  Only
  * async-signal-safe calls here.
  */
+static const char import_stopped[] = "\ni40ctl log import: interrupted: "
+    "every batch stored before stays stored, the one under way left "
+    "nothing; run the same import again to finish it\n";
+static const char export_stopped[] = "\ni40ctl log export: interrupted: "
+    "the file was not finished, and nothing is left of it\n";
+/*
+ * What the handler says, and the part file it removes: set before the
+ * handler is installed, read only by it (a handler sees no arguments).
+ */
+static const char *volatile stopped_msg = import_stopped;
+static const char *volatile stopped_part;
+
 static void
 interrupted(int sig)
 {
-	static const char msg[] = "\ni40ctl log import: interrupted: every "
-	    "batch stored before stays stored, the one under way left "
-	    "nothing; run the same import again to finish it\n";
+	const char *msg = stopped_msg;
 
-	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	if (stopped_part != NULL)
+		(void)unlink(stopped_part);
+	(void)!write(STDERR_FILENO, msg, strlen(msg));
 	/* Die of the signal (SA_RESETHAND), so a calling script stops too. */
 	(void)raise(sig);
 	_exit(128 + sig);
@@ -365,6 +377,8 @@ export_main(int argc, char *argv[])
 	const char *file = NULL, *from = NULL, *sincef = NULL;
 	uint8_t author[32], root[32];
 	char part[4096], hex[65], clip[88];
+	struct sigaction old_int, old_term;
+	int handlers = 0, pub = 0;
 	int c, rc, ret = CTL_EXIT_ERR, have_author = 0;
 	uint64_t head = 0;
 	json_t *doc;
@@ -428,6 +442,14 @@ export_main(int argc, char *argv[])
 	x.own_file = file != NULL;
 	if (x.w.f == NULL)
 		goto out;
+	if (file != NULL) {
+		/* A Ctrl-C leaves no FILE.XXXXXX.part behind. */
+		stopped_msg = export_stopped;
+		stopped_part = part;
+		on_interrupt(SIGINT, &old_int);
+		on_interrupt(SIGTERM, &old_term);
+		handlers = 1;
+	}
 	rc = store_export(st, &sel, on_record, &x, root);
 	if (rc == 0)
 		rc = exp_write_end(&x.w, root);
@@ -441,8 +463,13 @@ export_main(int argc, char *argv[])
 	}
 	if (x.progress)
 		fputc('\n', stderr);
-	if (rc == 0 && file != NULL && (rc = publish(part, file)) ==
-	    I40_E_EXISTS) {
+	if (rc == 0 && file != NULL)
+		rc = pub = publish(part, file);
+	if (handlers) {
+		(void)sigaction(SIGINT, &old_int, NULL);
+		(void)sigaction(SIGTERM, &old_term, NULL);
+	}
+	if (pub == I40_E_EXISTS) {
 		ctl_errx("-o %s: the file appeared while the export ran "
 		    "(another export to the same name?); it is left as it "
 		    "is, and this export is not kept", file);
