@@ -21,14 +21,15 @@ FUZZ_CC ?= clang
 DEB_PKGS = make gcc clang libclang-rt-14-dev pkg-config perl \
 	libsodium-dev libmsgpack-dev libcmocka-dev libjansson-dev \
 	libzmq3-dev liblmdb-dev libinih-dev libsystemd-dev \
-	nftables iproute2 procps jq lmdb-utils
+	nftables iproute2 procps jq lmdb-utils libcsv-dev
 
 PKGS = libsodium msgpack lmdb
 TEST_PKGS = cmocka jansson libzmq
 # What i40d and i40ctl link besides the library.
 APP_PKGS = libzmq inih libsystemd jansson
 APP_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) 2>/dev/null)
-APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lpthread
+# libcsv has no pkg-config file.
+APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lcsv -lpthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
@@ -167,6 +168,7 @@ check: deps
 	I40_WRONGPREV_SECONDS=$${I40_WRONGPREV_SECONDS:-8} \
 	HOLD_SECONDS=$${HOLD_SECONDS:-6} \
 	LIFECYCLE_N=$${LIFECYCLE_N:-5} \
+	I40_IMPORT_ROWS=$${I40_IMPORT_ROWS:-1000} \
 	    $(MAKE) BUILD=$(BUILD)/san SAN=1 SCRIPT_TESTS="$(CHECK_SCRIPTS)" test
 
 # libFuzzer needs clang.  New inputs go to $(BUILD)/fuzz, never into the

@@ -35,8 +35,9 @@ static const char usage_completion[] =
     SYNOPSIS_RECORD
     "       i40ctl completion revoke [-d DIR] --id ID --reason TEXT\n"
     "           [--timeout SECONDS] [--json]\n"
+    "       i40ctl completion import FILE.csv [-d DIR] [--dry-run] [--json]\n"
     "\n"
-    "Record or revoke a learner's result on one of this node's modules\n"
+    "Record, revoke or import from a spreadsheet a learner's result on one of this node's modules\n"
     "through the running i40d.\n";
 
 static const char usage_record[] =
@@ -388,6 +389,7 @@ completion_main(int argc, char *argv[])
 	static const struct ctl_sub subs[] = {
 		{ "record", record_main },
 		{ "revoke", revoke_main },
+		{ "import", completion_import_main },
 	};
 
 	ctl_set_cmd("i40ctl completion");

@@ -120,19 +120,34 @@ out:
 	return rc;
 }
 
+struct ctl_session {
+	void *ctx;
+	void *sock;
+	uint8_t *reqbuf;		/* REQ_CAP bytes */
+};
+
+void
+ctl_session_close(struct ctl_session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->sock != NULL)
+		zmq_close(s->sock);
+	if (s->ctx != NULL)
+		zmq_ctx_term(s->ctx);
+	free(s->reqbuf);
+	free(s);
+}
+
 int
-ctl_request(const char *datadir, const struct msg *req, struct msg *reply,
-    uint8_t **replybuf, size_t *replylen, int timeout_ms)
+ctl_session_open(const char *datadir, struct ctl_session **out)
 {
 	char path[4096], endpoint[4096 + 8];
 	int64_t maxmsg = (int64_t)MSG_MAX_BYTES;
-	uint8_t *reqbuf = NULL;
-	void *ctx = NULL, *sock = NULL;
-	size_t reqlen, len = 0;
+	struct ctl_session *s;
 	int linger = 0, rc;
 
-	*replybuf = NULL;
-	*replylen = 0;
+	*out = NULL;
 	if ((rc = ctl_daemon_running(datadir, NULL)) < 0)
 		return rc;
 	if (rc == 0)
@@ -142,42 +157,79 @@ ctl_request(const char *datadir, const struct msg *req, struct msg *reply,
 	if (strlen(path) > IPC_PATH_MAX)
 		return -ENAMETOOLONG;
 	snprintf(endpoint, sizeof(endpoint), "ipc://%s", path);
-	if ((reqbuf = malloc(REQ_CAP)) == NULL)
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->reqbuf = malloc(REQ_CAP)) == NULL) {
+		ctl_session_close(s);
 		return I40_E_NOMEM;
-	if ((rc = msg_encode(req, reqbuf, REQ_CAP, &reqlen, NULL)) != 0)
-		goto out;
-	if ((ctx = zmq_ctx_new()) == NULL) {
+	}
+	if ((s->ctx = zmq_ctx_new()) == NULL) {
 		rc = -zmq_errno();
-		goto out;
+		ctl_session_close(s);
+		return rc;
 	}
 	/* Check every option: a limit that silently failed is no limit. */
-	if ((sock = zmq_socket(ctx, ZMQ_DEALER)) == NULL ||
-	    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
-	    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg,
+	if ((s->sock = zmq_socket(s->ctx, ZMQ_DEALER)) == NULL ||
+	    zmq_setsockopt(s->sock, ZMQ_LINGER, &linger,
+	    sizeof(linger)) != 0 ||
+	    zmq_setsockopt(s->sock, ZMQ_MAXMSGSIZE, &maxmsg,
 	    sizeof(maxmsg)) != 0 ||
-	    zmq_connect(sock, endpoint) != 0) {
+	    zmq_connect(s->sock, endpoint) != 0) {
 		rc = -zmq_errno();
-		goto out;
+		ctl_session_close(s);
+		return rc;
 	}
-	if (zmq_send(sock, reqbuf, reqlen, ZMQ_DONTWAIT) < 0) {
-		rc = zmq_errno() == EAGAIN ? I40_E_TIMEOUT : -zmq_errno();
-		goto out;
-	}
-	if ((rc = recv_reply(sock, timeout_ms, replybuf, &len)) != 0)
-		goto out;
-	*replylen = len;
-	rc = msg_decode(*replybuf, len, reply, NULL);
-out:
-	if (sock != NULL)
-		zmq_close(sock);
-	if (ctx != NULL)
-		zmq_ctx_term(ctx);
-	free(reqbuf);
+	*out = s;
+	return 0;
+}
+
+int
+ctl_session_send(struct ctl_session *s, const struct msg *req)
+{
+	size_t reqlen;
+	int rc;
+
+	if ((rc = msg_encode(req, s->reqbuf, REQ_CAP, &reqlen, NULL)) != 0)
+		return rc;
+	if (zmq_send(s->sock, s->reqbuf, reqlen, ZMQ_DONTWAIT) < 0)
+		return zmq_errno() == EAGAIN ? I40_E_TIMEOUT : -zmq_errno();
+	return 0;
+}
+
+int
+ctl_session_recv(struct ctl_session *s, struct msg *reply,
+    uint8_t **replybuf, size_t *replylen, int timeout_ms)
+{
+	size_t len = 0;
+	int rc;
+
+	*replybuf = NULL;
+	*replylen = 0;
+	if ((rc = recv_reply(s->sock, timeout_ms, replybuf, &len)) == 0)
+		rc = msg_decode(*replybuf, len, reply, NULL);
 	if (rc != 0) {
 		free(*replybuf);
 		*replybuf = NULL;
-		*replylen = 0;
+		return rc;
 	}
+	*replylen = len;
+	return 0;
+}
+
+int
+ctl_request(const char *datadir, const struct msg *req, struct msg *reply,
+    uint8_t **replybuf, size_t *replylen, int timeout_ms)
+{
+	struct ctl_session *s;
+	int rc;
+
+	*replybuf = NULL;
+	*replylen = 0;
+	if ((rc = ctl_session_open(datadir, &s)) != 0)
+		return rc;
+	if ((rc = ctl_session_send(s, req)) == 0)
+		rc = ctl_session_recv(s, reply, replybuf, replylen,
+		    timeout_ms);
+	ctl_session_close(s);
 	return rc;
 }
 

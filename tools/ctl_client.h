@@ -56,6 +56,26 @@ int ctl_request(const char *datadir, const struct msg *req,
     I40_MUST_CHECK;
 
 /*
+ * A connection kept open for many requests: a client may send several
+ * before it reads their replies, which come in the order sent (one DEALER
+ * to the daemon's ROUTER keeps the order, and the daemon answers the
+ * APPENDs of one batch in order; docs/i40ctl.md "The control socket").
+ * `completion import` sends its records so, and i40d signs and stores
+ * those waiting together in one transaction.  Errors as ctl_request's;
+ * the session owns its context and socket (ctl_session_close).
+ */
+struct ctl_session;
+int ctl_session_open(const char *datadir, struct ctl_session **s)
+    I40_MUST_CHECK;
+/* Queue req; I40_E_TIMEOUT when the socket's send queue is full. */
+int ctl_session_send(struct ctl_session *s, const struct msg *req)
+    I40_MUST_CHECK;
+/* The next reply, as ctl_request gives it. */
+int ctl_session_recv(struct ctl_session *s, struct msg *reply,
+    uint8_t **replybuf, size_t *replylen, int timeout_ms) I40_MUST_CHECK;
+void ctl_session_close(struct ctl_session *s);
+
+/*
  * Tell the person why ctl_request failed with rc, naming datadir and what
  * to do next.  For MSG_ERROR replies use ctl_report_reply_error().
  */

@@ -29,13 +29,54 @@ today_of(struct pnr_date *d)
 }
 
 int
+ctl_learner_norm(const char *pnr, const char *email,
+    struct ctl_learner_key *id, char *why, size_t cap)
+{
+	struct pnr_date today;
+	char norm[PNR_LEN + 1];
+	const char *at;
+	size_t i, len;
+	int rc;
+
+	if (pnr != NULL) {
+		today_of(&today);
+		rc = pnr_parse(pnr, &today, norm, NULL, why, cap);
+		if (rc != 0) {
+			sodium_memzero(norm, sizeof(norm));
+			return rc;
+		}
+		snprintf(id->key, sizeof(id->key), "pnr:%s", norm);
+		sodium_memzero(norm, sizeof(norm));
+		return 0;
+	}
+	len = strlen(email);
+	at = strchr(email, '@');
+	if (len == 0 || len > CTL_EMAIL_MAX_BYTES || at == NULL || at == email ||
+	    strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL ||
+	    at[1] == '.' || email[len - 1] == '.') {
+		snprintf(why, cap, "not an e-mail address (local@domain.tld, "
+		    "at most %d bytes)", CTL_EMAIL_MAX_BYTES);
+		return I40_E_VALUE;
+	}
+	for (i = 0; i < len; i++)
+		if ((unsigned char)email[i] <= ' ' || email[i] == 0x7f) {
+			snprintf(why, cap, "an e-mail address holds no spaces "
+			    "or control characters");
+			return I40_E_VALUE;
+		}
+	/* The domain is case-blind; the local part is the mail server's. */
+	snprintf(id->key, sizeof(id->key), "email:%s", email);
+	for (i = 6 + (size_t)(at - email); id->key[i] != '\0'; i++)
+		if (id->key[i] >= 'A' && id->key[i] <= 'Z')
+			id->key[i] = (char)(id->key[i] - 'A' + 'a');
+	return 0;
+}
+
+int
 ctl_learner_key(const char *pnr, const char *email, const char *usage,
     struct ctl_learner_key *id)
 {
-	struct pnr_date today;
-	char norm[PNR_LEN + 1], why[200], line[64];
-	const char *at;
-	size_t i, len;
+	char why[200], line[64];
 	int rc;
 
 	if ((pnr == NULL) == (email == NULL)) {
@@ -56,40 +97,15 @@ ctl_learner_key(const char *pnr, const char *email, const char *usage,
 		line[strcspn(line, "\r\n")] = '\0';
 		pnr = line;
 	}
-	if (pnr != NULL) {
-		today_of(&today);
-		rc = pnr_parse(pnr, &today, norm, NULL, why, sizeof(why));
-		sodium_memzero(line, sizeof(line));
-		if (rc != 0) {
-			ctl_errx("--pnr: not a personal identity number: %s",
-			    why);
-			return CTL_EXIT_ERR;
-		}
-		snprintf(id->key, sizeof(id->key), "pnr:%s", norm);
-		sodium_memzero(norm, sizeof(norm));
+	rc = ctl_learner_norm(pnr, email, id, why, sizeof(why));
+	sodium_memzero(line, sizeof(line));
+	if (rc == 0)
 		return 0;
-	}
-	len = strlen(email);
-	at = strchr(email, '@');
-	if (len == 0 || len > CTL_EMAIL_MAX_BYTES || at == NULL || at == email ||
-	    strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL ||
-	    at[1] == '.' || email[len - 1] == '.') {
-		ctl_errx("--email: not an e-mail address (local@domain.tld, at "
-		    "most %d bytes)", CTL_EMAIL_MAX_BYTES);
-		return CTL_EXIT_ERR;
-	}
-	for (i = 0; i < len; i++)
-		if ((unsigned char)email[i] <= ' ' || email[i] == 0x7f) {
-			ctl_errx("--email: an e-mail address holds no spaces "
-			    "or control characters");
-			return CTL_EXIT_ERR;
-		}
-	/* The domain is case-blind; the local part is the mail server's. */
-	snprintf(id->key, sizeof(id->key), "email:%s", email);
-	for (i = 6 + (size_t)(at - email); id->key[i] != '\0'; i++)
-		if (id->key[i] >= 'A' && id->key[i] <= 'Z')
-			id->key[i] = (char)(id->key[i] - 'A' + 'a');
-	return 0;
+	if (pnr != NULL)
+		ctl_errx("--pnr: not a personal identity number: %s", why);
+	else
+		ctl_errx("--email: %s", why);
+	return CTL_EXIT_ERR;
 }
 
 int

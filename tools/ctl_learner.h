@@ -19,6 +19,12 @@ struct ctl_learner_key {
 };
 
 /*
+ * pnr (when not NULL) or else email, checked and normalised into *id: 0;
+ * else non-zero and why says what is wrong, without the number.
+ */
+int ctl_learner_norm(const char *pnr, const char *email,
+    struct ctl_learner_key *id, char *why, size_t cap);
+/*
  * Exactly one of pnr ("-": read from standard input) and email, checked
  * and normalised into *id: 0; else said, and CTL_EXIT_USAGE (with usage,
  * which may be NULL) or CTL_EXIT_ERR.  The caller wipes *id after use.

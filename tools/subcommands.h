@@ -13,6 +13,8 @@ int genesis_main(int argc, char *argv[]);
 int init_main(int argc, char *argv[]);
 int module_main(int argc, char *argv[]);
 int completion_main(int argc, char *argv[]);
+/* completion import (cmd_completion_import.c), under completion_main. */
+int completion_import_main(int argc, char *argv[]);
 int learner_main(int argc, char *argv[]);
 int catalog_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);
