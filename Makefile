@@ -137,9 +137,10 @@ $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
 	    -DFUZZ_NAME='"$*"' $< tests/fuzz/replay.c $(LIB) $(PKG_LIBS) \
 	    $(LDFLAGS) -o $@
 
+# -MMD: a benchmark rebuilds when a header it includes (bench_sync.h) changes.
 $(BUILD)/bench/bench_%: tests/bench/bench_%.c $(TESTLIB_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< $(TESTLIB_OBJ) $(LIB) \
+	$(CC) $(ALL_CFLAGS) -MMD -MP -Wno-missing-prototypes $< $(TESTLIB_OBJ) $(LIB) \
 	    $(PKG_LIBS) $(APP_LIBS) $(LDFLAGS) -o $@
 
 $(BUILD)/testtools/%: tests/tools/%.c $(TESTLIB_OBJ) $(DLIB) $(LIB)
@@ -240,7 +241,7 @@ clean:
 .SECONDARY: $(TESTLIB_OBJ) $(FUZZ_LIB_OBJ)
 
 -include $(LIB_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CTL_OBJ:.o=.d) \
-	$(BUILD)/daemon/main.d $(BUILD)/tools/main.d
+	$(BUILD)/daemon/main.d $(BUILD)/tools/main.d $(BENCH_BIN:=.d)
 
 # ---- I/O fault injection (tests/preload/iofail.c) --------------------------
 # An LD_PRELOAD shim that fails chosen writes/fsyncs with EIO or ENOSPC;

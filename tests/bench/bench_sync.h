@@ -1,8 +1,9 @@
 /*
- * bench_sync.h: the helpers of bench_sync.c, which alone includes this
- * file: a federation of real i40d processes on loopback (keys, charter and
- * genesis, data directories, configurations), starting and stopping the
- * daemons, their logs and CPU time, and reading their stores read-only.
+ * bench_sync.h: the helpers bench_sync.c and bench_import.c share (no
+ * other file includes it): a federation of real i40d processes on
+ * loopback (keys, charter and genesis, data directories, configurations),
+ * starting and stopping the daemons, their logs and CPU time, and reading
+ * their stores read-only.
  *
  * One federation exists at a time, in F.  fail() kills every daemon of it,
  * removes its directory (unless BENCH_SYNC_KEEP=1) and exits 1.  The
@@ -398,6 +399,9 @@ fed_create(size_t n, const char *tag)
 		snprintf(strs[i][3], sizeof(strs[i][3]), "tcp://127.0.0.1:%d",
 		    F.port[i]);
 		memcpy(m->key, F.pk[i], KEY_PK_BYTES);
+		if ((rc = key_transport_card(F.k[i], m->transport,
+		    m->transport_sig)) != 0)
+			fail("key_transport_card: %s", i40_strerror(rc));
 		m->role = str_of("member");
 		m->schac = str_of(strs[i][0]);
 		m->country = str_of("SE");
