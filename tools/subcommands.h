@@ -23,5 +23,7 @@ int sync_main(int argc, char *argv[]);
 int member_main(int argc, char *argv[]);
 int log_main(int argc, char *argv[]);
 int audit_main(int argc, char *argv[]);
+int transcript_main(int argc, char *argv[]);
+int verify_main(int argc, char *argv[]);
 
 #endif

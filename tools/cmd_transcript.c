@@ -1,0 +1,212 @@
+/*
+ * cmd_transcript.c: i40ctl transcript PSEUDONYM and i40ctl verify FILE: a
+ * learner's documented competence out of a node's store, as a file to
+ * print or to hand over, and that file checked by anyone against the
+ * federation's genesis (docs/i40ctl.md "transcript", "verify";
+ * docs/credentials.md).  The rules are transcript.c's; this file reads
+ * command lines and prints.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "ctl_member.h"
+#include "ctl_node.h"
+#include "protocol/pseudonym.h"
+#include "subcommands.h"
+#include "transcript.h"
+
+static const char usage_transcript[] =
+    "usage: i40ctl transcript PSEUDONYM [-d DIR] [--json | --text] [--all]\n"
+    "           [-o FILE]\n"
+    "\n"
+    "A learner's transcript from this node's copy of the national ledger:\n"
+    "every result that counts, from every university, with its module,\n"
+    "credits, level, dates, grade and learning outcomes, and the total.\n"
+    "The JSON form carries the signed events that prove each entry, so\n"
+    "anyone can check it offline with `i40ctl verify`; the learner may\n"
+    "drop entries and the rest still verify.  The daemon need not run.\n"
+    "\n"
+    "  -d, --datadir DIR     the node's data directory\n"
+    "      --json            the verifiable file (the default with -o)\n"
+    "      --text            for people: what a learner prints (the\n"
+    "                        default on a terminal)\n"
+    "      --all             failed and revoked results too, marked\n"
+    "  -o, --output FILE     write to FILE (mode 0644, not replaced)\n"
+    "  -h, --help            print this text\n";
+
+/* "1.5" for 15 tenths. */
+static void
+hp(uint64_t tenths, char out[24])
+{
+	ctl_format_hp(tenths, out);
+}
+
+static const char *
+sget(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
+/* The transcript for people, from its JSON form. */
+static int
+print_text(FILE *f, const json_t *doc)
+{
+	const json_t *entries = json_object_get(doc, "entries"), *e, *s, *l;
+	uint64_t total = 0;
+	char h[24];
+	size_t i, j, counted = 0;
+
+	fprintf(f, "Transcript / Studieintyg — Ingenjör4.0\n\n");
+	fprintf(f, "Learner (pseudonym)  %s\n", sget(doc, "learner"));
+	fprintf(f, "Taken                %s, log root %.16s…\n",
+	    sget(doc, "issued"), sget(doc, "log_root"));
+	fprintf(f, "Federation           %.16s…\n\n", sget(doc, "federation"));
+	json_array_foreach(entries, i, e) {
+		s = json_object_get(e, "summary");
+		hp((uint64_t)json_integer_value(json_object_get(s, "credits")),
+		    h);
+		fprintf(f, "%-10s %s hp  %s / %s\n", sget(s, "module"), h,
+		    sget(s, "title_en"), sget(s, "title_sv"));
+		fprintf(f, "           %s (%s), EQF %lld, %s cycle\n",
+		    sget(json_object_get(s, "university"), "name_en"),
+		    sget(json_object_get(s, "university"), "schac"),
+		    (long long)json_integer_value(json_object_get(s, "eqf")),
+		    sget(s, "cycle"));
+		fprintf(f, "           grade %s (%s)%s, examined %s, decided "
+		    "%s, examiner %s\n", sget(s, "grade"), sget(s, "scale"),
+		    json_is_true(json_object_get(s, "passed")) ? "" :
+		    " NOT PASSED", sget(s, "exam_date"),
+		    sget(s, "decision_date"), sget(s, "examiner"));
+		if (json_is_true(json_object_get(e, "revoked")))
+			fprintf(f, "           REVOKED: does not count\n");
+		l = json_object_get(s, "outcomes_en");
+		if (json_array_size(l) == 0)
+			l = json_object_get(s, "outcomes_sv");
+		for (j = 0; j < json_array_size(l); j++)
+			fprintf(f, "           - %s\n",
+			    json_string_value(json_array_get(l, j)));
+		if (json_is_true(json_object_get(s, "passed")) &&
+		    !json_is_true(json_object_get(e, "revoked"))) {
+			total += (uint64_t)json_integer_value(
+			    json_object_get(s, "credits"));
+			counted++;
+		}
+		fputc('\n', f);
+	}
+	hp(total, h);
+	fprintf(f, "Total: %s hp in %zu module%s\n", h, counted,
+	    counted == 1 ? "" : "s");
+	fprintf(f, "\nCheck this transcript's JSON form with `i40ctl verify "
+	    "FILE --genesis GENESIS`.\n");
+	return ferror(f) ? -EIO : 0;
+}
+
+static int
+transcript_run(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		CTL_OPT_DATADIR, CTL_OPT_JSON, CTL_OPT_HELP,
+		{ "text", no_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "output", required_argument, NULL, 'o' }, CTL_OPT_END
+	};
+	static const char *const with_arg[] = { "-d", "--datadir", "-o",
+	    "--output", NULL };
+	const char *text, *outfile = NULL;
+	uint8_t p[PSEUDONYM_BYTES], issuer[32];
+	char why[300];
+	struct ctl_opts o;
+	struct store *st;
+	json_t *doc;
+	int c, ret, rc, all = 0, astext = -1, have_issuer;
+
+	ctl_set_cmd("i40ctl transcript");
+	if ((ret = ctl_operand(&argc, argv, with_arg, usage_transcript,
+	    "PSEUDONYM", &text)) != CTL_EXIT_OK)
+		return ret;
+	if (text == NULL) {
+		fputs(usage_transcript, stdout);
+		return CTL_EXIT_OK;
+	}
+	ctl_opts_init(&o, usage_transcript, CTL_TIMEOUT_MS);
+	while ((c = ctl_getopt(argc, argv, ":d:o:h", opts, &o)) > 0) {
+		if (c == 't')
+			astext = 1;
+		else if (c == 'a')
+			all = 1;
+		else if (c == 'o')
+			outfile = optarg;
+	}
+	if (c < 0)
+		return o.exit;
+	if (o.json && astext == 1)
+		return ctl_usage_error(usage_transcript, "--json and --text: "
+		    "give one");
+	if (o.json)
+		astext = 0;
+	if (astext < 0)
+		astext = outfile == NULL && isatty(STDOUT_FILENO);
+	if (pseudonym_parse(text, p, why, sizeof(why)) != 0) {
+		ctl_errx("`%s' is not a pseudonym: %s", text, why);
+		return CTL_EXIT_ERR;
+	}
+	if (ctl_store_open(ctl_datadir(o.datadir), &st) != 0)
+		return CTL_EXIT_ERR;
+	have_issuer = ctl_node_key_file(ctl_datadir(o.datadir), issuer) == 0;
+	rc = tr_build(st, p, have_issuer ? issuer : NULL, all, &doc, why,
+	    sizeof(why));
+	store_close(st);
+	if (rc != 0) {
+		ctl_errx("%s", why);
+		return CTL_EXIT_ERR;
+	}
+	if (json_array_size(json_object_get(doc, "entries")) == 0)
+		ctl_warnx("this node holds no %sresult of %s", all ? "" :
+		    "counting ", text);
+	if (outfile != NULL) {
+		char *s = astext ? NULL : json_dumps(doc, JSON_INDENT(1) |
+		    JSON_ENSURE_ASCII);
+		FILE *f;
+
+		if (astext) {
+			char *buf = NULL;
+			size_t len = 0;
+
+			f = open_memstream(&buf, &len);
+			rc = f == NULL ? -errno : print_text(f, doc);
+			if (f != NULL)
+				fclose(f);
+			s = buf;
+		}
+		rc = s == NULL ? I40_E_NOMEM : ctl_write_new(outfile,
+		    (const uint8_t *)s, strlen(s), 0644);
+		free(s);
+		if (rc != 0) {
+			ctl_err(rc, "cannot write %s", outfile);
+			json_decref(doc);
+			return CTL_EXIT_ERR;
+		}
+		printf("wrote the transcript of %s to %s (%zu entries)\n",
+		    text, outfile, json_array_size(json_object_get(doc,
+		    "entries")));
+	} else if (astext) {
+		rc = print_text(stdout, doc);
+	} else {
+		rc = ctl_json_print(json_incref(doc));
+	}
+	json_decref(doc);
+	return rc == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
+}
+
+int
+transcript_main(int argc, char *argv[])
+{
+	return transcript_run(argc, argv);
+}

@@ -1,0 +1,691 @@
+/* transcript.c: transcripts built and verified (see transcript.h). */
+#include "transcript.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "ctl.h"
+#include "ctl_node.h"
+#include "protocol/body.h"
+#include "protocol/pseudonym.h"
+
+/* A decoded event with its bytes (owned) and body. */
+struct dev {
+	uint8_t *bytes;
+	size_t len;
+	struct ev_signed e;
+	struct body *b;
+};
+
+static void
+dev_free(struct dev *d)
+{
+	free(d->bytes);
+	free(d->b);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Decode bytes (taken over) as an event of fed_id. */
+static int
+dev_decode(struct dev *d, uint8_t *bytes, size_t len, const uint8_t *fed_id)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->bytes = bytes;
+	d->len = len;
+	if ((d->b = malloc(sizeof(*d->b))) == NULL)
+		return I40_E_NOMEM;
+	if ((rc = ev_decode(bytes, len, fed_id, &d->e, d->b, NULL)) != 0)
+		return rc;
+	return 0;
+}
+
+static json_t *
+b64(const uint8_t *p, size_t n)
+{
+	size_t cap = sodium_base64_ENCODED_LEN(n,
+	    sodium_base64_VARIANT_ORIGINAL);
+	char *s = malloc(cap);
+	json_t *j;
+
+	if (s == NULL)
+		return NULL;
+	sodium_bin2base64(s, cap, p, n, sodium_base64_VARIANT_ORIGINAL);
+	j = json_string(s);
+	free(s);
+	return j;
+}
+
+/* A base64 string into a new buffer; NULL when it is none. */
+static uint8_t *
+unb64(const json_t *j, size_t *n)
+{
+	const char *s = json_string_value(j);
+	size_t len, cap;
+	uint8_t *out;
+
+	if (s == NULL || (len = strlen(s)) == 0 ||
+	    len > 2 * EV_MAX_BYTES)
+		return NULL;
+	cap = len / 4 * 3 + 3;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	if (sodium_base642bin(out, cap, s, len, NULL, n, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0 || *n > EV_MAX_BYTES) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static json_t *
+jstr(struct codec_bytes s)
+{
+	return json_stringn((const char *)s.p, s.len);
+}
+
+static json_t *
+jlist(const struct codec_bytes *l, uint32_t n)
+{
+	json_t *a = json_array();
+	uint32_t i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		if (json_array_append_new(a, jstr(l[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* The university behind a member record, for people. */
+struct univ {
+	char schac[65], name_en[201], name_sv[201];
+};
+
+/*
+ * The summary of an entry: what a person reads, all of it taken from the
+ * completion c, the module m and the author's member record u, so that a
+ * verifier recomputes it and refuses an entry whose summary was changed.
+ */
+static json_t *
+summary(const struct body_completion *c, const struct body_module *m,
+    const struct univ *u)
+{
+	int pass = 0;
+	json_t *o;
+
+	(void)body_grade_valid(c->scale, c->grade, &pass);
+	o = json_object();
+	if (o == NULL ||
+	    json_object_set_new(o, "module", jstr(m->code)) != 0 ||
+	    json_object_set_new(o, "title_en", jstr(m->title_en)) != 0 ||
+	    json_object_set_new(o, "title_sv", jstr(m->title_sv)) != 0 ||
+	    json_object_set_new(o, "credits", json_integer(
+	    (json_int_t)m->credits)) != 0 ||
+	    json_object_set_new(o, "eqf", json_integer((json_int_t)m->eqf)) !=
+	    0 ||
+	    json_object_set_new(o, "cycle", jstr(m->cycle)) != 0 ||
+	    json_object_set_new(o, "university", json_pack("{s:s, s:s, s:s}",
+	    "schac", u->schac, "name_en", u->name_en, "name_sv",
+	    u->name_sv)) != 0 ||
+	    json_object_set_new(o, "grade", jstr(c->grade)) != 0 ||
+	    json_object_set_new(o, "scale", jstr(c->scale)) != 0 ||
+	    json_object_set_new(o, "passed", json_boolean(pass)) != 0 ||
+	    json_object_set_new(o, "examiner", jstr(c->examiner)) != 0 ||
+	    json_object_set_new(o, "exam_date", jstr(c->exam_date)) != 0 ||
+	    json_object_set_new(o, "decision_date", jstr(c->decision_date)) !=
+	    0 ||
+	    json_object_set_new(o, "supervision", jstr(c->supervision.len ?
+	    c->supervision : m->supervision)) != 0 ||
+	    json_object_set_new(o, "outcomes_en", jlist(m->outcomes_en,
+	    m->noutcomes_en)) != 0 ||
+	    json_object_set_new(o, "outcomes_sv", jlist(m->outcomes_sv,
+	    m->noutcomes_sv)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* ---- building ------------------------------------------------------ */
+
+struct hit {
+	struct store_completion c;
+	char decided[11];
+	char code[33];
+	json_t *entry;
+};
+
+struct build {
+	struct store *st;
+	const uint8_t *learner;
+	int all;
+	struct hit *hits;
+	size_t n, cap;
+	int err;
+};
+
+static int
+collect_cb(void *arg, const struct store_completion *c)
+{
+	struct build *bd = arg;
+	struct hit *h;
+
+	if (!bd->all && (c->revoked || !c->passed))
+		return 0;
+	if (bd->n == bd->cap) {
+		size_t ncap = bd->cap ? 2 * bd->cap : 16;
+
+		if ((h = realloc(bd->hits, ncap * sizeof(*h))) == NULL)
+			return I40_E_NOMEM;
+		bd->hits = h;
+		bd->cap = ncap;
+	}
+	memset(&bd->hits[bd->n], 0, sizeof(*h));
+	bd->hits[bd->n++].c = *c;
+	return 0;
+}
+
+struct rot_walk {
+	json_t *proof;
+	int err;
+};
+
+static int
+rot_cb(void *arg, const uint8_t *bytes, size_t len)
+{
+	struct rot_walk *w = arg;
+	struct ev_signed e;
+
+	if (ev_decode(bytes, len, NULL, &e, NULL, NULL) != 0)
+		return I40_E_CORRUPT;
+	if (e.h.type == BODY_KEY_ROTATE &&
+	    json_array_append_new(w->proof, b64(bytes, len)) != 0)
+		return I40_E_NOMEM;
+	return 0;
+}
+
+static int
+univ_of(struct store_member *ms, size_t nm, const uint8_t key[32],
+    struct univ *u)
+{
+	size_t i;
+
+	for (i = 0; i < nm; i++)
+		if (memcmp(ms[i].key, key, 32) == 0) {
+			snprintf(u->schac, sizeof(u->schac), "%s", ms[i].schac);
+			snprintf(u->name_en, sizeof(u->name_en), "%s",
+			    ms[i].name_en);
+			snprintf(u->name_sv, sizeof(u->name_sv), "%s",
+			    ms[i].name_sv);
+			return ms[i].rotated != 0;
+		}
+	memset(u, 0, sizeof(*u));
+	return 0;
+}
+
+/* One entry for h: its events, the author's rotations before them. */
+static int
+entry_of(struct build *bd, struct store_member *ms, size_t nm,
+    struct hit *h)
+{
+	struct store_event ce, me;
+	struct dev c, m;
+	struct univ u;
+	struct rot_walk w;
+	json_t *e;
+	int rc, rotated;
+
+	memset(&c, 0, sizeof(c));
+	memset(&m, 0, sizeof(m));
+	if ((rc = store_get_id(bd->st, h->c.id, &ce)) != 0)
+		return rc;
+	if ((rc = dev_decode(&c, ce.bytes, ce.len, NULL)) != 0)
+		goto out;
+	if ((rc = store_get_id(bd->st, c.b->u.completion.module, &me)) != 0)
+		goto out;
+	if ((rc = dev_decode(&m, me.bytes, me.len, NULL)) != 0)
+		goto out;
+	rotated = univ_of(ms, nm, c.e.h.author, &u);
+	snprintf(h->decided, sizeof(h->decided), "%.*s",
+	    (int)c.b->u.completion.decision_date.len,
+	    (const char *)c.b->u.completion.decision_date.p);
+	ctl_module_code(m.b->u.module.code, h->code);
+	w.proof = json_array();
+	w.err = 0;
+	if (w.proof == NULL) {
+		rc = I40_E_NOMEM;
+		goto out;
+	}
+	/* The key in force needs the rotations before both events. */
+	if (rotated && (rc = store_walk(bd->st, c.e.h.author, 1,
+	    c.e.h.seq > m.e.h.seq ? c.e.h.seq : m.e.h.seq, rot_cb,
+	    &w)) != 0) {
+		json_decref(w.proof);
+		goto out;
+	}
+	e = json_pack("{s:o, s:o, s:o, s:o}", "summary",
+	    summary(&c.b->u.completion, &m.b->u.module, &u), "completion",
+	    b64(c.bytes, c.len), "module", b64(m.bytes, m.len), "proof",
+	    w.proof);
+	if (e != NULL && bd->all && h->c.revoked)
+		json_object_set_new(e, "revoked", json_true());
+	if ((h->entry = e) == NULL)
+		rc = I40_E_NOMEM;
+out:
+	dev_free(&c);
+	dev_free(&m);
+	return rc;
+}
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->decided, y->decided)) != 0 ||
+	    (c = strcmp(x->code, y->code)) != 0)
+		return c;
+	return memcmp(x->c.id, y->c.id, EV_ID_BYTES);
+}
+
+int
+tr_build(struct store *st, const uint8_t learner[16],
+    const uint8_t *issuer, int all, json_t **out, char *why, size_t cap)
+{
+	struct build bd;
+	struct store_member *ms = NULL;
+	struct store_head *hs = NULL;
+	char text[PSEUDONYM_TEXT_LEN + 1], when[32];
+	uint8_t root[32];
+	json_t *doc = NULL, *entries, *vec;
+	size_t nm = 0, nh = 0, i;
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	*out = NULL;
+	memset(&bd, 0, sizeof(bd));
+	bd.st = st;
+	bd.learner = learner;
+	bd.all = all;
+	if ((rc = store_completions(st, STORE_BY_LEARNER, learner,
+	    collect_cb, &bd)) != 0 ||
+	    (rc = store_members(st, &ms, &nm)) != 0 ||
+	    (rc = store_heads(st, &hs, &nh)) != 0 ||
+	    (rc = store_log_root(st, root)) != 0) {
+		snprintf(why, cap, "cannot read the store: %s",
+		    i40_strerror(rc));
+		goto out;
+	}
+	for (i = 0; i < bd.n; i++)
+		if ((rc = entry_of(&bd, ms, nm, &bd.hits[i])) != 0) {
+			snprintf(why, cap, "cannot read a completion's events: "
+			    "%s", i40_strerror(rc));
+			goto out;
+		}
+	qsort(bd.hits, bd.n, sizeof(*bd.hits), hit_cmp);
+	pseudonym_format(learner, text);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	entries = json_array();
+	vec = json_object();
+	for (i = 0; i < nh && vec != NULL; i++) {
+		char hex[65];
+
+		ctl_hex(hs[i].author, 32, hex);
+		json_object_set_new(vec, hex, ctl_json_u64(hs[i].seq));
+	}
+	for (i = 0; i < bd.n && entries != NULL; i++) {
+		json_array_append_new(entries, bd.hits[i].entry);
+		bd.hits[i].entry = NULL;
+	}
+	doc = json_pack("{s:s, s:i, s:o, s:s, s:s, s:o, s:o, s:o}", "format",
+	    TR_FORMAT, "version", TR_VERSION, "federation",
+	    ctl_json_hex(store_fed_id(st), 32), "learner", text, "issued",
+	    when, "log_root", ctl_json_hex(root, 32), "vector", vec,
+	    "entries", entries);
+	if (doc != NULL && issuer != NULL)
+		json_object_set_new(doc, "issuer", ctl_json_hex(issuer, 32));
+	if (doc == NULL) {
+		rc = I40_E_NOMEM;
+		snprintf(why, cap, "out of memory");
+	}
+out:
+	for (i = 0; i < bd.n; i++)
+		json_decref(bd.hits[i].entry);
+	free(bd.hits);
+	free(ms);
+	free(hs);
+	if (rc == 0)
+		*out = doc;
+	return rc;
+}
+
+/* ---- verifying ----------------------------------------------------- */
+
+struct fed {
+	uint8_t fed_id[32];
+	struct dev g;			/* the genesis */
+};
+
+static int
+member_of(const struct fed *f, const uint8_t key[32], struct univ *u)
+{
+	const struct body_charter *ch = &f->g.b->u.charter;
+	uint32_t i;
+
+	for (i = 0; i < ch->nmembers; i++) {
+		const struct body_member *m = &ch->members[i];
+
+		if (memcmp(m->key, key, 32) != 0)
+			continue;
+		snprintf(u->schac, sizeof(u->schac), "%.*s",
+		    (int)m->schac.len, (const char *)m->schac.p);
+		snprintf(u->name_en, sizeof(u->name_en), "%.*s",
+		    (int)m->name_en.len, (const char *)m->name_en.p);
+		snprintf(u->name_sv, sizeof(u->name_sv), "%.*s",
+		    (int)m->name_sv.len, (const char *)m->name_sv.p);
+		return m->role.len == 6 && memcmp(m->role.p, "member", 6) == 0 ?
+		    1 : -1;
+	}
+	return 0;
+}
+
+/*
+ * The key in force for author at seq, from the rotations in proof: each
+ * of the author's key_rotate events below seq, in seq order, signed by
+ * the key before it.  0 and key, or a reason.
+ */
+static int
+key_at(const struct fed *f, const json_t *proof, const uint8_t author[32],
+    uint64_t seq, uint8_t key[32], char *why, size_t cap)
+{
+	uint64_t last = 0;
+	size_t i, n;
+	int rc, more = 1;
+
+	memcpy(key, author, 32);
+	if (proof != NULL && !json_is_array(proof)) {
+		snprintf(why, cap, "its proof is not a list");
+		return I40_E_TYPE;
+	}
+	/* In seq order, whatever the list's: take the lowest above last. */
+	while (more) {
+		struct dev best, d;
+		uint64_t bseq = 0;
+
+		memset(&best, 0, sizeof(best));
+		more = 0;
+		for (i = 0, n = json_array_size(proof); i < n; i++) {
+			uint8_t *p;
+			size_t len;
+
+			if ((p = unb64(json_array_get(proof, i), &len)) ==
+			    NULL) {
+				dev_free(&best);
+				snprintf(why, cap, "proof %zu is not base64",
+				    i + 1);
+				return I40_E_VALUE;
+			}
+			if ((rc = dev_decode(&d, p, len, f->fed_id)) != 0) {
+				dev_free(&d);
+				dev_free(&best);
+				snprintf(why, cap, "proof %zu is no event of "
+				    "this federation: %s", i + 1,
+				    i40_strerror(rc));
+				return rc;
+			}
+			if (d.e.h.type == BODY_KEY_ROTATE &&
+			    memcmp(d.e.h.author, author, 32) == 0 &&
+			    d.e.h.seq > last && d.e.h.seq < seq &&
+			    (bseq == 0 || d.e.h.seq < bseq)) {
+				dev_free(&best);
+				best = d;
+				bseq = d.e.h.seq;
+			} else
+				dev_free(&d);
+		}
+		if (bseq == 0)
+			break;
+		if ((rc = ev_verify(&best.e, key)) != 0) {
+			dev_free(&best);
+			snprintf(why, cap, "its key rotation at seq %llu is not "
+			    "signed by the key in force before it",
+			    (unsigned long long)bseq);
+			return rc;
+		}
+		memcpy(key, best.b->u.rotate.next, 32);
+		dev_free(&best);
+		last = bseq;
+		more = 1;
+	}
+	return 0;
+}
+
+static int
+entry_fail(struct tr_check *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+entry_fail(struct tr_check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->ok = 0;
+	va_start(ap, fmt);
+	vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* One entry against the federation f (and st). */
+static int
+verify_entry(const struct fed *f, const uint8_t learner[16],
+    const json_t *e, struct store *st, struct tr_check *out)
+{
+	struct dev c, m;
+	struct univ u;
+	struct store_completion sc;
+	uint8_t key[32], rb[32], kst[32], *p;
+	char why[300], hex[65];
+	json_t *sum = NULL;
+	size_t len;
+	int rc, role;
+
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	memset(&m, 0, sizeof(m));
+	if (!json_is_object(e))
+		return entry_fail(out, "not an object");
+	if ((p = unb64(json_object_get(e, "completion"), &len)) == NULL) {
+		entry_fail(out, "no completion event (base64)");
+		goto out;
+	}
+	if ((rc = dev_decode(&c, p, len, f->fed_id)) != 0 ||
+	    c.e.h.type != BODY_COMPLETION_RECORD) {
+		entry_fail(out, "its completion is no completion_record of "
+		    "this federation%s%s", rc ? ": " : "",
+		    rc ? i40_strerror(rc) : "");
+		goto out;
+	}
+	if ((p = unb64(json_object_get(e, "module"), &len)) == NULL) {
+		entry_fail(out, "no module event (base64)");
+		goto out;
+	}
+	if ((rc = dev_decode(&m, p, len, f->fed_id)) != 0 ||
+	    (m.e.h.type != BODY_MODULE_PUBLISH &&
+	    m.e.h.type != BODY_MODULE_UPDATE)) {
+		entry_fail(out, "its module is no module event of this "
+		    "federation%s%s", rc ? ": " : "", rc ? i40_strerror(rc) :
+		    "");
+		goto out;
+	}
+	ctl_module_code(m.b->u.module.code, out->code);
+	out->credits = m.b->u.module.credits;
+	if (memcmp(c.b->u.completion.learner, learner, 16) != 0) {
+		entry_fail(out, "the result is another learner's");
+		goto out;
+	}
+	if (memcmp(c.b->u.completion.module, m.e.id, 32) != 0) {
+		entry_fail(out, "the result was not earned against that module "
+		    "event");
+		goto out;
+	}
+	if (memcmp(c.e.h.author, m.e.h.author, 32) != 0) {
+		entry_fail(out, "the module is not the recording university's "
+		    "own (or is its predecessor key's: verify with "
+		    "--datadir)");
+		goto out;
+	}
+	if ((role = member_of(f, c.e.h.author, &u)) != 1 && st == NULL) {
+		entry_fail(out, "%s", role < 0 ? "the signer is an observer, "
+		    "not a university" : "the signer is not a founding member "
+		    "of the federation; its admission is checked only against "
+		    "a node's store (verify with --datadir)");
+		goto out;
+	}
+	if (role != 1) {
+		/* Not a founder: the store says who it is. */
+		struct store_member *ms = NULL;
+		size_t nm = 0;
+
+		if (store_members(st, &ms, &nm) != 0 ||
+		    univ_of(ms, nm, c.e.h.author, &u) < 0) {
+			free(ms);
+			entry_fail(out, "cannot read the store's members");
+			goto out;
+		}
+		free(ms);
+	}
+	if (key_at(f, json_object_get(e, "proof"), m.e.h.author, m.e.h.seq,
+	    key, why, sizeof(why)) != 0 || ev_verify(&m.e, key) != 0) {
+		entry_fail(out, "the module event's signature does not verify "
+		    "under its author's key in force%s%s", why[0] ? ": " : "",
+		    why);
+		goto out;
+	}
+	why[0] = '\0';
+	if (key_at(f, json_object_get(e, "proof"), c.e.h.author, c.e.h.seq,
+	    key, why, sizeof(why)) != 0 || ev_verify(&c.e, key) != 0) {
+		entry_fail(out, "the completion's signature does not verify "
+		    "under its author's key in force%s%s", why[0] ? ": " : "",
+		    why);
+		goto out;
+	}
+	sum = summary(&c.b->u.completion, &m.b->u.module, &u);
+	if (sum == NULL || !json_equal(sum, json_object_get(e, "summary"))) {
+		entry_fail(out, "its summary does not say what the signed "
+		    "events say (it was changed after it was issued)");
+		goto out;
+	}
+	if (st != NULL) {
+		rc = store_completion_get(st, c.e.id, &sc, rb);
+		ctl_hex(rb, 32, hex);
+		if (rc == I40_E_NOT_FOUND) {
+			entry_fail(out, "the node holds no counting record of "
+			    "it (not replicated there yet, or it counts not)");
+			goto out;
+		} else if (rc != 0) {
+			entry_fail(out, "cannot read the store: %s",
+			    i40_strerror(rc));
+			goto out;
+		} else if (sc.revoked) {
+			entry_fail(out, "revoked since, by %s", hex);
+			goto out;
+		}
+		if (store_key_in_force(st, c.e.h.author, c.e.h.seq, kst) !=
+		    0 || memcmp(kst, key, 32) != 0) {
+			entry_fail(out, "the node's log puts another key in "
+			    "force at its seq: a rotation was left out");
+			goto out;
+		}
+	}
+	out->ok = 1;
+out:
+	json_decref(sum);
+	dev_free(&c);
+	dev_free(&m);
+	return 0;
+}
+
+int
+tr_verify(const json_t *doc, const uint8_t *genesis, size_t glen,
+    struct store *st, struct tr_check **res, size_t *n, char *why,
+    size_t cap)
+{
+	const json_t *entries;
+	uint8_t fid[32], learner[16], *g;
+	struct fed f;
+	char pwhy[200];
+	size_t i;
+	int rc;
+
+	*res = NULL;
+	*n = 0;
+	memset(&f, 0, sizeof(f));
+	if (!json_is_object(doc) || json_string_value(json_object_get(doc,
+	    "format")) == NULL || strcmp(json_string_value(
+	    json_object_get(doc, "format")), TR_FORMAT) != 0) {
+		snprintf(why, cap, "not an i40 transcript (no \"format\": "
+		    "\"%s\")", TR_FORMAT);
+		return I40_E_VALUE;
+	}
+	if (json_integer_value(json_object_get(doc, "version")) !=
+	    TR_VERSION) {
+		snprintf(why, cap, "a transcript of version %lld; this i40ctl "
+		    "reads version %d", (long long)json_integer_value(
+		    json_object_get(doc, "version")), TR_VERSION);
+		return I40_E_VERSION;
+	}
+	if ((g = malloc(glen)) == NULL)
+		return I40_E_NOMEM;
+	memcpy(g, genesis, glen);
+	if ((rc = dev_decode(&f.g, g, glen, NULL)) != 0 ||
+	    f.g.e.h.type != BODY_GENESIS) {
+		dev_free(&f.g);
+		snprintf(why, cap, "the genesis does not decode");
+		return rc != 0 ? rc : I40_E_VALUE;
+	}
+	memcpy(f.fed_id, f.g.e.h.fed_id, 32);
+	if (json_string_value(json_object_get(doc, "federation")) == NULL ||
+	    ctl_unhex(json_string_value(json_object_get(doc, "federation")),
+	    fid, 32) != 0 || memcmp(fid, f.fed_id, 32) != 0) {
+		dev_free(&f.g);
+		snprintf(why, cap, "the transcript is not of this genesis's "
+		    "federation");
+		return I40_E_FED_ID;
+	}
+	if (json_string_value(json_object_get(doc, "learner")) == NULL ||
+	    pseudonym_parse(json_string_value(json_object_get(doc,
+	    "learner")), learner, pwhy, sizeof(pwhy)) != 0) {
+		dev_free(&f.g);
+		snprintf(why, cap, "its learner is not a pseudonym");
+		return I40_E_VALUE;
+	}
+	entries = json_object_get(doc, "entries");
+	if (!json_is_array(entries)) {
+		dev_free(&f.g);
+		snprintf(why, cap, "it has no list of entries");
+		return I40_E_TYPE;
+	}
+	if ((*res = calloc(json_array_size(entries) + 1, sizeof(**res))) ==
+	    NULL) {
+		dev_free(&f.g);
+		return I40_E_NOMEM;
+	}
+	for (i = 0; i < json_array_size(entries); i++)
+		(void)verify_entry(&f, learner, json_array_get(entries, i), st,
+		    &(*res)[i]);
+	*n = json_array_size(entries);
+	dev_free(&f.g);
+	return 0;
+}

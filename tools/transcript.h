@@ -1,0 +1,63 @@
+/*
+ * transcript.h: a learner's transcript as a file anyone can verify
+ * offline (docs/protocol.md §16, docs/credentials.md), built from a
+ * node's store and checked against the federation's genesis alone, or
+ * also against a node's store.
+ *
+ * A transcript is a JSON object: the federation, the learner's
+ * pseudonym, when and from which log it was taken (the log root and the
+ * version vector), and its entries.  Each entry verifies alone: it holds
+ * the completion_record event as signed, the module event it was earned
+ * against, and the key_rotate events of their author before them (what
+ * the key in force needs), with a summary for people that the verifier
+ * recomputes from those events.  So a learner may drop entries (selective
+ * disclosure) and the rest still verify; changing any byte of what is
+ * left makes its entry fail.
+ *
+ * Ownership: tr_build's *out is the caller's (json_decref); tr_verify's
+ * results array is the caller's (free).  Neither keeps st.
+ */
+#ifndef I40_TRANSCRIPT_H
+#define I40_TRANSCRIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "protocol/event.h"
+#include "store/store.h"
+
+#define TR_FORMAT "i40-transcript"
+#define TR_VERSION 1
+
+/*
+ * The transcript of learner from st: every completion of the learner
+ * that counts, is passed and not revoked (with all: also failed and
+ * revoked ones, marked so in their summary), in order of decision date,
+ * then module code.  issuer (may be NULL) is the key of the node that
+ * issues it.  0 and *out, or an error with why set.
+ */
+int tr_build(struct store *st, const uint8_t learner[16],
+    const uint8_t *issuer, int all, json_t **out, char *why, size_t cap);
+
+/* One entry's verdict. */
+struct tr_check {
+	int ok;
+	char code[33];			/* the module's, "" if unknown */
+	uint64_t credits;		/* tenths of hp, 0 if unknown */
+	char reason[400];		/* why not ok */
+};
+
+/*
+ * Check doc against the federation whose genesis is genesis[0..glen),
+ * and, when st is not NULL, against that node's store too (the result
+ * counts there and is not revoked, the key in force agrees).  0 and
+ * *res[0..*n) (one per entry, in order), or an error when doc is no
+ * transcript of this format or of this federation (why says which).
+ */
+int tr_verify(const json_t *doc, const uint8_t *genesis, size_t glen,
+    struct store *st, struct tr_check **res, size_t *n, char *why,
+    size_t cap);
+
+#endif
