@@ -138,9 +138,10 @@ $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
 	    $(LDFLAGS) -o $@
 
 # -MMD: a benchmark rebuilds when a header it includes (bench_sync.h) changes.
-$(BUILD)/bench/bench_%: tests/bench/bench_%.c $(TESTLIB_OBJ) $(LIB)
+$(BUILD)/bench/bench_%: tests/bench/bench_%.c $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -Wno-missing-prototypes $< $(TESTLIB_OBJ) $(LIB) \
+	$(CC) $(ALL_CFLAGS) -MMD -MP -Wno-missing-prototypes $< $(TESTLIB_OBJ) \
+	    $(CLIB) $(DLIB) $(LIB) \
 	    $(PKG_LIBS) $(APP_LIBS) $(LDFLAGS) -o $@
 
 $(BUILD)/testtools/%: tests/tools/%.c $(TESTLIB_OBJ) $(DLIB) $(LIB)
