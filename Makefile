@@ -144,10 +144,10 @@ $(BUILD)/bench/bench_%: tests/bench/bench_%.c $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(L
 	    $(CLIB) $(DLIB) $(LIB) \
 	    $(PKG_LIBS) $(APP_LIBS) $(LDFLAGS) -o $@
 
-$(BUILD)/testtools/%: tests/tools/%.c $(TESTLIB_OBJ) $(DLIB) $(LIB)
+$(BUILD)/testtools/%: tests/tools/%.c $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-missing-prototypes $< \
-	    $(TESTLIB_OBJ) $(DLIB) $(LIB) \
+	    $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB) \
 	    $(TEST_LIBS) $(APP_LIBS) $(PKG_LIBS) $(LDFLAGS) -o $@
 
 # Unit tests and replays two at a time (each is one CPU-bound process);
@@ -228,6 +228,7 @@ demo: all
 
 vectors: all
 	$(BUILD)/testtools/genvectors docs/vectors
+	$(BUILD)/testtools/gentranscript docs/vectors
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/i40

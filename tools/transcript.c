@@ -379,6 +379,8 @@ out:
  * not thirty.  Each entry still derives the key from its own proof.
  */
 #define TR_SEEN 64
+/* Rotations are rare: a proof this long is an attack on the verifier. */
+#define TR_MAX_PROOF 256
 
 struct fed {
 	uint8_t fed_id[32];
@@ -432,75 +434,81 @@ member_of(const struct fed *f, const uint8_t key[32], struct univ *u)
 	return 0;
 }
 
+static int
+rot_cmp(const void *a, const void *b)
+{
+	const struct dev *x = a, *y = b;
+
+	return x->e.h.seq < y->e.h.seq ? -1 : x->e.h.seq > y->e.h.seq;
+}
+
 /*
  * The key in force for author at seq, from the rotations in proof: each
  * of the author's key_rotate events below seq, in seq order, signed by
- * the key before it.  0 and key, or a reason.
+ * the key before it (docs/protocol.md §16.3).  0 and key, or a reason.
  */
 static int
 key_at(const struct fed *f, const json_t *proof, const uint8_t author[32],
     uint64_t seq, uint8_t key[32], char *why, size_t cap)
 {
-	uint64_t last = 0;
-	size_t i, n;
-	int rc, more = 1;
+	struct dev *r;
+	size_t i, n = json_array_size(proof), k = 0;
+	int rc = 0;
 
 	memcpy(key, author, 32);
 	if (proof != NULL && !json_is_array(proof)) {
 		snprintf(why, cap, "its proof is not a list");
 		return I40_E_TYPE;
 	}
-	/* In seq order, whatever the list's: take the lowest above last. */
-	while (more) {
-		struct dev best, d;
-		uint64_t bseq = 0;
+	if (n > TR_MAX_PROOF) {
+		snprintf(why, cap, "its proof holds more than %d events",
+		    TR_MAX_PROOF);
+		return I40_E_TOO_LONG;
+	}
+	if (n == 0)
+		return 0;
+	if ((r = calloc(n, sizeof(*r))) == NULL)
+		return I40_E_NOMEM;
+	for (i = 0; i < n && rc == 0; i++) {
+		uint8_t *p;
+		size_t len;
 
-		memset(&best, 0, sizeof(best));
-		more = 0;
-		for (i = 0, n = json_array_size(proof); i < n; i++) {
-			uint8_t *p;
-			size_t len;
-
-			if ((p = unb64(json_array_get(proof, i), &len)) ==
-			    NULL) {
-				dev_free(&best);
-				snprintf(why, cap, "proof %zu is not base64",
-				    i + 1);
-				return I40_E_VALUE;
-			}
-			if ((rc = dev_decode(&d, p, len, f->fed_id)) != 0) {
-				dev_free(&d);
-				dev_free(&best);
-				snprintf(why, cap, "proof %zu is no event of "
-				    "this federation: %s", i + 1,
-				    i40_strerror(rc));
-				return rc;
-			}
-			if (d.e.h.type == BODY_KEY_ROTATE &&
-			    memcmp(d.e.h.author, author, 32) == 0 &&
-			    d.e.h.seq > last && d.e.h.seq < seq &&
-			    (bseq == 0 || d.e.h.seq < bseq)) {
-				dev_free(&best);
-				best = d;
-				bseq = d.e.h.seq;
-			} else
-				dev_free(&d);
+		if ((p = unb64(json_array_get(proof, i), &len)) == NULL) {
+			snprintf(why, cap, "proof %zu is not base64", i + 1);
+			rc = I40_E_VALUE;
+		} else if ((rc = dev_decode(&r[k], p, len, f->fed_id)) != 0) {
+			snprintf(why, cap, "proof %zu is no event of this "
+			    "federation: %s", i + 1, i40_strerror(rc));
+			k++;
+		} else if (r[k].e.h.type == BODY_KEY_ROTATE &&
+		    memcmp(r[k].e.h.author, author, 32) == 0 &&
+		    r[k].e.h.seq < seq) {
+			k++;
+		} else {
+			dev_free(&r[k]);
 		}
-		if (bseq == 0)
-			break;
-		if ((rc = ev_verify(&best.e, key)) != 0) {
-			dev_free(&best);
+	}
+	qsort(r, k, sizeof(*r), rot_cmp);
+	for (i = 0; i < k && rc == 0; i++) {
+		if (i > 0 && r[i].e.h.seq == r[i - 1].e.h.seq) {
+			if (memcmp(r[i].e.id, r[i - 1].e.id, 32) == 0)
+				continue;	/* the same event twice */
+			snprintf(why, cap, "its proof holds two key rotations "
+			    "at seq %llu (a fork)",
+			    (unsigned long long)r[i].e.h.seq);
+			rc = I40_E_VALUE;
+		} else if ((rc = ev_verify(&r[i].e, key)) != 0) {
 			snprintf(why, cap, "its key rotation at seq %llu is not "
 			    "signed by the key in force before it",
-			    (unsigned long long)bseq);
-			return rc;
+			    (unsigned long long)r[i].e.h.seq);
+		} else {
+			memcpy(key, r[i].b->u.rotate.next, 32);
 		}
-		memcpy(key, best.b->u.rotate.next, 32);
-		dev_free(&best);
-		last = bseq;
-		more = 1;
 	}
-	return 0;
+	for (i = 0; i < k; i++)
+		dev_free(&r[i]);
+	free(r);
+	return rc;
 }
 
 static int

@@ -1,0 +1,223 @@
+/*
+ * test_transcript.c: docs/vectors/transcript.json (docs/protocol.md §16)
+ * against tr_verify: every case's verdicts, entry by entry; a transcript
+ * of another federation, of another format or version, or with a learner
+ * that is no pseudonym is refused whole; proofs that are not rotations are
+ * ignored, a forked or over-long proof refuses its entry; and the
+ * generator writes the committed file byte for byte.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "protocol/errors.h"
+#include "tools/transcript.h"
+
+#define VEC "docs/vectors/transcript.json"
+
+static json_t *vec;
+static uint8_t *g;
+static size_t glen;
+
+static int
+setup(void **state)
+{
+	json_error_t je;
+	const char *hex;
+
+	(void)state;
+	if (sodium_init() < 0)
+		return -1;
+	if ((vec = json_load_file(VEC, 0, &je)) == NULL) {
+		fprintf(stderr, "# %s: %s\n", VEC, je.text);
+		return -1;
+	}
+	hex = json_string_value(json_object_get(vec, "genesis"));
+	glen = strlen(hex) / 2;
+	if ((g = malloc(glen)) == NULL || sodium_hex2bin(g, glen, hex,
+	    strlen(hex), NULL, NULL, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	json_decref(vec);
+	free(g);
+	return 0;
+}
+
+static const json_t *
+case_doc(size_t i)
+{
+	return json_object_get(json_array_get(json_object_get(vec, "cases"),
+	    i), "transcript");
+}
+
+static void
+test_cases(void **state)
+{
+	const json_t *cases = json_object_get(vec, "cases"), *c;
+	struct tr_check *res;
+	char why[300];
+	size_t i, j, n;
+
+	(void)state;
+	assert_true(json_array_size(cases) >= 6);
+	json_array_foreach(cases, i, c) {
+		const json_t *want = json_object_get(c, "verdicts");
+
+		assert_int_equal(tr_verify(json_object_get(c, "transcript"),
+		    g, glen, NULL, &res, &n, why, sizeof(why)), 0);
+		assert_int_equal(n, json_array_size(want));
+		for (j = 0; j < n; j++)
+			if (res[j].ok != json_is_true(json_array_get(want, j)))
+				fail_msg("%s: entry %zu: %s",
+				    json_string_value(json_object_get(c,
+				    "name")), j + 1, res[j].reason);
+		free(res);
+	}
+}
+
+static int
+verify_whole(json_t *d, size_t *n, struct tr_check **res)
+{
+	char why[300];
+
+	return tr_verify(d, g, glen, NULL, res, n, why, sizeof(why));
+}
+
+static void
+test_refused_whole(void **state)
+{
+	struct tr_check *res;
+	json_t *d;
+	size_t n;
+
+	(void)state;
+	d = json_deep_copy(case_doc(0));
+	json_object_set_new(d, "federation", json_string("00000000000000000000"
+	    "000000000000000000000000000000000000000000000"));
+	assert_int_equal(verify_whole(d, &n, &res), I40_E_FED_ID);
+	json_decref(d);
+	d = json_deep_copy(case_doc(0));
+	json_object_set_new(d, "version", json_integer(2));
+	assert_int_equal(verify_whole(d, &n, &res), I40_E_VERSION);
+	json_object_set_new(d, "version", json_integer(1));
+	json_object_set_new(d, "learner", json_string("not-a-pseudonym"));
+	assert_int_equal(verify_whole(d, &n, &res), I40_E_VALUE);
+	json_object_set_new(d, "format", json_string("i40-export"));
+	assert_int_equal(verify_whole(d, &n, &res), I40_E_VALUE);
+	json_decref(d);
+	d = json_deep_copy(case_doc(0));
+	json_object_set_new(d, "entries", json_string("none"));
+	assert_int_equal(verify_whole(d, &n, &res), I40_E_TYPE);
+	json_decref(d);
+}
+
+/* The entry with a rotation, and what its proof may hold. */
+static void
+test_proofs(void **state)
+{
+	struct tr_check *res;
+	json_t *d, *e, *proof, *other;
+	size_t n, i, rot = 0;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		if (json_array_size(json_object_get(json_array_get(
+		    json_object_get(case_doc(0), "entries"), i), "proof")) > 0)
+			rot = i;
+	/* Another entry's completion among the proofs: ignored. */
+	d = json_deep_copy(case_doc(0));
+	e = json_array_get(json_object_get(d, "entries"), rot);
+	proof = json_object_get(e, "proof");
+	other = json_array_get(json_object_get(d, "entries"), (rot + 1) % 3);
+	json_array_append(proof, json_object_get(other, "completion"));
+	json_array_append(proof, json_array_get(proof, 0));	/* twice */
+	assert_int_equal(verify_whole(d, &n, &res), 0);
+	assert_true(res[rot].ok);
+	free(res);
+	/* Not base64: the entry is refused. */
+	json_array_append_new(proof, json_string("***"));
+	assert_int_equal(verify_whole(d, &n, &res), 0);
+	assert_false(res[rot].ok);
+	assert_non_null(strstr(res[rot].reason, "not base64"));
+	free(res);
+	json_decref(d);
+	/* 257 proofs: refused before any is decoded. */
+	d = json_deep_copy(case_doc(0));
+	e = json_array_get(json_object_get(d, "entries"), rot);
+	proof = json_object_get(e, "proof");
+	while (json_array_size(proof) <= 256)
+		json_array_append(proof, json_array_get(proof, 0));
+	assert_int_equal(verify_whole(d, &n, &res), 0);
+	assert_false(res[rot].ok);
+	assert_non_null(strstr(res[rot].reason, "more than 256"));
+	free(res);
+	json_decref(d);
+	/* A proof that is no list, a summary that is no object. */
+	d = json_deep_copy(case_doc(0));
+	e = json_array_get(json_object_get(d, "entries"), rot);
+	json_object_set_new(e, "proof", json_string("x"));
+	json_object_set_new(json_array_get(json_object_get(d, "entries"),
+	    (rot + 1) % 3), "summary", json_integer(1));
+	assert_int_equal(verify_whole(d, &n, &res), 0);
+	assert_false(res[rot].ok);
+	assert_false(res[(rot + 1) % 3].ok);
+	assert_true(res[(rot + 2) % 3].ok);
+	free(res);
+	json_decref(d);
+}
+
+static void
+test_regenerate_identical(void **state)
+{
+	const char *b = getenv("BUILD");
+	char tool[1024], dir[] = "/tmp/i40-transcript-vec-XXXXXX", path[1100];
+	char cmd[2400];
+	int status;
+
+	(void)state;
+	snprintf(tool, sizeof(tool), "%s/testtools/gentranscript",
+	    b != NULL && *b != '\0' ? b : "build");
+	if (access(tool, X_OK) != 0)
+		fail_msg("%s not found: build it with make (or set BUILD)",
+		    tool);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/transcript.json", dir);
+	snprintf(cmd, sizeof(cmd), "'%s' '%s' && cmp -s '%s' " VEC, tool, dir,
+	    path);
+	status = system(cmd);
+	(void)unlink(path);
+	(void)rmdir(dir);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg(VEC " differs from what %s writes now: if the change "
+		    "is intended, run make vectors and commit", tool);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_refused_whole),
+		cmocka_unit_test(test_proofs),
+		cmocka_unit_test(test_regenerate_identical),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
