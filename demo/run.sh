@@ -9,7 +9,10 @@
 # publishes the 48 sample modules at their owners, records a few hundred
 # completions, shows every node's state root until all are equal, admits
 # a fourteenth, regional node that catches up, prints the national
-# catalog, and stops the daemons with SIGTERM.
+# catalog, has a learner earn results at three universities (one from a
+# registrar's CSV file) whose transcript an employer verifies offline
+# from the genesis alone, lets an auditor replay the log, and stops the
+# daemons with SIGTERM.
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -216,6 +219,41 @@ echo "  vgregion caught up: $("$I40CTL" status --json -d "$R/data" | jq .events)
 
 say "The national catalog (as node ${SHORT[0]} holds it)"
 "$I40CTL" catalog -d "${DIRS[0]}"
+
+say "A learner studies at three universities, and shows an employer"
+code_of() { jq -r --arg o "$1" 'select(.owner == $o) | .code' "$DATA"/modules/*.json | head -1; }
+pseud=$("$I40CTL" learner add -d "${DIRS[0]}" --name "Åsa Öberg" \
+    --pnr 19811218-9876 --json | jq -r .pseudonym)
+echo "  ${SHORT[0]} issues her pseudonym $pseud (her name and number stay there)"
+printf 'Personnummer;Namn;Kurskod;Betyg;Betygsskala;Examinator;Examinationsdatum;Beslutsdatum\n19811218-9876;Åsa Öberg;%s;VG;UVG;Eva Ek;2026-11-20;2026-11-27\n' \
+    "$(code_of "${SHORT[0]}")" >"$D/term.csv"
+retry "$I40CTL" completion import -d "${DIRS[0]}" "$D/term.csv" 2>/dev/null | sed 's/^/  /'
+for i in 1 2; do
+	retry "$I40CTL" completion record -d "${DIRS[$i]}" --learner "$pseud" \
+	    --module "$(code_of "${SHORT[$i]}")" --grade G --scale UVG \
+	    --examiner "Examiner at ${SHORT[$i]}" --exam-date 2026-11-2$i \
+	    --decision-date 2026-11-2$((i + 5)) | sed 's/^/  /'
+done
+last=$((n - 1))
+for _ in $(seq 1 150); do
+	got=$("$I40CTL" transcript "$pseud" -d "${DIRS[$last]}" --json 2>/dev/null |
+	    jq '.entries | length')
+	[ "$got" = 3 ] && break
+	sleep 0.2
+done
+echo "  her transcript, taken at ${SHORT[$last]} (any node holds it):"
+"$I40CTL" transcript "$pseud" -d "${DIRS[$last]}" --text | sed 's/^/    /'
+"$I40CTL" transcript "$pseud" -d "${DIRS[$last]}" -o "$D/asa.json" >/dev/null
+echo "  the employer checks $D/asa.json with the genesis alone, offline:"
+"$I40CTL" verify "$D/asa.json" --genesis "$D/genesis.i40" | sed 's/^/    /'
+jq 'del(.entries[0])' "$D/asa.json" >"$D/asa-two.json"
+echo "  she may show only two of them (selective disclosure):"
+"$I40CTL" verify "$D/asa-two.json" --genesis "$D/genesis.i40" | tail -1 | sed 's/^/    /'
+jq '.entries[1].summary.grade |= (if . == "VG" then "G" else "VG" end)' \
+    "$D/asa.json" >"$D/asa-forged.json"
+echo "  and a grade changed by hand is caught:"
+{ "$I40CTL" verify "$D/asa-forged.json" --genesis "$D/genesis.i40" || true; } |
+    grep REFUSED | sed 's/^/    /'
 
 say "An auditor replays ${SHORT[0]}'s export from the genesis alone"
 "$I40CTL" log export -d "${DIRS[0]}" -o "$D/federation.i40x" 2>/dev/null

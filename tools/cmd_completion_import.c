@@ -285,8 +285,9 @@ import_main(int argc, char *argv[])
 		    "recorded already; nothing was recorded (--dry-run)\n",
 		    file, pl.nrows, pl.nnew, pl.nrows - pl.nnew);
 	} else if (rc == 0) {
-		printf("%s: %zu rows: %zu recorded, %zu recorded already\n",
-		    file, pl.nrows, done, pl.nrows - pl.nnew);
+		printf("%s: %zu row%s: %zu recorded, %zu recorded already\n",
+		    file, pl.nrows, pl.nrows == 1 ? "" : "s", done,
+		    pl.nrows - pl.nnew);
 	}
 	if (rc != 0 && !dry)
 		ctl_errx("%zu of the %zu rows to record were recorded before "
