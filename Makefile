@@ -21,13 +21,17 @@ FUZZ_CC ?= clang
 DEB_PKGS = make gcc clang libclang-rt-14-dev pkg-config perl \
 	libsodium-dev libmsgpack-dev libcmocka-dev libjansson-dev \
 	libzmq3-dev liblmdb-dev libinih-dev libsystemd-dev \
-	nftables iproute2 procps jq lmdb-utils libcsv-dev
+	nftables iproute2 procps jq lmdb-utils libcsv-dev \
+	libcairo2-dev fonts-dejavu-core
 
 PKGS = libsodium msgpack lmdb
 TEST_PKGS = cmocka jansson libzmq
 # What i40d and i40ctl link besides the library.
 APP_PKGS = libzmq inih libsystemd jansson
-APP_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) 2>/dev/null)
+# i40ctl alone draws PDF transcripts (cairo, with the DejaVu fonts).
+CTL_PKGS = cairo
+APP_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) $(CTL_PKGS) 2>/dev/null)
+CTL_LIBS = $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null)
 # libcsv has no pkg-config file.
 APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lcsv -lpthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -120,13 +124,13 @@ $(I40D): $(BUILD)/daemon/main.o $(DLIB) $(LIB)
 	    $(LDFLAGS) -o $@
 
 $(I40CTL): $(BUILD)/tools/main.o $(CLIB) $(DLIB) $(LIB)
-	$(CC) $(BUILD)/tools/main.o $(CLIB) $(DLIB) $(LIB) $(APP_LIBS) \
+	$(CC) $(BUILD)/tools/main.o $(CLIB) $(DLIB) $(LIB) $(CTL_LIBS) $(APP_LIBS) \
 	    $(PKG_LIBS) $(LDFLAGS) -o $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-missing-prototypes $< \
-	    $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB) $(TEST_LIBS) $(APP_LIBS) \
+	    $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB) $(TEST_LIBS) $(CTL_LIBS) $(APP_LIBS) \
 	    $(PKG_LIBS) $(LDFLAGS) -o $@
 
 # Replay drivers: each fuzz target linked with a main() that runs every
@@ -142,13 +146,13 @@ $(BUILD)/bench/bench_%: tests/bench/bench_%.c $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(L
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -Wno-missing-prototypes $< $(TESTLIB_OBJ) \
 	    $(CLIB) $(DLIB) $(LIB) \
-	    $(PKG_LIBS) $(APP_LIBS) $(LDFLAGS) -o $@
+	    $(PKG_LIBS) $(CTL_LIBS) $(APP_LIBS) $(LDFLAGS) -o $@
 
 $(BUILD)/testtools/%: tests/tools/%.c $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-missing-prototypes $< \
 	    $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB) \
-	    $(TEST_LIBS) $(APP_LIBS) $(PKG_LIBS) $(LDFLAGS) -o $@
+	    $(TEST_LIBS) $(CTL_LIBS) $(APP_LIBS) $(PKG_LIBS) $(LDFLAGS) -o $@
 
 # Unit tests and replays two at a time (each is one CPU-bound process);
 # the integration tests one at a time (their daemons time each other).

@@ -23,6 +23,7 @@
 static const char usage_transcript[] =
     "usage: i40ctl transcript PSEUDONYM [-d DIR] [--json | --text] [--all]\n"
     "           [-o FILE]\n"
+    "       i40ctl transcript PSEUDONYM [-d DIR] --pdf -o FILE.pdf [--all]\n"
     "\n"
     "A learner's transcript from this node's copy of the national ledger:\n"
     "every result that counts, from every university, with its module,\n"
@@ -35,6 +36,8 @@ static const char usage_transcript[] =
     "      --json            the verifiable file (the default with -o)\n"
     "      --text            for people: what a learner prints (the\n"
     "                        default on a terminal)\n"
+    "      --pdf             an A4 PDF to hand over, with the verification\n"
+    "                        code `i40ctl verify` prints for the JSON form\n"
     "      --all             failed and revoked results too, marked\n"
     "  -o, --output FILE     write to FILE (mode 0644, not replaced)\n"
     "  -h, --help            print this text\n";
@@ -115,6 +118,7 @@ transcript_run(int argc, char *argv[])
 		CTL_OPT_DATADIR, CTL_OPT_JSON, CTL_OPT_HELP,
 		{ "text", no_argument, NULL, 't' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "pdf", no_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' }, CTL_OPT_END
 	};
 	static const char *const with_arg[] = { "-d", "--datadir", "-o",
@@ -125,7 +129,7 @@ transcript_run(int argc, char *argv[])
 	struct ctl_opts o;
 	struct store *st;
 	json_t *doc;
-	int c, ret, rc, all = 0, astext = -1, have_issuer;
+	int c, ret, rc, all = 0, astext = -1, have_issuer, pdf = 0;
 
 	ctl_set_cmd("i40ctl transcript");
 	if ((ret = ctl_operand(&argc, argv, with_arg, usage_transcript,
@@ -143,12 +147,17 @@ transcript_run(int argc, char *argv[])
 			all = 1;
 		else if (c == 'o')
 			outfile = optarg;
+		else if (c == 'p')
+			pdf = 1;
 	}
 	if (c < 0)
 		return o.exit;
-	if (o.json && astext == 1)
-		return ctl_usage_error(usage_transcript, "--json and --text: "
-		    "give one");
+	if (o.json + (astext == 1) + pdf > 1)
+		return ctl_usage_error(usage_transcript, "--json, --text and "
+		    "--pdf: give one");
+	if (pdf && outfile == NULL)
+		return ctl_usage_error(usage_transcript, "--pdf needs -o "
+		    "FILE.pdf");
 	if (o.json)
 		astext = 0;
 	if (astext < 0)
@@ -170,7 +179,30 @@ transcript_run(int argc, char *argv[])
 	if (json_array_size(json_object_get(doc, "entries")) == 0)
 		ctl_warnx("this node holds no %sresult of %s", all ? "" :
 		    "counting ", text);
-	if (outfile != NULL) {
+	if (pdf) {
+		uint8_t (*ids)[EV_ID_BYTES];
+		char code[TR_CODE_LEN + 1];
+		size_t nid;
+
+		if ((rc = tr_pdf_write(doc, outfile, why, sizeof(why))) != 0 ||
+		    (rc = tr_ids(doc, &ids, &nid)) != 0) {
+			ctl_errx("%s", rc == I40_E_NOMEM ? "out of memory" :
+			    why);
+			json_decref(doc);
+			return CTL_EXIT_ERR;
+		}
+		rc = tr_code((const uint8_t (*)[EV_ID_BYTES])ids, nid, code);
+		free(ids);
+		if (rc != 0) {
+			ctl_errx("out of memory");
+			json_decref(doc);
+			return CTL_EXIT_ERR;
+		}
+		printf("wrote the transcript of %s to %s (%zu entries, "
+		    "verification code %s); give the JSON form with it "
+		    "(-o FILE.json): that is what verifies\n", text, outfile,
+		    nid, code);
+	} else if (outfile != NULL) {
 		char *s = astext ? NULL : json_dumps(doc, JSON_INDENT(1) |
 		    JSON_ENSURE_ASCII);
 		FILE *f;

@@ -81,15 +81,23 @@ print_verdicts(const char *file, const json_t *doc,
     const struct tr_check *r, size_t n, int json, int with_node)
 {
 	json_t *out, *a, *o;
-	char h[24];
+	char h[24], code[TR_CODE_LEN + 1];
+	uint8_t (*ids)[EV_ID_BYTES];
 	size_t i, good = 0;
 	uint64_t total = 0;
 
+	if ((ids = calloc(n + 1, EV_ID_BYTES)) == NULL)
+		return I40_E_NOMEM;
 	for (i = 0; i < n; i++)
 		if (r[i].ok) {
-			good++;
+			memcpy(ids[good++], r[i].id, EV_ID_BYTES);
 			total += r[i].credits;
 		}
+	if (tr_code((const uint8_t (*)[EV_ID_BYTES])ids, good, code) != 0) {
+		free(ids);
+		return I40_E_NOMEM;
+	}
+	free(ids);
 	if (json) {
 		if ((a = json_array()) == NULL)
 			return I40_E_NOMEM;
@@ -103,12 +111,12 @@ print_verdicts(const char *file, const json_t *doc,
 				    json_string(r[i].reason));
 			json_array_append_new(a, o);
 		}
-		out = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:o}", "file",
+		out = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:s, s:o}", "file",
 		    file, "learner", json_string_value(json_object_get(doc,
 		    "learner")) ? json_string_value(json_object_get(doc,
 		    "learner")) : "", "against_node", with_node, "entries",
 		    (json_int_t)n, "verified", (json_int_t)good, "credits",
-		    (json_int_t)total, "verdicts", a);
+		    (json_int_t)total, "code", code, "verdicts", a);
 		return out == NULL ? I40_E_NOMEM : ctl_json_print(out);
 	}
 	printf("transcript of %s, taken %s\n",
@@ -128,6 +136,7 @@ print_verdicts(const char *file, const json_t *doc,
 	printf("%zu of %zu entries verified (%s hp), against %s\n", good, n,
 	    h, with_node ? "the genesis and this node's ledger" :
 	    "the genesis alone");
+	printf("verification code of the verified entries: %s\n", code);
 	return fflush(stdout) != 0 ? -EIO : 0;
 }
 

@@ -571,6 +571,7 @@ verify_entry(struct fed *f, const uint8_t learner[16],
 	}
 	ctl_module_code(m.b->u.module.code, out->code);
 	out->credits = m.b->u.module.credits;
+	memcpy(out->id, c.e.id, EV_ID_BYTES);
 	if (memcmp(c.b->u.completion.learner, learner, 16) != 0) {
 		entry_fail(out, "the result is another learner's");
 		goto out;
@@ -727,5 +728,71 @@ tr_verify(const json_t *doc, const uint8_t *genesis, size_t glen,
 		    &(*res)[i]);
 	*n = json_array_size(entries);
 	dev_free(&f.g);
+	return 0;
+}
+
+/* ---- the verification code ---------------------------------------- */
+
+#define TR_CODE_TAG "i40/transcript-code/v1"
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, EV_ID_BYTES);
+}
+
+int
+tr_code(const uint8_t (*ids)[EV_ID_BYTES], size_t n,
+    char out[TR_CODE_LEN + 1])
+{
+	static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	crypto_generichash_state h;
+	uint8_t (*sorted)[EV_ID_BYTES] = NULL, d[32];
+	uint64_t v = 0;
+	size_t i, o = 0;
+
+	crypto_generichash_init(&h, NULL, 0, 32);
+	crypto_generichash_update(&h, (const uint8_t *)TR_CODE_TAG,
+	    sizeof(TR_CODE_TAG) - 1);
+	if (n > 0 && (sorted = malloc(n * EV_ID_BYTES)) != NULL) {
+		memcpy(sorted, ids, n * EV_ID_BYTES);
+		qsort(sorted, n, EV_ID_BYTES, id_cmp);
+		for (i = 0; i < n; i++)
+			crypto_generichash_update(&h, sorted[i], EV_ID_BYTES);
+	} else if (n > 0) {
+		out[0] = '\0';
+		return I40_E_NOMEM;
+	}
+	free(sorted);
+	crypto_generichash_final(&h, d, sizeof(d));
+	for (i = 0; i < 8; i++)
+		v = v << 8 | d[i];
+	for (i = 0; i < 12; i++) {
+		if (i > 0 && i % 4 == 0)
+			out[o++] = '-';
+		out[o++] = b32[(v >> (59 - 5 * i)) & 31];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int
+tr_ids(const json_t *doc, uint8_t (**ids)[EV_ID_BYTES], size_t *n)
+{
+	const json_t *entries = json_object_get(doc, "entries"), *e;
+	size_t i, len;
+	struct dev d;
+	uint8_t *p;
+
+	*n = 0;
+	if ((*ids = calloc(json_array_size(entries) + 1, EV_ID_BYTES)) == NULL)
+		return I40_E_NOMEM;
+	json_array_foreach(entries, i, e) {
+		if ((p = unb64(json_object_get(e, "completion"), &len)) == NULL)
+			continue;
+		if (dev_decode(&d, p, len, NULL) == 0)
+			memcpy((*ids)[(*n)++], d.e.id, EV_ID_BYTES);
+		dev_free(&d);
+	}
 	return 0;
 }

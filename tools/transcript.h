@@ -44,6 +44,7 @@ int tr_build(struct store *st, const uint8_t learner[16],
 /* One entry's verdict. */
 struct tr_check {
 	int ok;
+	uint8_t id[EV_ID_BYTES];	/* the completion's, when it decoded */
 	char code[33];			/* the module's, "" if unknown */
 	uint64_t credits;		/* tenths of hp, 0 if unknown */
 	char reason[400];		/* why not ok */
@@ -59,5 +60,27 @@ struct tr_check {
 int tr_verify(const json_t *doc, const uint8_t *genesis, size_t glen,
     struct store *st, struct tr_check **res, size_t *n, char *why,
     size_t cap);
+
+/*
+ * The verification code of a set of results (docs/protocol.md §16.5):
+ * BLAKE2b-256 of "i40/transcript-code/v1" and the completions' ids in
+ * ascending byte order, its first 60 bits as 12 Crockford base-32
+ * symbols in groups of four ("7K2M-Q9XD-40PF").  The PDF prints it;
+ * `i40ctl verify` prints it for the entries it verified, so a reader can
+ * tell that the paper lists exactly the results the file proves.
+ */
+#define TR_CODE_LEN 14
+int tr_code(const uint8_t (*ids)[EV_ID_BYTES], size_t n,
+    char out[TR_CODE_LEN + 1]) I40_MUST_CHECK;
+/* The completion ids of doc's entries (those that decode) into *ids. */
+int tr_ids(const json_t *doc, uint8_t (**ids)[EV_ID_BYTES], size_t *n)
+    I40_MUST_CHECK;
+
+/*
+ * doc drawn as a PDF of A4 pages into path (a new file, mode 0644), with
+ * its verification code: 0, or an error with why set.
+ */
+int tr_pdf_write(const json_t *doc, const char *path, char *why,
+    size_t cap) I40_MUST_CHECK;
 
 #endif

@@ -55,15 +55,24 @@ check "-o writes the JSON form" test "$(jq -r .format "$T/out.json")" = i40-tran
 trs -d "$(dir 2)" -o "$T/out.json" >/dev/null 2>&1
 check "... and does not replace a file" test $? = 1
 
+trs -d "$(dir 2)" --pdf -o "$T/t.pdf" >"$T/pdf.out"
+check "--pdf -o: a PDF" sh -c "head -c 5 '$T/t.pdf' | grep -q '%PDF-'"
+check "... of at least one page" grep -qa "/Type /Page" "$T/t.pdf"
+code=$(grep -o 'verification code [0-9A-Z-]*' "$T/pdf.out" | cut -d' ' -f3)
+check "... with its verification code said" grep -Eq '^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$' <<<"$code"
+trs -d "$(dir 2)" --pdf >/dev/null 2>&1
+check "--pdf without -o: a usage error" test $? = 2
 v "$T/t.json" >"$T/v.out"
 check "verify --genesis: every entry verifies (exit 0)" test $? = 0
+check "... and prints the PDF's verification code" grep -q "verification code of the verified entries: $code" "$T/v.out"
 check "... 3 of 3, 3 hp, against the genesis alone" \
     grep -q "3 of 3 entries verified (3 hp), against the genesis alone" "$T/v.out"
 for i in 1 2 3; do node_stop $i; done
 check "... and offline too" quiet v "$T/t.json"
 jq 'del(.entries[1])' "$T/t.json" >"$T/drop.json"
-check "an entry dropped: the other two verify" \
-    sh -c "'$I40CTL' verify '$T/drop.json' --genesis '$T/genesis.i40' | grep -q '2 of 2 entries verified'"
+"$I40CTL" verify "$T/drop.json" --genesis "$T/genesis.i40" >"$T/drop.out"
+check "an entry dropped: the other two verify" grep -q '2 of 2 entries verified' "$T/drop.out"
+check "... under another verification code" sh -c "! grep -q '$code' '$T/drop.out'"
 
 refused() {	# refused NAME FILE PATTERN
 	v "$2" >"$T/r.out" 2>&1

@@ -133,14 +133,17 @@ fill(const uint8_t learner[16])
 	}
 }
 
-/* doc's verdicts, as tr_verify gives them; want must match. */
+static char code[TR_CODE_LEN + 1];
+
+/* doc's verdicts, and in code the verification code of the verified. */
 static json_t *
 verdicts(const json_t *doc, const char *name, const int *want, size_t nwant)
 {
+	uint8_t ids[8][EV_ID_BYTES];
 	struct tr_check *res;
 	char why[300];
 	json_t *a = json_array();
-	size_t n, i;
+	size_t n, i, k = 0;
 	int rc;
 
 	if ((rc = tr_verify(doc, g, glen, NULL, &res, &n, why,
@@ -153,8 +156,12 @@ verdicts(const json_t *doc, const char *name, const int *want, size_t nwant)
 			die("%s: entry %zu %s (%s)", name, i + 1, res[i].ok ?
 			    "verifies" : "is refused", res[i].reason);
 		json_array_append_new(a, json_boolean(res[i].ok));
+		if (res[i].ok && k < 8)
+			memcpy(ids[k++], res[i].id, EV_ID_BYTES);
 	}
 	free(res);
+	if (tr_code((const uint8_t (*)[EV_ID_BYTES])ids, k, code) != 0)
+		die("tr_code");
 	return a;
 }
 
@@ -162,9 +169,10 @@ static void
 add_case(json_t *cases, const char *name, json_t *doc, const int *want,
     size_t n)
 {
-	json_array_append_new(cases, json_pack("{s:s, s:o, s:o}", "name",
-	    name, "verdicts", verdicts(doc, name, want, n), "transcript",
-	    doc));
+	json_t *v = verdicts(doc, name, want, n);
+
+	json_array_append_new(cases, json_pack("{s:s, s:o, s:s, s:o}", "name",
+	    name, "verdicts", v, "code", code, "transcript", doc));
 }
 
 int

@@ -78,6 +78,9 @@ test_cases(void **state)
 	assert_true(json_array_size(cases) >= 6);
 	json_array_foreach(cases, i, c) {
 		const json_t *want = json_object_get(c, "verdicts");
+		uint8_t ids[8][32];
+		char code[TR_CODE_LEN + 1];
+		size_t k = 0;
 
 		assert_int_equal(tr_verify(json_object_get(c, "transcript"),
 		    g, glen, NULL, &res, &n, why, sizeof(why)), 0);
@@ -87,6 +90,14 @@ test_cases(void **state)
 				fail_msg("%s: entry %zu: %s",
 				    json_string_value(json_object_get(c,
 				    "name")), j + 1, res[j].reason);
+		for (j = 0; j < n && k < 8; j++)
+			if (res[j].ok)
+				memcpy(ids[k++], res[j].id, 32);
+		/* §16.4: the code of the verified entries. */
+		assert_int_equal(tr_code((const uint8_t (*)[32])ids, k, code),
+		    0);
+		assert_string_equal(code, json_string_value(json_object_get(c,
+		    "code")));
 		free(res);
 	}
 }
