@@ -95,8 +95,8 @@ para(struct pen *p, double x, double size, int bold, const char *text)
 			cairo_text_extents(p->cr, trial, &ext);
 			if (ext.x_advance <= PAGE_W - MARGIN - x &&
 			    strlen(trial) < sizeof(line)) {
-				snprintf(line, sizeof(line), "%s", trial);
-				n = strlen(line);
+				n = strlen(trial);
+				memcpy(line, trial, n + 1);
 				continue;
 			}
 			room(p, size * 1.4);

@@ -25,6 +25,7 @@ T=$(mktemp -d /tmp/i40t.XXXXXX)
 # such as one inside $(...)); done_testing fails on any.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/sanitizer"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/sanitizer"
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lsan.supp:print_suppressions=0"
 TESTNO=0
 FAILED=0
 declare -a PID PORT KEY TKEY TSIG
