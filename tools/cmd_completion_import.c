@@ -15,10 +15,13 @@
  * examination date (the import's key).  The same key with another grade
  * is an error: a result is corrected by revoking it first.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -66,6 +69,42 @@ static const char usage_import[] =
     "                            (30)\n"
     "      --json                print the outcome as JSON\n"
     "  -h, --help                print this text\n";
+
+/*
+ * One import at a time per node: two of one file at once would each find
+ * the rows unrecorded and both send them (the key is i40ctl's, i40d does
+ * not know it).  An exclusive flock on DIR/completion-import.lock, held
+ * from the check to the last reply; the kernel drops it if i40ctl dies.
+ */
+static int
+import_lock(const char *datadir)
+{
+	char path[4096];
+	int fd;
+
+	if (ctl_path(path, sizeof(path), datadir, "completion-import.lock") !=
+	    0) {
+		ctl_errx("the data directory path %s is too long", datadir);
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) < 0) {
+		ctl_err(-errno, "cannot open %s (run as the node's user)",
+		    path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			ctl_errx("another completion import runs on %s: wait "
+			    "for it to finish, then run this one (rows it "
+			    "records are then recognised)", datadir);
+		else
+			ctl_err(-errno, "cannot lock %s", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
 
 /* Rows on their way to i40d at once: what it signs in one transaction. */
 #define WINDOW 256
@@ -241,7 +280,7 @@ import_main(int argc, char *argv[])
 	struct ctl_opts o;
 	char why[400];
 	size_t done = 0;
-	int c, rc, dry = 0, ret;
+	int c, rc, dry = 0, ret, lockfd = -1;
 
 	ctl_set_cmd("i40ctl completion import");
 	if ((ret = ctl_operand(&argc, argv, with_arg, usage_import,
@@ -258,13 +297,18 @@ import_main(int argc, char *argv[])
 	if (c < 0)
 		return o.exit;
 	datadir = ctl_datadir(o.datadir);
+	if (!dry && (lockfd = import_lock(datadir)) < 0)
+		return CTL_EXIT_ERR;
 	if ((rc = imp_plan_make(file, datadir, dry, o.timeout_ms, &pl, why,
 	    sizeof(why))) != 0) {
 		if (why[0] != '\0')
 			ctl_errx("%s", why);
+		if (lockfd >= 0)
+			close(lockfd);
 		return CTL_EXIT_ERR;
 	}
-	if (pl.nproblems > 0) {
+	/* Any problem at all, kept or not, and nothing is written. */
+	if (pl.nproblems > 0 || pl.nbad > 0 || pl.lost > 0) {
 		print_problems(&pl, file);
 		if (o.json && print_json(&pl, file, dry, 0) != 0)
 			ctl_errx("cannot print the outcome");
@@ -273,6 +317,8 @@ import_main(int argc, char *argv[])
 		    pl.nproblems == 1 ? "" : "s", pl.nbad, pl.nrows, file,
 		    strcmp(file, "-") == 0 ? "the input" : "the file");
 		imp_plan_free(&pl);
+		if (lockfd >= 0)
+			close(lockfd);
 		return CTL_EXIT_ERR;
 	}
 	if (!dry && pl.nnew > 0)
@@ -290,10 +336,13 @@ import_main(int argc, char *argv[])
 		    pl.nrows - pl.nnew);
 	}
 	if (rc != 0 && !dry)
-		ctl_errx("%zu of the %zu rows to record were recorded before "
+		ctl_errx("%s%zu of the %zu rows to record were recorded before "
 		    "that; once the cause is dealt with, import the same file "
-		    "again: it records only the rest", done, pl.nnew);
+		    "again: it records only the rest", rc == I40_E_TIMEOUT ?
+		    "at least " : "", done, pl.nnew);
 	imp_plan_free(&pl);
+	if (lockfd >= 0)
+		close(lockfd);
 	return rc == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
 }
 

@@ -39,6 +39,39 @@ static const char usage_verify[] =
 #define TR_MAX_BYTES (16u << 20)
 
 static int
+read_stdin(uint8_t **buf, size_t *len)
+{
+	size_t cap = 1 << 16, got;
+	uint8_t *p = malloc(cap), *np;
+
+	*len = 0;
+	while (p != NULL) {
+		if (*len == cap) {
+			if (cap >= TR_MAX_BYTES) {
+				free(p);
+				return I40_E_TOO_BIG;
+			}
+			cap *= 2;
+			if ((np = realloc(p, cap)) == NULL)
+				break;
+			p = np;
+		}
+		got = fread(p + *len, 1, cap - *len, stdin);
+		*len += got;
+		if (got == 0) {
+			if (ferror(stdin)) {
+				free(p);
+				return -EIO;
+			}
+			*buf = p;
+			return 0;
+		}
+	}
+	free(p);
+	return I40_E_NOMEM;
+}
+
+static int
 load_doc(const char *file, json_t **doc)
 {
 	json_error_t je;
@@ -46,18 +79,19 @@ load_doc(const char *file, json_t **doc)
 	size_t len;
 	int rc;
 
-	if (strcmp(file, "-") == 0) {
-		*doc = json_loadf(stdin, JSON_REJECT_DUPLICATES, &je);
-	} else {
-		if ((rc = ctl_read_file(file, TR_MAX_BYTES, &buf, &len)) !=
-		    0) {
-			ctl_err(rc, "cannot read %s", file);
-			return rc;
-		}
-		*doc = json_loadb((const char *)buf, len,
-		    JSON_REJECT_DUPLICATES, &je);
-		free(buf);
+	/* stdin too is read whole and bounded: no transcript is that big. */
+	if (strcmp(file, "-") == 0)
+		rc = read_stdin(&buf, &len);
+	else
+		rc = ctl_read_file(file, TR_MAX_BYTES, &buf, &len);
+	if (rc != 0) {
+		ctl_err(rc, "cannot read %s%s", file, rc == I40_E_TOO_BIG ?
+		    " (a transcript is at most 16 MiB)" : "");
+		return rc;
 	}
+	*doc = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES,
+	    &je);
+	free(buf);
 	if (*doc == NULL) {
 		ctl_errx("%s: not a transcript: line %d, column %d: %s", file,
 		    je.line, je.column, je.text);
@@ -91,7 +125,9 @@ print_verdicts(const char *file, const json_t *doc,
 	for (i = 0; i < n; i++)
 		if (r[i].ok) {
 			memcpy(ids[good++], r[i].id, EV_ID_BYTES);
-			total += r[i].credits;
+			/* A failed attempt verifies, but earns nothing. */
+			if (r[i].passed)
+				total += r[i].credits;
 		}
 	if (tr_code((const uint8_t (*)[EV_ID_BYTES])ids, good, code) != 0) {
 		free(ids);
@@ -102,10 +138,10 @@ print_verdicts(const char *file, const json_t *doc,
 		if ((a = json_array()) == NULL)
 			return I40_E_NOMEM;
 		for (i = 0; i < n; i++) {
-			o = json_pack("{s:I, s:s, s:b, s:I}", "entry",
+			o = json_pack("{s:I, s:s, s:b, s:b, s:I}", "entry",
 			    (json_int_t)i + 1, "module", r[i].code,
-			    "verified", r[i].ok, "credits",
-			    (json_int_t)r[i].credits);
+			    "verified", r[i].ok, "passed", r[i].passed,
+			    "credits", (json_int_t)r[i].credits);
 			if (o != NULL && !r[i].ok)
 				json_object_set_new(o, "reason",
 				    json_string(r[i].reason));
@@ -119,15 +155,17 @@ print_verdicts(const char *file, const json_t *doc,
 		    (json_int_t)total, "code", code, "verdicts", a);
 		return out == NULL ? I40_E_NOMEM : ctl_json_print(out);
 	}
-	printf("transcript of %s, taken %s\n",
+	printf("transcript of %s, taken %s (as the file says: not "
+	    "verified)\n",
 	    json_string_value(json_object_get(doc, "learner")),
 	    json_string_value(json_object_get(doc, "issued")) ?
 	    json_string_value(json_object_get(doc, "issued")) : "?");
 	for (i = 0; i < n; i++) {
 		ctl_format_hp(r[i].credits, h);
 		if (r[i].ok)
-			printf("  verified  %zu  %-10s %s hp\n", i + 1,
-			    r[i].code, h);
+			printf("  verified  %zu  %-10s %s hp%s\n", i + 1,
+			    r[i].code, h, r[i].passed ? "" :
+			    " (not passed: no credits)");
 		else
 			printf("  REFUSED   %zu  %-10s %s\n", i + 1,
 			    r[i].code[0] ? r[i].code : "?", r[i].reason);

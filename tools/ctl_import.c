@@ -86,6 +86,27 @@ header_norm(const char *s, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/*
+ * A value that looks like a personal identity number (10 or 12 digits,
+ * with one '-' or '+' or none) is never shown back, whichever column it
+ * was put in by mistake.
+ */
+static int
+looks_personal(const char *v)
+{
+	size_t i, digits = 0, signs = 0;
+
+	for (i = 0; v != NULL && v[i] != '\0'; i++) {
+		if (v[i] >= '0' && v[i] <= '9')
+			digits++;
+		else if ((v[i] == '-' || v[i] == '+') && signs == 0)
+			signs++;
+		else if (v[i] != ' ')
+			return 0;
+	}
+	return digits == 10 || digits == 12;
+}
+
 static int
 column_of(const char *cell)
 {
@@ -118,6 +139,8 @@ header(struct ctx *x, const char *file, char *why, size_t cap)
 
 			ctl_warnx("%s:%zu: column %zu `%s' is not one i40ctl "
 			    "reads: ignored", file, h->line, i + 1,
+			    looks_personal(h->cell[i]) ? "(a personal number? "
+			    "not shown; is the header row missing?)" :
 			    ctl_clip(h->cell[i], 32, clip, sizeof(clip)));
 			continue;
 		}
@@ -163,8 +186,10 @@ problem(struct ctx *x, size_t line, int c, const char *value,
 	if (pl->nproblems == x->probcap) {
 		size_t ncap = x->probcap ? 2 * x->probcap : 64;
 
-		if ((p = realloc(pl->problems, ncap * sizeof(*p))) == NULL)
-			return;		/* the count of bad rows still holds */
+		if ((p = realloc(pl->problems, ncap * sizeof(*p))) == NULL) {
+			pl->lost++;	/* still a problem: nothing is written */
+			return;
+		}
 		pl->problems = p;
 		x->probcap = ncap;
 	}
@@ -175,7 +200,7 @@ problem(struct ctx *x, size_t line, int c, const char *value,
 		snprintf(p->column, sizeof(p->column), "%s",
 		    x->csv->rows[0].cell[x->col[c]]);
 		p->colno = (size_t)x->col[c] + 1;
-		if (c == C_PNR || c == C_EMAIL)
+		if (c == C_PNR || c == C_EMAIL || looks_personal(value))
 			snprintf(p->value, sizeof(p->value), "(not shown)");
 		else
 			snprintf(p->value, sizeof(p->value), "`%s'",
@@ -301,14 +326,17 @@ row_check(struct ctx *x, const struct ctl_csv_row *r, struct imp_row *out)
 	struct body_ctx bctx = { store_fed_id(x->st), x->pk };
 	char hex[2 * EV_ID_BYTES + 1];
 	uint8_t buf[EV_MAX_BYTES];
-	size_t before = x->pl->nproblems, len;
+	size_t before = x->pl->nproblems, len, nc = r->ncells;
 	int c, bad = 0;
 
 	out->line = r->line;
-	if (r->ncells > h->ncells) {
+	/* Spreadsheets write empty cells past the last column: not extra. */
+	while (nc > h->ncells && r->cell[nc - 1][0] == '\0')
+		nc--;
+	if (nc > h->ncells) {
 		problem(x, r->line, -1, NULL, "%zu fields, but the header has "
 		    "%zu columns: a value holding the separator `%c' must be "
-		    "quoted (\"...\")", r->ncells, h->ncells, x->csv->delim);
+		    "quoted (\"...\")", nc, h->ncells, x->csv->delim);
 		return -1;
 	}
 	if (ctl_record_init(&rec, BODY_COMPLETION_RECORD) != 0) {

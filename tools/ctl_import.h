@@ -53,6 +53,7 @@ struct imp_plan {
 	struct imp_problem *problems;
 	size_t nproblems;
 	size_t nbad;			/* rows with a problem */
+	size_t lost;			/* problems not kept (out of memory) */
 };
 
 /*

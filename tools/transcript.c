@@ -380,7 +380,7 @@ out:
  */
 #define TR_SEEN 64
 /* Rotations are rare: a proof this long is an attack on the verifier. */
-#define TR_MAX_PROOF 256
+#define TR_MAX_PROOF 64
 
 struct fed {
 	uint8_t fed_id[32];
@@ -572,6 +572,13 @@ verify_entry(struct fed *f, const uint8_t learner[16],
 	ctl_module_code(m.b->u.module.code, out->code);
 	out->credits = m.b->u.module.credits;
 	memcpy(out->id, c.e.id, EV_ID_BYTES);
+	(void)body_grade_valid(c.b->u.completion.scale,
+	    c.b->u.completion.grade, &out->passed);
+	if (json_is_true(json_object_get(e, "revoked"))) {
+		entry_fail(out, "marked revoked by the node it was taken from: "
+		    "it does not count");
+		goto out;
+	}
 	if (memcmp(c.b->u.completion.learner, learner, 16) != 0) {
 		entry_fail(out, "the result is another learner's");
 		goto out;
@@ -583,8 +590,9 @@ verify_entry(struct fed *f, const uint8_t learner[16],
 	}
 	if (memcmp(c.e.h.author, m.e.h.author, 32) != 0) {
 		entry_fail(out, "the module is not the recording university's "
-		    "own (or is its predecessor key's: verify with "
-		    "--datadir)");
+		    "own (a successor key's result on its predecessor's "
+		    "module, docs/protocol.md §12.7, is not verifiable from a "
+		    "transcript yet)");
 		goto out;
 	}
 	if ((role = member_of(f, c.e.h.author, &u)) != 1 && st == NULL) {
@@ -595,17 +603,33 @@ verify_entry(struct fed *f, const uint8_t learner[16],
 		goto out;
 	}
 	if (role != 1) {
-		/* Not a founder: the store says who it is. */
+		/*
+		 * Not a founder: the store says who it is, before any proof
+		 * is decoded (a stranger's key must cost nothing).
+		 */
 		struct store_member *ms = NULL;
-		size_t nm = 0;
+		size_t nm = 0, i;
+		int known = 0;
 
-		if (store_members(st, &ms, &nm) != 0 ||
-		    univ_of(ms, nm, c.e.h.author, &u) < 0) {
+		if (role < 0 || store_members(st, &ms, &nm) != 0) {
 			free(ms);
-			entry_fail(out, "cannot read the store's members");
+			entry_fail(out, "%s", role < 0 ? "the signer is an "
+			    "observer, not a university" : "cannot read the "
+			    "store's members");
 			goto out;
 		}
+		for (i = 0; i < nm; i++)
+			if (memcmp(ms[i].key, c.e.h.author, 32) == 0 &&
+			    !ms[i].observer)
+				known = 1;
+		if (known)
+			(void)univ_of(ms, nm, c.e.h.author, &u);
 		free(ms);
+		if (!known) {
+			entry_fail(out, "the signer is no university of this "
+			    "federation (neither founded nor admitted)");
+			goto out;
+		}
 	}
 	if (key_at(f, json_object_get(e, "proof"), m.e.h.author, m.e.h.seq,
 	    key, why, sizeof(why)) != 0 || seen_verify(f, &m.e, key) != 0) {
@@ -723,9 +747,21 @@ tr_verify(const json_t *doc, const uint8_t *genesis, size_t glen,
 		dev_free(&f.g);
 		return I40_E_NOMEM;
 	}
-	for (i = 0; i < json_array_size(entries); i++)
+	for (i = 0; i < json_array_size(entries); i++) {
+		struct tr_check *r = &(*res)[i];
+		size_t j;
+
 		(void)verify_entry(&f, learner, json_array_get(entries, i), st,
-		    &(*res)[i]);
+		    r);
+		/* One result counts once, however often it is copied in. */
+		for (j = 0; r->ok && j < i; j++)
+			if ((*res)[j].ok && memcmp((*res)[j].id, r->id,
+			    EV_ID_BYTES) == 0) {
+				r->ok = 0;
+				snprintf(r->reason, sizeof(r->reason), "the same "
+				    "result as entry %zu", j + 1);
+			}
+	}
 	*n = json_array_size(entries);
 	dev_free(&f.g);
 	return 0;

@@ -47,6 +47,7 @@ struct tr_check {
 	uint8_t id[EV_ID_BYTES];	/* the completion's, when it decoded */
 	char code[33];			/* the module's, "" if unknown */
 	uint64_t credits;		/* tenths of hp, 0 if unknown */
+	int passed;			/* the grade passes: the credits count */
 	char reason[400];		/* why not ok */
 };
 

@@ -80,6 +80,24 @@ check "... a decision before the examination" grep -q "bad.csv:11: .*decision_da
 check "... the summary: nothing was recorded" grep -q "nothing was recorded" "$T/bad.err"
 check "... and nothing was" test "$(seq_of)" = "$s1"
 
+# A personal number in the wrong column is not shown back either; empty
+# cells past the last column (as spreadsheets write them) are no fields.
+printf 'learner,module,grade,scale,examiner,exam_date,decision_date\n19811218-9876,M1,G,UG,Eva Ek,2026-11-22,2026-11-24,,\n' >"$T/shift.csv"
+imp "$T/shift.csv" >/dev/null 2>"$T/shift.err"
+check "a number in the learner column: refused" grep -q "shift.csv:2: column learner (1), value (not shown): not a pseudonym" "$T/shift.err"
+check "... never quoting it" sh -c "! grep -q '1218-9876' '$T/shift.err'"
+check "... and the empty cells after the row are no extra fields" \
+    sh -c "! grep -q 'fields, but the header' '$T/shift.err'"
+
+# Two imports at once: the second waits its turn rather than doubling.
+flock "$(dir 1)/completion-import.lock" sleep 3 &
+lockpid=$!
+sleep 0.5
+imp "$T/term.csv" >/dev/null 2>"$T/busy.err"
+check "an import while another runs: refused" test $? = 1
+check "... saying so" grep -q "another completion import runs on" "$T/busy.err"
+wait $lockpid
+
 # Duplicates inside a file, once every row is good by itself.
 head -1 "$T/bad.csv" >"$T/dup.csv"
 sed -n '8,9p' "$T/bad.csv" >>"$T/dup.csv"

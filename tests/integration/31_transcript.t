@@ -74,6 +74,16 @@ jq 'del(.entries[1])' "$T/t.json" >"$T/drop.json"
 check "an entry dropped: the other two verify" grep -q '2 of 2 entries verified' "$T/drop.out"
 check "... under another verification code" sh -c "! grep -q '$code' '$T/drop.out'"
 
+jq '.entries += .entries' "$T/t.json" >"$T/twice.json"
+v "$T/twice.json" >"$T/twice.out" 2>&1
+check "entries copied in twice: the copies refused" grep -q "REFUSED   4  R1 .*the same result as entry 1" "$T/twice.out"
+check "... and the credits counted once" grep -q "3 of 6 entries verified (3 hp)" "$T/twice.out"
+trs -d "$(dir 2)" --json --all >"$T/all.json"
+v "$T/all.json" >"$T/all.out" 2>&1
+check "with --all: the failed attempt verifies, but earns no credits" \
+    grep -q "4 of 4 entries verified (3 hp)" "$T/all.out"
+check "... and says so" grep -q "not passed: no credits" "$T/all.out"
+
 refused() {	# refused NAME FILE PATTERN
 	v "$2" >"$T/r.out" 2>&1
 	check "$1: refused (exit 1)" test $? = 1
@@ -112,6 +122,9 @@ check "node 3 revokes a result (once it signs)" wait_for 20 quiet \
     "$I40CTL" completion revoke -d "$(dir 3)" --id "$r3" --reason "Wrong learner."
 wait_for 30 roots_equal 1 3
 check "offline, the revoked entry still verifies" quiet v "$T/t.json"
+trs -d "$(dir 1)" --json --all >"$T/allrev.json"
+v "$T/allrev.json" >"$T/allrev.out" 2>&1
+check "an entry the issuing node marked revoked: refused" grep -q "REFUSED .*marked revoked" "$T/allrev.out"
 "$I40CTL" verify "$T/t.json" -d "$(dir 1)" >"$T/dd.out"
 check "against node 1: refused" test $? = 1
 check "... entry 3 revoked since" grep -q "REFUSED   3  Q3 .*revoked since" "$T/dd.out"
