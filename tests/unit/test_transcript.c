@@ -102,6 +102,44 @@ test_cases(void **state)
 	}
 }
 
+/*
+ * §16.4 from the text alone: BLAKE2b-256 of the tag and the sorted ids,
+ * its top 60 bits in Crockford base 32, grouped by four.
+ */
+static void
+test_code_from_spec(void **state)
+{
+	static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	uint8_t ids[2][32], d[32];
+	crypto_generichash_state h;
+	char want[15], got[TR_CODE_LEN + 1];
+	uint64_t v = 0;
+	size_t i, o = 0;
+
+	(void)state;
+	memset(ids[0], 0xbb, 32);
+	memset(ids[1], 0xaa, 32);	/* sorts first */
+	crypto_generichash_init(&h, NULL, 0, 32);
+	crypto_generichash_update(&h, (const uint8_t *)"i40/transcript-code/v1",
+	    22);
+	crypto_generichash_update(&h, ids[1], 32);
+	crypto_generichash_update(&h, ids[0], 32);
+	crypto_generichash_final(&h, d, 32);
+	for (i = 0; i < 8; i++)
+		v = v << 8 | d[i];
+	for (i = 0; i < 12; i++) {
+		if (i == 4 || i == 8)
+			want[o++] = '-';
+		want[o++] = b32[(v >> (59 - 5 * i)) & 31];
+	}
+	want[o] = '\0';
+	assert_int_equal(tr_code((const uint8_t (*)[32])ids, 2, got), 0);
+	assert_string_equal(got, want);
+	/* The empty set: the tag alone. */
+	assert_int_equal(tr_code(NULL, 0, got), 0);
+	assert_int_equal(strlen(got), 14);
+}
+
 static int
 verify_whole(json_t *d, size_t *n, struct tr_check **res)
 {
@@ -226,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_refused_whole),
 		cmocka_unit_test(test_proofs),
+		cmocka_unit_test(test_code_from_spec),
 		cmocka_unit_test(test_regenerate_identical),
 	};
 
