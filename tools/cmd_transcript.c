@@ -42,73 +42,27 @@ static const char usage_transcript[] =
     "  -o, --output FILE     write to FILE (mode 0644, not replaced)\n"
     "  -h, --help            print this text\n";
 
-/* "1.5" for 15 tenths. */
+/* One line of tr_render() on a terminal or in a text file. */
 static void
-hp(uint64_t tenths, char out[24])
+text_line(void *arg, enum tr_style style, const char *text)
 {
-	ctl_format_hp(tenths, out);
+	static const char *const indent[] = {
+		[TR_S_TITLE] = "", [TR_S_META] = "", [TR_S_CODE] = "",
+		[TR_S_NOTE] = "", [TR_S_ENTRY] = "", [TR_S_DETAIL] = "    ",
+		[TR_S_ITEM] = "      ", [TR_S_GAP] = "", [TR_S_TOTAL] = "",
+	};
+
+	fprintf(arg, "%s%s\n", indent[style], text);
+	if (style == TR_S_TITLE)
+		fputc('\n', arg);
 }
 
-static const char *
-sget(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
-
-/* The transcript for people, from its JSON form. */
 static int
 print_text(FILE *f, const json_t *doc)
 {
-	const json_t *entries = json_object_get(doc, "entries"), *e, *s, *l;
-	uint64_t total = 0;
-	char h[24];
-	size_t i, j, counted = 0;
+	int rc = tr_render(doc, text_line, f);
 
-	fprintf(f, "Transcript / Studieintyg — Ingenjör4.0\n\n");
-	fprintf(f, "Learner (pseudonym)  %s\n", sget(doc, "learner"));
-	fprintf(f, "Taken                %s, log root %.16s…\n",
-	    sget(doc, "issued"), sget(doc, "log_root"));
-	fprintf(f, "Federation           %.16s…\n\n", sget(doc, "federation"));
-	json_array_foreach(entries, i, e) {
-		s = json_object_get(e, "summary");
-		hp((uint64_t)json_integer_value(json_object_get(s, "credits")),
-		    h);
-		fprintf(f, "%-10s %s hp  %s / %s\n", sget(s, "module"), h,
-		    sget(s, "title_en"), sget(s, "title_sv"));
-		fprintf(f, "           %s (%s), EQF %lld, %s cycle\n",
-		    sget(json_object_get(s, "university"), "name_en"),
-		    sget(json_object_get(s, "university"), "schac"),
-		    (long long)json_integer_value(json_object_get(s, "eqf")),
-		    sget(s, "cycle"));
-		fprintf(f, "           grade %s (%s)%s, examined %s, decided "
-		    "%s, examiner %s\n", sget(s, "grade"), sget(s, "scale"),
-		    json_is_true(json_object_get(s, "passed")) ? "" :
-		    " NOT PASSED", sget(s, "exam_date"),
-		    sget(s, "decision_date"), sget(s, "examiner"));
-		if (json_is_true(json_object_get(e, "revoked")))
-			fprintf(f, "           REVOKED: does not count\n");
-		l = json_object_get(s, "outcomes_en");
-		if (json_array_size(l) == 0)
-			l = json_object_get(s, "outcomes_sv");
-		for (j = 0; j < json_array_size(l); j++)
-			fprintf(f, "           - %s\n",
-			    json_string_value(json_array_get(l, j)));
-		if (json_is_true(json_object_get(s, "passed")) &&
-		    !json_is_true(json_object_get(e, "revoked"))) {
-			total += (uint64_t)json_integer_value(
-			    json_object_get(s, "credits"));
-			counted++;
-		}
-		fputc('\n', f);
-	}
-	hp(total, h);
-	fprintf(f, "Total: %s hp in %zu module%s\n", h, counted,
-	    counted == 1 ? "" : "s");
-	fprintf(f, "\nCheck this transcript's JSON form with `i40ctl verify "
-	    "FILE --genesis GENESIS`.\n");
-	return ferror(f) ? -EIO : 0;
+	return rc != 0 ? rc : ferror(f) ? -EIO : 0;
 }
 
 static int

@@ -77,6 +77,22 @@ int tr_code(const uint8_t (*ids)[EV_ID_BYTES], size_t n,
 int tr_ids(const json_t *doc, uint8_t (**ids)[EV_ID_BYTES], size_t *n)
     I40_MUST_CHECK;
 
+/* The lines of a transcript for people, each with its role. */
+enum tr_style {
+	TR_S_TITLE, TR_S_META, TR_S_CODE, TR_S_NOTE, TR_S_ENTRY,
+	TR_S_DETAIL, TR_S_ITEM, TR_S_GAP, TR_S_TOTAL
+};
+typedef void (*tr_line_fn)(void *arg, enum tr_style style,
+    const char *text);
+/*
+ * doc as people read it, line by line, through fn (transcript_show.c):
+ * the learner, where it was taken, the verification code, each entry
+ * (module, credits, titles, university, grade and dates, outcomes) and
+ * the total of the passed, unrevoked results.  The text form prints
+ * these lines and the PDF draws them.  0 or I40_E_NOMEM.
+ */
+int tr_render(const json_t *doc, tr_line_fn fn, void *arg) I40_MUST_CHECK;
+
 /*
  * doc drawn as a PDF of A4 pages into path (a new file, mode 0644), with
  * its verification code: 0, or an error with why set.

@@ -30,14 +30,6 @@ struct pen {
 	int page;
 };
 
-static const char *
-sget(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
-
 static void
 font(struct pen *p, double size, int bold)
 {
@@ -117,49 +109,29 @@ para(struct pen *p, double x, double size, int bold, const char *text)
 	}
 }
 
+/* One line of tr_render() on the page: its size, weight and indent. */
 static void
-entry(struct pen *p, const json_t *e, uint64_t *total)
+pdf_line(void *arg, enum tr_style style, const char *text)
 {
-	const json_t *s = json_object_get(e, "summary"), *l;
-	const json_t *u = json_object_get(s, "university");
-	char buf[1024], h[24];
-	size_t j;
-	int counts = json_is_true(json_object_get(s, "passed")) &&
-	    !json_is_true(json_object_get(e, "revoked"));
+	static const struct {
+		double size, indent;
+		int bold;
+		double before;
+	} look[] = {
+		[TR_S_TITLE] = { 16, 0, 1, 0 }, [TR_S_META] = { 9.5, 0, 0, 0 },
+		[TR_S_CODE] = { 12, 0, 1, 4 }, [TR_S_NOTE] = { 8.5, 0, 0, 0 },
+		[TR_S_ENTRY] = { 11, 0, 1, 0 }, [TR_S_DETAIL] = { 9, 12, 0, 0 },
+		[TR_S_ITEM] = { 8.5, 20, 0, 0 }, [TR_S_GAP] = { 0, 0, 0, 8 },
+		[TR_S_TOTAL] = { 11, 0, 1, 4 },
+	};
+	struct pen *p = arg;
 
-	room(p, 70);
-	ctl_format_hp((uint64_t)json_integer_value(json_object_get(s,
-	    "credits")), h);
-	snprintf(buf, sizeof(buf), "%s   %s hp   %s", sget(s, "module"), h,
-	    sget(s, "title_en"));
-	para(p, MARGIN, 11, 1, buf);
-	para(p, MARGIN + 12, 9, 0, sget(s, "title_sv"));
-	snprintf(buf, sizeof(buf), "%s / %s (%s), EQF %lld, %s cycle",
-	    sget(u, "name_en"), sget(u, "name_sv"), sget(u, "schac"),
-	    (long long)json_integer_value(json_object_get(s, "eqf")),
-	    sget(s, "cycle"));
-	para(p, MARGIN + 12, 9, 0, buf);
-	snprintf(buf, sizeof(buf), "Grade %s (%s)%s. Examined %s, decided "
-	    "%s, examiner %s.", sget(s, "grade"), sget(s, "scale"),
-	    json_is_true(json_object_get(s, "passed")) ? "" : ", NOT PASSED",
-	    sget(s, "exam_date"), sget(s, "decision_date"),
-	    sget(s, "examiner"));
-	para(p, MARGIN + 12, 9, 0, buf);
-	if (json_is_true(json_object_get(e, "revoked")))
-		para(p, MARGIN + 12, 9, 1, "REVOKED: does not count.");
-	l = json_object_get(s, "outcomes_en");
-	if (json_array_size(l) == 0)
-		l = json_object_get(s, "outcomes_sv");
-	for (j = 0; j < json_array_size(l); j++) {
-		snprintf(buf, sizeof(buf), "- %s",
-		    json_string_value(json_array_get(l, j)) ?
-		    json_string_value(json_array_get(l, j)) : "");
-		para(p, MARGIN + 20, 8.5, 0, buf);
-	}
-	p->y += 8;
-	if (counts)
-		*total += (uint64_t)json_integer_value(json_object_get(s,
-		    "credits"));
+	p->y += look[style].before;
+	if (style == TR_S_ENTRY)
+		room(p, 70);	/* an entry's head not alone at a page's foot */
+	if (look[style].size > 0)
+		para(p, MARGIN + look[style].indent, look[style].size,
+		    look[style].bold, text);
 }
 
 static cairo_status_t
@@ -174,27 +146,12 @@ write_cb(void *closure, const unsigned char *data, unsigned int len)
 int
 tr_pdf_write(const json_t *doc, const char *path, char *why, size_t cap)
 {
-	const json_t *entries = json_object_get(doc, "entries"), *e;
-	uint8_t (*ids)[EV_ID_BYTES];
-	char code[TR_CODE_LEN + 1], buf[512], h[24];
 	cairo_surface_t *sf;
 	cairo_status_t cs;
 	struct pen p;
-	uint64_t total = 0;
-	size_t i, n;
 	FILE *f;
 	int fd, rc;
 
-	if ((rc = tr_ids(doc, &ids, &n)) != 0) {
-		snprintf(why, cap, "out of memory");
-		return rc;
-	}
-	rc = tr_code((const uint8_t (*)[EV_ID_BYTES])ids, n, code);
-	free(ids);
-	if (rc != 0) {
-		snprintf(why, cap, "out of memory");
-		return rc;
-	}
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0644)) < 0 || (f = fdopen(fd, "wb")) == NULL) {
 		rc = -errno;
@@ -213,30 +170,7 @@ tr_pdf_write(const json_t *doc, const char *path, char *why, size_t cap)
 	p.cr = cairo_create(sf);
 	p.y = MARGIN;
 	p.page = 1;
-	para(&p, MARGIN, 16, 1, "Ingenjör4.0 — Transcript / Studieintyg");
-	p.y += 6;
-	snprintf(buf, sizeof(buf), "Learner (pseudonym): %s",
-	    sget(doc, "learner"));
-	para(&p, MARGIN, 10, 0, buf);
-	snprintf(buf, sizeof(buf), "Taken %s from the national ledger at log "
-	    "root %.16s…", sget(doc, "issued"), sget(doc, "log_root"));
-	para(&p, MARGIN, 9, 0, buf);
-	snprintf(buf, sizeof(buf), "Verification code: %s", code);
-	para(&p, MARGIN, 12, 1, buf);
-	para(&p, MARGIN, 8.5, 0, "This paper proves nothing by itself. The "
-	    "learner's transcript file (JSON) does: `i40ctl verify FILE "
-	    "--genesis GENESIS` checks every result's signature against the "
-	    "federation's genesis and prints the verification code of the "
-	    "results it verified, which must be the one above.");
-	p.y += 12;
-	json_array_foreach(entries, i, e)
-		entry(&p, e, &total);
-	ctl_format_hp(total, h);
-	snprintf(buf, sizeof(buf), "Total: %s hp in %zu result%s listed", h,
-	    json_array_size(entries), json_array_size(entries) == 1 ? "" :
-	    "s");
-	room(&p, 30);
-	para(&p, MARGIN, 11, 1, buf);
+	rc = tr_render(doc, pdf_line, &p);
 	cairo_show_page(p.cr);
 	cs = cairo_status(p.cr);
 	cairo_destroy(p.cr);
@@ -248,11 +182,11 @@ tr_pdf_write(const json_t *doc, const char *path, char *why, size_t cap)
 		cs = CAIRO_STATUS_WRITE_ERROR;
 	if (fclose(f) != 0)
 		cs = CAIRO_STATUS_WRITE_ERROR;
-	if (cs != CAIRO_STATUS_SUCCESS) {
-		snprintf(why, cap, "cannot draw %s: %s", path,
-		    cairo_status_to_string(cs));
+	if (rc != 0 || cs != CAIRO_STATUS_SUCCESS) {
+		snprintf(why, cap, "cannot draw %s: %s", path, rc != 0 ?
+		    i40_strerror(rc) : cairo_status_to_string(cs));
 		(void)unlink(path);
-		return -EIO;
+		return rc != 0 ? rc : -EIO;
 	}
 	return 0;
 }

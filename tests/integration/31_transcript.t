@@ -49,7 +49,7 @@ check "--all shows the failed attempt too" \
     test "$(trs -d "$(dir 2)" --json --all | jq '.entries | length')" = 4
 trs -d "$(dir 2)" --text >"$T/t.txt"
 check "--text: what a person prints, with the total" grep -q "^Total: 3 hp in 3 modules" "$T/t.txt"
-check "... naming each university" grep -q "University 3 (u3.example.se)" "$T/t.txt"
+check "... naming each university" grep -q "University 3 / Universitet 3 (u3.example.se)" "$T/t.txt"
 trs -d "$(dir 2)" -o "$T/out.json" >/dev/null
 check "-o writes the JSON form" test "$(jq -r .format "$T/out.json")" = i40-transcript
 trs -d "$(dir 2)" -o "$T/out.json" >/dev/null 2>&1
@@ -60,6 +60,7 @@ check "--pdf -o: a PDF" sh -c "head -c 5 '$T/t.pdf' | grep -q '%PDF-'"
 check "... of at least one page" grep -qa "/Type /Page" "$T/t.pdf"
 code=$(grep -o 'verification code [0-9A-Z-]*' "$T/pdf.out" | cut -d' ' -f3)
 check "... with its verification code said" grep -Eq '^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$' <<<"$code"
+check "... the same as the text form's" grep -q "^Verification code: $code" "$T/t.txt"
 trs -d "$(dir 2)" --pdf >/dev/null 2>&1
 check "--pdf without -o: a usage error" test $? = 2
 v "$T/t.json" >"$T/v.out"
