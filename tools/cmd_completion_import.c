@@ -173,7 +173,7 @@ print_json(const struct imp_plan *pl, const char *file, int dry,
 	doc = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:o, s:o}", "file",
 	    file, "dry_run", dry, "rows", (json_int_t)pl->nrows, "to_record",
 	    (json_int_t)pl->nnew, "recorded", (json_int_t)recorded,
-	    "already", (json_int_t)(pl->nrows - pl->nnew), "records",
+	    "already", (json_int_t)pl->nalready, "records",
 	    rec != NULL ? rec : json_null(), "errors", problems_json(pl));
 	if (doc == NULL)
 		return I40_E_NOMEM;
@@ -329,11 +329,11 @@ import_main(int argc, char *argv[])
 	} else if (dry) {
 		printf("%s: %zu rows checked: %zu would be recorded, %zu are "
 		    "recorded already; nothing was recorded (--dry-run)\n",
-		    file, pl.nrows, pl.nnew, pl.nrows - pl.nnew);
+		    file, pl.nrows, pl.nnew, pl.nalready);
 	} else if (rc == 0) {
 		printf("%s: %zu row%s: %zu recorded, %zu recorded already\n",
 		    file, pl.nrows, pl.nrows == 1 ? "" : "s", done,
-		    pl.nrows - pl.nnew);
+		    pl.nalready);
 	}
 	if (rc != 0 && !dry)
 		ctl_errx("%s%zu of the %zu rows to record were recorded before "

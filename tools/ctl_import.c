@@ -416,7 +416,7 @@ key_cmp(const void *a, const void *b)
 }
 
 static int
-duplicates(struct ctx *x, size_t *nbad)
+duplicates(struct ctx *x)
 {
 	struct imp_plan *pl = x->pl;
 	struct imp_row **by;
@@ -437,7 +437,7 @@ duplicates(struct ctx *x, size_t *nbad)
 		    "(%s) and examination date (%s) as line %zu: one result "
 		    "per examination", by[i]->code, by[i]->exam,
 		    by[i - 1]->line);
-		(*nbad)++;
+		by[i]->bad = 1;
 	}
 	free(by);
 	return 0;
@@ -495,7 +495,7 @@ seen_cb(void *arg, const struct store_completion *c)
 
 /* Rows this university has recorded already: skipped, or a problem. */
 static int
-recorded(struct ctx *x, size_t *nbad)
+recorded(struct ctx *x)
 {
 	struct imp_plan *pl = x->pl;
 	char hex[2 * EV_ID_BYTES + 1];
@@ -518,6 +518,7 @@ recorded(struct ctx *x, size_t *nbad)
 			free(r->body);
 			r->body = NULL;
 			pl->nnew--;
+			pl->nalready++;
 		} else if (s.found == -1) {
 			ctl_hex(s.id, EV_ID_BYTES, hex);
 			problem(x, r->line, C_GRADE, cell(x,
@@ -526,7 +527,7 @@ recorded(struct ctx *x, size_t *nbad)
 			    "%s, as %s; to correct it, revoke that record first "
 			    "(i40ctl completion revoke --id %s --reason ...)",
 			    r->code, r->exam, s.grade, hex, hex);
-			(*nbad)++;
+			r->bad = 1;
 		}
 	}
 	return 0;
@@ -566,7 +567,7 @@ imp_plan_make(const char *file, const char *datadir, int dry,
 {
 	struct ctl_csv csv;
 	struct ctx x;
-	size_t i, nbad = 0;
+	size_t i;
 	int rc;
 
 	memset(pl, 0, sizeof(*pl));
@@ -599,7 +600,7 @@ imp_plan_make(const char *file, const char *datadir, int dry,
 	pl->nrows = csv.nrows - 1;
 	for (i = 1; i < csv.nrows; i++) {
 		if (row_check(&x, &csv.rows[i], &pl->rows[i - 1]) != 0)
-			nbad++;
+			pl->rows[i - 1].bad = 1;
 		else
 			pl->nnew++;
 	}
@@ -607,13 +608,15 @@ imp_plan_make(const char *file, const char *datadir, int dry,
 		problem(&x, csv.rows[0].line, -1, NULL, "no rows after the "
 		    "header: nothing to import");
 	/* Among the rows good by themselves, so every bad row is said. */
-	if ((rc = duplicates(&x, &nbad)) != 0 ||
-	    (rc = recorded(&x, &nbad)) != 0) {
+	if ((rc = duplicates(&x)) != 0 || (rc = recorded(&x)) != 0) {
 		snprintf(why, cap, "cannot check the rows against the store: "
 		    "%s", i40_strerror(rc));
 		goto out;
 	}
-	pl->nbad = nbad;
+	/* A row with two problems is one bad row. */
+	for (i = 0; i < pl->nrows; i++)
+		if (pl->rows[i].bad)
+			pl->nbad++;
 out:
 	free(x.b);
 	store_modules_free(x.ms, x.nms);

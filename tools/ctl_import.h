@@ -36,6 +36,7 @@ struct imp_row {
 	char scale[5];
 	uint8_t id[EV_ID_BYTES];	/* once i40d recorded it */
 	uint64_t seq;			/* 0 until then */
+	int bad;			/* the row has a problem */
 };
 
 struct imp_problem {
@@ -50,6 +51,7 @@ struct imp_plan {
 	struct imp_row *rows;		/* one per data row, in file order */
 	size_t nrows;
 	size_t nnew;			/* rows with a body to record */
+	size_t nalready;		/* rows recorded before: skipped */
 	struct imp_problem *problems;
 	size_t nproblems;
 	size_t nbad;			/* rows with a problem */

@@ -163,13 +163,23 @@ struct hit {
 	json_t *entry;
 };
 
+/*
+ * An author's key rotations, read once per transcript however many of
+ * its results it lists: [[seq, base64], ...] in seq order.
+ */
+struct rots {
+	uint8_t author[32];
+	json_t *list;
+};
+
 struct build {
 	struct store *st;
 	const uint8_t *learner;
 	int all;
 	struct hit *hits;
 	size_t n, cap;
-	int err;
+	struct rots *rots;
+	size_t nrots;
 };
 
 static int
@@ -193,22 +203,57 @@ collect_cb(void *arg, const struct store_completion *c)
 	return 0;
 }
 
-struct rot_walk {
-	json_t *proof;
-	int err;
-};
-
 static int
 rot_cb(void *arg, const uint8_t *bytes, size_t len)
 {
-	struct rot_walk *w = arg;
+	json_t *list = arg;
 	struct ev_signed e;
 
 	if (ev_decode(bytes, len, NULL, &e, NULL, NULL) != 0)
 		return I40_E_CORRUPT;
-	if (e.h.type == BODY_KEY_ROTATE &&
-	    json_array_append_new(w->proof, b64(bytes, len)) != 0)
+	if (e.h.type == BODY_KEY_ROTATE && json_array_append_new(list,
+	    json_pack("[I, o]", (json_int_t)e.h.seq, b64(bytes, len))) != 0)
 		return I40_E_NOMEM;
+	return 0;
+}
+
+/*
+ * The rotations of author below seq into proof; last is the seq of its
+ * latest rotation (0: none, nothing to read).
+ */
+static int
+rotations(struct build *bd, const uint8_t author[32], uint64_t last,
+    uint64_t seq, json_t *proof)
+{
+	struct rots *r = NULL, *nr;
+	const json_t *it;
+	size_t i;
+	int rc;
+
+	if (last == 0)
+		return 0;
+	for (i = 0; i < bd->nrots && r == NULL; i++)
+		if (memcmp(bd->rots[i].author, author, 32) == 0)
+			r = &bd->rots[i];
+	if (r == NULL) {
+		if ((nr = realloc(bd->rots, (bd->nrots + 1) *
+		    sizeof(*nr))) == NULL)
+			return I40_E_NOMEM;
+		bd->rots = nr;
+		r = &bd->rots[bd->nrots];
+		memcpy(r->author, author, 32);
+		if ((r->list = json_array()) == NULL)
+			return I40_E_NOMEM;
+		bd->nrots++;
+		/* The log up to its latest rotation, once. */
+		if ((rc = store_walk(bd->st, author, 1, last, rot_cb,
+		    r->list)) != 0)
+			return rc;
+	}
+	json_array_foreach(r->list, i, it)
+		if ((uint64_t)json_integer_value(json_array_get(it, 0)) < seq &&
+		    json_array_append(proof, json_array_get(it, 1)) != 0)
+			return I40_E_NOMEM;
 	return 0;
 }
 
@@ -225,10 +270,10 @@ univ_of(struct store_member *ms, size_t nm, const uint8_t key[32],
 			    ms[i].name_en);
 			snprintf(u->name_sv, sizeof(u->name_sv), "%s",
 			    ms[i].name_sv);
-			return ms[i].rotated != 0;
+			return 0;
 		}
 	memset(u, 0, sizeof(*u));
-	return 0;
+	return I40_E_NOT_FOUND;
 }
 
 /* One entry for h: its events, the author's rotations before them. */
@@ -239,9 +284,10 @@ entry_of(struct build *bd, struct store_member *ms, size_t nm,
 	struct store_event ce, me;
 	struct dev c, m;
 	struct univ u;
-	struct rot_walk w;
-	json_t *e;
-	int rc, rotated;
+	json_t *e, *proof;
+	uint64_t last = 0;
+	size_t i;
+	int rc;
 
 	memset(&c, 0, sizeof(c));
 	memset(&m, 0, sizeof(m));
@@ -253,28 +299,28 @@ entry_of(struct build *bd, struct store_member *ms, size_t nm,
 		goto out;
 	if ((rc = dev_decode(&m, me.bytes, me.len, NULL)) != 0)
 		goto out;
-	rotated = univ_of(ms, nm, c.e.h.author, &u);
+	(void)univ_of(ms, nm, c.e.h.author, &u);
+	for (i = 0; i < nm; i++)
+		if (memcmp(ms[i].key, c.e.h.author, 32) == 0)
+			last = ms[i].rotated;
 	snprintf(h->decided, sizeof(h->decided), "%.*s",
 	    (int)c.b->u.completion.decision_date.len,
 	    (const char *)c.b->u.completion.decision_date.p);
 	ctl_module_code(m.b->u.module.code, h->code);
-	w.proof = json_array();
-	w.err = 0;
-	if (w.proof == NULL) {
+	if ((proof = json_array()) == NULL) {
 		rc = I40_E_NOMEM;
 		goto out;
 	}
 	/* The key in force needs the rotations before both events. */
-	if (rotated && (rc = store_walk(bd->st, c.e.h.author, 1,
-	    c.e.h.seq > m.e.h.seq ? c.e.h.seq : m.e.h.seq, rot_cb,
-	    &w)) != 0) {
-		json_decref(w.proof);
+	if ((rc = rotations(bd, c.e.h.author, last, c.e.h.seq > m.e.h.seq ?
+	    c.e.h.seq : m.e.h.seq, proof)) != 0) {
+		json_decref(proof);
 		goto out;
 	}
 	e = json_pack("{s:o, s:o, s:o, s:o}", "summary",
 	    summary(&c.b->u.completion, &m.b->u.module, &u), "completion",
 	    b64(c.bytes, c.len), "module", b64(m.bytes, m.len), "proof",
-	    w.proof);
+	    proof);
 	if (e != NULL && bd->all && h->c.revoked)
 		json_object_set_new(e, "revoked", json_true());
 	if ((h->entry = e) == NULL)
@@ -362,6 +408,9 @@ tr_build(struct store *st, const uint8_t learner[16],
 out:
 	for (i = 0; i < bd.n; i++)
 		json_decref(bd.hits[i].entry);
+	for (i = 0; i < bd.nrots; i++)
+		json_decref(bd.rots[i].list);
+	free(bd.rots);
 	free(bd.hits);
 	free(ms);
 	free(hs);

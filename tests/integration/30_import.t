@@ -77,7 +77,8 @@ check "... without showing either number" \
 check "... an empty required value" grep -q "bad.csv:7: column examiner (6).*empty" "$T/bad.err"
 check "... too many fields" grep -q "bad.csv:10: 9 fields, but the header has 8" "$T/bad.err"
 check "... a decision before the examination" grep -q "bad.csv:11: .*decision_date" "$T/bad.err"
-check "... the summary: nothing was recorded" grep -q "nothing was recorded" "$T/bad.err"
+check "... two rows of one result, beside the other problems" grep -q "bad.csv:9: the same learner, module (M2)" "$T/bad.err"
+check "... the summary: nothing was recorded" grep -q "9 problems in 9 of 10 rows of .*nothing was recorded" "$T/bad.err"
 check "... and nothing was" test "$(seq_of)" = "$s1"
 
 # A personal number in the wrong column is not shown back either; empty
