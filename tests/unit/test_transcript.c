@@ -20,7 +20,9 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "protocol/body.h"
 #include "protocol/errors.h"
+#include "protocol/event.h"
 #include "tools/transcript.h"
 
 #define VEC "docs/vectors/transcript.json"
@@ -231,6 +233,115 @@ test_proofs(void **state)
 	json_decref(d);
 }
 
+/* The case named name's transcript. */
+static const json_t *
+case_named(const char *name)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(vec, "cases"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "name")),
+		    name) == 0)
+			return json_object_get(c, "transcript");
+	fail_msg("no case \"%s\" in " VEC, name);
+	return NULL;
+}
+
+/* The index of doc's entry for module code. */
+static size_t
+entry_of(const json_t *doc, const char *code)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "entries"), i, e)
+		if (strcmp(json_string_value(json_object_get(json_object_get(e,
+		    "summary"), "module")), code) == 0)
+			return i;
+	fail_msg("no entry for %s", code);
+	return 0;
+}
+
+/*
+ * The membership evidence (§16.3 rule 4): what it proves, what a damaged
+ * one does to the file, what a forged or repeated vote is worth.
+ */
+static void
+test_members(void **state)
+{
+	struct tr_check *res;
+	json_t *d, *m, *it;
+	size_t n, reg, i;
+	char why[300];
+
+	(void)state;
+	d = json_deep_copy(case_doc(0));
+	reg = entry_of(d, "REG5");
+	m = json_object_get(d, "members");
+	assert_true(json_array_size(m) > 0);
+	/* Every event twice: each vote still counts once, all verify. */
+	n = json_array_size(m);
+	for (i = 0; i < n; i++)
+		json_array_append(m, json_array_get(m, i));
+	assert_int_equal(verify_whole(d, &n, &res), 0);
+	for (i = 0; i < n; i++)
+		assert_true(res[i].ok);
+	free(res);
+	/* Damaged evidence refuses the whole file, saying which item. */
+	json_array_append_new(m, json_string("***"));
+	assert_int_equal(tr_verify(d, g, glen, NULL, &res, &n, why,
+	    sizeof(why)), I40_E_VALUE);
+	assert_non_null(strstr(why, "not base64"));
+	json_object_set_new(d, "members", json_string("x"));
+	assert_int_equal(verify_whole(d, &n, &res), I40_E_TYPE);
+	json_decref(d);
+	d = json_deep_copy(case_doc(0));
+	m = json_object_get(d, "members");
+	while (json_array_size(m) <= 4096)	/* §16.3: at most 4096 */
+		json_array_append(m, json_array_get(m, 0));
+	assert_int_equal(verify_whole(d, &n, &res), I40_E_TOO_LONG);
+	json_decref(d);
+	/*
+	 * Endorsements whose signature (the last 64 bytes) was changed
+	 * count for nothing: the admission lacks its vote.
+	 */
+	d = json_deep_copy(case_doc(0));
+	m = json_object_get(d, "members");
+	json_array_foreach(m, i, it) {
+		uint8_t bin[EV_MAX_BYTES];
+		char enc[2 * EV_MAX_BYTES];
+		const char *b64 = json_string_value(it);
+		struct ev_signed e;
+		size_t blen;
+
+		assert_int_equal(sodium_base642bin(bin, sizeof(bin), b64,
+		    strlen(b64), NULL, &blen, NULL,
+		    sodium_base64_VARIANT_ORIGINAL), 0);
+		assert_int_equal(ev_decode(bin, blen, NULL, &e, NULL, NULL), 0);
+		if (e.h.type != BODY_MEMBER_ENDORSE)
+			continue;
+		bin[blen - 1] ^= 0x01;
+		sodium_bin2base64(enc, sizeof(enc), bin, blen,
+		    sodium_base64_VARIANT_ORIGINAL);
+		json_array_set_new(m, i, json_string(enc));
+	}
+	assert_int_equal(verify_whole(d, &n, &res), 0);
+	assert_false(res[reg].ok);
+	assert_non_null(strstr(res[reg].reason, "membership evidence"));
+	for (i = 0; i < n; i++)
+		assert_true(i == reg || res[i].ok);
+	free(res);
+	json_decref(d);
+	d = json_deep_copy(case_named(
+	    "an entry signed after its university's removal"));
+	assert_int_equal(verify_whole(d, &n, &res), 0);
+	assert_false(res[n - 1].ok);
+	assert_non_null(strstr(res[n - 1].reason, "removed"));
+	free(res);
+	json_decref(d);
+}
+
 static void
 test_regenerate_identical(void **state)
 {
@@ -262,6 +373,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_refused_whole),
 		cmocka_unit_test(test_proofs),
 		cmocka_unit_test(test_code_from_spec),
