@@ -116,7 +116,10 @@ transcript_run(int argc, char *argv[])
 		astext = 0;
 	if (astext < 0)
 		astext = outfile == NULL && isatty(STDOUT_FILENO);
-	if (pseudonym_parse(text, p, why, sizeof(why)) != 0) {
+	/* Or 32 hex digits, as records' JSON has it (completion record). */
+	if (!(strlen(text) == 2 * PSEUDONYM_BYTES &&
+	    ctl_unhex(text, p, PSEUDONYM_BYTES) == 0) &&
+	    pseudonym_parse(text, p, why, sizeof(why)) != 0) {
 		ctl_errx("`%s' is not a pseudonym: %s", text, why);
 		return CTL_EXIT_ERR;
 	}

@@ -153,6 +153,22 @@ entry_fail(struct tr_check *c, const char *fmt, ...)
 	return 0;
 }
 
+/* The upto of key's removal in st; UINT64_MAX if none or unknown. */
+static uint64_t
+store_upto(struct store *st, const uint8_t key[32])
+{
+	struct store_member *ms = NULL;
+	uint64_t upto = UINT64_MAX;
+	size_t nm = 0, i;
+
+	if (store_members(st, &ms, &nm) == 0)
+		for (i = 0; i < nm; i++)
+			if (memcmp(ms[i].key, key, 32) == 0 && !ms[i].active)
+				upto = ms[i].upto;
+	free(ms);
+	return upto;
+}
+
 /*
  * A signer that the evidence does not prove, looked up in st before any
  * proof is decoded (a stranger's key must cost nothing).  Whether its
@@ -334,7 +350,14 @@ verify_entry(struct fed *f, const uint8_t learner[16],
 	if (st != NULL) {
 		rc = store_completion_get(st, c.e.id, &sc, rb);
 		ctl_hex(rb, 32, hex);
-		if (rc == I40_E_NOT_FOUND) {
+		if (rc == I40_E_NOT_FOUND && store_upto(st, c.e.h.author) <
+		    c.e.h.seq) {
+			entry_fail(out, "signed at seq %llu, after the node's "
+			    "federation removed that key counting its log up to "
+			    "seq %llu only", (unsigned long long)c.e.h.seq,
+			    (unsigned long long)store_upto(st, c.e.h.author));
+			goto out;
+		} else if (rc == I40_E_NOT_FOUND) {
 			entry_fail(out, "the node holds no counting record of "
 			    "it (not replicated there yet, or it counts not)");
 			goto out;

@@ -9,7 +9,11 @@
 # and admit its new key with the same SCHAC code; the new node catches up,
 # succeeds the old key, updates the old module, records on it and revokes
 # an old result.  On every node the thief's results count not, the
-# earlier ones still do, and the roots are equal.
+# earlier ones still do, and the roots are equal.  Transcripts prove it
+# offline (issue 14): a true result verifies from the genesis with the
+# removal as evidence, the thief's result spliced in is refused as past
+# the removal's upto, the new key's results verify by its admission and
+# succession, and a node refuses what the thief's own file hides.
 . "$(dirname "$0")/lib.sh"
 
 STOREDUMP=$BUILD/testtools/storedump
@@ -53,7 +57,13 @@ out=$(lg key rotate -d "$(dir $ROGUE)" --json 2>&1)
 check "the thief rotates the stolen key" test "$(jq -r .seq <<<"$out")" = $((U + 2))
 rotated() { c_bogus2=$(record $ROGUE 2 U2-M1) && test ${#c_bogus2} = 64; }
 check "and records another bogus result with the new key" wait_for 30 rotated
-fetched() { [ "$(lg member show "${KEY[2]}" --json -d "$(dir $1)" | jq -r .head)" = $((U + 3)) ]; }
+c_bogus3=$(record $ROGUE 1 U2-M1)
+check "and a bogus one for learner 1, who has a true result" test ${#c_bogus3} = 64
+# The thief's transcript of learner 1: its node knows of no removal yet.
+lg transcript "$(learner 1)" -d "$(dir $ROGUE)" --json >"$T/rogue.json" 2>/dev/null
+check "the thief's node issues learner 1 a transcript of 2 entries" \
+    test "$(jq '.entries | length' "$T/rogue.json")" = 2
+fetched() { [ "$(lg member show "${KEY[2]}" --json -d "$(dir $1)" | jq -r .head)" = $((U + 4)) ]; }
 for i in $LIVE; do
 	wait_for 30 fetched $i || not_ok "node $i holds the thief's events"
 done
@@ -121,6 +131,9 @@ check "... and on its own" wait_for 60 holds $R
 check "the new node is linked and caught up" wait_for 60 roots_equal $LIVE $R
 succ() { lg member show "${KEY[$R]}" --json -d "$(dir $1)" | jq -r .succeeds; }
 check "member show names the key it succeeds" test "$(succ 1)" = "${KEY[2]}"
+succ_rec() { c_succ=$(record $R 5 U2-M1 2>/dev/null) && test ${#c_succ} = 64; }
+check "the new key records a result on the old key's version of U2-M1 (once it signs)" \
+    wait_for 30 succ_rec
 
 # --- The new key writes the university's modules and corrects results ---
 ver() { lg catalog --json -d "$(dir $1)" | jq -r '.modules[] | select(.code == "U2-M1") | .id'; }
@@ -149,5 +162,45 @@ for i in $LIVE $R; do
 done
 check "the catalog lists U2-M1 once" \
     test "$(lg catalog --json -d "$(dir 1)" | jq '[.modules[] | select(.code == "U2-M1")] | length')" = 1
+check "the new key's result on the old version counts everywhere" \
+    wait_for 30 eval 'test "$(counted 1 5)" = 1 -a "$(counted 4 5)" = 1'
+
+# --- Transcripts prove all of it offline (docs/protocol.md §16.3) ---
+v() { lg verify "$@" --genesis "$T/genesis.i40"; }
+tr_of() { lg transcript "$(learner $2)" -d "$(dir $1)" --json; }
+tr_of 1 1 >"$T/t1.json"
+check "learner 1's transcript: the true result only" \
+    test "$(jq '.entries | length' "$T/t1.json")" = 1
+check "... carrying the removal as membership evidence" \
+    test "$(jq '.members | length' "$T/t1.json")" -ge 3
+check "... which verifies from the genesis alone" quiet v "$T/t1.json"
+jq --slurpfile r "$T/rogue.json" '.entries += [$r[0].entries[] |
+    select(.summary.examiner == "Examiner '$ROGUE'")]' "$T/t1.json" >"$T/splice.json"
+v "$T/splice.json" >"$T/splice.out" 2>&1
+check "the thief's result spliced in: refused offline, past the removal's upto" \
+    grep -q "REFUSED   2  U2-M1 .*after the federation removed that key counting its log up to seq $U" "$T/splice.out"
+check "... the true result still verifies" grep -q "1 of 2 entries verified" "$T/splice.out"
+# The thief's own file carries no removal: offline it verifies (what
+# docs/credentials.md says a verdict cannot prove); any node refuses it.
+check "the thief's own transcript, offline: it carries no removal" quiet v "$T/rogue.json"
+lg verify "$T/rogue.json" -d "$(dir 3)" >"$T/rogue.out" 2>&1
+check "... against node 3: the bogus result refused" \
+    grep -q "REFUSED   . *U2-M1 .*after the node's federation removed that key counting its log up to seq $U" "$T/rogue.out"
+check "... the true one verified" grep -q "1 of 2 entries verified" "$T/rogue.out"
+tr_of 3 5 >"$T/t5.json"
+v "$T/t5.json" >"$T/t5.out" 2>&1
+check "the successor key's result on its predecessor's module verifies offline" \
+    grep -q "1 of 1 entries verified" "$T/t5.out"
+check "... from the admission, the removal and their votes" \
+    test "$(jq '.members | length' "$T/t5.json")" -ge 6
+check "... under the university's code" \
+    test "$(jq -r '.entries[0].summary.university.schac' "$T/t5.json")" = u2.example.se
+jq 'del(.members)' "$T/t5.json" >"$T/t5bare.json"
+v "$T/t5bare.json" >"$T/t5bare.out" 2>&1
+check "without the evidence the new key is no university offline" \
+    grep -q "REFUSED   1  U2-M1 .*membership evidence" "$T/t5bare.out"
+check "... and -d node 4 still verifies it" quiet lg verify "$T/t5bare.json" -d "$(dir 4)"
+tr_of 4 3 >"$T/t3.json"
+check "a result on the new key's own version verifies offline" quiet v "$T/t3.json"
 node_stop $ROGUE
 done_testing
