@@ -12,7 +12,10 @@
  * the key in force needs), with a summary for people that the verifier
  * recomputes from those events.  So a learner may drop entries (selective
  * disclosure) and the rest still verify; changing any byte of what is
- * left makes its entry fail.
+ * left makes its entry fail.  Universities the charter does not prove
+ * (admitted later, removed, successors) are proven by the membership
+ * events the file carries beside the entries (transcript_member.c).
+ * Building is transcript.c, checking transcript_verify.c.
  *
  * Ownership: tr_build's *out is the caller's (json_decref); tr_verify's
  * results array is the caller's (free).  Neither keeps st.
