@@ -75,6 +75,16 @@ put(size_t a, const struct body *b, uint8_t *id)
 }
 
 static char arena[SAMPLE_ARENA];
+
+static json_t *
+tr_b64_of(const uint8_t *p, size_t n)
+{
+	char enc[2 * EV_MAX_BYTES];
+
+	sodium_bin2base64(enc, sizeof(enc), p, n,
+	    sodium_base64_VARIANT_ORIGINAL);
+	return json_string(enc);
+}
 static struct sample_rng r;
 
 /* a publishes module code, and records learner's grade on it. */
@@ -236,6 +246,35 @@ add_case(json_t *cases, const char *name, json_t *doc, const int *want,
 	    name, "verdicts", v, "code", code, "transcript", doc));
 }
 
+/*
+ * An entry of a key that no member ever proposed: its module and its
+ * result for learner, both signed by it (never stored: no node would).
+ */
+static json_t *
+stranger_entry(const json_t *like, const uint8_t learner[16])
+{
+	uint8_t buf[2][EV_MAX_BYTES], prev[32], mod[32];
+	size_t len[2];
+	struct body b;
+	int rc;
+
+	memset(prev, 0, 32);
+	if ((rc = sample_body(&f, 4, BODY_MODULE_PUBLISH, &r, &b, arena)) != 0 ||
+	    (rc = sample_sign_body(&f, 4, 1, prev, &b, buf[0], sizeof(buf[0]),
+	    &len[0], mod)) != 0 ||
+	    (rc = sample_body(&f, 4, BODY_COMPLETION_RECORD, &r, &b,
+	    arena)) != 0)
+		die("stranger: %s", i40_strerror(rc));
+	memcpy(b.u.completion.learner, learner, 16);
+	memcpy(b.u.completion.module, mod, 32);
+	if ((rc = sample_sign_body(&f, 4, 2, mod, &b, buf[1], sizeof(buf[1]),
+	    &len[1], prev)) != 0)
+		die("stranger: %s", i40_strerror(rc));
+	return json_pack("{s:O, s:o, s:o, s:[]}", "summary",
+	    json_object_get(like, "summary"), "completion", tr_b64_of(buf[1],
+	    len[1]), "module", tr_b64_of(buf[0], len[0]), "proof");
+}
+
 /* want: every entry of n verifies but bad (SIZE_MAX: none). */
 static int *
 all_but(size_t n, size_t bad)
@@ -320,7 +359,7 @@ main(int argc, char *argv[])
 	struct store_opts so;
 	struct codec_err err;
 	json_t *doc, *before, *d, *cases, *root;
-	size_t rot, n, reg, plc4;
+	size_t rot, n, reg, plc4, i;
 	uint8_t id[32];
 	char *text, *p;
 	int rc;
@@ -330,12 +369,17 @@ main(int argc, char *argv[])
 		die("usage: gentranscript OUTDIR");
 	if (sodium_init() < 0 || sample_fed_init(&f, 3) != 0)
 		die("setup failed");
-	/* A fourth key, not in the charter: admitted later. */
-	memset(seed, 4, sizeof(seed));
-	if (key_from_seed(seed, &f.keys[3]) != 0)
-		die("setup failed");
-	key_public(f.keys[3], f.pk[3]);
-	f.nkeys = 4;
+	/*
+	 * Keys not in the charter: a fourth university admitted later, and
+	 * a stranger nobody admits.
+	 */
+	for (i = 3; i < 5; i++) {
+		memset(seed, (int)(i + 1), sizeof(seed));
+		if (key_from_seed(seed, &f.keys[i]) != 0)
+			die("setup failed");
+		key_public(f.keys[i], f.pk[i]);
+		f.nkeys = i + 1;
+	}
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp: %s", strerror(errno));
 	sample_seed(&r, 1);
@@ -408,6 +452,12 @@ main(int argc, char *argv[])
 	json_array_append(json_object_get(d, "entries"), json_array_get(
 	    json_object_get(before, "entries"), plc4));
 	add_case(cases, "an entry signed after its university's removal", d,
+	    all_but(n + 1, n), n + 1);
+	d = json_deep_copy(doc);
+	json_array_append_new(json_object_get(d, "entries"),
+	    stranger_entry(json_array_get(json_object_get(doc, "entries"), 0),
+	    learner));
+	add_case(cases, "an entry from a key no member admitted", d,
 	    all_but(n + 1, n), n + 1);
 	if ((p = malloc(2 * glen + 1)) == NULL)
 		die("out of memory");

@@ -340,6 +340,12 @@ test_members(void **state)
 	assert_non_null(strstr(res[n - 1].reason, "removed"));
 	free(res);
 	json_decref(d);
+	d = json_deep_copy(case_named("an entry from a key no member admitted"));
+	assert_int_equal(verify_whole(d, &n, &res), 0);
+	assert_false(res[n - 1].ok);
+	assert_non_null(strstr(res[n - 1].reason, "no university"));
+	free(res);
+	json_decref(d);
 }
 
 static void
