@@ -255,6 +255,14 @@ ctl_csv_read(const char *path, struct ctl_csv *out, char *why,
 		snprintf(why, whylen, "out of memory");
 		return I40_E_NOMEM;
 	}
+	/*
+	 * Lines ended by CR alone (old Mac exports): CR is the line end, so
+	 * that errors name the right line (libcsv takes CR as one anyway).
+	 */
+	if (memchr(s, '\n', len) == NULL)
+		for (off = 0; off < len; off++)
+			if (s[off] == '\r')
+				s[off] = '\n';
 	out->delim = delimiter(s, len);
 	csv_set_delim(&p, (unsigned char)out->delim);
 	memset(&r, 0, sizeof(r));

@@ -71,6 +71,28 @@ test_semicolons_bom_crlf(void **state)
 	ctl_csv_free(&c);
 }
 
+/* Lines ended by CR alone (old Mac exports): each row knows its line. */
+static void
+test_cr_only(void **state)
+{
+	static const char t[] = "Kurskod;Betyg\rM1;G\r\rM2;VG\rM3;\"U";
+	struct ctl_csv c;
+	char why[200];
+
+	(void)state;
+	/* The first 26 bytes end after "M2;VG\r". */
+	assert_int_equal(read_text(t, 26, &c, why, sizeof(why)), 0);
+	assert_int_equal(c.nrows, 3);
+	assert_int_equal(c.rows[1].line, 2);
+	assert_string_equal(c.rows[2].cell[1], "VG");
+	assert_int_equal(c.rows[2].line, 4);
+	ctl_csv_free(&c);
+	/* An open quote on line 5: the error names line 5, not line 1. */
+	assert_int_not_equal(read_text(t, sizeof(t) - 1, &c, why, sizeof(why)),
+	    0);
+	assert_non_null(strstr(why, "line 5"));
+}
+
 static void
 test_commas(void **state)
 {
@@ -153,6 +175,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_semicolons_bom_crlf),
+		cmocka_unit_test(test_cr_only),
 		cmocka_unit_test(test_commas),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_missing_file),
