@@ -361,6 +361,7 @@ collect_props(struct eval *v)
 	for (i = 0; i < v->nev; i++) {
 		const struct tr_dev *d = &v->ev[i];
 		struct prop *p = NULL;
+		struct vote *nv;
 
 		if (d->e.h.type != BODY_MEMBER_ENDORSE || !signed_ok(v, d))
 			continue;
@@ -379,9 +380,10 @@ collect_props(struct eval *v)
 				p->votes[k].seq = d->e.h.seq;
 			continue;
 		}
-		if ((p->votes = realloc(p->votes, (p->nvotes + 1) *
+		if ((nv = realloc(p->votes, (p->nvotes + 1) *
 		    sizeof(*p->votes))) == NULL)
-			return I40_E_NOMEM;
+			return I40_E_NOMEM;	/* p->votes freed by the caller */
+		p->votes = nv;
 		p->votes[p->nvotes].key = d->e.h.author;
 		p->votes[p->nvotes++].seq = d->e.h.seq;
 	}
