@@ -22,7 +22,7 @@ DEB_PKGS = make gcc clang libclang-rt-14-dev pkg-config perl \
 	libsodium-dev libmsgpack-dev libcmocka-dev libjansson-dev \
 	libzmq3-dev liblmdb-dev libinih-dev libsystemd-dev \
 	nftables iproute2 procps jq lmdb-utils libcsv-dev \
-	libcairo2-dev fonts-dejavu-core
+	libcairo2-dev fonts-dejavu-core libstemmer-dev
 
 PKGS = libsodium msgpack lmdb
 TEST_PKGS = cmocka jansson libzmq
@@ -32,8 +32,9 @@ APP_PKGS = libzmq inih libsystemd jansson
 CTL_PKGS = cairo
 APP_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) $(CTL_PKGS) 2>/dev/null)
 CTL_LIBS = $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null)
-# libcsv has no pkg-config file.
-APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lcsv -lpthread
+# libcsv and libstemmer have no pkg-config file.
+APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lcsv -lstemmer \
+	-lpthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
@@ -53,7 +54,9 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(OPT) $(WARN) \
 
 PROTO_SRC = $(wildcard protocol/*.c)
 STORE_SRC = $(wildcard store/*.c)
-LIB_SRC = $(PROTO_SRC) $(STORE_SRC)
+# match/: course matching over the store's catalog (i40ctl, later i40d).
+MATCH_SRC = $(wildcard match/*.c)
+LIB_SRC = $(PROTO_SRC) $(STORE_SRC) $(MATCH_SRC)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB = $(BUILD)/libi40.a
 # daemon/ and tools/ are archives too, so unit tests can link their modules;

@@ -1,0 +1,308 @@
+/* analyze.c: text into terms (see analyze.h). */
+#include "match/analyze.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libstemmer.h>
+
+struct mt_analyzer {
+	struct sb_stemmer *sb[MT_NLANGS];
+};
+
+int
+mt_analyzer_new(struct mt_analyzer **out)
+{
+	struct mt_analyzer *a;
+
+	*out = NULL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return I40_E_NOMEM;
+	a->sb[MT_SV] = sb_stemmer_new("swedish", "UTF_8");
+	a->sb[MT_EN] = sb_stemmer_new("english", "UTF_8");
+	if (a->sb[MT_SV] == NULL || a->sb[MT_EN] == NULL) {
+		mt_analyzer_free(a);
+		return I40_E_NOMEM;
+	}
+	*out = a;
+	return 0;
+}
+
+void
+mt_analyzer_free(struct mt_analyzer *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < MT_NLANGS; i++)
+		if (a->sb[i] != NULL)
+			sb_stemmer_delete(a->sb[i]);
+	free(a);
+}
+
+int
+mt_lang_parse(const char *s, enum mt_lang *lang)
+{
+	if (s != NULL && strcmp(s, "sv") == 0)
+		*lang = MT_SV;
+	else if (s != NULL && strcmp(s, "en") == 0)
+		*lang = MT_EN;
+	else
+		return I40_E_VALUE;
+	return 0;
+}
+
+/* One code point of s[0..len) into *cp: its length, or 0 if not UTF-8. */
+static size_t
+utf8_next(const uint8_t *s, size_t len, uint32_t *cp)
+{
+	size_t n, i;
+	uint32_t c;
+
+	if (len == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		c = s[0] & 0x1fu;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		c = s[0] & 0x0fu;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		c = s[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3fu);
+	}
+	/* Overlong forms, surrogates and past U+10FFFF are no UTF-8. */
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) ||
+	    (n == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+static size_t
+utf8_put(uint32_t c, char *out)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | c >> 6);
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | c >> 12);
+		out[1] = (char)(0x80 | (c >> 6 & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | c >> 18);
+	out[1] = (char)(0x80 | (c >> 12 & 0x3f));
+	out[2] = (char)(0x80 | (c >> 6 & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/* Lower case for the Latin letters of Swedish and English text. */
+static uint32_t
+lower(uint32_t c)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7))
+		return c + 0x20;
+	if (c >= 0x100 && c <= 0x17f && c % 2 == 0 && c != 0x130)
+		return c + 1;
+	return c;
+}
+
+/* A base letter and a combining mark composed, or 0. */
+static uint32_t
+compose(uint32_t base, uint32_t mark)
+{
+	static const struct { uint32_t base, mark, out; } t[] = {
+		{ 'a', 0x30a, 0xe5 }, { 'a', 0x308, 0xe4 },
+		{ 'o', 0x308, 0xf6 }, { 'u', 0x308, 0xfc },
+		{ 'e', 0x301, 0xe9 }, { 'e', 0x300, 0xe8 },
+		{ 'a', 0x301, 0xe1 }, { 'o', 0x301, 0xf3 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].base == base && t[i].mark == mark)
+			return t[i].out;
+	return 0;
+}
+
+int
+mt_fold(const char *in, size_t len, char *out, size_t cap, size_t *outlen)
+{
+	const uint8_t *s = (const uint8_t *)in;
+	size_t i = 0, o = 0, n, last = 0;
+	uint32_t c, prev = 0, k;
+
+	*outlen = 0;
+	if (cap == 0)
+		return I40_E_TOO_LONG;
+	while (i < len) {
+		if ((n = utf8_next(s + i, len - i, &c)) == 0)
+			return I40_E_UTF8;
+		i += n;
+		c = lower(c);
+		if (c >= 0x300 && c <= 0x36f) {
+			/* A mark after a letter it composes with. */
+			if (prev != 0 && (k = compose(prev, c)) != 0) {
+				o = last;
+				c = k;
+			} else {
+				continue;	/* other marks: dropped */
+			}
+		}
+		if (o + 4 >= cap)
+			return I40_E_TOO_LONG;
+		last = o;
+		o += utf8_put(c, out + o);
+		prev = c;
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return 0;
+}
+
+/* Letters and digits make words; everything else separates them. */
+static int
+is_word(uint32_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    (c >= 0xdf && c <= 0xff && c != 0xf7) ||
+	    (c >= 0x100 && c <= 0x24f);
+}
+
+/*
+ * Function words, as people type them in a need: they say nothing of the
+ * skill.  Our own short lists (docs/matching.md); a word on them is
+ * dropped from needs and module texts alike.
+ */
+static const char *const stop_sv[] = {
+	"alla", "att", "av", "bli", "blir", "då", "de", "dem", "den", "denna",
+	"dessa", "det", "detta", "dig", "du", "där", "efter", "eller", "en",
+	"er", "era", "ett", "från", "för", "genom", "ha", "hade", "han",
+	"har", "hon", "hos", "hur", "här", "i", "inom", "inte", "jag", "kan",
+	"kunna", "man", "med", "men", "mer", "mig", "min", "mina", "mitt",
+	"mot", "mycket", "ni", "nu", "när", "och", "också", "om", "oss",
+	"på", "samt", "sig", "sin", "sina", "sitt", "ska", "skall", "som",
+	"så", "till", "under", "upp", "ut", "utan", "vad", "var", "vara",
+	"vi", "vid", "vill", "vår", "våra", "än", "är",
+};
+static const char *const stop_en[] = {
+	"a", "about", "also", "an", "and", "are", "as", "at", "be", "by",
+	"can", "do", "does", "for", "from", "had", "has", "have", "he",
+	"her", "his", "how", "i", "in", "into", "is", "it", "its", "me",
+	"more", "my", "no", "not", "of", "on", "or", "our", "she", "should",
+	"so", "some", "such", "than", "that", "the", "their", "them",
+	"then", "these", "they", "this", "those", "to", "us", "was", "we",
+	"were", "what", "which", "who", "will", "with", "would", "you",
+	"your",
+};
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
+mt_stopword(enum mt_lang lang, const char *word)
+{
+	const char *const *l = lang == MT_SV ? stop_sv : stop_en;
+	size_t n = lang == MT_SV ? sizeof(stop_sv) / sizeof(stop_sv[0]) :
+	    sizeof(stop_en) / sizeof(stop_en[0]);
+
+	return bsearch(&word, l, n, sizeof(*l), str_cmp) != NULL;
+}
+
+int
+mt_analyze(struct mt_analyzer *a, enum mt_lang lang, const char *text,
+    size_t len, mt_token_fn fn, void *arg)
+{
+	char word[MT_TERM_MAX + 1], stem[MT_TERM_MAX + 1], fold[4 * 8 + 8];
+	const uint8_t *s = (const uint8_t *)text;
+	struct mt_token t;
+	size_t i = 0, n, w = 0, flen, j;
+	uint32_t c, pos = 0;
+	int rc, done;
+
+	if (lang != MT_SV && lang != MT_EN)
+		return I40_E_VALUE;
+	/*
+	 * Fold each code point with the marks after it, so that a word
+	 * needs no buffer the size of the text.
+	 */
+	for (done = 0; !done;) {
+		size_t start = i;
+
+		if (i < len) {
+			if ((n = utf8_next(s + i, len - i, &c)) == 0)
+				return I40_E_UTF8;
+			i += n;
+			while (i < len && utf8_next(s + i, len - i, &c) == 2 &&
+			    c >= 0x300 && c <= 0x36f && i - start < 16)
+				i += 2;
+			if ((rc = mt_fold(text + start, i - start, fold,
+			    sizeof(fold), &flen)) != 0)
+				return rc;
+			(void)utf8_next((const uint8_t *)fold, flen, &c);
+		} else {
+			done = 1;
+			flen = 0;
+			c = ' ';
+		}
+		if (flen > 0 && is_word(c)) {
+			if (w + flen <= MT_TERM_MAX) {
+				memcpy(word + w, fold, flen);
+				w += flen;
+			}
+			continue;
+		}
+		if (w == 0)
+			continue;
+		word[w] = '\0';
+		w = 0;
+		if (mt_stopword(lang, word))
+			continue;
+		{
+			const sb_symbol *st = sb_stemmer_stem(a->sb[lang],
+			    (const sb_symbol *)word, (int)strlen(word));
+			int sl = st != NULL ? sb_stemmer_length(a->sb[lang]) : 0;
+
+			j = sl > 0 && (size_t)sl <= MT_TERM_MAX ? (size_t)sl : 0;
+			if (j > 0)
+				memcpy(stem, st, j);
+			else
+				j = (size_t)snprintf(stem, sizeof(stem), "%s",
+				    word);
+			stem[j] = '\0';
+		}
+		t.surface = word;
+		t.stem = stem;
+		t.pos = pos++;
+		if ((rc = fn(arg, &t)) != 0)
+			return rc;
+	}
+	return 0;
+}
