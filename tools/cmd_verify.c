@@ -142,6 +142,9 @@ print_verdicts(const char *file, const json_t *doc,
 			    (json_int_t)i + 1, "module", r[i].code,
 			    "verified", r[i].ok, "passed", r[i].passed,
 			    "credits", (json_int_t)r[i].credits);
+			if (o != NULL && r[i].ok)
+				json_object_set_new(o, "admitted_per_file",
+				    json_boolean(r[i].admitted && !with_node));
 			if (o != NULL && !r[i].ok)
 				json_object_set_new(o, "reason",
 				    json_string(r[i].reason));
@@ -163,9 +166,11 @@ print_verdicts(const char *file, const json_t *doc,
 	for (i = 0; i < n; i++) {
 		ctl_format_hp(r[i].credits, h);
 		if (r[i].ok)
-			printf("  verified  %zu  %-10s %s hp%s\n", i + 1,
+			printf("  verified  %zu  %-10s %s hp%s%s\n", i + 1,
 			    r[i].code, h, r[i].passed ? "" :
-			    " (not passed: no credits)");
+			    " (not passed: no credits)", r[i].admitted &&
+			    !with_node ? " (its university admitted, per the "
+			    "file: docs/credentials.md)" : "");
 		else
 			printf("  REFUSED   %zu  %-10s %s\n", i + 1,
 			    r[i].code[0] ? r[i].code : "?", r[i].reason);

@@ -51,6 +51,11 @@ struct tr_check {
 	char code[33];			/* the module's, "" if unknown */
 	uint64_t credits;		/* tenths of hp, 0 if unknown */
 	int passed;			/* the grade passes: the credits count */
+	/*
+	 * Its signer is no founding member: its admission rests on the
+	 * file's membership evidence (protocol.md §16.3.1), or on st.
+	 */
+	int admitted;
 	char reason[400];		/* why not ok */
 };
 

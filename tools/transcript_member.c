@@ -55,9 +55,12 @@ mb_want(struct mb *b, const uint8_t key[32])
 	return 0;
 }
 
-/* Add a stored event (taken over) to the evidence, once. */
+/*
+ * Add a stored event (taken over) to the evidence, once; its index
+ * there into *at (may be NULL).
+ */
 static int
-mb_add(struct mb *b, struct store_event *se)
+mb_add(struct mb *b, struct store_event *se, size_t *at)
 {
 	struct tr_dev d;
 	size_t i;
@@ -70,6 +73,8 @@ mb_add(struct mb *b, struct store_event *se)
 	for (i = 0; i < b->nev; i++)
 		if (memcmp(b->ev[i].e.id, d.e.id, 32) == 0) {
 			tr_dev_free(&d);
+			if (at != NULL)
+				*at = i;
 			return 0;
 		}
 	if (b->nev == b->capev) {
@@ -83,6 +88,8 @@ mb_add(struct mb *b, struct store_event *se)
 		b->ev = t;
 		b->capev = ncap;
 	}
+	if (at != NULL)
+		*at = b->nev;
 	b->ev[b->nev++] = d;
 	return 0;
 }
@@ -93,17 +100,17 @@ mb_proposal(struct mb *b, const uint8_t id[EV_ID_BYTES])
 {
 	struct store_endorser *en = NULL;
 	struct store_event se;
-	size_t ne = 0, i;
+	size_t ne = 0, i, at = 0;
 	int rc;
 
 	if ((rc = store_get_id(b->st, id, &se)) != 0 ||
-	    (rc = mb_add(b, &se)) != 0 ||
-	    (rc = mb_want(b, b->ev[b->nev - 1].e.h.author)) != 0 ||
+	    (rc = mb_add(b, &se, &at)) != 0 ||
+	    (rc = mb_want(b, b->ev[at].e.h.author)) != 0 ||
 	    (rc = store_endorsers(b->st, id, &en, &ne)) != 0)
 		return rc;
 	for (i = 0; i < ne && rc == 0; i++)
 		if ((rc = store_get(b->st, en[i].key, en[i].seq, &se)) == 0 &&
-		    (rc = mb_add(b, &se)) == 0)
+		    (rc = mb_add(b, &se, NULL)) == 0)
 			rc = mb_want(b, en[i].key);
 	free(en);
 	return rc;
@@ -135,7 +142,7 @@ mb_rot_cb(void *arg, const uint8_t *bytes, size_t len)
 		return I40_E_NOMEM;
 	memcpy(se.bytes, bytes, len);
 	se.len = len;
-	return mb_add(b, &se);
+	return mb_add(b, &se, NULL);
 }
 
 static int
@@ -217,7 +224,7 @@ out:
 struct rot {
 	const uint8_t *author;
 	uint64_t seq;
-	uint8_t next[32];
+	const struct tr_dev *d;
 	int good;
 };
 
@@ -253,8 +260,9 @@ static int
 ev_id_cmp(const void *a, const void *b)
 {
 	const struct tr_dev *x = a, *y = b;
+	int c = memcmp(x->e.id, y->e.id, 32);
 
-	return memcmp(x->e.id, y->e.id, 32);
+	return c != 0 ? c : memcmp(x->e.sig, y->e.sig, 64);
 }
 
 static int
@@ -270,13 +278,17 @@ rot_order(const void *a, const void *b)
 
 /*
  * Each author's rotations in seq order, each checked under the key
- * before it; a fork (two at one seq) or a bad signature breaks the chain
- * from there: nothing at or past it has a key in force offline.
+ * before it.  At one seq, copies of one event (one id) are one rotation
+ * if one of them verifies; two that verify with different ids are a
+ * fork (§4.4), and a fork or a seq where none verifies breaks the chain:
+ * nothing at or past it has a key in force offline.  One that does not
+ * verify beside one that does is ignored, so junk cannot break a chain.
  */
 static int
 chain_rotations(struct eval *v)
 {
-	size_t i, k = 0, start = 0;
+	size_t i, j, k = 0;
+	uint8_t key[32];
 
 	for (i = 0; i < v->nev; i++)
 		k += v->ev[i].e.h.type == BODY_KEY_ROTATE;
@@ -284,33 +296,41 @@ chain_rotations(struct eval *v)
 		return 0;
 	if ((v->rots = calloc(k, sizeof(*v->rots))) == NULL)
 		return I40_E_NOMEM;
-	for (i = 0; i < v->nev; i++) {
-		const struct tr_dev *d = &v->ev[i];
-
-		if (d->e.h.type != BODY_KEY_ROTATE)
-			continue;
-		v->rots[v->nrots].author = d->e.h.author;
-		v->rots[v->nrots].seq = d->e.h.seq;
-		memcpy(v->rots[v->nrots].next, d->b->u.rotate.next, 32);
-		v->rots[v->nrots].good = (int)i;	/* index, for now */
-		v->nrots++;
-	}
+	for (i = 0; i < v->nev; i++)
+		if (v->ev[i].e.h.type == BODY_KEY_ROTATE) {
+			v->rots[v->nrots].author = v->ev[i].e.h.author;
+			v->rots[v->nrots].seq = v->ev[i].e.h.seq;
+			v->rots[v->nrots++].d = &v->ev[i];
+		}
 	qsort(v->rots, v->nrots, sizeof(*v->rots), rot_order);
-	for (i = 0; i < v->nrots; i++) {
-		struct rot *r = &v->rots[i];
-		const uint8_t *key;
-		int idx = r->good, broken;
+	for (i = 0; i < v->nrots; i = j) {
+		const struct tr_dev *ok = NULL;
+		int broken = 0;
 
-		if (i == 0 || memcmp(r->author, v->rots[i - 1].author, 32) != 0)
-			start = i;
-		broken = i > start && !v->rots[i - 1].good;
-		key = i > start ? v->rots[i - 1].next : r->author;
-		if (i + 1 < v->nrots && v->rots[i + 1].seq == r->seq &&
-		    memcmp(v->rots[i + 1].author, r->author, 32) == 0)
-			broken = 1;	/* a fork: ids differ (deduplicated) */
-		if (i > start && v->rots[i - 1].seq == r->seq)
-			broken = 1;
-		r->good = !broken && ev_verify(&v->ev[idx].e, key) == 0;
+		if (i == 0 || memcmp(v->rots[i].author, v->rots[i - 1].author,
+		    32) != 0)
+			memcpy(key, v->rots[i].author, 32);
+		else if (!v->rots[i - 1].good)
+			broken = 1;	/* broken below stays broken */
+		for (j = i; j < v->nrots && v->rots[j].seq == v->rots[i].seq &&
+		    memcmp(v->rots[j].author, v->rots[i].author, 32) == 0; j++) {
+			if (broken || ev_verify(&v->rots[j].d->e, key) != 0)
+				continue;
+			if (ok != NULL && memcmp(ok->e.id, v->rots[j].d->e.id,
+			    32) != 0)
+				broken = 1;	/* a fork */
+			else
+				ok = v->rots[j].d;
+		}
+		broken |= ok == NULL;
+		/* Each of the seq's entries says what the chain is after it. */
+		for (k = i; k < j; k++) {
+			v->rots[k].good = !broken;
+			if (!broken)
+				v->rots[k].d = ok;
+		}
+		if (!broken)
+			memcpy(key, ok->b->u.rotate.next, 32);
 	}
 	return 0;
 }
@@ -329,7 +349,7 @@ key_in_force(const struct eval *v, const uint8_t author[32], uint64_t seq,
 			continue;
 		if (!v->rots[i].good)
 			return 0;
-		memcpy(key, v->rots[i].next, 32);
+		memcpy(key, v->rots[i].d->b->u.rotate.next, 32);
 	}
 	return 1;
 }
@@ -343,6 +363,30 @@ signed_ok(const struct eval *v, const struct tr_dev *d)
 	    ev_verify(&d->e, key) == 0;
 }
 
+/* Was key ever a member: a charter member, or named by a proposal? */
+static int
+ever(const struct eval *v, const uint8_t key[32])
+{
+	const struct body_charter *ch = &v->g->b->u.charter;
+	size_t i;
+
+	for (i = 0; i < ch->nmembers; i++)
+		if (memcmp(ch->members[i].key, key, 32) == 0)
+			return ch->members[i].role.len == 6 &&
+			    memcmp(ch->members[i].role.p, "member", 6) == 0;
+	for (i = 0; i < v->nprops; i++) {
+		const struct tr_dev *d = v->props[i].d;
+
+		if (v->props[i].applied == 1 &&
+		    d->e.h.type == BODY_MEMBER_PROPOSE &&
+		    memcmp(d->b->u.member.key, key, 32) == 0 &&
+		    d->b->u.member.role.len == 6 &&
+		    memcmp(d->b->u.member.role.p, "member", 6) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The proposals that verify, in id order, each with its votes. */
 static int
 collect_props(struct eval *v)
@@ -351,19 +395,45 @@ collect_props(struct eval *v)
 
 	if ((v->props = calloc(v->nev + 1, sizeof(*v->props))) == NULL)
 		return I40_E_NOMEM;
+	/* In id order; of copies of one id, the first that verifies. */
 	for (i = 0; i < v->nev; i++) {
 		uint32_t t = v->ev[i].e.h.type;
 
 		if ((t == BODY_MEMBER_PROPOSE || t == BODY_MEMBER_REMOVE) &&
-		    signed_ok(v, &v->ev[i]))
+		    (v->nprops == 0 || memcmp(v->props[v->nprops - 1].d->e.id,
+		    v->ev[i].e.id, 32) != 0) && signed_ok(v, &v->ev[i]))
 			v->props[v->nprops++].d = &v->ev[i];
+	}
+	/*
+	 * Keys that never were members (in the charter, or named by a
+	 * proposal here) can never count: their proposals and votes go
+	 * before any round, so that no throwaway key changes a round's
+	 * exclusions or costs the passes time.
+	 */
+	{
+		/* Kept: by the charter's members, or by a key a kept one names. */
+		size_t kept = 0, before;
+
+		do {
+			before = kept;
+			for (i = 0, kept = 0; i < v->nprops; i++) {
+				v->props[i].applied = ever(v,
+				    v->props[i].d->e.h.author);
+				kept += (size_t)v->props[i].applied;
+			}
+		} while (kept != before);
+		for (i = 0, k = 0; i < v->nprops; i++)
+			if (v->props[i].applied)
+				v->props[k++] = v->props[i];
+		v->nprops = k;
 	}
 	for (i = 0; i < v->nev; i++) {
 		const struct tr_dev *d = &v->ev[i];
 		struct prop *p = NULL;
 		struct vote *nv;
 
-		if (d->e.h.type != BODY_MEMBER_ENDORSE || !signed_ok(v, d))
+		if (d->e.h.type != BODY_MEMBER_ENDORSE ||
+		    !ever(v, d->e.h.author) || !signed_ok(v, d))
 			continue;
 		for (j = 0; j < v->nprops && p == NULL; j++)
 			if (memcmp(v->props[j].d->e.id, d->b->u.endorse.proposal,
@@ -650,7 +720,7 @@ tr_mset_eval(const struct tr_dev *g, const json_t *members,
 			break;
 	}
 out:
-	if (rc != 0 && why[0] == '\0')
+	if (rc != 0 && cap > 0 && why[0] == '\0')
 		snprintf(why, cap, "cannot evaluate its membership evidence: "
 		    "%s", i40_strerror(rc));
 	for (i = 0; i < v.nprops; i++)

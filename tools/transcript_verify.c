@@ -78,7 +78,7 @@ key_at(const struct fed *f, const json_t *proof, const uint8_t author[32],
     uint64_t seq, uint8_t key[32], char *why, size_t cap)
 {
 	struct tr_dev *r;
-	size_t i, n = json_array_size(proof), k = 0;
+	size_t i, j, n = json_array_size(proof), k = 0;
 	int rc = 0;
 
 	memcpy(key, author, 32);
@@ -115,21 +115,34 @@ key_at(const struct fed *f, const json_t *proof, const uint8_t author[32],
 		}
 	}
 	qsort(r, k, sizeof(*r), rot_cmp);
-	for (i = 0; i < k && rc == 0; i++) {
-		if (i > 0 && r[i].e.h.seq == r[i - 1].e.h.seq) {
-			if (memcmp(r[i].e.id, r[i - 1].e.id, 32) == 0)
-				continue;	/* the same event twice */
-			snprintf(why, cap, "its proof holds two key rotations "
-			    "at seq %llu (a fork)",
-			    (unsigned long long)r[i].e.h.seq);
-			rc = I40_E_VALUE;
-		} else if ((rc = ev_verify(&r[i].e, key)) != 0) {
+	/*
+	 * At each seq, the copies that verify under the key before must be
+	 * one event (one id); two that verify with different ids are a fork,
+	 * none a broken chain.  A copy that does not verify beside one that
+	 * does is ignored (§16.3 rule 5).
+	 */
+	for (i = 0; i < k && rc == 0; i = j) {
+		const struct tr_dev *ok = NULL;
+
+		for (j = i; j < k && r[j].e.h.seq == r[i].e.h.seq; j++) {
+			if (ev_verify(&r[j].e, key) != 0)
+				continue;
+			if (ok != NULL && memcmp(ok->e.id, r[j].e.id, 32) != 0) {
+				snprintf(why, cap, "its proof holds two key "
+				    "rotations at seq %llu (a fork)",
+				    (unsigned long long)r[i].e.h.seq);
+				rc = I40_E_VALUE;
+			}
+			ok = &r[j];
+		}
+		if (rc == 0 && ok == NULL) {
 			snprintf(why, cap, "its key rotation at seq %llu is not "
 			    "signed by the key in force before it",
 			    (unsigned long long)r[i].e.h.seq);
-		} else {
-			memcpy(key, r[i].b->u.rotate.next, 32);
+			rc = I40_E_SIG;
 		}
+		if (rc == 0)
+			memcpy(key, ok->b->u.rotate.next, 32);
 	}
 	for (i = 0; i < k; i++)
 		tr_dev_free(&r[i]);
@@ -207,6 +220,18 @@ store_member_rule(const struct tr_dev *c, const struct tr_dev *m,
 	return 0;
 }
 
+static int
+founder(const struct fed *f, const uint8_t key[32])
+{
+	const struct body_charter *ch = &f->g.b->u.charter;
+	uint32_t i;
+
+	for (i = 0; i < ch->nmembers; i++)
+		if (memcmp(ch->members[i].key, key, 32) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Rule 3 and 4 of §16.3: the signer is a university of the membership
  * the genesis and the evidence prove, the completion is within its
@@ -233,8 +258,11 @@ member_rule(struct fed *f, const struct tr_dev *c, const struct tr_dev *m,
 		    "member, and no admission of it is carried)");
 		return -1;
 	}
-	if (b == NULL)
+	if (b == NULL) {
+		out->admitted = 1;
 		return store_member_rule(c, m, st, u, out);
+	}
+	out->admitted = !founder(f, b->key);
 	*u = b->u;
 	if (c->e.h.seq > b->upto) {
 		entry_fail(out, "signed at seq %llu of its university's log, "

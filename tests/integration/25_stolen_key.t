@@ -191,6 +191,10 @@ tr_of 3 5 >"$T/t5.json"
 v "$T/t5.json" >"$T/t5.out" 2>&1
 check "the successor key's result on its predecessor's module verifies offline" \
     grep -q "1 of 1 entries verified" "$T/t5.out"
+check "... said to rest on the admission the file carries" \
+    grep -q "verified  1  U2-M1 .*its university admitted, per the file" "$T/t5.out"
+check "... where a founder's result says nothing of it" \
+    sh -c "! grep -q 'admitted, per the file' '$T/splice.out'"
 check "... from the admission, the removal and their votes" \
     test "$(jq '.members | length' "$T/t5.json")" -ge 6
 check "... under the university's code" \

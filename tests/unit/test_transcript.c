@@ -201,6 +201,38 @@ test_proofs(void **state)
 	assert_int_equal(verify_whole(d, &n, &res), 0);
 	assert_true(res[rot].ok);
 	free(res);
+	/*
+	 * A copy of the rotation with its signature changed beside the
+	 * real one: ignored, not a fork (one that verifies decides).
+	 */
+	{
+		const char *b64 = json_string_value(json_array_get(proof, 0));
+		uint8_t bin[4096];
+		char enc[8192];
+		size_t blen;
+
+		assert_int_equal(sodium_base642bin(bin, sizeof(bin), b64,
+		    strlen(b64), NULL, &blen, NULL,
+		    sodium_base64_VARIANT_ORIGINAL), 0);
+		bin[blen - 1] ^= 0x01;
+		sodium_bin2base64(enc, sizeof(enc), bin, blen,
+		    sodium_base64_VARIANT_ORIGINAL);
+		json_array_insert_new(proof, 0, json_string(enc));
+	}
+	assert_int_equal(verify_whole(d, &n, &res), 0);
+	assert_true(res[rot].ok);
+	free(res);
+	/* Alone, the changed copy breaks the chain. */
+	json_array_remove(proof, 1);
+	while (json_array_size(proof) > 1)
+		json_array_remove(proof, 1);
+	assert_int_equal(verify_whole(d, &n, &res), 0);
+	assert_false(res[rot].ok);
+	free(res);
+	json_decref(d);
+	d = json_deep_copy(case_doc(0));
+	e = json_array_get(json_object_get(d, "entries"), rot);
+	proof = json_object_get(e, "proof");
 	/* Not base64: the entry is refused. */
 	json_array_append_new(proof, json_string("***"));
 	assert_int_equal(verify_whole(d, &n, &res), 0);
