@@ -22,7 +22,7 @@ DEB_PKGS = make gcc clang libclang-rt-14-dev pkg-config perl \
 	libsodium-dev libmsgpack-dev libcmocka-dev libjansson-dev \
 	libzmq3-dev liblmdb-dev libinih-dev libsystemd-dev \
 	nftables iproute2 procps jq lmdb-utils libcsv-dev \
-	libcairo2-dev fonts-dejavu-core libstemmer-dev
+	libcairo2-dev fonts-dejavu-core libstemmer-dev wswedish
 
 PKGS = libsodium msgpack lmdb
 TEST_PKGS = cmocka jansson libzmq

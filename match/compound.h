@@ -1,0 +1,48 @@
+/*
+ * compound.h: Swedish compounds split into their parts ("robotcell" is
+ * "robot" and "cell", "kvalitetskontroll" is "kvalitet" and "kontroll"),
+ * by a word list: Debian's wswedish (/usr/share/dict/swedish, ISO-8859-1,
+ * inflected forms included) and the words of the index's own texts
+ * (docs/matching.md, "Compounds").
+ *
+ * Ownership: an mt_dict owns its words (mt_dict_free); lookups do not
+ * change it, so threads may share one once it is built.
+ */
+#ifndef I40_MATCH_COMPOUND_H
+#define I40_MATCH_COMPOUND_H
+
+#include <stddef.h>
+
+#include "match/analyze.h"
+
+#define MT_DICT_DEFAULT "/usr/share/dict/swedish"
+/* Parts are at least this many bytes; a word splits into at most 4. */
+#define MT_PART_MIN 3
+#define MT_PARTS_MAX 4
+
+struct mt_dict;
+
+int mt_dict_new(struct mt_dict **out) I40_MUST_CHECK;
+void mt_dict_free(struct mt_dict *d);
+/*
+ * Every line of path, one word each (ISO-8859-1 unless the line is
+ * UTF-8), folded into d: 0 and *added; -errno with why naming the file.
+ */
+int mt_dict_load(struct mt_dict *d, const char *path, size_t *added,
+    char *why, size_t cap) I40_MUST_CHECK;
+/* A folded word into d: 0, or I40_E_TOO_LONG, I40_E_NOMEM. */
+int mt_dict_add(struct mt_dict *d, const char *word, size_t len)
+    I40_MUST_CHECK;
+int mt_dict_has(const struct mt_dict *d, const char *word, size_t len);
+size_t mt_dict_size(const struct mt_dict *d);
+
+/*
+ * word (folded) as a compound of parts d holds, each of at least
+ * MT_PART_MIN bytes, an "s" allowed between two parts (kvalitet-s-
+ * kontroll): the split with the fewest parts, then the longest last
+ * part.  *n is 0 when word is no compound (one part, or none fits).
+ */
+void mt_split(const struct mt_dict *d, const char *word,
+    char parts[MT_PARTS_MAX][MT_TERM_MAX + 1], size_t *n);
+
+#endif
