@@ -460,15 +460,11 @@ collect_props(struct eval *v)
 	return 0;
 }
 
+/* tr_mset_find, for the evaluation that changes what it finds. */
 static struct tr_mem *
 mfind(struct tr_mset *ms, const uint8_t key[32])
 {
-	size_t i;
-
-	for (i = 0; i < ms->n; i++)
-		if (memcmp(ms->m[i].key, key, 32) == 0)
-			return &ms->m[i];
-	return NULL;
+	return (struct tr_mem *)tr_mset_find(ms, key);
 }
 
 static void
