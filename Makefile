@@ -34,7 +34,7 @@ APP_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) $(CTL_PKGS) 2>/dev/null)
 CTL_LIBS = $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null)
 # libcsv and libstemmer have no pkg-config file.
 APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lcsv -lstemmer \
-	-lpthread
+	-lm -lpthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)

@@ -1,0 +1,537 @@
+/* index.c: BM25F over module texts (see index.h, docs/matching.md). */
+#include "match/index.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Field weights, title first; BM25's saturation and length norm. */
+static const double field_w[MT_NFIELDS] = { 3.0, 2.5, 1.5, 1.0 };
+#define BM25_K1 1.2
+#define BM25_B 0.75
+/* A compound's part, and a term related by prefix, count less. */
+#define PART_W 0.5
+#define PREFIX_W 0.7
+#define PREFIX_MIN 5
+
+struct posting {
+	uint32_t doc;
+	uint8_t field;
+	float tf;
+};
+
+struct term {
+	size_t off;			/* in the arena, NUL-terminated */
+	size_t len;
+	struct posting *p;
+	size_t np, cap;
+};
+
+struct mt_index {
+	struct mt_analyzer *a;
+	const struct mt_dict *dict;
+	struct term *terms;
+	size_t nterms, capterms;
+	uint32_t *slots;		/* term id + 1; 0 empty */
+	size_t nslots;
+	char *arena;
+	size_t used, acap;
+	float (*len)[MT_NFIELDS];	/* per document */
+	size_t ndocs, capdocs;
+	double avg[MT_NFIELDS];
+	uint32_t *sorted;		/* term ids by string, after finish */
+	int finished;
+};
+
+static uint64_t
+hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 0x100000001b3u;
+	return h;
+}
+
+int
+mt_index_new(struct mt_analyzer *a, const struct mt_dict *d,
+    struct mt_index **out)
+{
+	struct mt_index *ix;
+
+	*out = NULL;
+	if ((ix = calloc(1, sizeof(*ix))) == NULL)
+		return I40_E_NOMEM;
+	ix->a = a;
+	ix->dict = d;
+	ix->nslots = 4096;
+	if ((ix->slots = calloc(ix->nslots, sizeof(*ix->slots))) == NULL) {
+		free(ix);
+		return I40_E_NOMEM;
+	}
+	*out = ix;
+	return 0;
+}
+
+void
+mt_index_free(struct mt_index *ix)
+{
+	size_t i;
+
+	if (ix == NULL)
+		return;
+	for (i = 0; i < ix->nterms; i++)
+		free(ix->terms[i].p);
+	free(ix->terms);
+	free(ix->slots);
+	free(ix->arena);
+	free(ix->len);
+	free(ix->sorted);
+	free(ix);
+}
+
+size_t
+mt_index_docs(const struct mt_index *ix)
+{
+	return ix->ndocs;
+}
+
+static const char *
+term_str(const struct mt_index *ix, size_t t)
+{
+	return ix->arena + ix->terms[t].off;
+}
+
+/* The slot of s: its term's, or the empty one it would take. */
+static uint32_t *
+slot_of(const struct mt_index *ix, const char *s, size_t len)
+{
+	size_t i = (size_t)hash(s, len) & (ix->nslots - 1);
+
+	for (;; i = (i + 1) & (ix->nslots - 1)) {
+		uint32_t v = ix->slots[i];
+
+		if (v == 0 || (ix->terms[v - 1].len == len &&
+		    memcmp(term_str(ix, v - 1), s, len) == 0))
+			return &ix->slots[i];
+	}
+}
+
+static int
+rehash(struct mt_index *ix)
+{
+	uint32_t *old = ix->slots;
+	size_t on = ix->nslots, i;
+
+	if ((ix->slots = calloc(2 * on, sizeof(*ix->slots))) == NULL) {
+		ix->slots = old;
+		return I40_E_NOMEM;
+	}
+	ix->nslots = 2 * on;
+	for (i = 0; i < ix->nterms; i++)
+		*slot_of(ix, term_str(ix, i), ix->terms[i].len) = (uint32_t)i + 1;
+	free(old);
+	return 0;
+}
+
+/* The id of term s, added if new: 0 and *id, or I40_E_NOMEM. */
+static int
+term_id(struct mt_index *ix, const char *s, size_t len, size_t *id)
+{
+	uint32_t *sl = slot_of(ix, s, len);
+	struct term *t;
+	int rc;
+
+	if (*sl != 0) {
+		*id = *sl - 1;
+		return 0;
+	}
+	if (ix->nterms == ix->capterms) {
+		size_t nc = ix->capterms ? 2 * ix->capterms : 1024;
+
+		if ((t = realloc(ix->terms, nc * sizeof(*t))) == NULL)
+			return I40_E_NOMEM;
+		ix->terms = t;
+		ix->capterms = nc;
+	}
+	if (ix->used + len + 1 > ix->acap) {
+		size_t nc = ix->acap ? 2 * ix->acap : 1 << 16;
+		char *na;
+
+		while (nc < ix->used + len + 1)
+			nc *= 2;
+		if ((na = realloc(ix->arena, nc)) == NULL)
+			return I40_E_NOMEM;
+		ix->arena = na;
+		ix->acap = nc;
+	}
+	memcpy(ix->arena + ix->used, s, len);
+	ix->arena[ix->used + len] = '\0';
+	t = &ix->terms[ix->nterms];
+	memset(t, 0, sizeof(*t));
+	t->off = ix->used;
+	t->len = len;
+	ix->used += len + 1;
+	*sl = (uint32_t)++ix->nterms;
+	*id = ix->nterms - 1;
+	if (2 * ix->nterms >= ix->nslots && (rc = rehash(ix)) != 0)
+		return rc;
+	return 0;
+}
+
+/* tf more of term s in the current document's field. */
+static int
+post(struct mt_index *ix, const char *s, uint8_t field, float tf)
+{
+	struct term *t;
+	struct posting *p;
+	size_t id;
+	int rc;
+
+	if ((rc = term_id(ix, s, strlen(s), &id)) != 0)
+		return rc;
+	t = &ix->terms[id];
+	if (t->np > 0 && t->p[t->np - 1].doc == ix->ndocs - 1 &&
+	    t->p[t->np - 1].field == field) {
+		t->p[t->np - 1].tf += tf;
+		return 0;
+	}
+	if (t->np == t->cap) {
+		size_t nc = t->cap ? 2 * t->cap : 4;
+
+		if ((p = realloc(t->p, nc * sizeof(*p))) == NULL)
+			return I40_E_NOMEM;
+		t->p = p;
+		t->cap = nc;
+	}
+	t->p[t->np].doc = (uint32_t)(ix->ndocs - 1);
+	t->p[t->np].field = field;
+	t->p[t->np++].tf = tf;
+	return 0;
+}
+
+/* What a word of a text gives: its stem, and its compound's parts. */
+struct adding {
+	struct mt_index *ix;
+	enum mt_lang lang;
+	uint8_t field;
+	float w;			/* 1, or PART_W inside a part */
+};
+
+static int
+add_token(void *arg, const struct mt_token *t)
+{
+	struct adding *ad = arg;
+	char parts[MT_PARTS_MAX][MT_TERM_MAX + 1];
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = post(ad->ix, t->stem, ad->field, ad->w)) != 0)
+		return rc;
+	ad->ix->len[ad->ix->ndocs - 1][ad->field] += ad->w;
+	if (ad->w < 1 || ad->lang != MT_SV || ad->ix->dict == NULL)
+		return 0;
+	mt_split(ad->ix->dict, t->surface, parts, &n);
+	for (i = 0; i < n; i++) {
+		struct adding sub = *ad;
+
+		sub.w = PART_W;
+		if ((rc = mt_analyze(ad->ix->a, ad->lang, parts[i],
+		    strlen(parts[i]), add_token, &sub)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+mt_index_add(struct mt_index *ix, const struct mt_doc *doc)
+{
+	size_t f, l;
+	int rc;
+
+	if (ix->finished)
+		return I40_E_VALUE;
+	if (ix->ndocs == ix->capdocs) {
+		size_t nc = ix->capdocs ? 2 * ix->capdocs : 64;
+		float (*nl)[MT_NFIELDS] = realloc(ix->len, nc * sizeof(*nl));
+
+		if (nl == NULL)
+			return I40_E_NOMEM;
+		ix->len = nl;
+		ix->capdocs = nc;
+	}
+	memset(ix->len[ix->ndocs], 0, sizeof(ix->len[0]));
+	ix->ndocs++;
+	for (f = 0; f < MT_NFIELDS; f++)
+		for (l = 0; l < MT_NLANGS; l++) {
+			struct adding ad = { ix, (enum mt_lang)l, (uint8_t)f,
+			    1.0f };
+			const char *s = doc->text[f][l];
+
+			if (s != NULL && (rc = mt_analyze(ix->a, ad.lang, s,
+			    strlen(s), add_token, &ad)) != 0)
+				return rc;
+		}
+	return 0;
+}
+
+struct by_str {
+	const char *s;
+	uint32_t id;
+};
+
+static int
+by_str_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct by_str *)a)->s,
+	    ((const struct by_str *)b)->s);
+}
+
+int
+mt_index_finish(struct mt_index *ix)
+{
+	size_t i, f;
+
+	for (f = 0; f < MT_NFIELDS; f++) {
+		double sum = 0;
+
+		for (i = 0; i < ix->ndocs; i++)
+			sum += ix->len[i][f];
+		ix->avg[f] = ix->ndocs > 0 && sum > 0 ? sum / (double)ix->ndocs :
+		    1;
+	}
+	if ((ix->sorted = malloc((ix->nterms + 1) * sizeof(*ix->sorted))) ==
+	    NULL)
+		return I40_E_NOMEM;
+	{
+		struct by_str *v = malloc((ix->nterms + 1) * sizeof(*v));
+
+		if (v == NULL)
+			return I40_E_NOMEM;
+		for (i = 0; i < ix->nterms; i++) {
+			v[i].s = term_str(ix, i);
+			v[i].id = (uint32_t)i;
+		}
+		qsort(v, ix->nterms, sizeof(*v), by_str_cmp);
+		for (i = 0; i < ix->nterms; i++)
+			ix->sorted[i] = v[i].id;
+		free(v);
+	}
+	ix->finished = 1;
+	return 0;
+}
+
+/* ---- querying ---------------------------------------------------- */
+
+struct querying {
+	const struct mt_index *ix;
+	struct mt_analyzer *a;
+	enum mt_lang lang;
+	double *score;
+	double *acc;			/* this term's tf~ per document */
+	uint32_t (*fields)[MT_NFIELDS];
+	uint32_t *touched;
+	size_t ntouched;
+	uint32_t word;			/* the query word's number */
+	double w;			/* 1, or PART_W inside a part */
+	size_t words;
+};
+
+static double
+idf_of(const struct mt_index *ix, const struct term *t)
+{
+	double n = (double)ix->ndocs, df = 0;
+	size_t i;
+
+	/* Document frequency: distinct documents of its postings. */
+	for (i = 0; i < t->np; i++)
+		df += i == 0 || t->p[i].doc != t->p[i - 1].doc;
+	return log(1 + (n - df + 0.5) / (df + 0.5));
+}
+
+/*
+ * One query word's index terms (the stem, and those related by prefix,
+ * each at its weight) scored as one term: their weighted frequencies
+ * summed per document and saturated once, at the highest idf among
+ * them, so that a word with many relatives does not count many times.
+ */
+#define MAX_VARIANTS 64
+
+static void
+score_word(struct querying *q, const size_t *ids, const double *ws, size_t nv)
+{
+	double idf = 0;
+	size_t v, i, k;
+
+	if (nv == 0)
+		return;
+	q->ntouched = 0;
+	for (v = 0; v < nv; v++) {
+		const struct term *t = &q->ix->terms[ids[v]];
+		double f = idf_of(q->ix, t);
+
+		if (f > idf)
+			idf = f;
+		for (i = 0; i < t->np; i++) {
+			const struct posting *p = &t->p[i];
+			double norm = 1 - BM25_B + BM25_B *
+			    q->ix->len[p->doc][p->field] / q->ix->avg[p->field];
+
+			if (q->acc[p->doc] == 0)
+				q->touched[q->ntouched++] = p->doc;
+			q->acc[p->doc] += ws[v] * field_w[p->field] * p->tf /
+			    norm;
+			if (q->word < 32)
+				q->fields[p->doc][p->field] |= 1u << q->word;
+		}
+	}
+	for (k = 0; k < q->ntouched; k++) {
+		uint32_t d = q->touched[k];
+
+		q->score[d] += q->w * idf * q->acc[d] / (BM25_K1 + q->acc[d]);
+		q->acc[d] = 0;
+	}
+}
+
+static int
+starts(const char *s, const char *prefix, size_t plen)
+{
+	return strncmp(s, prefix, plen) == 0;
+}
+
+/* The stem, and terms related by prefix when it is long enough. */
+static void
+score_stem(struct querying *q, const char *stem)
+{
+	const struct mt_index *ix = q->ix;
+	size_t len = strlen(stem), lo = 0, hi = ix->nterms, l, nv = 0;
+	uint32_t *sl = slot_of(ix, stem, len);
+	size_t ids[MAX_VARIANTS];
+	double ws[MAX_VARIANTS];
+
+	if (*sl != 0) {
+		ids[nv] = *sl - 1;
+		ws[nv++] = 1;
+	}
+	if (len >= PREFIX_MIN) {
+		/* Index terms that begin with the stem ("robot", "robotar"). */
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (strcmp(term_str(ix, ix->sorted[mid]), stem) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < ix->nterms && nv < MAX_VARIANTS &&
+		    starts(term_str(ix, ix->sorted[lo]), stem, len); lo++)
+			if (ix->terms[ix->sorted[lo]].len != len) {
+				ids[nv] = ix->sorted[lo];
+				ws[nv++] = PREFIX_W;
+			}
+		/* Index terms the stem begins with ("svetsning", "svets"). */
+		for (l = PREFIX_MIN; l < len && nv < MAX_VARIANTS; l++) {
+			if (((uint8_t)stem[l] & 0xc0) == 0x80)
+				continue;
+			sl = slot_of(ix, stem, l);
+			if (*sl != 0) {
+				ids[nv] = *sl - 1;
+				ws[nv++] = PREFIX_W;
+			}
+		}
+	}
+	score_word(q, ids, ws, nv);
+}
+
+static int
+query_token(void *arg, const struct mt_token *t)
+{
+	struct querying *q = arg;
+	char parts[MT_PARTS_MAX][MT_TERM_MAX + 1];
+	size_t n = 0, i;
+	int rc;
+
+	score_stem(q, t->stem);
+	if (q->w < 1)
+		return 0;
+	if (q->lang == MT_SV && q->ix->dict != NULL)
+		mt_split(q->ix->dict, t->surface, parts, &n);
+	for (i = 0; i < n; i++) {
+		struct querying sub = *q;
+
+		sub.w = PART_W;
+		if ((rc = mt_analyze(q->a, q->lang, parts[i], strlen(parts[i]),
+		    query_token, &sub)) != 0)
+			return rc;
+	}
+	q->word++;
+	q->words++;
+	return 0;
+}
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	const struct mt_hit *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+int
+mt_query(const struct mt_index *ix, struct mt_analyzer *a,
+    enum mt_lang lang, const char *text, size_t len, struct mt_hit **hits,
+    size_t *n)
+{
+	struct querying q;
+	size_t d, k = 0;
+	int rc;
+
+	*hits = NULL;
+	*n = 0;
+	if (!ix->finished)
+		return I40_E_VALUE;
+	memset(&q, 0, sizeof(q));
+	q.ix = ix;
+	q.a = a;
+	q.lang = lang;
+	q.w = 1;
+	q.score = calloc(ix->ndocs + 1, sizeof(*q.score));
+	q.acc = calloc(ix->ndocs + 1, sizeof(*q.acc));
+	q.fields = calloc(ix->ndocs + 1, sizeof(*q.fields));
+	q.touched = calloc(ix->ndocs + 1, sizeof(*q.touched));
+	if (q.score == NULL || q.acc == NULL || q.fields == NULL ||
+	    q.touched == NULL) {
+		rc = I40_E_NOMEM;
+		goto out;
+	}
+	if ((rc = mt_analyze(a, lang, text, len, query_token, &q)) != 0)
+		goto out;
+	if (q.words == 0) {
+		rc = I40_E_EMPTY;
+		goto out;
+	}
+	for (d = 0; d < ix->ndocs; d++)
+		k += q.score[d] > 0;
+	if ((*hits = calloc(k + 1, sizeof(**hits))) == NULL) {
+		rc = I40_E_NOMEM;
+		goto out;
+	}
+	for (d = 0; d < ix->ndocs; d++)
+		if (q.score[d] > 0) {
+			struct mt_hit *h = &(*hits)[(*n)++];
+
+			h->doc = d;
+			h->score = q.score[d];
+			memcpy(h->fields, q.fields[d], sizeof(h->fields));
+		}
+	qsort(*hits, *n, sizeof(**hits), hit_cmp);
+out:
+	free(q.score);
+	free(q.acc);
+	free(q.fields);
+	free(q.touched);
+	return rc;
+}

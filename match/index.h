@@ -1,0 +1,61 @@
+/*
+ * index.h: an in-memory index of module texts ranked with BM25F
+ * (docs/matching.md, "Ranking"): fields title > skill tags > learning
+ * outcomes > summary, in Swedish and English, stems and compound parts
+ * (parts at a lower weight), long terms matched by prefix too.
+ *
+ * Build: mt_index_new, mt_index_add for each document, mt_index_finish;
+ * then mt_query as often as wanted (it does not change the index, so
+ * threads may share one, each with its own analyzer).
+ *
+ * Ownership: the index copies what it keeps of a document; it borrows
+ * the analyzer and the dictionary given to mt_index_new for its life.
+ * mt_query's *hits are the caller's (free).
+ */
+#ifndef I40_MATCH_INDEX_H
+#define I40_MATCH_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match/analyze.h"
+#include "match/compound.h"
+
+enum mt_field { MT_F_TITLE, MT_F_TAGS, MT_F_OUTCOMES, MT_F_SUMMARY,
+	MT_NFIELDS };
+
+/* One module's texts, borrowed for mt_index_add; NULL or "" for none. */
+struct mt_doc {
+	const char *text[MT_NFIELDS][MT_NLANGS];
+};
+
+struct mt_index;
+
+/* d may be NULL (no compound splitting). */
+int mt_index_new(struct mt_analyzer *a, const struct mt_dict *d,
+    struct mt_index **out) I40_MUST_CHECK;
+void mt_index_free(struct mt_index *ix);
+/* doc as the next document (numbered from 0). I40_E_UTF8 for bad text. */
+int mt_index_add(struct mt_index *ix, const struct mt_doc *doc)
+    I40_MUST_CHECK;
+int mt_index_finish(struct mt_index *ix) I40_MUST_CHECK;
+size_t mt_index_docs(const struct mt_index *ix);
+
+/* One document's score, and which query words matched in which field. */
+struct mt_hit {
+	size_t doc;
+	double score;
+	uint32_t fields[MT_NFIELDS];	/* bit i: query word i matched */
+};
+
+/*
+ * The documents text (in lang) matches, best first (ties by document
+ * number): 0 and *hits[0..*n); I40_E_UTF8, I40_E_EMPTY (no word left
+ * after stopwords), I40_E_NOMEM.  The first 32 query words are told
+ * apart in mt_hit.fields; later ones still score.
+ */
+int mt_query(const struct mt_index *ix, struct mt_analyzer *a,
+    enum mt_lang lang, const char *text, size_t len, struct mt_hit **hits,
+    size_t *n) I40_MUST_CHECK;
+
+#endif
