@@ -62,6 +62,17 @@ mt_dict_size(const struct mt_dict *d)
 	return d->n;
 }
 
+void
+mt_dict_each(const struct mt_dict *d,
+    void (*fn)(void *arg, const char *word, size_t len), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < d->cap; i++)
+		if (d->slots[i].h != 0)
+			fn(arg, d->arena + d->slots[i].off, d->slots[i].len);
+}
+
 static struct slot *
 find(const struct mt_dict *d, const char *w, size_t len, uint64_t h)
 {

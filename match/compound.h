@@ -35,6 +35,9 @@ int mt_dict_add(struct mt_dict *d, const char *word, size_t len)
     I40_MUST_CHECK;
 int mt_dict_has(const struct mt_dict *d, const char *word, size_t len);
 size_t mt_dict_size(const struct mt_dict *d);
+/* Every word of d through fn (word, its length), in no set order. */
+void mt_dict_each(const struct mt_dict *d,
+    void (*fn)(void *arg, const char *word, size_t len), void *arg);
 
 /*
  * word (folded) as a compound of parts d holds, each of at least

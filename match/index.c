@@ -40,6 +40,7 @@ struct mt_index {
 	size_t ndocs, capdocs;
 	double avg[MT_NFIELDS];
 	uint32_t *sorted;		/* term ids by string, after finish */
+	struct mt_dict *words;		/* the texts' words, for suggestions */
 	int finished;
 };
 
@@ -66,7 +67,9 @@ mt_index_new(struct mt_analyzer *a, const struct mt_dict *d,
 	ix->a = a;
 	ix->dict = d;
 	ix->nslots = 4096;
-	if ((ix->slots = calloc(ix->nslots, sizeof(*ix->slots))) == NULL) {
+	if ((ix->slots = calloc(ix->nslots, sizeof(*ix->slots))) == NULL ||
+	    mt_dict_new(&ix->words) != 0) {
+		free(ix->slots);
 		free(ix);
 		return I40_E_NOMEM;
 	}
@@ -88,6 +91,7 @@ mt_index_free(struct mt_index *ix)
 	free(ix->arena);
 	free(ix->len);
 	free(ix->sorted);
+	mt_dict_free(ix->words);
 	free(ix);
 }
 
@@ -227,7 +231,9 @@ add_token(void *arg, const struct mt_token *t)
 	size_t n = 0, i;
 	int rc;
 
-	if ((rc = post(ad->ix, t->stem, ad->field, ad->w)) != 0)
+	if ((rc = post(ad->ix, t->stem, ad->field, ad->w)) != 0 ||
+	    (ad->w == 1 && (rc = mt_dict_add(ad->ix->words, t->surface,
+	    strlen(t->surface))) != 0))
 		return rc;
 	ad->ix->len[ad->ix->ndocs - 1][ad->field] += ad->w;
 	if (ad->w < 1 || ad->lang != MT_SV || ad->ix->dict == NULL)
@@ -533,5 +539,131 @@ out:
 	free(q.acc);
 	free(q.fields);
 	free(q.touched);
+	return rc;
+}
+
+/* ---- did you mean ------------------------------------------------ */
+
+/* Code points of a folded word (it is UTF-8: the analyzer made it). */
+static size_t
+cps(const char *s, size_t len, uint32_t *out, size_t cap)
+{
+	size_t i = 0, n = 0;
+
+	while (i < len && n < cap) {
+		uint8_t c = (uint8_t)s[i];
+		size_t k = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		uint32_t v = k == 1 ? c : c & (0x7fu >> k);
+		size_t j;
+
+		for (j = 1; j < k && i + j < len; j++)
+			v = v << 6 | ((uint8_t)s[i + j] & 0x3fu);
+		out[n++] = v;
+		i += k;
+	}
+	return n;
+}
+
+/* Optimal string alignment distance, stopping past max. */
+static size_t
+distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+    size_t max)
+{
+	size_t d[MT_TERM_MAX + 2][MT_TERM_MAX + 2], i, j;
+
+	if ((na > nb ? na - nb : nb - na) > max)
+		return max + 1;
+	for (i = 0; i <= na; i++)
+		d[i][0] = i;
+	for (j = 0; j <= nb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= na; i++) {
+		size_t rowmin = SIZE_MAX;
+
+		for (j = 1; j <= nb; j++) {
+			size_t c = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + c;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+			if (v < rowmin)
+				rowmin = v;
+		}
+		if (rowmin > max)
+			return max + 1;
+	}
+	return d[na][nb];
+}
+
+struct near {
+	uint32_t w[MT_TERM_MAX];
+	size_t nw, max, best;
+	char word[MT_TERM_MAX + 1];
+	size_t blen;
+};
+
+static void
+near_cb(void *arg, const char *word, size_t len)
+{
+	struct near *s = arg;
+	uint32_t c[MT_TERM_MAX];
+	size_t nc = cps(word, len, c, MT_TERM_MAX), dist;
+
+	dist = distance(s->w, s->nw, c, nc, s->max);
+	if (dist == 0 || dist > s->max)
+		return;
+	if (dist < s->best || (dist == s->best && (len < s->blen ||
+	    (len == s->blen && memcmp(word, s->word, len) < 0)))) {
+		s->best = dist;
+		s->blen = len;
+		memcpy(s->word, word, len);
+		s->word[len] = '\0';
+	}
+}
+
+struct suggesting {
+	const struct mt_index *ix;
+	char (*out)[MT_TERM_MAX + 1];
+	size_t cap, n;
+};
+
+static int
+suggest_token(void *arg, const struct mt_token *t)
+{
+	struct suggesting *sg = arg;
+	struct near s;
+	size_t i;
+
+	if (sg->n == sg->cap || *slot_of(sg->ix, t->stem, strlen(t->stem)) !=
+	    0 || mt_dict_has(sg->ix->words, t->surface, strlen(t->surface)))
+		return 0;
+	memset(&s, 0, sizeof(s));
+	s.nw = cps(t->surface, strlen(t->surface), s.w, MT_TERM_MAX);
+	s.max = s.nw <= 4 ? 1 : 2;
+	s.best = s.max + 1;
+	mt_dict_each(sg->ix->words, near_cb, &s);
+	if (s.best > s.max)
+		return 0;
+	for (i = 0; i < sg->n; i++)
+		if (strcmp(sg->out[i], s.word) == 0)
+			return 0;
+	memcpy(sg->out[sg->n++], s.word, s.blen + 1);
+	return 0;
+}
+
+int
+mt_suggest(const struct mt_index *ix, struct mt_analyzer *a,
+    enum mt_lang lang, const char *text, size_t len,
+    char (*out)[MT_TERM_MAX + 1], size_t cap, size_t *n)
+{
+	struct suggesting sg = { ix, out, cap, 0 };
+	int rc = mt_analyze(a, lang, text, len, suggest_token, &sg);
+
+	*n = sg.n;
 	return rc;
 }

@@ -58,4 +58,15 @@ int mt_query(const struct mt_index *ix, struct mt_analyzer *a,
     enum mt_lang lang, const char *text, size_t len, struct mt_hit **hits,
     size_t *n) I40_MUST_CHECK;
 
+/*
+ * "Did you mean": for each word of text (in lang) that no module holds,
+ * the word of the modules' texts closest to it (Damerau-Levenshtein
+ * distance at most 1 for words of up to 4 letters, 2 for longer; the
+ * smaller distance, then the shorter, then the first in byte order),
+ * each once, at most cap: 0 and *n, or I40_E_UTF8, I40_E_NOMEM.
+ */
+int mt_suggest(const struct mt_index *ix, struct mt_analyzer *a,
+    enum mt_lang lang, const char *text, size_t len,
+    char (*out)[MT_TERM_MAX + 1], size_t cap, size_t *n) I40_MUST_CHECK;
+
 #endif

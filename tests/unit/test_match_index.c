@@ -135,6 +135,32 @@ test_bad_needs(void **state)
 	free(h);
 }
 
+/* "Did you mean" from the words of the modules' texts. */
+static void
+test_suggest(void **state)
+{
+	char out[4][MT_TERM_MAX + 1];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(mt_suggest(ix, an, MT_SV, "robtar svetsnig", 15, out,
+	    4, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(out[0], "robotar");
+	assert_string_equal(out[1], "svetsning");
+	/* Words the modules hold need no suggestion; far ones get none. */
+	assert_int_equal(mt_suggest(ix, an, MT_EN, "welding astronomy", 17,
+	    out, 4, &n), 0);
+	assert_int_equal(n, 0);
+	/* Short words: one edit at most ("cel" to "cell", not "kod" to it). */
+	assert_int_equal(mt_suggest(ix, an, MT_SV, "cel kodd", 8, out, 4, &n),
+	    0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0], "cell");
+	assert_int_equal(mt_suggest(ix, an, MT_SV, "\xff", 1, out, 4, &n),
+	    I40_E_UTF8);
+}
+
 static int
 setup(void **state)
 {
@@ -171,6 +197,7 @@ main(void)
 		cmocka_unit_test(test_english),
 		cmocka_unit_test(test_explained_and_stable),
 		cmocka_unit_test(test_bad_needs),
+		cmocka_unit_test(test_suggest),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
