@@ -236,9 +236,9 @@ mt_stopword(enum mt_lang lang, const char *word)
 	return bsearch(&word, l, n, sizeof(*l), str_cmp) != NULL;
 }
 
-int
-mt_analyze(struct mt_analyzer *a, enum mt_lang lang, const char *text,
-    size_t len, mt_token_fn fn, void *arg)
+static int
+words(struct mt_analyzer *a, enum mt_lang lang, const char *text,
+    size_t len, int stop, mt_token_fn fn, void *arg)
 {
 	char word[MT_TERM_MAX + 1], stem[MT_TERM_MAX + 1], fold[4 * 8 + 8];
 	const uint8_t *s = (const uint8_t *)text;
@@ -283,7 +283,7 @@ mt_analyze(struct mt_analyzer *a, enum mt_lang lang, const char *text,
 			continue;
 		word[w] = '\0';
 		w = 0;
-		if (mt_stopword(lang, word))
+		if (stop && mt_stopword(lang, word))
 			continue;
 		{
 			const sb_symbol *st = sb_stemmer_stem(a->sb[lang],
@@ -305,4 +305,39 @@ mt_analyze(struct mt_analyzer *a, enum mt_lang lang, const char *text,
 			return rc;
 	}
 	return 0;
+}
+
+int
+mt_analyze(struct mt_analyzer *a, enum mt_lang lang, const char *text,
+    size_t len, mt_token_fn fn, void *arg)
+{
+	return words(a, lang, text, len, 1, fn, arg);
+}
+
+struct guess {
+	int sv, en;
+};
+
+static int
+guess_cb(void *arg, const struct mt_token *t)
+{
+	struct guess *g = arg;
+
+	g->sv += mt_stopword(MT_SV, t->surface) +
+	    2 * (strstr(t->surface, "\xc3\xa5") != NULL ||
+	    strstr(t->surface, "\xc3\xa4") != NULL ||
+	    strstr(t->surface, "\xc3\xb6") != NULL);
+	g->en += mt_stopword(MT_EN, t->surface);
+	return 0;
+}
+
+int
+mt_lang_guess(struct mt_analyzer *a, const char *text, size_t len,
+    enum mt_lang *lang)
+{
+	struct guess g = { 0, 0 };
+	int rc = words(a, MT_SV, text, len, 0, guess_cb, &g);
+
+	*lang = g.en > g.sv ? MT_EN : MT_SV;
+	return rc;
 }

@@ -61,6 +61,15 @@ int mt_fold(const char *in, size_t len, char *out, size_t cap,
 /* Whether a folded word is a stopword of lang. */
 int mt_stopword(enum mt_lang lang, const char *word);
 
+/*
+ * The language of a need, guessed: Swedish when it has more Swedish
+ * function words and words with å, ä or ö (two each) than English
+ * function words, so a need of terms alone ("PLC robot") counts as
+ * Swedish, the programme's language.  0, or I40_E_UTF8.
+ */
+int mt_lang_guess(struct mt_analyzer *a, const char *text, size_t len,
+    enum mt_lang *lang) I40_MUST_CHECK;
+
 /* "sv", "en" or NULL into *lang: 0, or I40_E_VALUE. */
 int mt_lang_parse(const char *s, enum mt_lang *lang) I40_MUST_CHECK;
 

@@ -49,6 +49,8 @@ static const struct {
 	    "replay a log from its genesis and report what is wrong" },
 	{ "catalog", catalog_main,
 	    "list the national catalog" },
+	{ "match", match_main,
+	    "rank the catalog's modules against a need, in Swedish or English" },
 	{ "status", status_main,
 	    "show the node: heads, roots, the daemon and its peers" },
 	{ "peers", peers_main,

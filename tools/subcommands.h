@@ -25,5 +25,6 @@ int log_main(int argc, char *argv[]);
 int audit_main(int argc, char *argv[]);
 int transcript_main(int argc, char *argv[]);
 int verify_main(int argc, char *argv[]);
+int match_main(int argc, char *argv[]);
 
 #endif

@@ -1,0 +1,206 @@
+/* catalog.c: a store's current catalog indexed (see catalog.h). */
+#include "match/catalog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/body.h"
+
+static int
+mod_cmp(const void *a, const void *b)
+{
+	const struct mt_module *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->schac, y->schac)) != 0 ||
+	    (c = strcmp(x->code, y->code)) != 0)
+		return c;
+	return memcmp(x->author, y->author, 32);
+}
+
+static void
+cpy(char *dst, size_t cap, struct codec_bytes s)
+{
+	snprintf(dst, cap, "%.*s", (int)s.len, (const char *)s.p);
+}
+
+/* Strings joined by ". " into a new buffer (NULL for none or no memory). */
+static char *
+join(const struct codec_bytes *v, size_t n)
+{
+	size_t len = 1, i, o = 0;
+	char *s;
+
+	for (i = 0; i < n; i++)
+		len += v[i].len + 2;
+	if (n == 0 || (s = malloc(len)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (i > 0) {
+			memcpy(s + o, ". ", 2);
+			o += 2;
+		}
+		memcpy(s + o, v[i].p, v[i].len);
+		o += v[i].len;
+	}
+	s[o] = '\0';
+	return s;
+}
+
+static char *
+dup0(struct codec_bytes s)
+{
+	char *d = s.len > 0 ? malloc(s.len + 1) : NULL;
+
+	if (d != NULL) {
+		memcpy(d, s.p, s.len);
+		d[s.len] = '\0';
+	}
+	return d;
+}
+
+/* One module's texts into the index (its strings freed here). */
+static int
+index_one(struct mt_index *ix, const struct body_module *b)
+{
+	struct codec_bytes labels[BODY_MAX_SKILLS];
+	struct mt_doc doc;
+	char *own[8] = { NULL };
+	size_t i;
+	int rc;
+
+	memset(&doc, 0, sizeof(doc));
+	for (i = 0; i < b->nskills; i++)
+		labels[i] = b->skills[i].label;
+	own[0] = dup0(b->title_sv);
+	own[1] = dup0(b->title_en);
+	own[2] = join(labels, b->nskills);
+	own[3] = join(b->outcomes_sv, b->noutcomes_sv);
+	own[4] = join(b->outcomes_en, b->noutcomes_en);
+	own[5] = dup0(b->summary_sv);
+	own[6] = dup0(b->summary_en);
+	doc.text[MT_F_TITLE][MT_SV] = own[0];
+	doc.text[MT_F_TITLE][MT_EN] = own[1];
+	/* A tag's label is in either language: analysed as both. */
+	doc.text[MT_F_TAGS][MT_SV] = own[2];
+	doc.text[MT_F_TAGS][MT_EN] = own[2];
+	doc.text[MT_F_OUTCOMES][MT_SV] = own[3];
+	doc.text[MT_F_OUTCOMES][MT_EN] = own[4];
+	doc.text[MT_F_SUMMARY][MT_SV] = own[5];
+	doc.text[MT_F_SUMMARY][MT_EN] = own[6];
+	rc = mt_index_add(ix, &doc);
+	for (i = 0; i < 8; i++)
+		free(own[i]);
+	return rc;
+}
+
+int
+mt_catalog_build(struct store *st, struct mt_analyzer *a,
+    const struct mt_dict *d, struct mt_catalog *out, char *why, size_t cap)
+{
+	struct store_member *mem = NULL;
+	struct store_module *ms = NULL;
+	struct body *b = NULL;
+	struct ev_signed e;
+	size_t nmem = 0, nms = 0, i, j, k;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_members(st, &mem, &nmem)) != 0 ||
+	    (rc = store_modules(st, &ms, &nms)) != 0) {
+		snprintf(why, cap, "cannot read the catalog: %s",
+		    i40_strerror(rc));
+		goto out;
+	}
+	rc = I40_E_NOMEM;
+	snprintf(why, cap, "out of memory");
+	if ((b = malloc(sizeof(*b))) == NULL ||
+	    (out->m = calloc(nms + 1, sizeof(*out->m))) == NULL ||
+	    (rc = mt_index_new(a, d, &out->ix)) != 0)
+		goto out;
+	/* The modules in a stable order first, then indexed in it. */
+	for (i = 0; i < nms; i++) {
+		struct mt_module *m = &out->m[out->n];
+
+		if (ms[i].retired)
+			continue;
+		memcpy(m->id, ms[i].id, 32);
+		memcpy(m->author, ms[i].author, 32);
+		snprintf(m->code, sizeof(m->code), "%s", ms[i].code);
+		for (j = 0; j < nmem; j++)
+			if (memcmp(mem[j].key, ms[i].author, 32) == 0)
+				snprintf(m->schac, sizeof(m->schac), "%s",
+				    mem[j].schac);
+		out->n++;
+	}
+	qsort(out->m, out->n, sizeof(*out->m), mod_cmp);
+	for (i = 0; i < out->n; i++) {
+		struct mt_module *m = &out->m[i];
+		struct store_event se;
+		const struct body_module *bm = &b->u.module;
+
+		if ((rc = store_get_id(st, m->id, &se)) != 0) {
+			snprintf(why, cap, "cannot read module %s: %s", m->code,
+			    i40_strerror(rc));
+			goto out;
+		}
+		rc = ev_decode(se.bytes, se.len, store_fed_id(st), &e, b, NULL);
+		if (rc == 0) {
+			cpy(m->title_sv, sizeof(m->title_sv), bm->title_sv);
+			cpy(m->title_en, sizeof(m->title_en), bm->title_en);
+			cpy(m->mode, sizeof(m->mode), bm->mode);
+			m->credits = bm->credits;
+			m->eqf = bm->eqf;
+			for (k = 0; k < bm->nsessions && k < MT_SESSIONS_MAX;
+			    k++) {
+				struct mt_session *s = &m->sessions[k];
+
+				cpy(s->start, sizeof(s->start),
+				    bm->sessions[k].start);
+				cpy(s->end, sizeof(s->end), bm->sessions[k].end);
+				cpy(s->mode, sizeof(s->mode),
+				    bm->sessions[k].mode);
+			}
+			m->nsessions = k;
+			rc = index_one(out->ix, bm);
+		}
+		free(se.bytes);
+		if (rc != 0) {
+			snprintf(why, cap, "cannot index module %s: %s",
+			    m->code, i40_strerror(rc));
+			goto out;
+		}
+	}
+	if ((rc = mt_index_finish(out->ix)) != 0)
+		snprintf(why, cap, "out of memory");
+out:
+	free(b);
+	store_modules_free(ms, nms);
+	free(mem);
+	if (rc != 0)
+		mt_catalog_free(out);
+	return rc;
+}
+
+void
+mt_catalog_free(struct mt_catalog *c)
+{
+	mt_index_free(c->ix);
+	free(c->m);
+	memset(c, 0, sizeof(*c));
+}
+
+const struct mt_session *
+mt_next_session(const struct mt_module *m, const char *date)
+{
+	const struct mt_session *best = NULL;
+	size_t i;
+
+	for (i = 0; i < m->nsessions; i++)
+		if (strcmp(m->sessions[i].start, date) >= 0 &&
+		    (best == NULL || strcmp(m->sessions[i].start,
+		    best->start) < 0))
+			best = &m->sessions[i];
+	return best;
+}

@@ -1,0 +1,57 @@
+/*
+ * catalog.h: the index of a node's current catalog (docs/matching.md):
+ * every module that is not retired, in the order of (university, code,
+ * owner key) so that ties rank the same on every node, with what the
+ * filters and the listing need.
+ *
+ * Ownership: an mt_catalog owns its index and modules (mt_catalog_free);
+ * it borrows the analyzer and the dictionary given to mt_catalog_build.
+ * It keeps nothing of the store.
+ */
+#ifndef I40_MATCH_CATALOG_H
+#define I40_MATCH_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match/index.h"
+#include "store/store.h"
+
+#define MT_SESSIONS_MAX 8
+
+struct mt_session {
+	char start[11], end[11];	/* YYYY-MM-DD */
+	char mode[16];
+};
+
+struct mt_module {
+	uint8_t id[32];			/* its current publish/update event */
+	uint8_t author[32];
+	char code[33], schac[65];
+	char title_sv[201], title_en[201];
+	uint64_t credits, eqf;		/* tenths of hp; EQF level */
+	char mode[16];
+	struct mt_session sessions[MT_SESSIONS_MAX];
+	size_t nsessions;
+};
+
+struct mt_catalog {
+	struct mt_index *ix;		/* document i is m[i] */
+	struct mt_module *m;
+	size_t n;
+};
+
+/*
+ * The catalog of st indexed with a and d (d may be NULL): 0, or an error
+ * with why set.
+ */
+int mt_catalog_build(struct store *st, struct mt_analyzer *a,
+    const struct mt_dict *d, struct mt_catalog *out, char *why, size_t cap)
+    I40_MUST_CHECK;
+void mt_catalog_free(struct mt_catalog *c);
+
+/* The first session of m starting on or after date (YYYY-MM-DD), or NULL. */
+const struct mt_session *mt_next_session(const struct mt_module *m,
+    const char *date);
+
+#endif
