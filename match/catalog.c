@@ -60,6 +60,64 @@ dup0(struct codec_bytes s)
 	return d;
 }
 
+struct stems {
+	char (*s)[MT_TERM_MAX + 1];
+	size_t n, cap;
+};
+
+static int
+stem_cb(void *arg, const struct mt_token *t)
+{
+	struct stems *st = arg;
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (strcmp(st->s[i], t->stem) == 0)
+			return 0;
+	if (st->n < st->cap)
+		snprintf(st->s[st->n++], MT_TERM_MAX + 1, "%s", t->stem);
+	return 0;
+}
+
+/* A tag with an ESCO URI into c's tag table, once per URI. */
+static int
+add_tag(struct mt_catalog *c, struct mt_analyzer *a,
+    const struct body_skill *sk)
+{
+	struct mt_tag *t;
+	struct stems st;
+	char label[201];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->ntags; i++)
+		if (strlen(c->tags[i].key) == sk->esco.len + 5 &&
+		    memcmp(c->tags[i].key + 5, sk->esco.p, sk->esco.len) == 0)
+			break;
+	if (i == c->ntags) {
+		if ((t = realloc(c->tags, (c->ntags + 1) * sizeof(*t))) == NULL)
+			return I40_E_NOMEM;
+		c->tags = t;
+		t = &c->tags[c->ntags++];
+		memset(t, 0, sizeof(*t));
+		snprintf(t->key, sizeof(t->key), "esco:%.*s",
+		    (int)sk->esco.len, (const char *)sk->esco.p);
+		cpy(t->label, sizeof(t->label), sk->label);
+	}
+	t = &c->tags[i];
+	/* Every label of the URI, in both languages, adds its stems. */
+	cpy(label, sizeof(label), sk->label);
+	st.s = t->stems;
+	st.n = t->nstems;
+	st.cap = MT_TAG_STEMS;
+	if ((rc = mt_analyze(a, MT_SV, label, strlen(label), stem_cb,
+	    &st)) != 0 || (rc = mt_analyze(a, MT_EN, label, strlen(label),
+	    stem_cb, &st)) != 0)
+		return rc;
+	t->nstems = st.n;
+	return 0;
+}
+
 /* One module's texts into the index (its strings freed here). */
 static int
 index_one(struct mt_index *ix, const struct body_module *b)
@@ -71,8 +129,20 @@ index_one(struct mt_index *ix, const struct body_module *b)
 	int rc;
 
 	memset(&doc, 0, sizeof(doc));
-	for (i = 0; i < b->nskills; i++)
+	char keys[MT_KEYS_MAX][300];
+
+	for (i = 0; i < b->nskills; i++) {
 		labels[i] = b->skills[i].label;
+		if (b->skills[i].esco.len > 0 &&
+		    doc.nkeys[MT_F_TAGS] < MT_KEYS_MAX) {
+			snprintf(keys[doc.nkeys[MT_F_TAGS]], sizeof(keys[0]),
+			    "esco:%.*s", (int)b->skills[i].esco.len,
+			    (const char *)b->skills[i].esco.p);
+			doc.keys[MT_F_TAGS][doc.nkeys[MT_F_TAGS]] =
+			    keys[doc.nkeys[MT_F_TAGS]];
+			doc.nkeys[MT_F_TAGS]++;
+		}
+	}
 	own[0] = dup0(b->title_sv);
 	own[1] = dup0(b->title_en);
 	own[2] = join(labels, b->nskills);
@@ -164,6 +234,9 @@ mt_catalog_build(struct store *st, struct mt_analyzer *a,
 			}
 			m->nsessions = k;
 			rc = index_one(out->ix, bm);
+			for (k = 0; rc == 0 && k < bm->nskills; k++)
+				if (bm->skills[k].esco.len > 0)
+					rc = add_tag(out, a, &bm->skills[k]);
 		}
 		free(se.bytes);
 		if (rc != 0) {
@@ -188,6 +261,7 @@ mt_catalog_free(struct mt_catalog *c)
 {
 	mt_index_free(c->ix);
 	free(c->m);
+	free(c->tags);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -203,4 +277,69 @@ mt_next_session(const struct mt_module *m, const char *date)
 		    best->start) < 0))
 			best = &m->sessions[i];
 	return best;
+}
+
+struct keying {
+	const struct mt_catalog *c;
+	struct mt_analyzer *a;
+	const struct mt_dict *d;
+	enum mt_lang lang;
+	const struct mt_tag **keys;
+	size_t cap, n;
+	int inner;
+};
+
+static void
+key_stem(struct keying *k, const char *stem)
+{
+	size_t i, j, l;
+
+	for (i = 0; i < k->c->ntags && k->n < k->cap; i++)
+		for (j = 0; j < k->c->tags[i].nstems; j++) {
+			if (strcmp(k->c->tags[i].stems[j], stem) != 0)
+				continue;
+			for (l = 0; l < k->n; l++)
+				if (k->keys[l] == &k->c->tags[i])
+					break;
+			if (l == k->n)
+				k->keys[k->n++] = &k->c->tags[i];
+			break;
+		}
+}
+
+static int
+key_cb(void *arg, const struct mt_token *t)
+{
+	struct keying *k = arg;
+	char parts[MT_PARTS_MAX][MT_TERM_MAX + 1];
+	size_t n = 0, i;
+	int rc;
+
+	key_stem(k, t->stem);
+	if (k->inner || k->lang != MT_SV || k->d == NULL)
+		return 0;
+	mt_split(k->d, t->surface, parts, &n);
+	for (i = 0; i < n; i++) {
+		struct keying sub = *k;
+
+		sub.inner = 1;
+		rc = mt_analyze(k->a, k->lang, parts[i], strlen(parts[i]),
+		    key_cb, &sub);
+		k->n = sub.n;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+mt_catalog_keys(const struct mt_catalog *c, struct mt_analyzer *a,
+    const struct mt_dict *d, enum mt_lang lang, const char *need,
+    size_t len, const struct mt_tag **keys, size_t cap, size_t *n)
+{
+	struct keying k = { c, a, d, lang, keys, cap, 0, 0 };
+	int rc = mt_analyze(a, lang, need, len, key_cb, &k);
+
+	*n = k.n;
+	return rc;
 }

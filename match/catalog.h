@@ -35,10 +35,21 @@ struct mt_module {
 	size_t nsessions;
 };
 
+/* A skill tag with an ESCO URI, and the stems of its label. */
+#define MT_TAG_STEMS 8
+struct mt_tag {
+	char key[300];			/* "esco:" and the URI */
+	char label[201];
+	char stems[MT_TAG_STEMS][MT_TERM_MAX + 1];
+	size_t nstems;
+};
+
 struct mt_catalog {
 	struct mt_index *ix;		/* document i is m[i] */
 	struct mt_module *m;
 	size_t n;
+	struct mt_tag *tags;		/* each URI once */
+	size_t ntags;
 };
 
 /*
@@ -49,6 +60,17 @@ int mt_catalog_build(struct store *st, struct mt_analyzer *a,
     const struct mt_dict *d, struct mt_catalog *out, char *why, size_t cap)
     I40_MUST_CHECK;
 void mt_catalog_free(struct mt_catalog *c);
+
+/*
+ * The ESCO keys of the tags whose label shares a stem with a word of
+ * need (in lang, or a part of its compounds by d): a Swedish need
+ * reaches an English-only module through a skill both tag with one URI.
+ * *keys[0..*n) point into c (at most cap); 0, or I40_E_UTF8.
+ */
+int mt_catalog_keys(const struct mt_catalog *c, struct mt_analyzer *a,
+    const struct mt_dict *d, enum mt_lang lang, const char *need,
+    size_t len, const struct mt_tag **keys, size_t cap, size_t *n)
+    I40_MUST_CHECK;
 
 /* The first session of m starting on or after date (YYYY-MM-DD), or NULL. */
 const struct mt_session *mt_next_session(const struct mt_module *m,

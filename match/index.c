@@ -269,7 +269,13 @@ mt_index_add(struct mt_index *ix, const struct mt_doc *doc)
 	}
 	memset(ix->len[ix->ndocs], 0, sizeof(ix->len[0]));
 	ix->ndocs++;
-	for (f = 0; f < MT_NFIELDS; f++)
+	for (f = 0; f < MT_NFIELDS; f++) {
+		for (l = 0; l < doc->nkeys[f] && l < MT_KEYS_MAX; l++) {
+			if ((rc = post(ix, doc->keys[f][l], (uint8_t)f,
+			    1.0f)) != 0)
+				return rc;
+			ix->len[ix->ndocs - 1][f] += 1;
+		}
 		for (l = 0; l < MT_NLANGS; l++) {
 			struct adding ad = { ix, (enum mt_lang)l, (uint8_t)f,
 			    1.0f };
@@ -279,6 +285,7 @@ mt_index_add(struct mt_index *ix, const struct mt_doc *doc)
 			    strlen(s), add_token, &ad)) != 0)
 				return rc;
 		}
+	}
 	return 0;
 }
 
@@ -491,6 +498,14 @@ mt_query(const struct mt_index *ix, struct mt_analyzer *a,
     enum mt_lang lang, const char *text, size_t len, struct mt_hit **hits,
     size_t *n)
 {
+	return mt_query_keys(ix, a, lang, text, len, NULL, 0, hits, n);
+}
+
+int
+mt_query_keys(const struct mt_index *ix, struct mt_analyzer *a,
+    enum mt_lang lang, const char *text, size_t len,
+    const char *const *keys, size_t nkeys, struct mt_hit **hits, size_t *n)
+{
 	struct querying q;
 	size_t d, k = 0;
 	int rc;
@@ -518,6 +533,16 @@ mt_query(const struct mt_index *ix, struct mt_analyzer *a,
 	if (q.words == 0) {
 		rc = I40_E_EMPTY;
 		goto out;
+	}
+	for (d = 0; d < nkeys; d++, q.word++) {
+		uint32_t *sl = slot_of(ix, keys[d], strlen(keys[d]));
+		size_t id;
+		double w = 1;
+
+		if (*sl == 0)
+			continue;
+		id = *sl - 1;
+		score_word(&q, &id, &w, 1);
 	}
 	for (d = 0; d < ix->ndocs; d++)
 		k += q.score[d] > 0;

@@ -24,9 +24,16 @@
 enum mt_field { MT_F_TITLE, MT_F_TAGS, MT_F_OUTCOMES, MT_F_SUMMARY,
 	MT_NFIELDS };
 
-/* One module's texts, borrowed for mt_index_add; NULL or "" for none. */
+/*
+ * One module's texts, borrowed for mt_index_add; NULL or "" for none.
+ * keys are terms taken as they are, not analysed (a skill's ESCO URI,
+ * "esco:" and the URI, in the tags field), of any length.
+ */
+#define MT_KEYS_MAX 16
 struct mt_doc {
 	const char *text[MT_NFIELDS][MT_NLANGS];
+	const char *keys[MT_NFIELDS][MT_KEYS_MAX];
+	size_t nkeys[MT_NFIELDS];
 };
 
 struct mt_index;
@@ -57,6 +64,15 @@ struct mt_hit {
 int mt_query(const struct mt_index *ix, struct mt_analyzer *a,
     enum mt_lang lang, const char *text, size_t len, struct mt_hit **hits,
     size_t *n) I40_MUST_CHECK;
+/*
+ * mt_query with keys as more query words after the text's (numbered on
+ * from them in mt_hit.fields), each matched whole against documents'
+ * keys: how a need reaches a module through a skill's ESCO URI.
+ */
+int mt_query_keys(const struct mt_index *ix, struct mt_analyzer *a,
+    enum mt_lang lang, const char *text, size_t len,
+    const char *const *keys, size_t nkeys, struct mt_hit **hits, size_t *n)
+    I40_MUST_CHECK;
 
 /*
  * "Did you mean": for each word of text (in lang) that no module holds,

@@ -79,7 +79,7 @@ passes(const struct mt_module *m, const struct filter *f)
 
 /* The need's words in order, as the index numbers them. */
 struct words {
-	char w[32][MT_TERM_MAX + 1];
+	char w[32][MT_TERM_MAX + 12];
 	size_t n;
 };
 
@@ -89,7 +89,8 @@ word_cb(void *arg, const struct mt_token *t)
 	struct words *ws = arg;
 
 	if (ws->n < 32)
-		snprintf(ws->w[ws->n++], sizeof(ws->w[0]), "%s", t->surface);
+		snprintf(ws->w[ws->n], sizeof(ws->w[0]), "%s", t->surface);
+	ws->n++;
 	return 0;
 }
 
@@ -102,7 +103,7 @@ why_json(const struct mt_hit *h, const struct words *ws)
 	json_t *a = json_array(), *fs;
 	size_t i, f;
 
-	for (i = 0; a != NULL && i < ws->n; i++) {
+	for (i = 0; a != NULL && i < ws->n && i < 32; i++) {
 		if ((fs = json_array()) == NULL)
 			break;
 		for (f = 0; f < MT_NFIELDS; f++)
@@ -314,6 +315,9 @@ match_main(int argc, char *argv[])
 	struct mt_dict *dict = NULL;
 	struct mt_catalog cat;
 	struct mt_hit *hits = NULL;
+	const struct mt_tag *tags[16];
+	const char *keys[16];
+	size_t ntags = 0;
 	struct words ws;
 	struct store *st = NULL;
 	const char *arg, *lang = "auto";
@@ -367,7 +371,13 @@ match_main(int argc, char *argv[])
 		ctl_errx("%s", why);
 		goto out;
 	}
-	rc = mt_query(cat.ix, an, ln, need, len, &hits, &nh);
+	/* Skills tagged with one ESCO URI link the languages. */
+	rc = mt_catalog_keys(&cat, an, dict, ln, need, len, tags, 16, &ntags);
+	for (i = 0; rc == 0 && i < ntags; i++)
+		keys[i] = tags[i]->key;
+	if (rc == 0)
+		rc = mt_query_keys(cat.ix, an, ln, need, len, keys, ntags, &hits,
+		    &nh);
 	if (rc == I40_E_EMPTY) {
 		ctl_errx("the need has no word to match: say what you want to "
 		    "learn (\"svetsa med robot\", \"PLC programming\")");
@@ -378,6 +388,9 @@ match_main(int argc, char *argv[])
 	}
 	if (mt_analyze(an, ln, need, len, word_cb, &ws) != 0)
 		ws.n = 0;	/* it analysed once already: cannot fail */
+	for (i = 0; i < ntags && ws.n < 32; i++)
+		snprintf(ws.w[ws.n++], sizeof(ws.w[0]), "%.*s (ESCO)",
+		    MT_TERM_MAX, tags[i]->label);
 	if ((doc = json_object()) == NULL || (list = json_array()) == NULL ||
 	    json_object_set_new(doc, "need", json_string(need)) != 0 ||
 	    json_object_set_new(doc, "lang", json_string(ln == MT_SV ? "sv" :

@@ -29,8 +29,9 @@ ROB=$(mod ROB1 '. + {"title_sv": "Robotprogrammering", "title_en": "Robot progra
     "summary_sv": "Kursen lär ut hur man programmerar robotar.",
     "sessions": [{"start": "2027-02-01", "end": "2027-03-15", "mode": "onsite", "seats": 20}],
     "mode": "onsite"}')
+ESCO=http://data.europa.eu/esco/skill/test-welding
 WELD=$(mod SVE2 '. + {"title_sv": "Svetsautomation", "title_en": "Welding automation",
-    "skills": [{"label": "svetsning"}, {"label": "welding"}], "credits": 15,
+    "skills": [{"label": "svetsning", "esco": "'$ESCO'"}], "credits": 15,
     "outcomes_sv": ["Planera automatiserad svetsning."],
     "sessions": [{"start": "2027-09-01", "end": "2027-10-15", "mode": "online", "seats": 0}]}')
 VIS=$(mod KVA3 '. + {"title_sv": "Kvalitetskontroll med maskinseende",
@@ -41,10 +42,15 @@ PLC=$(mod PLC4 '. + {"title_sv": "Styrsystem 4", "title_en": "PLC programming",
     "summary_en": "Program PLCs for production lines.", "lang": ["en"],
     "outcomes_en": ["Write a PLC program."], "mode": "blended"} |
     del(.summary_sv, .outcomes_sv)')
+# English only, linked to the Swedish welding module by a skill's URI.
+JOIN=$(mod JOI5 '. + {"title_sv": "Fogning 5", "title_en": "Joining metals",
+    "skills": [{"label": "welding", "esco": "'$ESCO'"}], "lang": ["en"],
+    "summary_en": "Metal joining methods in production."} | del(.summary_sv, .outcomes_sv)')
 OLD=$(mod ROB0 '. + {"title_sv": "Robotar förr", "title_en": "Old robots"}')
 check "node 1 publishes the robot module (once it signs)" wait_for 20 pub 1 "$ROB"
 check "... and three more" eval 'pub 1 "$WELD" && pub 1 "$OLD" && pub 1 "$VIS"'
 check "node 2 publishes the PLC module (once it signs)" wait_for 20 pub 2 "$PLC"
+check "... and the joining module" pub 2 "$JOIN"
 check "node 1 retires ROB0" quiet "$I40CTL" module retire -d "$(dir 1)" --code ROB0
 check "the nodes converge" wait_for 30 roots_equal 1 2
 
@@ -58,6 +64,10 @@ check "svetsa finds the welding module" test "$(first svetsa)" = SVE2
 check "English: programming PLCs finds the English-only PLC module" \
     test "$(first "programming PLCs")" = PLC4
 check "English: welded joints finds welding" test "$(first --lang en "welded joints")" = SVE2
+check "a Swedish need finds an English-only module through a shared ESCO skill" \
+    eval 'm --json svetsning | jq -e ".hits[] | select(.module == \"JOI5\")" >/dev/null'
+check "... and says so" \
+    test "$(m --json svetsning | jq -r '.hits[] | select(.module == "JOI5") | .why[0].word')" = "svetsning (ESCO)"
 check "auto: an English need is read as English" \
     test "$(m --json "how to program a robot" | jq -r .lang)" = en
 check "the retired module never appears" \

@@ -34,7 +34,9 @@ static const struct mt_doc docs[NDOCS] = {
 	    [MT_F_TITLE] = { "Svetsautomation", "Welding automation" },
 	    [MT_F_TAGS] = { "svetsning", "welding" },
 	    [MT_F_OUTCOMES] = { "Planera automatiserad svetsning", NULL },
-	    [MT_F_SUMMARY] = { "Svetsa med robot i produktionen.", NULL } } },
+	    [MT_F_SUMMARY] = { "Svetsa med robot i produktionen.", NULL } },
+	    .keys = { [MT_F_TAGS] = { "esco:http://x/weld" } },
+	    .nkeys = { [MT_F_TAGS] = 1 } },
 	[VISION] = { .text = {
 	    [MT_F_TITLE] = { "Kvalitetskontroll med maskinseende",
 		"Quality inspection with machine vision" },
@@ -135,6 +137,25 @@ test_bad_needs(void **state)
 	free(h);
 }
 
+/* Keys (a skill's ESCO URI) as query words: matched whole, numbered on. */
+static void
+test_keys(void **state)
+{
+	static const char *const k[] = { "esco:http://x/weld",
+	    "esco:http://x/none" };
+	struct mt_hit *h;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(mt_query_keys(ix, an, MT_EN, "joining", 7, k, 2, &h,
+	    &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(h[0].doc, WELD);
+	/* Word 0 is "joining" (no hit), key 0 is word 1, in the tags. */
+	assert_int_equal(h[0].fields[MT_F_TAGS], 2u);
+	free(h);
+}
+
 /* "Did you mean" from the words of the modules' texts. */
 static void
 test_suggest(void **state)
@@ -198,6 +219,7 @@ main(void)
 		cmocka_unit_test(test_explained_and_stable),
 		cmocka_unit_test(test_bad_needs),
 		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_keys),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
