@@ -25,6 +25,7 @@ struct term {
 	size_t len;
 	struct posting *p;
 	size_t np, cap;
+	double idf;			/* after finish */
 };
 
 struct mt_index {
@@ -314,6 +315,16 @@ mt_index_finish(struct mt_index *ix)
 		ix->avg[f] = ix->ndocs > 0 && sum > 0 ? sum / (double)ix->ndocs :
 		    1;
 	}
+	/* idf from document frequency: distinct documents of postings. */
+	for (i = 0; i < ix->nterms; i++) {
+		struct term *t = &ix->terms[i];
+		double df = 0;
+		size_t k;
+
+		for (k = 0; k < t->np; k++)
+			df += k == 0 || t->p[k].doc != t->p[k - 1].doc;
+		t->idf = log(1 + ((double)ix->ndocs - df + 0.5) / (df + 0.5));
+	}
 	if ((ix->sorted = malloc((ix->nterms + 1) * sizeof(*ix->sorted))) ==
 	    NULL)
 		return I40_E_NOMEM;
@@ -351,17 +362,6 @@ struct querying {
 	size_t words;
 };
 
-static double
-idf_of(const struct mt_index *ix, const struct term *t)
-{
-	double n = (double)ix->ndocs, df = 0;
-	size_t i;
-
-	/* Document frequency: distinct documents of its postings. */
-	for (i = 0; i < t->np; i++)
-		df += i == 0 || t->p[i].doc != t->p[i - 1].doc;
-	return log(1 + (n - df + 0.5) / (df + 0.5));
-}
 
 /*
  * One query word's index terms (the stem, and those related by prefix,
@@ -382,7 +382,7 @@ score_word(struct querying *q, const size_t *ids, const double *ws, size_t nv)
 	q->ntouched = 0;
 	for (v = 0; v < nv; v++) {
 		const struct term *t = &q->ix->terms[ids[v]];
-		double f = idf_of(q->ix, t);
+		double f = t->idf;
 
 		if (f > idf)
 			idf = f;
