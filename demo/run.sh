@@ -220,6 +220,12 @@ echo "  vgregion caught up: $("$I40CTL" status --json -d "$R/data" | jq .events)
 say "The national catalog (as node ${SHORT[0]} holds it)"
 "$I40CTL" catalog -d "${DIRS[0]}"
 
+say "Matching needs to modules (docs/matching.md), in Swedish and English"
+echo '  $ i40ctl match "svetsa med robot"'
+"$I40CTL" match -d "${DIRS[0]}" --limit 3 "svetsa med robot" | sed 's/^/    /'
+echo '  $ i40ctl match "predictive maintenance"'
+"$I40CTL" match -d "${DIRS[0]}" --limit 3 "predictive maintenance" | sed 's/^/    /'
+
 say "A learner studies at three universities, and shows an employer"
 code_of() { jq -r --arg o "$1" 'select(.owner == $o) | .code' "$DATA"/modules/*.json | head -1; }
 pseud=$("$I40CTL" learner add -d "${DIRS[0]}" --name "Åsa Öberg" \

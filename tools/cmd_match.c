@@ -157,11 +157,15 @@ print_human(const json_t *doc, const void *arg)
 	}
 	json_array_foreach(hits, i, h) {
 		const json_t *nx = json_object_get(h, "next");
+		/* The title in the need's language, else the other. */
+		int en = strcmp(json_string_value(json_object_get(doc,
+		    "lang")), "en") == 0;
 		const char *t = json_string_value(json_object_get(h,
-		    "title_sv"));
+		    en ? "title_en" : "title_sv"));
 
 		if (t == NULL || *t == '\0')
-			t = json_string_value(json_object_get(h, "title_en"));
+			t = json_string_value(json_object_get(h, en ?
+			    "title_sv" : "title_en"));
 		printf("%2zu  %-10s %s (%s), %s hp, EQF %lld, %s", i + 1,
 		    json_string_value(json_object_get(h, "module")), t,
 		    json_string_value(json_object_get(h, "university")),
