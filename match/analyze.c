@@ -256,7 +256,17 @@ words(struct mt_analyzer *a, enum mt_lang lang, const char *text,
 	for (done = 0; !done;) {
 		size_t start = i;
 
-		if (i < len) {
+		/*
+		 * Most text is ASCII with no mark after it: folded here, the
+		 * rest through mt_fold (0xcc and 0xcd lead U+0300..U+036F).
+		 */
+		if (i < len && s[i] < 0x80 && (i + 1 == len ||
+		    (s[i + 1] != 0xcc && s[i + 1] != 0xcd))) {
+			c = s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 0x20u : s[i];
+			fold[0] = (char)c;
+			flen = 1;
+			i++;
+		} else if (i < len) {
 			if ((n = utf8_next(s + i, len - i, &c)) == 0)
 				return I40_E_UTF8;
 			i += n;
