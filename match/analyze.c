@@ -42,6 +42,17 @@ mt_analyzer_free(struct mt_analyzer *a)
 	free(a);
 }
 
+uint64_t
+mt_hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 0x100000001b3u;
+	return h;
+}
+
 int
 mt_lang_parse(const char *s, enum mt_lang *lang)
 {

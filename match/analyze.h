@@ -70,6 +70,9 @@ int mt_stopword(enum mt_lang lang, const char *word);
 int mt_lang_guess(struct mt_analyzer *a, const char *text, size_t len,
     enum mt_lang *lang) I40_MUST_CHECK;
 
+/* FNV-1a of s[0..len): the hash of the index's and the word list's tables. */
+uint64_t mt_hash(const char *s, size_t len);
+
 /* "sv", "en" or NULL into *lang: 0, or I40_E_VALUE. */
 int mt_lang_parse(const char *s, enum mt_lang *lang) I40_MUST_CHECK;
 

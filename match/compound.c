@@ -19,15 +19,11 @@ struct mt_dict {
 	size_t used, acap;
 };
 
+/* Never 0: that is the empty slot. */
 static uint64_t
 hash(const char *s, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325u;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 0x100000001b3u;
-	return h | 1;	/* never 0, the empty slot */
+	return mt_hash(s, len) | 1;
 }
 
 int

@@ -45,17 +45,6 @@ struct mt_index {
 	int finished;
 };
 
-static uint64_t
-hash(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325u;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 0x100000001b3u;
-	return h;
-}
-
 int
 mt_index_new(struct mt_analyzer *a, const struct mt_dict *d,
     struct mt_index **out)
@@ -112,7 +101,7 @@ term_str(const struct mt_index *ix, size_t t)
 static uint32_t *
 slot_of(const struct mt_index *ix, const char *s, size_t len)
 {
-	size_t i = (size_t)hash(s, len) & (ix->nslots - 1);
+	size_t i = (size_t)mt_hash(s, len) & (ix->nslots - 1);
 
 	for (;; i = (i + 1) & (ix->nslots - 1)) {
 		uint32_t v = ix->slots[i];
