@@ -281,22 +281,21 @@ mt_next_session(const struct mt_module *m, const char *date)
 
 struct keying {
 	const struct mt_catalog *c;
-	struct mt_analyzer *a;
-	const struct mt_dict *d;
-	enum mt_lang lang;
 	const struct mt_tag **keys;
 	size_t cap, n;
-	int inner;
 };
 
-static void
-key_stem(struct keying *k, const char *stem)
+/* The tags whose label has the stem of a word of the need, or a part. */
+static int
+key_term(void *arg, const struct mt_token *t, int part)
 {
+	struct keying *k = arg;
 	size_t i, j, l;
 
+	(void)part;
 	for (i = 0; i < k->c->ntags && k->n < k->cap; i++)
 		for (j = 0; j < k->c->tags[i].nstems; j++) {
-			if (strcmp(k->c->tags[i].stems[j], stem) != 0)
+			if (strcmp(k->c->tags[i].stems[j], t->stem) != 0)
 				continue;
 			for (l = 0; l < k->n; l++)
 				if (k->keys[l] == &k->c->tags[i])
@@ -305,30 +304,6 @@ key_stem(struct keying *k, const char *stem)
 				k->keys[k->n++] = &k->c->tags[i];
 			break;
 		}
-}
-
-static int
-key_cb(void *arg, const struct mt_token *t)
-{
-	struct keying *k = arg;
-	char parts[MT_PARTS_MAX][MT_TERM_MAX + 1];
-	size_t n = 0, i;
-	int rc;
-
-	key_stem(k, t->stem);
-	if (k->inner || k->lang != MT_SV || k->d == NULL)
-		return 0;
-	mt_split(k->d, t->surface, parts, &n);
-	for (i = 0; i < n; i++) {
-		struct keying sub = *k;
-
-		sub.inner = 1;
-		rc = mt_analyze(k->a, k->lang, parts[i], strlen(parts[i]),
-		    key_cb, &sub);
-		k->n = sub.n;
-		if (rc != 0)
-			return rc;
-	}
 	return 0;
 }
 
@@ -337,8 +312,8 @@ mt_catalog_keys(const struct mt_catalog *c, struct mt_analyzer *a,
     const struct mt_dict *d, enum mt_lang lang, const char *need,
     size_t len, const struct mt_tag **keys, size_t cap, size_t *n)
 {
-	struct keying k = { c, a, d, lang, keys, cap, 0, 0 };
-	int rc = mt_analyze(a, lang, need, len, key_cb, &k);
+	struct keying k = { c, keys, cap, 0 };
+	int rc = mt_terms(a, d, lang, need, len, key_term, &k);
 
 	*n = k.n;
 	return rc;

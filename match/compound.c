@@ -296,3 +296,53 @@ mt_split(const struct mt_dict *d, const char *word,
 	}
 	*n = k;
 }
+
+struct terming {
+	struct mt_analyzer *a;
+	const struct mt_dict *d;
+	enum mt_lang lang;
+	mt_term_fn fn;
+	void *arg;
+	uint32_t pos;			/* the compound's, inside a part */
+};
+
+static int
+part_cb(void *arg, const struct mt_token *t)
+{
+	struct terming *tm = arg;
+	struct mt_token pt = *t;
+
+	pt.pos = tm->pos;
+	return tm->fn(tm->arg, &pt, 1);
+}
+
+static int
+term_cb(void *arg, const struct mt_token *t)
+{
+	struct terming *tm = arg, sub = *tm;
+	char parts[MT_PARTS_MAX][MT_TERM_MAX + 1];
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = tm->fn(tm->arg, t, 0)) != 0)
+		return rc;
+	if (tm->lang != MT_SV || tm->d == NULL)
+		return 0;
+	mt_split(tm->d, t->surface, parts, &n);
+	sub.pos = t->pos;
+	/* The analyzer's buffers are its frame's: it may run again here. */
+	for (i = 0; i < n; i++)
+		if ((rc = mt_analyze(tm->a, tm->lang, parts[i], strlen(parts[i]),
+		    part_cb, &sub)) != 0)
+			return rc;
+	return 0;
+}
+
+int
+mt_terms(struct mt_analyzer *a, const struct mt_dict *d, enum mt_lang lang,
+    const char *text, size_t len, mt_term_fn fn, void *arg)
+{
+	struct terming tm = { a, d, lang, fn, arg, 0 };
+
+	return mt_analyze(a, lang, text, len, term_cb, &tm);
+}

@@ -48,4 +48,15 @@ void mt_dict_each(const struct mt_dict *d,
 void mt_split(const struct mt_dict *d, const char *word,
     char parts[MT_PARTS_MAX][MT_TERM_MAX + 1], size_t *n);
 
+/*
+ * The terms of text in lang as the index and a query take them: each
+ * word (part 0), and for Swedish with d (may be NULL) the words of its
+ * compound's parts after it (part 1, with the word's pos).  A non-zero
+ * return of fn stops the walk and is returned; I40_E_UTF8 for bad text.
+ */
+typedef int (*mt_term_fn)(void *arg, const struct mt_token *t, int part);
+int mt_terms(struct mt_analyzer *a, const struct mt_dict *d,
+    enum mt_lang lang, const char *text, size_t len, mt_term_fn fn,
+    void *arg) I40_MUST_CHECK;
+
 #endif

@@ -205,38 +205,24 @@ post(struct mt_index *ix, const char *s, uint8_t field, float tf)
 	return 0;
 }
 
-/* What a word of a text gives: its stem, and its compound's parts. */
+/* A word of a text, or a part of its compound, into the document. */
 struct adding {
 	struct mt_index *ix;
-	enum mt_lang lang;
 	uint8_t field;
-	float w;			/* 1, or PART_W inside a part */
 };
 
 static int
-add_token(void *arg, const struct mt_token *t)
+add_term(void *arg, const struct mt_token *t, int part)
 {
 	struct adding *ad = arg;
-	char parts[MT_PARTS_MAX][MT_TERM_MAX + 1];
-	size_t n = 0, i;
+	float w = part ? (float)PART_W : 1.0f;
 	int rc;
 
-	if ((rc = post(ad->ix, t->stem, ad->field, ad->w)) != 0 ||
-	    (ad->w == 1 && (rc = mt_dict_add(ad->ix->words, t->surface,
+	if ((rc = post(ad->ix, t->stem, ad->field, w)) != 0 ||
+	    (!part && (rc = mt_dict_add(ad->ix->words, t->surface,
 	    strlen(t->surface))) != 0))
 		return rc;
-	ad->ix->len[ad->ix->ndocs - 1][ad->field] += ad->w;
-	if (ad->w < 1 || ad->lang != MT_SV || ad->ix->dict == NULL)
-		return 0;
-	mt_split(ad->ix->dict, t->surface, parts, &n);
-	for (i = 0; i < n; i++) {
-		struct adding sub = *ad;
-
-		sub.w = PART_W;
-		if ((rc = mt_analyze(ad->ix->a, ad->lang, parts[i],
-		    strlen(parts[i]), add_token, &sub)) != 0)
-			return rc;
-	}
+	ad->ix->len[ad->ix->ndocs - 1][ad->field] += w;
 	return 0;
 }
 
@@ -267,12 +253,11 @@ mt_index_add(struct mt_index *ix, const struct mt_doc *doc)
 			ix->len[ix->ndocs - 1][f] += 1;
 		}
 		for (l = 0; l < MT_NLANGS; l++) {
-			struct adding ad = { ix, (enum mt_lang)l, (uint8_t)f,
-			    1.0f };
+			struct adding ad = { ix, (uint8_t)f };
 			const char *s = doc->text[f][l];
 
-			if (s != NULL && (rc = mt_analyze(ix->a, ad.lang, s,
-			    strlen(s), add_token, &ad)) != 0)
+			if (s != NULL && (rc = mt_terms(ix->a, ix->dict,
+			    (enum mt_lang)l, s, strlen(s), add_term, &ad)) != 0)
 				return rc;
 		}
 	}
@@ -446,29 +431,16 @@ score_stem(struct querying *q, const char *stem)
 	score_word(q, ids, ws, nv);
 }
 
+/* A word of the need, or a part of its compound (at PART_W). */
 static int
-query_token(void *arg, const struct mt_token *t)
+query_term(void *arg, const struct mt_token *t, int part)
 {
 	struct querying *q = arg;
-	char parts[MT_PARTS_MAX][MT_TERM_MAX + 1];
-	size_t n = 0, i;
-	int rc;
 
+	q->word = t->pos;
+	q->w = part ? PART_W : 1;
 	score_stem(q, t->stem);
-	if (q->w < 1)
-		return 0;
-	if (q->lang == MT_SV && q->ix->dict != NULL)
-		mt_split(q->ix->dict, t->surface, parts, &n);
-	for (i = 0; i < n; i++) {
-		struct querying sub = *q;
-
-		sub.w = PART_W;
-		if ((rc = mt_analyze(q->a, q->lang, parts[i], strlen(parts[i]),
-		    query_token, &sub)) != 0)
-			return rc;
-	}
-	q->word++;
-	q->words++;
+	q->words = (size_t)t->pos + 1;
 	return 0;
 }
 
@@ -517,13 +489,14 @@ mt_query_keys(const struct mt_index *ix, struct mt_analyzer *a,
 		rc = I40_E_NOMEM;
 		goto out;
 	}
-	if ((rc = mt_analyze(a, lang, text, len, query_token, &q)) != 0)
+	if ((rc = mt_terms(a, ix->dict, lang, text, len, query_term, &q)) != 0)
 		goto out;
 	if (q.words == 0) {
 		rc = I40_E_EMPTY;
 		goto out;
 	}
-	for (d = 0; d < nkeys; d++, q.word++) {
+	q.w = 1;
+	for (d = 0, q.word = (uint32_t)q.words; d < nkeys; d++, q.word++) {
 		uint32_t *sl = slot_of(ix, keys[d], strlen(keys[d]));
 		size_t id;
 		double w = 1;
