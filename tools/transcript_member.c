@@ -254,6 +254,8 @@ struct eval {
 	size_t nprops;
 	struct gone *gone;		/* excluded past upto, this round */
 	size_t ngone;
+	const uint8_t **ever;		/* keys that ever were members */
+	size_t never;
 };
 
 static int
@@ -363,28 +365,93 @@ signed_ok(const struct eval *v, const struct tr_dev *d)
 	    ev_verify(&d->e, key) == 0;
 }
 
-/* Was key ever a member: a charter member, or named by a proposal? */
+/* Was key ever a member (in v->ever, after ever_members)? */
 static int
 ever(const struct eval *v, const uint8_t key[32])
 {
-	const struct body_charter *ch = &v->g->b->u.charter;
 	size_t i;
 
-	for (i = 0; i < ch->nmembers; i++)
-		if (memcmp(ch->members[i].key, key, 32) == 0)
-			return ch->members[i].role.len == 6 &&
-			    memcmp(ch->members[i].role.p, "member", 6) == 0;
-	for (i = 0; i < v->nprops; i++) {
-		const struct tr_dev *d = v->props[i].d;
-
-		if (v->props[i].applied == 1 &&
-		    d->e.h.type == BODY_MEMBER_PROPOSE &&
-		    memcmp(d->b->u.member.key, key, 32) == 0 &&
-		    d->b->u.member.role.len == 6 &&
-		    memcmp(d->b->u.member.role.p, "member", 6) == 0)
+	for (i = 0; i < v->never; i++)
+		if (memcmp(v->ever[i], key, 32) == 0)
 			return 1;
-	}
 	return 0;
+}
+
+static int
+ever_add(struct eval *v, const uint8_t *key)
+{
+	const uint8_t **n;
+
+	if (ever(v, key))
+		return 0;
+	if ((n = realloc(v->ever, (v->never + 1) * sizeof(*n))) == NULL)
+		return I40_E_NOMEM;
+	v->ever = n;
+	v->ever[v->never++] = key;
+	return 0;
+}
+
+struct by_author {
+	const uint8_t *author;
+	size_t i;
+};
+
+static int
+by_author_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct by_author *)a)->author,
+	    ((const struct by_author *)b)->author, 32);
+}
+
+/*
+ * The keys that ever were members: the charter's (role member), then,
+ * breadth first, those that a kept proposal names with role member,
+ * a proposal being kept when its author ever was one.  Each key's
+ * proposals are found by binary search, so a chain of admissions costs
+ * one pass, not one per link.  Marks kept proposals applied = 1.
+ */
+static int
+ever_members(struct eval *v)
+{
+	const struct body_charter *ch = &v->g->b->u.charter;
+	struct by_author *order;
+	size_t i, qi, lo, hi;
+	int rc = 0;
+
+	for (i = 0; i < ch->nmembers && rc == 0; i++)
+		if (ch->members[i].role.len == 6 &&
+		    memcmp(ch->members[i].role.p, "member", 6) == 0)
+			rc = ever_add(v, ch->members[i].key);
+	if (rc != 0 || (order = calloc(v->nprops + 1, sizeof(*order))) == NULL)
+		return rc != 0 ? rc : I40_E_NOMEM;
+	for (i = 0; i < v->nprops; i++) {
+		order[i].author = v->props[i].d->e.h.author;
+		order[i].i = i;
+	}
+	qsort(order, v->nprops, sizeof(*order), by_author_cmp);
+	for (qi = 0; qi < v->never && rc == 0; qi++) {
+		for (lo = 0, hi = v->nprops; lo < hi;) {
+			size_t mid = (lo + hi) / 2;
+
+			if (memcmp(order[mid].author, v->ever[qi], 32) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < v->nprops && rc == 0 && memcmp(order[lo].author,
+		    v->ever[qi], 32) == 0; lo++) {
+			struct prop *p = &v->props[order[lo].i];
+			const struct body_member *bm = &p->d->b->u.member;
+
+			p->applied = 1;
+			if (p->d->e.h.type == BODY_MEMBER_PROPOSE &&
+			    bm->role.len == 6 && memcmp(bm->role.p, "member",
+			    6) == 0)
+				rc = ever_add(v, bm->key);
+		}
+	}
+	free(order);
+	return rc;
 }
 
 /* The proposals that verify, in id order, each with its votes. */
@@ -392,6 +459,7 @@ static int
 collect_props(struct eval *v)
 {
 	size_t i, j, k;
+	int rc;
 
 	if ((v->props = calloc(v->nev + 1, sizeof(*v->props))) == NULL)
 		return I40_E_NOMEM;
@@ -410,23 +478,12 @@ collect_props(struct eval *v)
 	 * before any round, so that no throwaway key changes a round's
 	 * exclusions or costs the passes time.
 	 */
-	{
-		/* Kept: by the charter's members, or by a key a kept one names. */
-		size_t kept = 0, before;
-
-		do {
-			before = kept;
-			for (i = 0, kept = 0; i < v->nprops; i++) {
-				v->props[i].applied = ever(v,
-				    v->props[i].d->e.h.author);
-				kept += (size_t)v->props[i].applied;
-			}
-		} while (kept != before);
-		for (i = 0, k = 0; i < v->nprops; i++)
-			if (v->props[i].applied)
-				v->props[k++] = v->props[i];
-		v->nprops = k;
-	}
+	if ((rc = ever_members(v)) != 0)
+		return rc;
+	for (i = 0, k = 0; i < v->nprops; i++)
+		if (v->props[i].applied)
+			v->props[k++] = v->props[i];
+	v->nprops = k;
 	for (i = 0; i < v->nev; i++) {
 		const struct tr_dev *d = &v->ev[i];
 		struct prop *p = NULL;
@@ -724,6 +781,7 @@ out:
 	free(v.props);
 	free(v.rots);
 	free(v.gone);
+	free(v.ever);
 	for (i = 0; i < v.nev; i++)
 		tr_dev_free(&v.ev[i]);
 	free(v.ev);
