@@ -124,7 +124,7 @@ index_one(struct mt_index *ix, const struct body_module *b)
 {
 	struct codec_bytes labels[BODY_MAX_SKILLS];
 	struct mt_doc doc;
-	char *own[8] = { NULL };
+	char *own[7] = { NULL };
 	size_t i;
 	int rc;
 
@@ -160,7 +160,7 @@ index_one(struct mt_index *ix, const struct body_module *b)
 	doc.text[MT_F_SUMMARY][MT_SV] = own[5];
 	doc.text[MT_F_SUMMARY][MT_EN] = own[6];
 	rc = mt_index_add(ix, &doc);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 7; i++)
 		free(own[i]);
 	return rc;
 }
