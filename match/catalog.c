@@ -118,6 +118,55 @@ add_tag(struct mt_catalog *c, struct mt_analyzer *a,
 	return 0;
 }
 
+/* m's prerequisites appended to c's list, names only (resolved later). */
+static int
+add_prereqs(struct mt_catalog *c, struct mt_module *m,
+    const struct body_module *b)
+{
+	struct mt_prereq *p;
+	size_t i;
+
+	m->pre = c->npre;
+	m->npre = 0;
+	if (b->nprereqs == 0)
+		return 0;
+	if ((p = realloc(c->pre, (c->npre + b->nprereqs) * sizeof(*p))) ==
+	    NULL)
+		return I40_E_NOMEM;
+	c->pre = p;
+	for (i = 0; i < b->nprereqs; i++) {
+		p = &c->pre[c->npre++];
+		cpy(p->code, sizeof(p->code), b->prereqs[i].code);
+		cpy(p->schac, sizeof(p->schac), b->prereqs[i].schac);
+		p->mod = SIZE_MAX;
+	}
+	m->npre = b->nprereqs;
+	return 0;
+}
+
+size_t
+mt_catalog_find(const struct mt_catalog *c, const char *schac,
+    const char *code)
+{
+	size_t lo = 0, hi = c->n, mid;
+	int cmp;
+
+	/* The modules are sorted by (schac, code): the first of equals. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((cmp = strcmp(c->m[mid].schac, schac)) == 0)
+			cmp = strcmp(c->m[mid].code, code);
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < c->n && strcmp(c->m[lo].schac, schac) == 0 &&
+	    strcmp(c->m[lo].code, code) == 0)
+		return lo;
+	return SIZE_MAX;
+}
+
 /* One module's texts into the index (its strings freed here). */
 static int
 index_one(struct mt_index *ix, const struct body_module *b)
@@ -234,6 +283,8 @@ mt_catalog_build(struct store *st, struct mt_analyzer *a,
 			}
 			m->nsessions = k;
 			rc = index_one(out->ix, bm);
+			if (rc == 0)
+				rc = add_prereqs(out, m, bm);
 			for (k = 0; rc == 0 && k < bm->nskills; k++)
 				if (bm->skills[k].esco.len > 0)
 					rc = add_tag(out, a, &bm->skills[k]);
@@ -245,6 +296,9 @@ mt_catalog_build(struct store *st, struct mt_analyzer *a,
 			goto out;
 		}
 	}
+	for (i = 0; i < out->npre; i++)
+		out->pre[i].mod = mt_catalog_find(out, out->pre[i].schac,
+		    out->pre[i].code);
 	if ((rc = mt_index_finish(out->ix)) != 0)
 		snprintf(why, cap, "out of memory");
 out:
@@ -262,6 +316,7 @@ mt_catalog_free(struct mt_catalog *c)
 	mt_index_free(c->ix);
 	free(c->m);
 	free(c->tags);
+	free(c->pre);
 	memset(c, 0, sizeof(*c));
 }
 

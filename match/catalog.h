@@ -24,6 +24,12 @@ struct mt_session {
 	char mode[16];
 };
 
+/* A prerequisite as the module names it, and where it is in the catalog. */
+struct mt_prereq {
+	char code[33], schac[65];
+	size_t mod;			/* index into mt_catalog.m, or SIZE_MAX */
+};
+
 struct mt_module {
 	uint8_t id[32];			/* its current publish/update event */
 	uint8_t author[32];
@@ -33,6 +39,7 @@ struct mt_module {
 	char mode[16];
 	struct mt_session sessions[MT_SESSIONS_MAX];
 	size_t nsessions;
+	size_t pre, npre;		/* its prerequisites: mt_catalog.pre[pre..] */
 };
 
 /* A skill tag with an ESCO URI, and the stems of its label. */
@@ -50,6 +57,8 @@ struct mt_catalog {
 	size_t n;
 	struct mt_tag *tags;		/* each URI once */
 	size_t ntags;
+	struct mt_prereq *pre;		/* every module's, in module order */
+	size_t npre;
 };
 
 /*
@@ -71,6 +80,13 @@ int mt_catalog_keys(const struct mt_catalog *c, struct mt_analyzer *a,
     const struct mt_dict *d, enum mt_lang lang, const char *need,
     size_t len, const struct mt_tag **keys, size_t cap, size_t *n)
     I40_MUST_CHECK;
+
+/*
+ * The current module code at schac (the first of its owners in catalog
+ * order, should a succession have left two): its index, or SIZE_MAX.
+ */
+size_t mt_catalog_find(const struct mt_catalog *c, const char *schac,
+    const char *code);
 
 /* The first session of m starting on or after date (YYYY-MM-DD), or NULL. */
 const struct mt_session *mt_next_session(const struct mt_module *m,
