@@ -11,9 +11,8 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "ctl_match.h"
 #include "ctl_member.h"
-#include "ctl_node.h"
-#include "match/catalog.h"
 #include "subcommands.h"
 
 static const char usage[] =
@@ -77,33 +76,16 @@ passes(const struct mt_module *m, const struct filter *f)
 	return 1;
 }
 
-/* The need's words in order, as the index numbers them. */
-struct words {
-	char w[32][MT_TERM_MAX + 12];
-	size_t n;
-};
-
-static int
-word_cb(void *arg, const struct mt_token *t)
-{
-	struct words *ws = arg;
-
-	if (ws->n < 32)
-		snprintf(ws->w[ws->n], sizeof(ws->w[0]), "%s", t->surface);
-	ws->n++;
-	return 0;
-}
-
 static const char *const field_names[MT_NFIELDS] = { "title", "tags",
 	"outcomes", "summary" };
 
 static json_t *
-why_json(const struct mt_hit *h, const struct words *ws)
+why_json(const struct mt_hit *h, const struct ctl_words *ws)
 {
 	json_t *a = json_array(), *fs;
 	size_t i, f;
 
-	for (i = 0; a != NULL && i < ws->n && i < 32; i++) {
+	for (i = 0; a != NULL && i < ws->n; i++) {
 		if ((fs = json_array()) == NULL)
 			break;
 		for (f = 0; f < MT_NFIELDS; f++)
@@ -122,7 +104,7 @@ why_json(const struct mt_hit *h, const struct words *ws)
 
 static json_t *
 hit_json(const struct mt_catalog *cat, const struct mt_hit *h,
-    const struct words *ws, const struct filter *f)
+    const struct ctl_words *ws, const struct filter *f)
 {
 	const struct mt_module *m = &cat->m[h->doc];
 	const struct mt_session *s = session_ok(m, f);
@@ -315,27 +297,20 @@ match_main(int argc, char *argv[])
 	    "--level", "--max-credits", "--limit", "--today", NULL };
 	struct filter f;
 	struct ctl_opts o;
-	struct mt_analyzer *an = NULL;
-	struct mt_dict *dict = NULL;
-	struct mt_catalog cat;
+	struct ctl_matcher mr;
 	struct mt_hit *hits = NULL;
-	const struct mt_tag *tags[16];
-	const char *keys[16];
-	size_t ntags = 0;
-	struct words ws;
-	struct store *st = NULL;
+	struct ctl_words ws;
 	const char *arg, *lang = "auto";
-	char *need = NULL, why[300], dym[8][MT_TERM_MAX + 1];
-	size_t len, limit = 10, nh = 0, i, k, ndym = 0, added;
+	char *need = NULL, dym[8][MT_TERM_MAX + 1];
+	size_t len, limit = 10, nh = 0, i, k, ndym = 0;
 	enum mt_lang ln;
 	json_t *doc = NULL, *list;
 	time_t now = time(NULL);
 	struct tm tm;
 	int ret, rc;
 
-	memset(&cat, 0, sizeof(cat));
+	memset(&mr, 0, sizeof(mr));
 	memset(&f, 0, sizeof(f));
-	memset(&ws, 0, sizeof(ws));
 	ctl_set_cmd("i40ctl match");
 	if ((ret = ctl_operand(&argc, argv, with_arg, usage, "NEED", &arg)) !=
 	    CTL_EXIT_OK)
@@ -352,36 +327,14 @@ match_main(int argc, char *argv[])
 	ret = CTL_EXIT_ERR;
 	if (read_need(arg, &need, &len) != 0)
 		goto out;
-	if (mt_analyzer_new(&an) != 0 || mt_dict_new(&dict) != 0) {
-		ctl_errx("out of memory");
+	if (ctl_matcher_open(&mr, o.datadir) != 0)
 		goto out;
-	}
-	if (strcmp(lang, "auto") == 0)
-		rc = mt_lang_guess(an, need, len, &ln);
-	else
-		rc = mt_lang_parse(lang, &ln);
-	if (rc == I40_E_UTF8) {
+	if ((rc = ctl_need_lang(&mr, lang, need, len, &ln)) == I40_E_UTF8) {
 		ctl_errx("the need is not UTF-8 text: type it again, or save "
 		    "the file as UTF-8");
 		goto out;
 	}
-	/* Without the word list compounds stay whole; still a match. */
-	if (mt_dict_load(dict, MT_DICT_DEFAULT, &added, why, sizeof(why)) != 0)
-		ctl_warnx("%s: Swedish compounds are not split (install "
-		    "wswedish)", why);
-	if (ctl_store_open(ctl_datadir(o.datadir), &st) != 0)
-		goto out;
-	if (mt_catalog_build(st, an, dict, &cat, why, sizeof(why)) != 0) {
-		ctl_errx("%s", why);
-		goto out;
-	}
-	/* Skills tagged with one ESCO URI link the languages. */
-	rc = mt_catalog_keys(&cat, an, dict, ln, need, len, tags, 16, &ntags);
-	for (i = 0; rc == 0 && i < ntags; i++)
-		keys[i] = tags[i]->key;
-	if (rc == 0)
-		rc = mt_query_keys(cat.ix, an, ln, need, len, keys, ntags, &hits,
-		    &nh);
+	rc = ctl_match_need(&mr, ln, need, len, &hits, &nh, &ws);
 	if (rc == I40_E_EMPTY) {
 		ctl_errx("the need has no word to match: say what you want to "
 		    "learn (\"svetsa med robot\", \"PLC programming\")");
@@ -390,11 +343,6 @@ match_main(int argc, char *argv[])
 		ctl_err(rc, "cannot match");
 		goto out;
 	}
-	if (mt_analyze(an, ln, need, len, word_cb, &ws) != 0)
-		ws.n = 0;	/* it analysed once already: cannot fail */
-	for (i = 0; i < ntags && ws.n < 32; i++)
-		snprintf(ws.w[ws.n++], sizeof(ws.w[0]), "%.*s (ESCO)",
-		    MT_TERM_MAX, tags[i]->label);
 	if ((doc = json_object()) == NULL || (list = json_array()) == NULL ||
 	    json_object_set_new(doc, "need", json_string(need)) != 0 ||
 	    json_object_set_new(doc, "lang", json_string(ln == MT_SV ? "sv" :
@@ -403,15 +351,15 @@ match_main(int argc, char *argv[])
 		goto out;
 	}
 	for (i = 0, k = 0; i < nh && k < limit; i++)
-		if (passes(&cat.m[hits[i].doc], &f)) {
-			json_array_append_new(list, hit_json(&cat, &hits[i], &ws,
+		if (passes(&mr.cat.m[hits[i].doc], &f)) {
+			json_array_append_new(list, hit_json(&mr.cat, &hits[i], &ws,
 			    &f));
 			k++;
 		}
 	if (k == 0) {
 		json_t *d = json_array();
 
-		if (mt_suggest(cat.ix, an, ln, need, len, dym, 8, &ndym) != 0)
+		if (mt_suggest(mr.cat.ix, mr.an, ln, need, len, dym, 8, &ndym) != 0)
 			ndym = 0;
 		for (i = 0; d != NULL && i < ndym; i++)
 			json_array_append_new(d, json_string(dym[i]));
@@ -422,10 +370,7 @@ match_main(int argc, char *argv[])
 out:
 	json_decref(doc);
 	free(hits);
-	mt_catalog_free(&cat);
-	store_close(st);
-	mt_dict_free(dict);
-	mt_analyzer_free(an);
+	ctl_matcher_close(&mr);
 	free(need);
 	return ret;
 }

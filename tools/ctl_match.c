@@ -1,0 +1,115 @@
+/* ctl_match.c: a catalog to match needs against (see ctl_match.h). */
+#include "ctl_match.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ctl_node.h"
+
+int
+ctl_matcher_open(struct ctl_matcher *m, const char *datadir)
+{
+	char why[300];
+	size_t added;
+
+	memset(m, 0, sizeof(*m));
+	if (mt_analyzer_new(&m->an) != 0 || mt_dict_new(&m->dict) != 0) {
+		ctl_errx("out of memory");
+		return CTL_EXIT_ERR;
+	}
+	/* Without the word list compounds stay whole; still a match. */
+	if (mt_dict_load(m->dict, MT_DICT_DEFAULT, &added, why,
+	    sizeof(why)) != 0)
+		ctl_warnx("%s: Swedish compounds are not split (install "
+		    "wswedish)", why);
+	if (ctl_store_open(ctl_datadir(datadir), &m->st) != 0)
+		return CTL_EXIT_ERR;
+	if (mt_catalog_build(m->st, m->an, m->dict, &m->cat, why,
+	    sizeof(why)) != 0) {
+		ctl_errx("%s", why);
+		return CTL_EXIT_ERR;
+	}
+	return 0;
+}
+
+void
+ctl_matcher_close(struct ctl_matcher *m)
+{
+	mt_catalog_free(&m->cat);
+	store_close(m->st);
+	mt_dict_free(m->dict);
+	mt_analyzer_free(m->an);
+	memset(m, 0, sizeof(*m));
+}
+
+int
+ctl_need_lang(struct ctl_matcher *m, const char *lang, const char *need,
+    size_t len, enum mt_lang *ln)
+{
+	if (strcmp(lang, "auto") == 0)
+		return mt_lang_guess(m->an, need, len, ln);
+	return mt_lang_parse(lang, ln);
+}
+
+static int
+word_cb(void *arg, const struct mt_token *t)
+{
+	struct ctl_words *ws = arg;
+
+	if (ws->n < CTL_WORDS)
+		snprintf(ws->w[ws->n++], sizeof(ws->w[0]), "%s", t->surface);
+	ws->nwords++;
+	return 0;
+}
+
+int
+ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
+    size_t len, struct mt_hit **hits, size_t *n, struct ctl_words *ws)
+{
+	const struct mt_tag *tags[16];
+	const char *keys[16];
+	size_t ntags = 0, i;
+	int rc;
+
+	memset(ws, 0, sizeof(*ws));
+	*hits = NULL;
+	*n = 0;
+	/* Skills tagged with one ESCO URI link the languages. */
+	if ((rc = mt_catalog_keys(&m->cat, m->an, m->dict, ln, need, len, tags,
+	    16, &ntags)) != 0)
+		return rc;
+	for (i = 0; i < ntags; i++)
+		keys[i] = tags[i]->key;
+	if ((rc = mt_query_keys(m->cat.ix, m->an, ln, need, len, keys, ntags,
+	    hits, n)) != 0)
+		return rc;
+	if ((rc = mt_analyze(m->an, ln, need, len, word_cb, ws)) != 0) {
+		free(*hits);
+		*hits = NULL;
+		return rc;
+	}
+	/* The index numbers the keys after all the need's words. */
+	for (i = 0; i < ntags && ws->n < CTL_WORDS && ws->n == ws->nwords;
+	    i++) {
+		snprintf(ws->w[ws->n++], sizeof(ws->w[0]), "%.*s (ESCO)",
+		    MT_TERM_MAX, tags[i]->label);
+		ws->nkeys++;
+	}
+	return 0;
+}
+
+size_t
+ctl_words_matched(const struct mt_hit *h, const struct ctl_words *ws)
+{
+	uint32_t any = 0;
+	size_t i, k = 0;
+	int f;
+
+	for (f = 0; f < MT_NFIELDS; f++)
+		any |= h->fields[f];
+	for (i = 0; i < ws->n && i < 32; i++)
+		k += (any >> i) & 1u;
+	return k;
+}

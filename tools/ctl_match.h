@@ -1,0 +1,56 @@
+/*
+ * ctl_match.h: what `i40ctl match` and `i40ctl plan` share: a data
+ * directory's catalog indexed (match/catalog.h), and one need matched
+ * against it, its words told apart as mt_hit.fields numbers them.
+ *
+ * Ownership: a ctl_matcher owns its analyzer, word list, store and
+ * catalog (ctl_matcher_close); *hits from ctl_match_need are the
+ * caller's (free).
+ */
+#ifndef I40_CTL_MATCH_H
+#define I40_CTL_MATCH_H
+
+#include "match/catalog.h"
+
+struct ctl_matcher {
+	struct mt_analyzer *an;
+	struct mt_dict *dict;
+	struct store *st;
+	struct mt_catalog cat;
+};
+
+/*
+ * A need's words in order (the first 32 kept), then the labels of the
+ * ESCO skills it reached: nwords counts all its own words, n all kept.
+ */
+#define CTL_WORDS 32
+struct ctl_words {
+	char w[CTL_WORDS][MT_TERM_MAX + 12];
+	size_t n, nwords, nkeys;
+};
+
+/* datadir's catalog, indexed: 0, or CTL_EXIT_ERR with why said. */
+int ctl_matcher_open(struct ctl_matcher *m, const char *datadir)
+    I40_MUST_CHECK;
+void ctl_matcher_close(struct ctl_matcher *m);
+
+/*
+ * The language of a need: lang "sv", "en", or "auto" (guessed from
+ * need).  0, or I40_E_UTF8.
+ */
+int ctl_need_lang(struct ctl_matcher *m, const char *lang, const char *need,
+    size_t len, enum mt_lang *ln) I40_MUST_CHECK;
+
+/*
+ * need (in ln) against the catalog, its ESCO skills included: 0 with
+ * *hits[0..*n) best first and *ws, or I40_E_EMPTY (no word to match),
+ * I40_E_UTF8, I40_E_NOMEM.  Nothing is said.
+ */
+int ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
+    size_t len, struct mt_hit **hits, size_t *n, struct ctl_words *ws)
+    I40_MUST_CHECK;
+
+/* How many of the need's own words and ESCO skills h matched in a field. */
+size_t ctl_words_matched(const struct mt_hit *h, const struct ctl_words *ws);
+
+#endif
