@@ -336,8 +336,13 @@ mt_next_session(const struct mt_module *m, const char *date)
 
 struct keying {
 	const struct mt_catalog *c;
-	const struct mt_tag **keys;
+	const struct mt_tag **tags;
+	struct mt_qkey *keys;
 	size_t cap, n;
+	uint8_t *whole, *pmask;		/* per key */
+	uint32_t pos;			/* the word being walked */
+	int part;			/* its part's number, -1: the word */
+	int nparts[32];
 };
 
 /* The tags whose label has the stem of a word of the need, or a part. */
@@ -347,16 +352,33 @@ key_term(void *arg, const struct mt_token *t, int part)
 	struct keying *k = arg;
 	size_t i, j, l;
 
-	(void)part;
-	for (i = 0; i < k->c->ntags && k->n < k->cap; i++)
+	k->pos = t->pos;
+	if (!part)
+		k->part = -1;
+	else if (t->pos < 32 && k->nparts[t->pos] < 8)
+		k->part = k->nparts[t->pos]++;
+	for (i = 0; i < k->c->ntags; i++)
 		for (j = 0; j < k->c->tags[i].nstems; j++) {
 			if (strcmp(k->c->tags[i].stems[j], t->stem) != 0)
 				continue;
 			for (l = 0; l < k->n; l++)
-				if (k->keys[l] == &k->c->tags[i])
+				if (k->tags[l] == &k->c->tags[i])
 					break;
-			if (l == k->n)
-				k->keys[k->n++] = &k->c->tags[i];
+			if (l == k->n) {
+				if (k->n == k->cap)
+					break;
+				k->tags[l] = &k->c->tags[i];
+				k->keys[l].key = k->c->tags[i].key;
+				k->keys[l].word = t->pos < 32 ? t->pos :
+				    UINT32_MAX;
+				k->n++;
+			}
+			if (k->keys[l].word == t->pos) {
+				if (k->part < 0)
+					k->whole[l] = 1;
+				else
+					k->pmask[l] |= (uint8_t)(1u << k->part);
+			}
 			break;
 		}
 	return 0;
@@ -365,11 +387,31 @@ key_term(void *arg, const struct mt_token *t, int part)
 int
 mt_catalog_keys(const struct mt_catalog *c, struct mt_analyzer *a,
     const struct mt_dict *d, enum mt_lang lang, const char *need,
-    size_t len, const struct mt_tag **keys, size_t cap, size_t *n)
+    size_t len, const struct mt_tag **tags, struct mt_qkey *keys,
+    size_t cap, size_t *n)
 {
-	struct keying k = { c, keys, cap, 0 };
-	int rc = mt_terms(a, d, lang, need, len, key_term, &k);
+	uint8_t whole[MT_KEYS_MAX], pmask[MT_KEYS_MAX];
+	struct keying k;
+	size_t i;
+	int rc, b, c1, np;
 
+	memset(&k, 0, sizeof(k));
+	memset(whole, 0, sizeof(whole));
+	memset(pmask, 0, sizeof(pmask));
+	k.c = c;
+	k.tags = tags;
+	k.keys = keys;
+	k.cap = cap < MT_KEYS_MAX ? cap : MT_KEYS_MAX;
+	k.whole = whole;
+	k.pmask = pmask;
+	rc = mt_terms(a, d, lang, need, len, key_term, &k);
+	for (i = 0; i < k.n; i++) {
+		np = keys[i].word < 32 && k.nparts[keys[i].word] > 0 ?
+		    k.nparts[keys[i].word] : 1;
+		for (b = 0, c1 = 0; b < 8; b++)
+			c1 += (pmask[i] >> b) & 1;
+		keys[i].share = whole[i] ? 1 : (double)c1 / np;
+	}
 	*n = k.n;
 	return rc;
 }

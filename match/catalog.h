@@ -71,15 +71,17 @@ int mt_catalog_build(struct store *st, struct mt_analyzer *a,
 void mt_catalog_free(struct mt_catalog *c);
 
 /*
- * The ESCO keys of the tags whose label shares a stem with a word of
- * need (in lang, or a part of its compounds by d): a Swedish need
- * reaches an English-only module through a skill both tag with one URI.
- * *keys[0..*n) point into c (at most cap); 0, or I40_E_UTF8.
+ * The tags whose label shares a stem with a word of need (in lang, or a
+ * part of its compounds by d): a Swedish need reaches an English-only
+ * module through a skill both tag with one URI.  tags[0..*n) point into
+ * c, and keys[i] is tags[i]'s key for mt_query_keys, standing for the
+ * need's word that reached it (all of it, or the share of its parts
+ * that did); at most cap and MT_KEYS_MAX.  0, or I40_E_UTF8.
  */
 int mt_catalog_keys(const struct mt_catalog *c, struct mt_analyzer *a,
     const struct mt_dict *d, enum mt_lang lang, const char *need,
-    size_t len, const struct mt_tag **keys, size_t cap, size_t *n)
-    I40_MUST_CHECK;
+    size_t len, const struct mt_tag **tags, struct mt_qkey *keys,
+    size_t cap, size_t *n) I40_MUST_CHECK;
 
 /*
  * The current module code at schac (the first of its owners in catalog

@@ -334,6 +334,14 @@ struct querying {
 	uint32_t word;			/* the query word's number */
 	double w;			/* 1, or PART_W inside a part */
 	size_t words;
+	/* How much of each word each document matched (mt_hit.cover). */
+	uint8_t (*credit)[32];		/* per document and word, of CREDIT_1 */
+	uint8_t *whole, *pmask;		/* per document, this word */
+	uint32_t *wtouched;
+	size_t nwt;
+	int part;			/* this part's number; -1: the word */
+	int nparts;
+	int compound;			/* the word splits into parts */
 };
 
 
@@ -346,7 +354,8 @@ struct querying {
 #define MAX_VARIANTS 64
 
 static void
-score_word(struct querying *q, const size_t *ids, const double *ws, size_t nv)
+score_word(struct querying *q, const size_t *ids, const double *ws,
+    const uint8_t *full, size_t nv)
 {
 	double idf = 0;
 	size_t v, i, k;
@@ -367,6 +376,19 @@ score_word(struct querying *q, const size_t *ids, const double *ws, size_t nv)
 
 			if (q->acc[p->doc] == 0)
 				q->touched[q->ntouched++] = p->doc;
+			/* whole: 1 seen in this word, 2 matched it whole. */
+			if (q->whole[p->doc] == 0)
+				q->wtouched[q->nwt++] = p->doc;
+			q->whole[p->doc] |= 1;
+			/*
+			 * A compound's first part as an index term
+			 * ("kvalitet" in "kvalitetssäkerhet") is a part's
+			 * match, not the word's: its parts credit it.
+			 */
+			if (q->part < 0 && (full[v] || !q->compound))
+				q->whole[p->doc] |= 2;
+			else if (q->part >= 0)
+				q->pmask[p->doc] |= (uint8_t)(1u << q->part);
 			q->acc[p->doc] += ws[v] * field_w[p->field] * p->tf /
 			    norm;
 			if (q->word < 32)
@@ -396,9 +418,11 @@ score_stem(struct querying *q, const char *stem)
 	uint32_t *sl = slot_of(ix, stem, len);
 	size_t ids[MAX_VARIANTS];
 	double ws[MAX_VARIANTS];
+	uint8_t full[MAX_VARIANTS];
 
 	if (*sl != 0) {
 		ids[nv] = *sl - 1;
+		full[nv] = 1;
 		ws[nv++] = 1;
 	}
 	if (len >= PREFIX_MIN) {
@@ -415,6 +439,7 @@ score_stem(struct querying *q, const char *stem)
 		    starts(term_str(ix, ix->sorted[lo]), stem, len); lo++)
 			if (ix->terms[ix->sorted[lo]].len != len) {
 				ids[nv] = ix->sorted[lo];
+				full[nv] = 1;
 				ws[nv++] = PREFIX_W;
 			}
 		/* Index terms the stem begins with ("svetsning", "svets"). */
@@ -424,11 +449,42 @@ score_stem(struct querying *q, const char *stem)
 			sl = slot_of(ix, stem, l);
 			if (*sl != 0) {
 				ids[nv] = *sl - 1;
+				full[nv] = 0;
 				ws[nv++] = PREFIX_W;
 			}
 		}
 	}
-	score_word(q, ids, ws, nv);
+	score_word(q, ids, ws, full, nv);
+}
+
+/* A word matched in full; divisible by every count of parts. */
+#define CREDIT_1 240
+
+/*
+ * The word just scored (need word w, or none if w >= 32): how much of
+ * it each document matched, whole or by the share of its parts, times
+ * share (an ESCO key stands for a part of a word), kept per word so that
+ * a word matched twice (by itself and by its skill's key) counts once.
+ */
+static void
+word_done(struct querying *q, uint32_t w, double share)
+{
+	size_t k;
+	uint32_t d;
+	int np = q->nparts > 0 ? q->nparts : 1, b, c;
+	double v;
+
+	for (k = 0; k < q->nwt; k++) {
+		d = q->wtouched[k];
+		for (b = 0, c = 0; b < 8; b++)
+			c += (q->pmask[d] >> b) & 1;
+		v = (q->whole[d] & 2 ? CREDIT_1 : CREDIT_1 * c / np) * share;
+		if (w < 32 && v > q->credit[d][w])
+			q->credit[d][w] = (uint8_t)(v + 0.5);
+		q->whole[d] = q->pmask[d] = 0;
+	}
+	q->nwt = 0;
+	q->nparts = 0;
 }
 
 /* A word of the need, or a part of its compound (at PART_W). */
@@ -437,6 +493,19 @@ query_term(void *arg, const struct mt_token *t, int part)
 {
 	struct querying *q = arg;
 
+	if (!part) {
+		char parts[MT_PARTS_MAX][MT_TERM_MAX + 1];
+		size_t np = 0;
+
+		word_done(q, q->word, 1);
+		q->part = -1;
+		if (q->lang == MT_SV && q->ix->dict != NULL)
+			mt_split(q->ix->dict, t->surface, parts, &np);
+		q->compound = np > 0;
+	} else if (q->nparts < 8)
+		q->part = q->nparts++;
+	else
+		return 0;	/* MT_PARTS_MAX is smaller: cannot happen */
 	q->word = t->pos;
 	q->w = part ? PART_W : 1;
 	score_stem(q, t->stem);
@@ -465,10 +534,11 @@ mt_query(const struct mt_index *ix, struct mt_analyzer *a,
 int
 mt_query_keys(const struct mt_index *ix, struct mt_analyzer *a,
     enum mt_lang lang, const char *text, size_t len,
-    const char *const *keys, size_t nkeys, struct mt_hit **hits, size_t *n)
+    const struct mt_qkey *keys, size_t nkeys, struct mt_hit **hits,
+    size_t *n)
 {
 	struct querying q;
-	size_t d, k = 0;
+	size_t d, k = 0, i;
 	int rc;
 
 	*hits = NULL;
@@ -484,27 +554,38 @@ mt_query_keys(const struct mt_index *ix, struct mt_analyzer *a,
 	q.acc = calloc(ix->ndocs + 1, sizeof(*q.acc));
 	q.fields = calloc(ix->ndocs + 1, sizeof(*q.fields));
 	q.touched = calloc(ix->ndocs + 1, sizeof(*q.touched));
+	q.credit = calloc(ix->ndocs + 1, sizeof(*q.credit));
+	q.whole = calloc(ix->ndocs + 1, 1);
+	q.pmask = calloc(ix->ndocs + 1, 1);
+	q.wtouched = calloc(ix->ndocs + 1, sizeof(*q.wtouched));
 	if (q.score == NULL || q.acc == NULL || q.fields == NULL ||
-	    q.touched == NULL) {
+	    q.touched == NULL || q.credit == NULL || q.whole == NULL ||
+	    q.pmask == NULL || q.wtouched == NULL) {
 		rc = I40_E_NOMEM;
 		goto out;
 	}
+	q.part = -1;
 	if ((rc = mt_terms(a, ix->dict, lang, text, len, query_term, &q)) != 0)
 		goto out;
+	word_done(&q, q.word, 1);
 	if (q.words == 0) {
 		rc = I40_E_EMPTY;
 		goto out;
 	}
 	q.w = 1;
 	for (d = 0, q.word = (uint32_t)q.words; d < nkeys; d++, q.word++) {
-		uint32_t *sl = slot_of(ix, keys[d], strlen(keys[d]));
+		uint32_t *sl = slot_of(ix, keys[d].key, strlen(keys[d].key));
 		size_t id;
 		double w = 1;
+		uint8_t full = 1;
 
 		if (*sl == 0)
 			continue;
 		id = *sl - 1;
-		score_word(&q, &id, &w, 1);
+		q.part = -1;
+		q.compound = 0;
+		score_word(&q, &id, &w, &full, 1);
+		word_done(&q, keys[d].word, keys[d].share);
 	}
 	for (d = 0; d < ix->ndocs; d++)
 		k += q.score[d] > 0;
@@ -518,6 +599,8 @@ mt_query_keys(const struct mt_index *ix, struct mt_analyzer *a,
 
 			h->doc = d;
 			h->score = q.score[d];
+			for (i = 0; i < 32; i++)
+				h->cover += (double)q.credit[d][i] / CREDIT_1;
 			memcpy(h->fields, q.fields[d], sizeof(h->fields));
 		}
 	qsort(*hits, *n, sizeof(**hits), hit_cmp);
@@ -526,6 +609,10 @@ out:
 	free(q.acc);
 	free(q.fields);
 	free(q.touched);
+	free(q.credit);
+	free(q.whole);
+	free(q.pmask);
+	free(q.wtouched);
 	return rc;
 }
 

@@ -53,6 +53,14 @@ struct mt_hit {
 	size_t doc;
 	double score;
 	uint32_t fields[MT_NFIELDS];	/* bit i: query word i matched */
+	/*
+	 * How many of the query's first 32 words it matched: 1 for each
+	 * matched whole (its stem or a prefix relative) or by a key that
+	 * stands for all of it; a compound matched only by some of its
+	 * parts, their share ("kärnkraftssäkerhet" by "säkerhet" alone:
+	 * 0.5); each word at most 1.
+	 */
+	double cover;
 };
 
 /*
@@ -65,14 +73,25 @@ int mt_query(const struct mt_index *ix, struct mt_analyzer *a,
     enum mt_lang lang, const char *text, size_t len, struct mt_hit **hits,
     size_t *n) I40_MUST_CHECK;
 /*
+ * A key to query with: matched whole against documents' keys, standing
+ * for share (0..1) of the need's word number word (UINT32_MAX: none) in
+ * mt_hit.cover.
+ */
+struct mt_qkey {
+	const char *key;
+	uint32_t word;
+	double share;
+};
+
+/*
  * mt_query with keys as more query words after the text's (numbered on
- * from them in mt_hit.fields), each matched whole against documents'
- * keys: how a need reaches a module through a skill's ESCO URI.
+ * from them in mt_hit.fields): how a need reaches a module through a
+ * skill's ESCO URI.
  */
 int mt_query_keys(const struct mt_index *ix, struct mt_analyzer *a,
     enum mt_lang lang, const char *text, size_t len,
-    const char *const *keys, size_t nkeys, struct mt_hit **hits, size_t *n)
-    I40_MUST_CHECK;
+    const struct mt_qkey *keys, size_t nkeys, struct mt_hit **hits,
+    size_t *n) I40_MUST_CHECK;
 
 /*
  * "Did you mean": for each word of text (in lang) that no module holds,

@@ -33,9 +33,9 @@ struct work {
 };
 
 int
-mt_plan_covers(size_t matched, size_t nwords, double score, double best)
+mt_plan_covers(double cover, size_t nwords, double score, double best)
 {
-	return nwords > 0 && 2 * matched >= nwords && best > 0 &&
+	return nwords > 0 && 2 * cover > (double)nwords && best > 0 &&
 	    score >= best / 2;
 }
 

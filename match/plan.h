@@ -72,11 +72,12 @@ struct mt_plan {
 };
 
 /*
- * Whether a hit covers a need: it matches at least half of the need's
- * nwords words (matched of them, ESCO keys each counting as one), and
- * scores at least half of the need's best hit.  q is score / best.
+ * Whether a hit covers a need: it matches more than half of the need's
+ * nwords words (cover as mt_hit.cover counts it: a compound by the share
+ * of its parts), and scores at least half of the need's best hit.  Its
+ * quality q is then score / best.
  */
-int mt_plan_covers(size_t matched, size_t nwords, double score, double best);
+int mt_plan_covers(double cover, size_t nwords, double score, double best);
 
 /*
  * The programme for in: 0 and *out (mt_plan_free it), or I40_E_NOMEM,

@@ -68,8 +68,8 @@ int
 ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
     size_t len, struct mt_hit **hits, size_t *n, struct ctl_words *ws)
 {
-	const struct mt_tag *tags[16];
-	const char *keys[16];
+	const struct mt_tag *tags[MT_KEYS_MAX];
+	struct mt_qkey keys[MT_KEYS_MAX];
 	size_t ntags = 0, i;
 	int rc;
 
@@ -78,10 +78,8 @@ ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
 	*n = 0;
 	/* Skills tagged with one ESCO URI link the languages. */
 	if ((rc = mt_catalog_keys(&m->cat, m->an, m->dict, ln, need, len, tags,
-	    16, &ntags)) != 0)
+	    keys, MT_KEYS_MAX, &ntags)) != 0)
 		return rc;
-	for (i = 0; i < ntags; i++)
-		keys[i] = tags[i]->key;
 	if ((rc = mt_query_keys(m->cat.ix, m->an, ln, need, len, keys, ntags,
 	    hits, n)) != 0)
 		return rc;
@@ -98,18 +96,4 @@ ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
 		ws->nkeys++;
 	}
 	return 0;
-}
-
-size_t
-ctl_words_matched(const struct mt_hit *h, const struct ctl_words *ws)
-{
-	uint32_t any = 0;
-	size_t i, k = 0;
-	int f;
-
-	for (f = 0; f < MT_NFIELDS; f++)
-		any |= h->fields[f];
-	for (i = 0; i < ws->n && i < 32; i++)
-		k += (any >> i) & 1u;
-	return k;
 }

@@ -50,7 +50,4 @@ int ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
     size_t len, struct mt_hit **hits, size_t *n, struct ctl_words *ws)
     I40_MUST_CHECK;
 
-/* How many of the need's own words and ESCO skills h matched in a field. */
-size_t ctl_words_matched(const struct mt_hit *h, const struct ctl_words *ws);
-
 #endif

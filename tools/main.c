@@ -51,6 +51,8 @@ static const struct {
 	    "list the national catalog" },
 	{ "match", match_main,
 	    "rank the catalog's modules against a need, in Swedish or English" },
+	{ "plan", plan_main,
+	    "make a company's list of needs into a programme of modules" },
 	{ "status", status_main,
 	    "show the node: heads, roots, the daemon and its peers" },
 	{ "peers", peers_main,

@@ -26,5 +26,6 @@ int audit_main(int argc, char *argv[]);
 int transcript_main(int argc, char *argv[]);
 int verify_main(int argc, char *argv[]);
 int match_main(int argc, char *argv[]);
+int plan_main(int argc, char *argv[]);
 
 #endif

@@ -141,8 +141,9 @@ test_bad_needs(void **state)
 static void
 test_keys(void **state)
 {
-	static const char *const k[] = { "esco:http://x/weld",
-	    "esco:http://x/none" };
+	static const struct mt_qkey k[] = { { "esco:http://x/weld", 0, 1 },
+	    { "esco:http://x/none", 0, 1 } };
+	struct mt_qkey half = { "esco:http://x/weld", 0, 0.5 };
 	struct mt_hit *h;
 	size_t n;
 
@@ -153,7 +154,44 @@ test_keys(void **state)
 	assert_int_equal(h[0].doc, WELD);
 	/* Word 0 is "joining" (no hit), key 0 is word 1, in the tags. */
 	assert_int_equal(h[0].fields[MT_F_TAGS], 2u);
+	/* The key stands for all of word 0: the need is covered. */
+	assert_true(h[0].cover == 1.0);
 	free(h);
+	assert_int_equal(mt_query_keys(ix, an, MT_EN, "joining", 7, &half, 1,
+	    &h, &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(h[0].cover == 0.5);
+	free(h);
+}
+
+/* How much of a need each hit matched: words whole, compounds by parts. */
+static void
+test_cover(void **state)
+{
+	struct mt_hit *h;
+	size_t n, i;
+
+	(void)state;
+	assert_int_equal(best(MT_SV, "robotar svetsning", &h, &n), WELD);
+	assert_true(h[0].cover == 2.0);		/* "robot" in its summary */
+	for (i = 0; i < n && h[i].doc != ROBOT; i++)
+		;
+	assert_true(i < n && h[i].cover == 1.0);
+	free(h);
+	/* Only "kvalitet" of kvalitets|säkerhet: half the word. */
+	assert_int_equal(best(MT_SV, "kvalitetssäkerhet", &h, &n), VISION);
+	assert_true(h[0].cover == 0.5);
+	free(h);
+	/* Matched twice, by itself and by its key: counted once. */
+	{
+		static const struct mt_qkey k = { "esco:http://x/weld", 0, 1 };
+
+		assert_int_equal(mt_query_keys(ix, an, MT_SV, "svetsning", 9,
+		    &k, 1, &h, &n), 0);
+		assert_int_equal(h[0].doc, WELD);
+		assert_true(h[0].cover == 1.0);
+		free(h);
+	}
 }
 
 /* "Did you mean" from the words of the modules' texts. */
@@ -220,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_bad_needs),
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_cover),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

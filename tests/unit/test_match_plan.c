@@ -295,8 +295,10 @@ test_bad(void **state)
 	assert_int_equal(p.n, 0);
 	mt_plan_free(&p);
 
-	assert_true(mt_plan_covers(1, 2, 1.0, 2.0));
-	assert_false(mt_plan_covers(1, 3, 2.0, 2.0));	/* a third matched */
+	assert_true(mt_plan_covers(2, 3, 1.0, 2.0));
+	assert_true(mt_plan_covers(1.5, 2, 2.0, 2.0));
+	assert_false(mt_plan_covers(1, 2, 2.0, 2.0));	/* only half */
+	assert_false(mt_plan_covers(0.5, 1, 2.0, 2.0));	/* half a compound */
 	assert_false(mt_plan_covers(2, 2, 0.9, 2.0));	/* under half best */
 	assert_false(mt_plan_covers(0, 0, 1.0, 1.0));
 }
