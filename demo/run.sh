@@ -226,6 +226,12 @@ echo '  $ i40ctl match "svetsa med robot"'
 echo '  $ i40ctl match "predictive maintenance"'
 "$I40CTL" match -d "${DIRS[0]}" --limit 3 "predictive maintenance" | sed 's/^/    /'
 
+say "A company's plan: its needs made into a programme (demo/data/company-needs.txt)"
+grep -v '^#' "$DATA/company-needs.txt" | sed 's/^/    /'
+echo '  $ i40ctl plan company-needs.txt --max-credits 3'
+# Exit 1 says that a need stays uncovered, as this file's last one does.
+"$I40CTL" plan -d "${DIRS[0]}" --max-credits 3 "$DATA/company-needs.txt" | sed 's/^/    /' || true
+
 say "A learner studies at three universities, and shows an employer"
 code_of() { jq -r --arg o "$1" 'select(.owner == $o) | .code' "$DATA"/modules/*.json | head -1; }
 pseud=$("$I40CTL" learner add -d "${DIRS[0]}" --name "Åsa Öberg" \

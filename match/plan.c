@@ -403,3 +403,33 @@ mt_plan_free(struct mt_plan *p)
 	free(p->estate);
 	memset(p, 0, sizeof(*p));
 }
+
+int
+mt_plan_cost(const struct mt_catalog *c, size_t m, uint64_t *tenths)
+{
+	size_t *stack, n = 0, k, i, p;
+	uint8_t *seen;
+
+	*tenths = 0;
+	if ((seen = calloc(c->n + 1, 1)) == NULL ||
+	    (stack = calloc(c->n + 1, sizeof(size_t))) == NULL) {
+		free(seen);
+		return I40_E_NOMEM;
+	}
+	seen[m] = 1;
+	stack[n++] = m;
+	while (n > 0) {
+		k = stack[--n];
+		*tenths += c->m[k].credits;
+		for (i = 0; i < c->m[k].npre; i++) {
+			p = c->pre[c->m[k].pre + i].mod;
+			if (p != SIZE_MAX && !seen[p]) {
+				seen[p] = 1;
+				stack[n++] = p;
+			}
+		}
+	}
+	free(seen);
+	free(stack);
+	return 0;
+}

@@ -94,4 +94,11 @@ int mt_plan(const struct mt_plan_in *in, struct mt_plan *out)
     I40_MUST_CHECK;
 void mt_plan_free(struct mt_plan *p);
 
+/*
+ * The credits of module m with all its prerequisites in c, each once
+ * (what taking it from nothing costs): 0 and *tenths, or I40_E_NOMEM.
+ */
+int mt_plan_cost(const struct mt_catalog *c, size_t m, uint64_t *tenths)
+    I40_MUST_CHECK;
+
 #endif

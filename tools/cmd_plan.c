@@ -394,7 +394,8 @@ static json_t *
 needs_json(const struct mt_catalog *c, const struct plist *l,
     const struct mt_plan *p)
 {
-	json_t *a = json_array(), *em, *alt;
+	json_t *a = json_array(), *em, *alt, *cost;
+	uint64_t t;
 	size_t i, j;
 
 	for (i = 0; a != NULL && i < l->nn; i++) {
@@ -404,15 +405,19 @@ needs_json(const struct mt_catalog *c, const struct plist *l,
 		for (j = 0; j < n->nemps; j++)
 			json_array_append_new(em, json_string(l->emp[n->emps[j]]));
 		/* Over the limit: the module that would have covered it. */
-		alt = p->state[i] == MT_OVER_LIMIT && n->ncands > 0 ?
-		    json_string(c->m[n->cands[0].mod].code) : json_null();
+		alt = cost = json_null();
+		if (p->state[i] == MT_OVER_LIMIT && n->ncands > 0 &&
+		    mt_plan_cost(c, n->cands[0].mod, &t) == 0) {
+			alt = json_string(c->m[n->cands[0].mod].code);
+			cost = hp_json(t);
+		}
 		json_array_append_new(a, json_pack("{s:o, s:s, s:s, s:f, s:o, "
-		    "s:s, s:o, s:o}", "line", ctl_json_u64(n->line), "need",
+		    "s:s, s:o, s:o, s:o}", "line", ctl_json_u64(n->line), "need",
 		    n->text, "lang", n->ln == MT_SV ? "sv" : "en", "weight",
 		    n->weight, "employees", em, "state",
 		    state_names[p->state[i]], "module", p->cover[i] != SIZE_MAX ?
 		    json_string(c->m[p->mods[p->cover[i]]].code) : json_null(),
-		    "would_take", alt));
+		    "would_take", alt, "would_cost", cost));
 	}
 	return a;
 }
@@ -562,11 +567,13 @@ print_human(const json_t *doc, const void *arg)
 			    json_string_value(json_object_get(n, "need")));
 		else if (strcmp(s, "over_limit") == 0)
 			printf("not covered, line %lld: \"%s\": not within the "
-			    "credit limit (%s would cover it)\n", (long long)
+			    "credit limit (%s would cover it, for %s hp with any "
+			    "prerequisites)\n", (long long)
 			    json_integer_value(json_object_get(n, "line")),
 			    json_string_value(json_object_get(n, "need")),
 			    json_string_value(json_object_get(n,
-			    "would_take")));
+			    "would_take")), json_string_value(json_object_get(n,
+			    "would_cost")));
 	}
 }
 

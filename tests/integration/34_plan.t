@@ -91,7 +91,9 @@ check "within 2 hp each, every employee takes at most 2 hp" \
 check "Bo's security need is over his limit, and said so" \
     test "$(jq -r '.employees[] | select(.name == "Bo") | [.uncovered[] | select(.state == "over_limit") | .line] | join(",")' "$T/lim.json")" = 5
 out=$(p --max-credits 2 "$T/needs.txt")
-check "... in the text form too" grep -q 'line 5: "cybersäkerhet i styrsystem": not within the credit limit (CYB3 would cover it)' <<<"$out"
+check "RSV2 over a 1 hp limit costs 2 hp with ROB1" \
+    test "$(printf 'robotsvetsning\n' | p --json --max-credits 1 - | jq -r '.needs[0].would_cost')" = 2
+check "... in the text form too" grep -q 'line 5: "cybersäkerhet i styrsystem": not within the credit limit (CYB3 would cover it, for 2 hp with any prerequisites)' <<<"$out"
 # Without employees, the limit is the whole programme's.
 grep -v Anna "$T/needs.txt" | sed 's/ *|.*//' | grep -v kärnkraft >"$T/plain.txt"
 p --json --max-credits 2 "$T/plain.txt" >"$T/plain.json"; rc=$?

@@ -168,6 +168,17 @@ test_prereqs(void **state)
 	assert_string_equal(prog(&p), "");
 	assert_int_equal(p.state[0], MT_OVER_LIMIT);
 	mt_plan_free(&p);
+	/* What it would cost: m3 and m4; m6 and m7 need each other. */
+	{
+		uint64_t t;
+
+		assert_int_equal(mt_plan_cost(&cat, 3, &t), 0);
+		assert_int_equal(t, 20);
+		assert_int_equal(mt_plan_cost(&cat, 6, &t), 0);
+		assert_int_equal(t, 20);
+		assert_int_equal(mt_plan_cost(&cat, 9, &t), 0);
+		assert_int_equal(t, 10);
+	}
 }
 
 static void
