@@ -5,45 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Field weights, title first; BM25's saturation and length norm. */
-static const double field_w[MT_NFIELDS] = { 3.0, 2.5, 1.5, 1.0 };
-#define BM25_K1 1.2
-#define BM25_B 0.75
-/* A compound's part, and a term related by prefix, count less. */
-#define PART_W 0.5
-#define PREFIX_W 0.7
-#define PREFIX_MIN 5
-
-struct posting {
-	uint32_t doc;
-	uint8_t field;
-	float tf;
-};
-
-struct term {
-	size_t off;			/* in the arena, NUL-terminated */
-	size_t len;
-	struct posting *p;
-	size_t np, cap;
-	double idf;			/* after finish */
-};
-
-struct mt_index {
-	struct mt_analyzer *a;
-	const struct mt_dict *dict;
-	struct term *terms;
-	size_t nterms, capterms;
-	uint32_t *slots;		/* term id + 1; 0 empty */
-	size_t nslots;
-	char *arena;
-	size_t used, acap;
-	float (*len)[MT_NFIELDS];	/* per document */
-	size_t ndocs, capdocs;
-	double avg[MT_NFIELDS];
-	uint32_t *sorted;		/* term ids by string, after finish */
-	struct mt_dict *words;		/* the texts' words, for suggestions */
-	int finished;
-};
+#include "match/index_int.h"
 
 int
 mt_index_new(struct mt_analyzer *a, const struct mt_dict *d,
@@ -91,15 +53,8 @@ mt_index_docs(const struct mt_index *ix)
 	return ix->ndocs;
 }
 
-static const char *
-term_str(const struct mt_index *ix, size_t t)
-{
-	return ix->arena + ix->terms[t].off;
-}
-
-/* The slot of s: its term's, or the empty one it would take. */
-static uint32_t *
-slot_of(const struct mt_index *ix, const char *s, size_t len)
+uint32_t *
+mt_ix_slot(const struct mt_index *ix, const char *s, size_t len)
 {
 	size_t i = (size_t)mt_hash(s, len) & (ix->nslots - 1);
 
@@ -107,7 +62,7 @@ slot_of(const struct mt_index *ix, const char *s, size_t len)
 		uint32_t v = ix->slots[i];
 
 		if (v == 0 || (ix->terms[v - 1].len == len &&
-		    memcmp(term_str(ix, v - 1), s, len) == 0))
+		    memcmp(mt_ix_term(ix, v - 1), s, len) == 0))
 			return &ix->slots[i];
 	}
 }
@@ -124,7 +79,7 @@ rehash(struct mt_index *ix)
 	}
 	ix->nslots = 2 * on;
 	for (i = 0; i < ix->nterms; i++)
-		*slot_of(ix, term_str(ix, i), ix->terms[i].len) = (uint32_t)i + 1;
+		*mt_ix_slot(ix, mt_ix_term(ix, i), ix->terms[i].len) = (uint32_t)i + 1;
 	free(old);
 	return 0;
 }
@@ -133,7 +88,7 @@ rehash(struct mt_index *ix)
 static int
 term_id(struct mt_index *ix, const char *s, size_t len, size_t *id)
 {
-	uint32_t *sl = slot_of(ix, s, len);
+	uint32_t *sl = mt_ix_slot(ix, s, len);
 	struct term *t;
 	int rc;
 
@@ -292,11 +247,30 @@ mt_index_finish(struct mt_index *ix)
 	/* idf from document frequency: distinct documents of postings. */
 	for (i = 0; i < ix->nterms; i++) {
 		struct term *t = &ix->terms[i];
-		double df = 0;
-		size_t k;
+		double df;
 
-		for (k = 0; k < t->np; k++)
-			df += k == 0 || t->p[k].doc != t->p[k - 1].doc;
+		size_t k, o = 0;
+		double acc = 0;
+
+		/* A document's postings are together, in field order. */
+		for (k = 0; k < t->np; k++) {
+			struct posting *p = &t->p[k];
+			double norm = 1 - BM25_B + BM25_B *
+			    ix->len[p->doc][p->field] / ix->avg[p->field];
+			uint8_t bit = (uint8_t)(1u << p->field);
+
+			acc = mt_field_w[p->field] * p->tf / norm;
+			if (o > 0 && t->p[o - 1].doc == p->doc) {
+				t->p[o - 1].field |= bit;
+				t->p[o - 1].tf = (float)(t->p[o - 1].tf + acc);
+				continue;
+			}
+			t->p[o].doc = p->doc;
+			t->p[o].field = bit;
+			t->p[o++].tf = (float)acc;
+		}
+		t->np = o;
+		df = (double)o;
 		t->idf = log(1 + ((double)ix->ndocs - df + 0.5) / (df + 0.5));
 	}
 	if ((ix->sorted = malloc((ix->nterms + 1) * sizeof(*ix->sorted))) ==
@@ -308,7 +282,7 @@ mt_index_finish(struct mt_index *ix)
 		if (v == NULL)
 			return I40_E_NOMEM;
 		for (i = 0; i < ix->nterms; i++) {
-			v[i].s = term_str(ix, i);
+			v[i].s = mt_ix_term(ix, i);
 			v[i].id = (uint32_t)i;
 		}
 		qsort(v, ix->nterms, sizeof(*v), by_str_cmp);
@@ -318,302 +292,6 @@ mt_index_finish(struct mt_index *ix)
 	}
 	ix->finished = 1;
 	return 0;
-}
-
-/* ---- querying ---------------------------------------------------- */
-
-struct querying {
-	const struct mt_index *ix;
-	struct mt_analyzer *a;
-	enum mt_lang lang;
-	double *score;
-	double *acc;			/* this term's tf~ per document */
-	uint32_t (*fields)[MT_NFIELDS];
-	uint32_t *touched;
-	size_t ntouched;
-	uint32_t word;			/* the query word's number */
-	double w;			/* 1, or PART_W inside a part */
-	size_t words;
-	/* How much of each word each document matched (mt_hit.cover). */
-	uint8_t (*credit)[32];		/* per document and word, of CREDIT_1 */
-	uint8_t *whole, *pmask;		/* per document, this word */
-	uint32_t *wtouched;
-	size_t nwt;
-	int part;			/* this part's number; -1: the word */
-	int nparts;
-	int compound;			/* the word splits into parts */
-};
-
-
-/*
- * One query word's index terms (the stem, and those related by prefix,
- * each at its weight) scored as one term: their weighted frequencies
- * summed per document and saturated once, at the highest idf among
- * them, so that a word with many relatives does not count many times.
- */
-#define MAX_VARIANTS 64
-
-static void
-score_word(struct querying *q, const size_t *ids, const double *ws,
-    const uint8_t *full, size_t nv)
-{
-	double idf = 0;
-	size_t v, i, k;
-
-	if (nv == 0)
-		return;
-	q->ntouched = 0;
-	for (v = 0; v < nv; v++) {
-		const struct term *t = &q->ix->terms[ids[v]];
-		double f = t->idf;
-
-		if (f > idf)
-			idf = f;
-		for (i = 0; i < t->np; i++) {
-			const struct posting *p = &t->p[i];
-			double norm = 1 - BM25_B + BM25_B *
-			    q->ix->len[p->doc][p->field] / q->ix->avg[p->field];
-
-			if (q->acc[p->doc] == 0)
-				q->touched[q->ntouched++] = p->doc;
-			/* whole: 1 seen in this word, 2 matched it whole. */
-			if (q->whole[p->doc] == 0)
-				q->wtouched[q->nwt++] = p->doc;
-			q->whole[p->doc] |= 1;
-			/*
-			 * A compound's first part as an index term
-			 * ("kvalitet" in "kvalitetssäkerhet") is a part's
-			 * match, not the word's: its parts credit it.
-			 */
-			if (q->part < 0 && (full[v] || !q->compound))
-				q->whole[p->doc] |= 2;
-			else if (q->part >= 0)
-				q->pmask[p->doc] |= (uint8_t)(1u << q->part);
-			q->acc[p->doc] += ws[v] * field_w[p->field] * p->tf /
-			    norm;
-			if (q->word < 32)
-				q->fields[p->doc][p->field] |= 1u << q->word;
-		}
-	}
-	for (k = 0; k < q->ntouched; k++) {
-		uint32_t d = q->touched[k];
-
-		q->score[d] += q->w * idf * q->acc[d] / (BM25_K1 + q->acc[d]);
-		q->acc[d] = 0;
-	}
-}
-
-static int
-starts(const char *s, const char *prefix, size_t plen)
-{
-	return strncmp(s, prefix, plen) == 0;
-}
-
-/* The stem, and terms related by prefix when it is long enough. */
-static void
-score_stem(struct querying *q, const char *stem)
-{
-	const struct mt_index *ix = q->ix;
-	size_t len = strlen(stem), lo = 0, hi = ix->nterms, l, nv = 0;
-	uint32_t *sl = slot_of(ix, stem, len);
-	size_t ids[MAX_VARIANTS];
-	double ws[MAX_VARIANTS];
-	uint8_t full[MAX_VARIANTS];
-
-	if (*sl != 0) {
-		ids[nv] = *sl - 1;
-		full[nv] = 1;
-		ws[nv++] = 1;
-	}
-	if (len >= PREFIX_MIN) {
-		/* Index terms that begin with the stem ("robot", "robotar"). */
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-
-			if (strcmp(term_str(ix, ix->sorted[mid]), stem) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (; lo < ix->nterms && nv < MAX_VARIANTS &&
-		    starts(term_str(ix, ix->sorted[lo]), stem, len); lo++)
-			if (ix->terms[ix->sorted[lo]].len != len) {
-				ids[nv] = ix->sorted[lo];
-				full[nv] = 1;
-				ws[nv++] = PREFIX_W;
-			}
-		/* Index terms the stem begins with ("svetsning", "svets"). */
-		for (l = PREFIX_MIN; l < len && nv < MAX_VARIANTS; l++) {
-			if (((uint8_t)stem[l] & 0xc0) == 0x80)
-				continue;
-			sl = slot_of(ix, stem, l);
-			if (*sl != 0) {
-				ids[nv] = *sl - 1;
-				full[nv] = 0;
-				ws[nv++] = PREFIX_W;
-			}
-		}
-	}
-	score_word(q, ids, ws, full, nv);
-}
-
-/* A word matched in full; divisible by every count of parts. */
-#define CREDIT_1 240
-
-/*
- * The word just scored (need word w, or none if w >= 32): how much of
- * it each document matched, whole or by the share of its parts, times
- * share (an ESCO key stands for a part of a word), kept per word so that
- * a word matched twice (by itself and by its skill's key) counts once.
- */
-static void
-word_done(struct querying *q, uint32_t w, double share)
-{
-	size_t k;
-	uint32_t d;
-	int np = q->nparts > 0 ? q->nparts : 1, b, c;
-	double v;
-
-	for (k = 0; k < q->nwt; k++) {
-		d = q->wtouched[k];
-		for (b = 0, c = 0; b < 8; b++)
-			c += (q->pmask[d] >> b) & 1;
-		v = (q->whole[d] & 2 ? CREDIT_1 : CREDIT_1 * c / np) * share;
-		if (w < 32 && v > q->credit[d][w])
-			q->credit[d][w] = (uint8_t)(v + 0.5);
-		q->whole[d] = q->pmask[d] = 0;
-	}
-	q->nwt = 0;
-	q->nparts = 0;
-}
-
-/* A word of the need, or a part of its compound (at PART_W). */
-static int
-query_term(void *arg, const struct mt_token *t, int part)
-{
-	struct querying *q = arg;
-
-	if (!part) {
-		char parts[MT_PARTS_MAX][MT_TERM_MAX + 1];
-		size_t np = 0;
-
-		word_done(q, q->word, 1);
-		q->part = -1;
-		if (q->lang == MT_SV && q->ix->dict != NULL)
-			mt_split(q->ix->dict, t->surface, parts, &np);
-		q->compound = np > 0;
-	} else if (q->nparts < 8)
-		q->part = q->nparts++;
-	else
-		return 0;	/* MT_PARTS_MAX is smaller: cannot happen */
-	q->word = t->pos;
-	q->w = part ? PART_W : 1;
-	score_stem(q, t->stem);
-	q->words = (size_t)t->pos + 1;
-	return 0;
-}
-
-static int
-hit_cmp(const void *a, const void *b)
-{
-	const struct mt_hit *x = a, *y = b;
-
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return x->doc < y->doc ? -1 : x->doc > y->doc;
-}
-
-int
-mt_query(const struct mt_index *ix, struct mt_analyzer *a,
-    enum mt_lang lang, const char *text, size_t len, struct mt_hit **hits,
-    size_t *n)
-{
-	return mt_query_keys(ix, a, lang, text, len, NULL, 0, hits, n);
-}
-
-int
-mt_query_keys(const struct mt_index *ix, struct mt_analyzer *a,
-    enum mt_lang lang, const char *text, size_t len,
-    const struct mt_qkey *keys, size_t nkeys, struct mt_hit **hits,
-    size_t *n)
-{
-	struct querying q;
-	size_t d, k = 0, i;
-	int rc;
-
-	*hits = NULL;
-	*n = 0;
-	if (!ix->finished)
-		return I40_E_VALUE;
-	memset(&q, 0, sizeof(q));
-	q.ix = ix;
-	q.a = a;
-	q.lang = lang;
-	q.w = 1;
-	q.score = calloc(ix->ndocs + 1, sizeof(*q.score));
-	q.acc = calloc(ix->ndocs + 1, sizeof(*q.acc));
-	q.fields = calloc(ix->ndocs + 1, sizeof(*q.fields));
-	q.touched = calloc(ix->ndocs + 1, sizeof(*q.touched));
-	q.credit = calloc(ix->ndocs + 1, sizeof(*q.credit));
-	q.whole = calloc(ix->ndocs + 1, 1);
-	q.pmask = calloc(ix->ndocs + 1, 1);
-	q.wtouched = calloc(ix->ndocs + 1, sizeof(*q.wtouched));
-	if (q.score == NULL || q.acc == NULL || q.fields == NULL ||
-	    q.touched == NULL || q.credit == NULL || q.whole == NULL ||
-	    q.pmask == NULL || q.wtouched == NULL) {
-		rc = I40_E_NOMEM;
-		goto out;
-	}
-	q.part = -1;
-	if ((rc = mt_terms(a, ix->dict, lang, text, len, query_term, &q)) != 0)
-		goto out;
-	word_done(&q, q.word, 1);
-	if (q.words == 0) {
-		rc = I40_E_EMPTY;
-		goto out;
-	}
-	q.w = 1;
-	for (d = 0, q.word = (uint32_t)q.words; d < nkeys; d++, q.word++) {
-		uint32_t *sl = slot_of(ix, keys[d].key, strlen(keys[d].key));
-		size_t id;
-		double w = 1;
-		uint8_t full = 1;
-
-		if (*sl == 0)
-			continue;
-		id = *sl - 1;
-		q.part = -1;
-		q.compound = 0;
-		score_word(&q, &id, &w, &full, 1);
-		word_done(&q, keys[d].word, keys[d].share);
-	}
-	for (d = 0; d < ix->ndocs; d++)
-		k += q.score[d] > 0;
-	if ((*hits = calloc(k + 1, sizeof(**hits))) == NULL) {
-		rc = I40_E_NOMEM;
-		goto out;
-	}
-	for (d = 0; d < ix->ndocs; d++)
-		if (q.score[d] > 0) {
-			struct mt_hit *h = &(*hits)[(*n)++];
-
-			h->doc = d;
-			h->score = q.score[d];
-			for (i = 0; i < 32; i++)
-				h->cover += (double)q.credit[d][i] / CREDIT_1;
-			memcpy(h->fields, q.fields[d], sizeof(h->fields));
-		}
-	qsort(*hits, *n, sizeof(**hits), hit_cmp);
-out:
-	free(q.score);
-	free(q.acc);
-	free(q.fields);
-	free(q.touched);
-	free(q.credit);
-	free(q.whole);
-	free(q.pmask);
-	free(q.wtouched);
-	return rc;
 }
 
 /* ---- did you mean ------------------------------------------------ */
@@ -713,7 +391,7 @@ suggest_token(void *arg, const struct mt_token *t)
 	struct near s;
 	size_t i;
 
-	if (sg->n == sg->cap || *slot_of(sg->ix, t->stem, strlen(t->stem)) !=
+	if (sg->n == sg->cap || *mt_ix_slot(sg->ix, t->stem, strlen(t->stem)) !=
 	    0 || mt_dict_has(sg->ix->words, t->surface, strlen(t->surface)))
 		return 0;
 	memset(&s, 0, sizeof(s));

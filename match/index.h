@@ -94,6 +94,30 @@ int mt_query_keys(const struct mt_index *ix, struct mt_analyzer *a,
     size_t *n) I40_MUST_CHECK;
 
 /*
+ * One thread's working memory for queries on one finished index, reused
+ * from query to query so that a query costs what its words reach, not
+ * the catalog's size: for a process that lives long (the web face).
+ * Borrows ix for its life; one thread at a time.
+ */
+struct mt_search;
+
+int mt_search_new(const struct mt_index *ix, struct mt_search **out)
+    I40_MUST_CHECK;
+void mt_search_free(struct mt_search *s);
+
+/* Whether document doc may be a hit (the caller's filters). */
+typedef int (*mt_keep_fn)(void *arg, size_t doc);
+
+/*
+ * mt_query_keys through s, with only the documents keep allows (keep
+ * NULL: all), at most limit of them (0: all), best first.
+ */
+int mt_search(struct mt_search *s, struct mt_analyzer *a, enum mt_lang lang,
+    const char *text, size_t len, const struct mt_qkey *keys, size_t nkeys,
+    mt_keep_fn keep, void *arg, size_t limit, struct mt_hit **hits,
+    size_t *n) I40_MUST_CHECK;
+
+/*
  * "Did you mean": for each word of text (in lang) that no module holds,
  * the word of the modules' texts closest to it (Damerau-Levenshtein
  * distance at most 1 for words of up to 4 letters, 2 for longer; the
