@@ -265,10 +265,13 @@ store_modules_free(struct store_module *ms, size_t n)
 	free(ms);
 }
 
-/* Copy the current version of the d_module entry (k, v) into m. */
+/*
+ * Copy the current version of the d_module entry (k, v) into m, with its
+ * signed event if bytes.
+ */
 static int
 module_at(MDB_txn *txn, struct store *st, const MDB_val *k, const MDB_val *v,
-    struct store_module *m)
+    int bytes, struct store_module *m)
 {
 	uint8_t num[8];
 	MDB_val ek = { 8, num }, ev;
@@ -282,6 +285,8 @@ module_at(MDB_txn *txn, struct store *st, const MDB_val *k, const MDB_val *v,
 	m->code[k->mv_size - 32] = '\0';
 	memcpy(m->id, v->mv_data, 32);
 	m->retired = ((const uint8_t *)v->mv_data)[32] != 0;
+	if (!bytes)
+		return 0;
 	if ((rc = index_find_id(txn, st, m->id, &arrival)) != 0)
 		return rc == I40_E_NOT_FOUND ? I40_E_CORRUPT : rc;
 	store_put64(num, arrival);
@@ -294,8 +299,8 @@ module_at(MDB_txn *txn, struct store *st, const MDB_val *k, const MDB_val *v,
 	return 0;
 }
 
-int
-store_modules(struct store *st, struct store_module **out, size_t *n)
+static int
+modules(struct store *st, int bytes, struct store_module **out, size_t *n)
 {
 	struct store_module *ms = NULL;
 	size_t cap = 0, cnt = 0;
@@ -316,7 +321,7 @@ store_modules(struct store *st, struct store_module **out, size_t *n)
 		if ((rc = grow((void **)&ms, &cap, cnt, sizeof(*ms))) != 0)
 			break;
 		memset(&ms[cnt], 0, sizeof(ms[cnt]));
-		rc = module_at(txn, st, &k, &v, &ms[cnt]);
+		rc = module_at(txn, st, &k, &v, bytes, &ms[cnt]);
 		cnt++;
 		if (rc != 0)
 			break;
@@ -336,6 +341,18 @@ out:
 	*out = ms;
 	*n = cnt;
 	return 0;
+}
+
+int
+store_modules(struct store *st, struct store_module **out, size_t *n)
+{
+	return modules(st, 1, out, n);
+}
+
+int
+store_module_ids(struct store *st, struct store_module **out, size_t *n)
+{
+	return modules(st, 0, out, n);
 }
 
 int

@@ -515,6 +515,12 @@ struct store_module {
 int store_modules(struct store *st, struct store_module **out, size_t *n)
     I40_MUST_CHECK;
 void store_modules_free(struct store_module *ms, size_t n);
+/*
+ * store_modules without the events (bytes NULL, len 0): what the catalog
+ * is, cheaply, for a cache's key.  Free with store_modules_free().
+ */
+int store_module_ids(struct store *st, struct store_module **out, size_t *n)
+    I40_MUST_CHECK;
 
 /* Private data: learner pseudonyms.  Never replicated. */
 
