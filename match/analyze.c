@@ -204,6 +204,22 @@ is_word(uint32_t c)
 	    (c >= 0x100 && c <= 0x24f);
 }
 
+/* ASCII letters and digits, the characters of most words. */
+static const uint8_t ascii_word[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+};
+
 /*
  * Function words, as people type them in a need: they say nothing of the
  * skill.  Our own short lists (docs/matching.md); a word on them is
@@ -247,9 +263,13 @@ mt_stopword(enum mt_lang lang, const char *word)
 	return bsearch(&word, l, n, sizeof(*l), str_cmp) != NULL;
 }
 
+/* What words() does beside folding and splitting. */
+#define W_STOP 1			/* drop stopwords */
+#define W_STEM 2			/* stem (else stem is the surface) */
+
 static int
 words(struct mt_analyzer *a, enum mt_lang lang, const char *text,
-    size_t len, int stop, mt_token_fn fn, void *arg)
+    size_t len, int flags, mt_token_fn fn, void *arg)
 {
 	char word[MT_TERM_MAX + 1], stem[MT_TERM_MAX + 1], fold[4 * 8 + 8];
 	const uint8_t *s = (const uint8_t *)text;
@@ -265,12 +285,22 @@ words(struct mt_analyzer *a, enum mt_lang lang, const char *text,
 	 * needs no buffer the size of the text.
 	 */
 	for (done = 0; !done;) {
-		size_t start = i;
+		size_t start;
 
 		/*
-		 * Most text is ASCII with no mark after it: folded here, the
-		 * rest through mt_fold (0xcc and 0xcd lead U+0300..U+036F).
+		 * Most text is ASCII with no mark after it: a run of its
+		 * letters and digits folded here at once, other ASCII one by
+		 * one below, the rest through mt_fold (0xcc and 0xcd lead
+		 * U+0300..U+036F).
 		 */
+		while (i < len && ascii_word[s[i]] && (i + 1 == len ||
+		    (s[i + 1] != 0xcc && s[i + 1] != 0xcd))) {
+			if (w < MT_TERM_MAX)
+				word[w++] = (char)(s[i] >= 'A' && s[i] <= 'Z' ?
+				    s[i] + 0x20 : s[i]);
+			i++;
+		}
+		start = i;
 		if (i < len && s[i] < 0x80 && (i + 1 == len ||
 		    (s[i + 1] != 0xcc && s[i + 1] != 0xcd))) {
 			c = s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 0x20u : s[i];
@@ -303,9 +333,17 @@ words(struct mt_analyzer *a, enum mt_lang lang, const char *text,
 		if (w == 0)
 			continue;
 		word[w] = '\0';
+		t.len = w;
 		w = 0;
-		if (stop && mt_stopword(lang, word))
+		if ((flags & W_STOP) && mt_stopword(lang, word))
 			continue;
+		if (!(flags & W_STEM)) {
+			t.surface = t.stem = word;
+			t.pos = pos++;
+			if ((rc = fn(arg, &t)) != 0)
+				return rc;
+			continue;
+		}
 		{
 			const sb_symbol *st = sb_stemmer_stem(a->sb[lang],
 			    (const sb_symbol *)word, (int)strlen(word));
@@ -332,7 +370,14 @@ int
 mt_analyze(struct mt_analyzer *a, enum mt_lang lang, const char *text,
     size_t len, mt_token_fn fn, void *arg)
 {
-	return words(a, lang, text, len, 1, fn, arg);
+	return words(a, lang, text, len, W_STOP | W_STEM, fn, arg);
+}
+
+int
+mt_surfaces(struct mt_analyzer *a, const char *text, size_t len,
+    mt_token_fn fn, void *arg)
+{
+	return words(a, MT_SV, text, len, 0, fn, arg);
 }
 
 struct guess {

@@ -37,6 +37,7 @@ void mt_analyzer_free(struct mt_analyzer *a);
 
 struct mt_token {
 	const char *surface;		/* folded word, NUL-terminated */
+	size_t len;			/* its length */
 	const char *stem;		/* its Snowball stem */
 	uint32_t pos;			/* word number in the text, from 0 */
 };
@@ -49,6 +50,15 @@ typedef int (*mt_token_fn)(void *arg, const struct mt_token *t);
  */
 int mt_analyze(struct mt_analyzer *a, enum mt_lang lang, const char *text,
     size_t len, mt_token_fn fn, void *arg) I40_MUST_CHECK;
+
+/*
+ * The folded words of text[0..len) in order, stopwords included and not
+ * stemmed (t->stem is t->surface), for a caller that analyses each
+ * distinct word once: mt_analyze of a surface alone gives what
+ * mt_analyze gives for it in a text.  0, or I40_E_UTF8.
+ */
+int mt_surfaces(struct mt_analyzer *a, const char *text, size_t len,
+    mt_token_fn fn, void *arg) I40_MUST_CHECK;
 
 /*
  * in[0..len) folded into out (cap bytes, NUL-terminated): lower case,

@@ -43,6 +43,8 @@ mt_index_free(struct mt_index *ix)
 	free(ix->arena);
 	free(ix->len);
 	free(ix->sorted);
+	free(ix->memo);
+	free(ix->marena);
 	mt_dict_free(ix->words);
 	free(ix);
 }
@@ -84,9 +86,8 @@ rehash(struct mt_index *ix)
 	return 0;
 }
 
-/* The id of term s, added if new: 0 and *id, or I40_E_NOMEM. */
-static int
-term_id(struct mt_index *ix, const char *s, size_t len, size_t *id)
+int
+mt_ix_term_id(struct mt_index *ix, const char *s, size_t len, size_t *id)
 {
 	uint32_t *sl = mt_ix_slot(ix, s, len);
 	struct term *t;
@@ -129,18 +130,13 @@ term_id(struct mt_index *ix, const char *s, size_t len, size_t *id)
 	return 0;
 }
 
-/* tf more of term s in the current document's field. */
+/* tf more of term id in the current document's field. */
 static int
-post(struct mt_index *ix, const char *s, uint8_t field, float tf)
+post(struct mt_index *ix, size_t id, uint8_t field, float tf)
 {
-	struct term *t;
+	struct term *t = &ix->terms[id];
 	struct posting *p;
-	size_t id;
-	int rc;
 
-	if ((rc = term_id(ix, s, strlen(s), &id)) != 0)
-		return rc;
-	t = &ix->terms[id];
 	if (t->np > 0 && t->p[t->np - 1].doc == ix->ndocs - 1 &&
 	    t->p[t->np - 1].field == field) {
 		t->p[t->np - 1].tf += tf;
@@ -160,31 +156,155 @@ post(struct mt_index *ix, const char *s, uint8_t field, float tf)
 	return 0;
 }
 
-/* A word of a text, or a part of its compound, into the document. */
-struct adding {
+/*
+ * A distinct word of the texts (in one language), analysed once: the
+ * terms mt_terms gives for it, its stem and its compound's parts.  A
+ * catalog repeats its words; the analysis is what costs.
+ */
+#define MEMO_TERMS (2 * MT_PARTS_MAX + 1)
+struct memo {
+	uint64_t h;			/* 0: empty */
+	uint32_t off;			/* the surface, in marena */
+	uint8_t len, lang, n;
+	uint8_t part[MEMO_TERMS];
+	uint32_t id[MEMO_TERMS];
+};
+
+static struct memo *
+memo_find(const struct mt_index *ix, const char *w, size_t len, uint8_t lang,
+    uint64_t h)
+{
+	size_t i = (size_t)h & (ix->mcap - 1);
+
+	for (;; i = (i + 1) & (ix->mcap - 1)) {
+		struct memo *m = &ix->memo[i];
+
+		if (m->h == 0 || (m->h == h && m->len == len &&
+		    m->lang == lang && memcmp(ix->marena + m->off, w, len) == 0))
+			return m;
+	}
+}
+
+static int
+memo_grow(struct mt_index *ix)
+{
+	struct memo *old = ix->memo;
+	size_t ocap = ix->mcap, i;
+
+	ix->mcap = ocap ? 2 * ocap : 4096;
+	if ((ix->memo = calloc(ix->mcap, sizeof(*ix->memo))) == NULL) {
+		ix->memo = old;
+		ix->mcap = ocap;
+		return I40_E_NOMEM;
+	}
+	for (i = 0; i < ocap; i++)
+		if (old[i].h != 0)
+			*memo_find(ix, ix->marena + old[i].off, old[i].len,
+			    old[i].lang, old[i].h) = old[i];
+	free(old);
+	return 0;
+}
+
+struct collecting {
 	struct mt_index *ix;
-	uint8_t field;
+	struct memo *m;
+	int rc;
 };
 
 static int
-add_term(void *arg, const struct mt_token *t, int part)
+collect(void *arg, const struct mt_token *t, int part)
 {
-	struct adding *ad = arg;
-	float w = part ? (float)PART_W : 1.0f;
+	struct collecting *c = arg;
+	size_t id;
 	int rc;
 
-	if ((rc = post(ad->ix, t->stem, ad->field, w)) != 0 ||
-	    (!part && (rc = mt_dict_add(ad->ix->words, t->surface,
+	if (c->m->n == MEMO_TERMS)
+		return 0;
+	if ((rc = mt_ix_term_id(c->ix, t->stem, strlen(t->stem), &id)) != 0 ||
+	    (!part && (rc = mt_dict_add(c->ix->words, t->surface,
 	    strlen(t->surface))) != 0))
 		return rc;
-	ad->ix->len[ad->ix->ndocs - 1][ad->field] += w;
+	c->m->part[c->m->n] = part != 0;
+	c->m->id[c->m->n++] = (uint32_t)id;
+	return 0;
+}
+
+/* The memo of word (folded, in lang), analysed now if it is new. */
+static int
+memo_of(struct mt_index *ix, const char *w, size_t len, enum mt_lang lang,
+    struct memo **out)
+{
+	uint64_t h = (mt_hash(w, len) ^ ((uint64_t)lang + 1) *
+	    0x9e3779b97f4a7c15u) | 1;
+	struct memo *m;
+	struct collecting c;
+	int rc;
+
+	if (2 * (ix->mn + 1) > ix->mcap && (rc = memo_grow(ix)) != 0)
+		return rc;
+	if ((m = memo_find(ix, w, len, (uint8_t)lang, h))->h != 0) {
+		*out = m;
+		return 0;
+	}
+	if (ix->mused + len > ix->macap) {
+		size_t nc = ix->macap ? 2 * ix->macap : 1 << 16;
+		char *na;
+
+		while (nc < ix->mused + len)
+			nc *= 2;
+		if ((na = realloc(ix->marena, nc)) == NULL)
+			return I40_E_NOMEM;
+		ix->marena = na;
+		ix->macap = nc;
+	}
+	memcpy(ix->marena + ix->mused, w, len);
+	memset(m, 0, sizeof(*m));
+	m->off = (uint32_t)ix->mused;
+	m->len = (uint8_t)len;
+	m->lang = (uint8_t)lang;
+	c.ix = ix;
+	c.m = m;
+	if ((rc = mt_terms(ix->a, ix->dict, lang, w, len, collect, &c)) != 0)
+		return rc;
+	ix->mused += len;
+	m->h = h;
+	ix->mn++;
+	*out = m;
+	return 0;
+}
+
+/* A word of a text, and its compound's parts, into the document. */
+struct adding {
+	struct mt_index *ix;
+	uint8_t field;
+	enum mt_lang lang;
+};
+
+static int
+add_word(void *arg, const struct mt_token *t)
+{
+	struct adding *ad = arg;
+	struct mt_index *ix = ad->ix;
+	struct memo *m;
+	size_t i;
+	int rc;
+
+	if ((rc = memo_of(ix, t->surface, t->len, ad->lang, &m)) != 0)
+		return rc;
+	for (i = 0; i < m->n; i++) {
+		float w = m->part[i] ? (float)PART_W : 1.0f;
+
+		if ((rc = post(ix, m->id[i], ad->field, w)) != 0)
+			return rc;
+		ix->len[ix->ndocs - 1][ad->field] += w;
+	}
 	return 0;
 }
 
 int
 mt_index_add(struct mt_index *ix, const struct mt_doc *doc)
 {
-	size_t f, l;
+	size_t f, l, id;
 	int rc;
 
 	if (ix->finished)
@@ -202,17 +322,18 @@ mt_index_add(struct mt_index *ix, const struct mt_doc *doc)
 	ix->ndocs++;
 	for (f = 0; f < MT_NFIELDS; f++) {
 		for (l = 0; l < doc->nkeys[f] && l < MT_KEYS_MAX; l++) {
-			if ((rc = post(ix, doc->keys[f][l], (uint8_t)f,
-			    1.0f)) != 0)
+			if ((rc = mt_ix_term_id(ix, doc->keys[f][l],
+			    strlen(doc->keys[f][l]), &id)) != 0 ||
+			    (rc = post(ix, id, (uint8_t)f, 1.0f)) != 0)
 				return rc;
 			ix->len[ix->ndocs - 1][f] += 1;
 		}
 		for (l = 0; l < MT_NLANGS; l++) {
-			struct adding ad = { ix, (uint8_t)f };
+			struct adding ad = { ix, (uint8_t)f, (enum mt_lang)l };
 			const char *s = doc->text[f][l];
 
-			if (s != NULL && (rc = mt_terms(ix->a, ix->dict,
-			    (enum mt_lang)l, s, strlen(s), add_term, &ad)) != 0)
+			if (s != NULL && (rc = mt_surfaces(ix->a, s, strlen(s),
+			    add_word, &ad)) != 0)
 				return rc;
 		}
 	}
@@ -290,6 +411,12 @@ mt_index_finish(struct mt_index *ix)
 			ix->sorted[i] = v[i].id;
 		free(v);
 	}
+	/* What only the building needed. */
+	free(ix->memo);
+	free(ix->marena);
+	ix->memo = NULL;
+	ix->marena = NULL;
+	ix->mcap = ix->mn = ix->mused = ix->macap = 0;
 	ix->finished = 1;
 	return 0;
 }

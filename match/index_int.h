@@ -1,6 +1,6 @@
 /*
  * index_int.h: the index's layout, shared by its builder (index.c) and
- * its queries (search.c); not part of the API.
+ * its queries (search.c) and its file (index_io.c); not part of the API.
  */
 #ifndef I40_MATCH_INDEX_INT_H
 #define I40_MATCH_INDEX_INT_H
@@ -51,11 +51,19 @@ struct mt_index {
 	double avg[MT_NFIELDS];
 	uint32_t *sorted;		/* term ids by string, after finish */
 	struct mt_dict *words;		/* the texts' words, for suggestions */
+	struct memo *memo;		/* building: each distinct word's terms */
+	size_t mcap, mn;
+	char *marena;
+	size_t mused, macap;
 	int finished;
 };
 
 /* s's slot in ix: its term's (id + 1), or the empty one it would take. */
 uint32_t *mt_ix_slot(const struct mt_index *ix, const char *s, size_t len);
+
+/* The id of term s, added if new: 0 and *id, or I40_E_NOMEM. */
+int mt_ix_term_id(struct mt_index *ix, const char *s, size_t len,
+    size_t *id) I40_MUST_CHECK;
 
 static inline const char *
 mt_ix_term(const struct mt_index *ix, size_t t)
