@@ -1,18 +1,67 @@
 /* ctl_match.c: a catalog to match needs against (see ctl_match.h). */
 #include "ctl_match.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
 
 #include "ctl.h"
 #include "ctl_node.h"
+#include "match/cache.h"
+
+/*
+ * The cache file for datadir's catalog: $I40_CACHE_DIR (empty: none),
+ * else $XDG_CACHE_HOME/i40, else ~/.cache/i40; one file per data
+ * directory, named by a hash of its path.  0 and path, or -1 for none.
+ */
+static int
+cache_path(const char *datadir, char *path, size_t cap)
+{
+	const char *env = getenv("I40_CACHE_DIR"), *base;
+	char dir[PATH_MAX], real[PATH_MAX], hex[33];
+	uint8_t h[16];
+	int n;
+
+	if (env != NULL) {
+		if (*env == '\0')
+			return -1;
+		n = snprintf(dir, sizeof(dir), "%s", env);
+	} else if ((base = getenv("XDG_CACHE_HOME")) != NULL && *base == '/')
+		n = snprintf(dir, sizeof(dir), "%s/i40", base);
+	else if ((base = getenv("HOME")) != NULL && *base == '/')
+		n = snprintf(dir, sizeof(dir), "%s/.cache/i40", base);
+	else
+		return -1;
+	if (n < 0 || (size_t)n >= sizeof(dir) || realpath(datadir, real) == NULL)
+		return -1;
+	/* The directory and its parent, private to the user. */
+	if (env == NULL) {
+		char *slash = strrchr(dir, '/');
+
+		*slash = '\0';
+		(void)mkdir(dir, 0700);
+		*slash = '/';
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return -1;
+	crypto_generichash(h, sizeof(h), (const uint8_t *)real, strlen(real),
+	    NULL, 0);
+	ctl_hex(h, sizeof(h), hex);
+	n = snprintf(path, cap, "%s/match-%s.idx", dir, hex);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
 
 int
 ctl_matcher_open(struct ctl_matcher *m, const char *datadir)
 {
-	char why[300];
+	char why[300], path[PATH_MAX + 64];
 	size_t added;
+	int cached;
 
 	memset(m, 0, sizeof(*m));
 	if (mt_analyzer_new(&m->an) != 0 || mt_dict_new(&m->dict) != 0) {
@@ -26,8 +75,9 @@ ctl_matcher_open(struct ctl_matcher *m, const char *datadir)
 		    "wswedish)", why);
 	if (ctl_store_open(ctl_datadir(datadir), &m->st) != 0)
 		return CTL_EXIT_ERR;
-	if (mt_catalog_build(m->st, m->an, m->dict, &m->cat, why,
-	    sizeof(why)) != 0) {
+	if (mt_catalog_open(m->st, m->an, m->dict, MT_DICT_DEFAULT,
+	    cache_path(ctl_datadir(datadir), path, sizeof(path)) == 0 ? path :
+	    NULL, &m->cat, &cached, why, sizeof(why)) != 0) {
 		ctl_errx("%s", why);
 		return CTL_EXIT_ERR;
 	}

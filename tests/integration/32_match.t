@@ -100,6 +100,27 @@ out=$(printf 'robot \xe5r' | m - 2>&1); rc=$?
 check "a need that is not UTF-8: a clear error" eval 'test $rc = 1 && grep -q "not UTF-8" <<<"$out"'
 out=$(m --mode bus robot 2>&1); rc=$?
 check "a bad option value: a usage error" eval 'test $rc = 2 && grep -q "online, campus, blended or any" <<<"$out"'
+
+# The index cache (docs/matching.md "Speed"): the same answer as without,
+# never stale, and a damaged or unwritable cache costs only time.
+m --json "robot svetsning" >"$T/cached.json"
+check "the first match leaves an index cache file" eval 'ls "$T"/cache/match-*.idx >/dev/null'
+m --json "robot svetsning" >"$T/cached2.json"
+check "an answer from the cache is the same bytes" cmp -s "$T/cached.json" "$T/cached2.json"
+check "... as one with no cache" eval 'I40_CACHE_DIR= m --json "robot svetsning" | cmp -s - "$T/cached.json"'
+for f in "$T"/cache/match-*.idx; do head -c 5000 "$f" >"$f.cut" && mv "$f.cut" "$f"; done
+check "a cut cache file: the same answer" eval 'm --json "robot svetsning" | cmp -s - "$T/cached.json"'
+for f in "$T"/cache/match-*.idx; do
+	printf 'garbage!' | dd of="$f" bs=1 seek=3000 conv=notrunc status=none
+done
+check "a damaged cache file: the same answer" eval 'm --json "robot svetsning" | cmp -s - "$T/cached.json"'
+check "an unwritable cache directory: the same answer" \
+    eval 'I40_CACHE_DIR=/proc/none m --json "robot svetsning" | cmp -s - "$T/cached.json"'
+NEW=$(mod ROB9 '. + {"title_sv": "Robotsvetsning i varv", "title_en": "Robot welding in shipyards"}')
+check "a module published after the cache was written" pub 2 "$NEW"
+check "... is found at once" eval 'm --json --limit 100 robotsvetsning | jq -e "[.hits[].module] | index(\"ROB9\")" >/dev/null'
+check "... and once retired, is gone at once" eval 'quiet "$I40CTL" module retire -d "$(dir 2)" --code ROB9 &&
+    ! m --json --limit 100 robotsvetsning | jq -e "[.hits[].module] | index(\"ROB9\")" >/dev/null'
 node_stop 2
 check "with the daemon stopped, the same answer" test "$(first robotar)" = ROB1
 done_testing

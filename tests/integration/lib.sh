@@ -23,6 +23,8 @@ T=$(mktemp -d /tmp/i40t.XXXXXX)
 # Under the sanitizers every report of every process goes to a file in $T
 # (a daemon's, or an i40ctl's whose exit status a check does not look at,
 # such as one inside $(...)); done_testing fails on any.
+# match's index cache (docs/matching.md "Speed") in the test's directory.
+export I40_CACHE_DIR="$T/cache"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/sanitizer"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/sanitizer"
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lsan.supp:print_suppressions=0"
