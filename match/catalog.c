@@ -404,7 +404,8 @@ mt_catalog_keys(const struct mt_catalog *c, struct mt_analyzer *a,
 	k.cap = cap < MT_KEYS_MAX ? cap : MT_KEYS_MAX;
 	k.whole = whole;
 	k.pmask = pmask;
-	rc = mt_terms(a, d, lang, need, len, key_term, &k);
+	rc = mt_terms2(a, d, c->ix != NULL ? mt_index_stems(c->ix) : NULL, lang,
+	    need, len, key_term, &k);
 	for (i = 0; i < k.n; i++) {
 		np = keys[i].word < 32 && k.nparts[keys[i].word] > 0 ?
 		    k.nparts[keys[i].word] : 1;

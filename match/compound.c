@@ -229,6 +229,21 @@ void
 mt_split(const struct mt_dict *d, const char *word,
     char parts[MT_PARTS_MAX][MT_TERM_MAX + 1], size_t *n)
 {
+	mt_split2(d, NULL, word, parts, n);
+}
+
+static int
+has2(const struct mt_dict *d, const struct mt_dict *d2, const char *w,
+    size_t len)
+{
+	return (d != NULL && mt_dict_has(d, w, len)) ||
+	    (d2 != NULL && mt_dict_has(d2, w, len));
+}
+
+void
+mt_split2(const struct mt_dict *d, const struct mt_dict *d2, const char *word,
+    char parts[MT_PARTS_MAX][MT_TERM_MAX + 1], size_t *n)
+{
 	enum { NONE = 0xff };
 	uint8_t a[MT_TERM_MAX + 1], jo[MT_TERM_MAX + 1];
 	uint8_t from[MT_TERM_MAX + 1], via[MT_TERM_MAX + 1];
@@ -267,7 +282,7 @@ mt_split(const struct mt_dict *d, const char *word,
 			/* The whole word, listed or not, is no split of it. */
 			if ((i == 0 && j == len) ||
 			    (j < len && ((uint8_t)word[j] & 0xc0) == 0x80) ||
-			    !mt_dict_has(d, word + i, j - i))
+			    !has2(d, d2, word + i, j - i))
 				continue;
 			/*
 			 * Fewer parts win; at the end, at equal count, the
@@ -299,7 +314,7 @@ mt_split(const struct mt_dict *d, const char *word,
 
 struct terming {
 	struct mt_analyzer *a;
-	const struct mt_dict *d;
+	const struct mt_dict *d, *terms;
 	enum mt_lang lang;
 	mt_term_fn fn;
 	void *arg;
@@ -326,15 +341,26 @@ term_cb(void *arg, const struct mt_token *t)
 
 	if ((rc = tm->fn(tm->arg, t, 0)) != 0)
 		return rc;
-	if (tm->lang != MT_SV || tm->d == NULL)
+	if (tm->lang != MT_SV || (tm->d == NULL && tm->terms == NULL))
 		return 0;
-	mt_split(tm->d, t->surface, parts, &n);
+	mt_split2(tm->d, tm->terms, t->surface, parts, &n);
 	sub.pos = t->pos;
 	/* The analyzer's buffers are its frame's: it may run again here. */
-	for (i = 0; i < n; i++)
-		if ((rc = mt_analyze(tm->a, tm->lang, parts[i], strlen(parts[i]),
+	for (i = 0; i < n; i++) {
+		size_t pl = strlen(parts[i]);
+
+		if (tm->terms != NULL && mt_dict_has(tm->terms, parts[i], pl)) {
+			struct mt_token pt;
+
+			pt.surface = pt.stem = parts[i];
+			pt.len = pl;
+			pt.pos = t->pos;
+			if ((rc = tm->fn(tm->arg, &pt, 1)) != 0)
+				return rc;
+		} else if ((rc = mt_analyze(tm->a, tm->lang, parts[i], pl,
 		    part_cb, &sub)) != 0)
 			return rc;
+	}
 	return 0;
 }
 
@@ -342,7 +368,15 @@ int
 mt_terms(struct mt_analyzer *a, const struct mt_dict *d, enum mt_lang lang,
     const char *text, size_t len, mt_term_fn fn, void *arg)
 {
-	struct terming tm = { a, d, lang, fn, arg, 0 };
+	return mt_terms2(a, d, NULL, lang, text, len, fn, arg);
+}
+
+int
+mt_terms2(struct mt_analyzer *a, const struct mt_dict *d,
+    const struct mt_dict *terms, enum mt_lang lang, const char *text,
+    size_t len, mt_term_fn fn, void *arg)
+{
+	struct terming tm = { a, d, terms, lang, fn, arg, 0 };
 
 	return mt_analyze(a, lang, text, len, term_cb, &tm);
 }

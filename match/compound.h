@@ -47,6 +47,9 @@ void mt_dict_each(const struct mt_dict *d,
  */
 void mt_split(const struct mt_dict *d, const char *word,
     char parts[MT_PARTS_MAX][MT_TERM_MAX + 1], size_t *n);
+/* mt_split with parts from d or from d2 (either may be NULL). */
+void mt_split2(const struct mt_dict *d, const struct mt_dict *d2,
+    const char *word, char parts[MT_PARTS_MAX][MT_TERM_MAX + 1], size_t *n);
 
 /*
  * The terms of text in lang as the index and a query take them: each
@@ -58,5 +61,15 @@ typedef int (*mt_term_fn)(void *arg, const struct mt_token *t, int part);
 int mt_terms(struct mt_analyzer *a, const struct mt_dict *d,
     enum mt_lang lang, const char *text, size_t len, mt_term_fn fn,
     void *arg) I40_MUST_CHECK;
+/*
+ * mt_terms with the parts of compounds from d or from terms, a list of
+ * index terms (stems): a part found in terms is passed on as it is (its
+ * stem is itself), since it is one already.  How a need's "svetsceller"
+ * reaches the catalog's "svets" (of "svetsa") when no word list holds
+ * "svets".  Either list may be NULL.
+ */
+int mt_terms2(struct mt_analyzer *a, const struct mt_dict *d,
+    const struct mt_dict *terms, enum mt_lang lang, const char *text,
+    size_t len, mt_term_fn fn, void *arg) I40_MUST_CHECK;
 
 #endif

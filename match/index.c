@@ -46,6 +46,7 @@ mt_index_free(struct mt_index *ix)
 	free(ix->memo);
 	free(ix->marena);
 	mt_dict_free(ix->words);
+	mt_dict_free(ix->stems);
 	free(ix);
 }
 
@@ -53,6 +54,12 @@ size_t
 mt_index_docs(const struct mt_index *ix)
 {
 	return ix->ndocs;
+}
+
+const struct mt_dict *
+mt_index_stems(const struct mt_index *ix)
+{
+	return ix->stems;
 }
 
 uint32_t *
@@ -340,6 +347,30 @@ mt_index_add(struct mt_index *ix, const struct mt_doc *doc)
 	return 0;
 }
 
+int
+mt_ix_stems(struct mt_index *ix)
+{
+	size_t i, k, len;
+	const char *t;
+	int rc;
+
+	if (ix->stems == NULL && (rc = mt_dict_new(&ix->stems)) != 0)
+		return rc;
+	for (i = 0; i < ix->nterms; i++) {
+		t = mt_ix_term(ix, i);
+		len = ix->terms[i].len;
+		if (len < PREFIX_MIN || len > MT_TERM_MAX)
+			continue;
+		/* Letters: a to z, and what UTF-8 makes of å, ä, ö, é... */
+		for (k = 0; k < len && ((t[k] >= 'a' && t[k] <= 'z') ||
+		    (uint8_t)t[k] >= 0x80); k++)
+			;
+		if (k == len && (rc = mt_dict_add(ix->stems, t, len)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 struct by_str {
 	const char *s;
 	uint32_t id;
@@ -356,6 +387,7 @@ int
 mt_index_finish(struct mt_index *ix)
 {
 	size_t i, f;
+	int rc;
 
 	for (f = 0; f < MT_NFIELDS; f++) {
 		double sum = 0;
@@ -411,6 +443,8 @@ mt_index_finish(struct mt_index *ix)
 			ix->sorted[i] = v[i].id;
 		free(v);
 	}
+	if ((rc = mt_ix_stems(ix)) != 0)
+		return rc;
 	/* What only the building needed. */
 	free(ix->memo);
 	free(ix->marena);

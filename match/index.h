@@ -47,6 +47,11 @@ int mt_index_add(struct mt_index *ix, const struct mt_doc *doc)
     I40_MUST_CHECK;
 int mt_index_finish(struct mt_index *ix) I40_MUST_CHECK;
 size_t mt_index_docs(const struct mt_index *ix);
+/*
+ * After finish: the index's own terms that may be parts of a need's
+ * compound (mt_terms2), borrowed for the index's life.
+ */
+const struct mt_dict *mt_index_stems(const struct mt_index *ix);
 
 /* One document's score, and which query words matched in which field. */
 struct mt_hit {

@@ -51,6 +51,8 @@ struct mt_index {
 	double avg[MT_NFIELDS];
 	uint32_t *sorted;		/* term ids by string, after finish */
 	struct mt_dict *words;		/* the texts' words, for suggestions */
+	struct mt_dict *stems;		/* after finish: terms that may be */
+					/* parts of a need's compound */
 	struct memo *memo;		/* building: each distinct word's terms */
 	size_t mcap, mn;
 	char *marena;
@@ -60,6 +62,12 @@ struct mt_index {
 
 /* s's slot in ix: its term's (id + 1), or the empty one it would take. */
 uint32_t *mt_ix_slot(const struct mt_index *ix, const char *s, size_t len);
+
+/*
+ * ix->stems from the finished terms: those of at least PREFIX_MIN bytes
+ * of letters only.  0, or I40_E_NOMEM.
+ */
+int mt_ix_stems(struct mt_index *ix) I40_MUST_CHECK;
 
 /* The id of term s, added if new: 0 and *id, or I40_E_NOMEM. */
 int mt_ix_term_id(struct mt_index *ix, const char *s, size_t len,

@@ -212,7 +212,8 @@ load(struct mt_index *ix, struct mt_rbuf *r)
 		return rc;
 	if ((v = mt_take_n(r, nterms, sizeof(uint32_t))) == NULL)
 		return I40_E_CORRUPT;
-	if ((rc = load_sorted(ix, v)) != 0 || (rc = load_words(ix, r)) != 0)
+	if ((rc = load_sorted(ix, v)) != 0 || (rc = load_words(ix, r)) != 0 ||
+	    (rc = mt_ix_stems(ix)) != 0)
 		return rc;
 	ix->finished = 1;
 	return 0;

@@ -255,7 +255,8 @@ query_term(void *arg, const struct mt_token *t, int part)
 		size_t np = 0;
 
 		if (q->lang == MT_SV && q->ix->dict != NULL)
-			mt_split(q->ix->dict, t->surface, parts, &np);
+			mt_split2(q->ix->dict, q->ix->stems, t->surface, parts,
+			    &np);
 		q->compound = np > 0;
 		q->nparts = 0;
 	}
@@ -439,7 +440,8 @@ mt_search(struct mt_search *q, struct mt_analyzer *a, enum mt_lang lang,
 	*n = 0;
 	q->lang = lang;
 	q->words = 0;
-	if ((rc = mt_terms(a, ix->dict, lang, text, len, query_term, q)) != 0)
+	if ((rc = mt_terms2(a, ix->dict, ix->stems, lang, text, len,
+	    query_term, q)) != 0)
 		goto out;
 	if (q->words == 0) {
 		rc = I40_E_EMPTY;

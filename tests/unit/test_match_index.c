@@ -164,6 +164,35 @@ test_keys(void **state)
 	free(h);
 }
 
+/*
+ * A need's compound split by the catalog's own terms too: no word list
+ * holds "svets" (only "svetsa"), the index has it as a stem.
+ */
+static void
+test_own_terms(void **state)
+{
+	char parts[MT_PARTS_MAX][MT_TERM_MAX + 1];
+	struct mt_hit *h;
+	size_t n, i;
+
+	(void)state;
+	mt_split(dict, "svetsceller", parts, &n);
+	assert_int_equal(n, 0);
+	mt_split2(dict, mt_index_stems(ix), "svetsceller", parts, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(parts[0], "svets");
+	assert_string_equal(parts[1], "celler");
+	/* Each part found where it is: half the word each. */
+	assert_int_equal(mt_query(ix, an, MT_SV, "svetsceller", 11, &h, &n), 0);
+	for (i = 0; i < n && h[i].doc != ROBOT; i++)
+		;
+	assert_true(i < n && h[i].cover == 0.5);
+	for (i = 0; i < n && h[i].doc != WELD; i++)
+		;
+	assert_true(i < n && h[i].cover == 0.5);
+	free(h);
+}
+
 /* How much of a need each hit matched: words whole, compounds by parts. */
 static void
 test_cover(void **state)
@@ -259,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_cover),
+		cmocka_unit_test(test_own_terms),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
