@@ -64,10 +64,14 @@ load_arrival(MDB_txn *txn, struct store *st, uint64_t arrival,
 	    0 : I40_E_CORRUPT;
 }
 
-/* The record that admitted m: a charter entry or a proposal's body. */
+/*
+ * The record that admitted m: a charter entry or a proposal's body.  b
+ * is scratch; gb holds the genesis body once *gok (decoding it checks
+ * every key in it: once per listing, not once per member).
+ */
 static int
 member_record(MDB_txn *txn, struct store *st, struct store_member *m,
-    struct body *b)
+    struct body *b, struct body *gb, int *gok)
 {
 	static const uint8_t charter[EV_ID_BYTES];
 	MDB_val k, v;
@@ -88,17 +92,20 @@ member_record(MDB_txn *txn, struct store *st, struct store_member *m,
 		fill_member(m, &b->u.member);
 		return 0;
 	}
-	k.mv_size = 7;
-	k.mv_data = "genesis";
-	if ((rc = mdb_get(txn, st->dbi[DB_META], &k, &v)) != 0)
-		return store_err(rc);
-	if (v.mv_size != K_LOG)
-		return I40_E_CORRUPT;
-	if ((rc = derive_load(txn, st, v.mv_data, &e, b)) != 0)
-		return rc;
-	for (i = 0; i < b->u.charter.nmembers; i++)
-		if (memcmp(b->u.charter.members[i].key, m->key, 32) == 0) {
-			fill_member(m, &b->u.charter.members[i]);
+	if (!*gok) {
+		k.mv_size = 7;
+		k.mv_data = "genesis";
+		if ((rc = mdb_get(txn, st->dbi[DB_META], &k, &v)) != 0)
+			return store_err(rc);
+		if (v.mv_size != K_LOG)
+			return I40_E_CORRUPT;
+		if ((rc = derive_load(txn, st, v.mv_data, &e, gb)) != 0)
+			return rc;
+		*gok = 1;
+	}
+	for (i = 0; i < gb->u.charter.nmembers; i++)
+		if (memcmp(gb->u.charter.members[i].key, m->key, 32) == 0) {
+			fill_member(m, &gb->u.charter.members[i]);
 			return 0;
 		}
 	return I40_E_CORRUPT;
@@ -114,11 +121,12 @@ store_members(struct store *st, struct store_member **out, size_t *n)
 	MDB_txn *txn;
 	MDB_val k, v;
 	const uint8_t *r;
-	int rc;
+	int rc, gok = 0;
 
 	*out = NULL;
 	*n = 0;
-	if ((b = malloc(sizeof(*b))) == NULL)
+	/* b[0] scratch, b[1] the genesis body. */
+	if ((b = malloc(2 * sizeof(*b))) == NULL)
 		return I40_E_NOMEM;
 	if ((rc = store_rtxn(st, &txn)) != 0) {
 		free(b);
@@ -146,7 +154,8 @@ store_members(struct store *st, struct store_member **out, size_t *n)
 		ms[cnt].succession = r[DM_SUCC] == SUCC_HOLDS ? 2 :
 		    r[DM_SUCC] == SUCC_PENDING ? 1 : 0;
 		memcpy(ms[cnt].succeeds, r + DM_PRED, KEY_PK_BYTES);
-		if ((rc = member_record(txn, st, &ms[cnt], b)) != 0 ||
+		if ((rc = member_record(txn, st, &ms[cnt], &b[0], &b[1],
+		    &gok)) != 0 ||
 		    (rc = store_rot_at(txn, st, ms[cnt].key, UINT64_MAX,
 		    ms[cnt].signing, ms[cnt].transport,
 		    &ms[cnt].rotated)) != 0)
