@@ -8,6 +8,8 @@
 #   make bench    every benchmark
 #   make clang    every binary, tests and benchmarks too, with clang (no run)
 #   make install  PREFIX=/usr/local DESTDIR=
+#   make man      the manual pages (scdoc), into $(BUILD)/man
+#   make deb      the i40 Debian package (debhelper), checked by lintian
 
 ifeq ($(origin CC),default)
 CC = gcc
@@ -22,7 +24,8 @@ DEB_PKGS = make gcc clang libclang-rt-14-dev pkg-config perl \
 	libsodium-dev libmsgpack-dev libcmocka-dev libjansson-dev \
 	libzmq3-dev liblmdb-dev libinih-dev libsystemd-dev \
 	nftables iproute2 procps jq lmdb-utils libcsv-dev \
-	libcairo2-dev fonts-dejavu-core libstemmer-dev wswedish
+	libcairo2-dev fonts-dejavu-core libstemmer-dev wswedish \
+	scdoc debhelper lintian fakeroot
 
 PKGS = libsodium msgpack lmdb
 TEST_PKGS = cmocka jansson libzmq
@@ -84,7 +87,7 @@ TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/testtools/%)
 # Script tests are executable and name their interpreter (#!).
 SCRIPT_TESTS = $(wildcard tests/*.t) $(wildcard tests/integration/*.t)
 
-.PHONY: all deps test check fuzz bench install clean vectors demo clang
+.PHONY: all deps test check fuzz bench install clean vectors demo clang man deb
 
 all: deps $(LIB) $(I40D) $(I40CTL) $(TOOL_BIN)
 
@@ -237,11 +240,44 @@ vectors: all
 	$(BUILD)/testtools/genvectors docs/vectors
 	$(BUILD)/testtools/gentranscript docs/vectors
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/i40
+# Manual pages from man/*.scd: i40d(8), i40ctl(1), i40d.conf(5).
+MAN_SRC = $(wildcard man/*.scd)
+MAN_OUT = $(MAN_SRC:man/%.scd=$(BUILD)/man/%)
+
+man: $(MAN_OUT)
+
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc <$< >$@
+
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/i40 \
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 755 $(I40D) $(I40CTL) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 README.md docs/*.md docs/i40d.conf.example \
 	    docs/i40d.service $(DESTDIR)$(PREFIX)/share/doc/i40/
+	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(BUILD)/man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 $(BUILD)/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+# The package, built from a copy of the tracked files (dpkg-buildpackage
+# writes beside its source tree), then checked: lintian must find no error.
+DEB_VERSION = $(shell sed -n '1s/.*(\(.*\)).*/\1/p' debian/changelog)
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB_FILE = $(BUILD)/i40_$(DEB_VERSION)_$(DEB_ARCH).deb
+
+deb: deps
+	rm -rf $(BUILD)/debsrc && mkdir -p $(BUILD)/debsrc/i40
+	if [ -d .git ]; then git ls-files -z --cached --others --exclude-standard | xargs -0 tar cf - | \
+	    tar xf - -C $(BUILD)/debsrc/i40; \
+	else tar cf - --exclude=./build . | tar xf - -C $(BUILD)/debsrc/i40; fi
+	cd $(BUILD)/debsrc/i40 && DEB_BUILD_OPTIONS="parallel=$$(nproc)" \
+	    dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+	    { tail -30 ../build.log; exit 1; }
+	cp $(BUILD)/debsrc/i40_$(DEB_VERSION)_$(DEB_ARCH).deb $(DEB_FILE)
+	lintian --fail-on error $(DEB_FILE)
+	@echo "make deb: $(DEB_FILE)"
 
 clean:
 	rm -rf $(BUILD)
