@@ -221,18 +221,14 @@ parse_opts(int argc, char *argv[], struct ctl_opts *o, struct filter *f,
 		{ "today", required_argument, NULL, 't' }, CTL_OPT_END
 	};
 	char *end;
-	double hp;
 	long v;
-	int c;
+	int c, rc;
 
 	while ((c = ctl_getopt(argc, argv, ":d:h", opts, o)) > 0) {
 		switch (c) {
 		case 'l':
-			if (strcmp(optarg, "sv") != 0 && strcmp(optarg,
-			    "en") != 0 && strcmp(optarg, "auto") != 0)
-				return ctl_usage_error(usage, "--lang `%s': "
-				    "sv, en or auto", optarg);
-			*lang = optarg;
+			if ((rc = ctl_match_lang_opt(usage, optarg, lang)) != 0)
+				return rc;
 			break;
 		case 'm':
 			if (strcmp(optarg, "any") == 0)
@@ -248,10 +244,8 @@ parse_opts(int argc, char *argv[], struct ctl_opts *o, struct filter *f,
 				    "online, campus, blended or any", optarg);
 			break;
 		case 'A': case 'B': case 't':
-			if (strlen(optarg) != 10 || optarg[4] != '-' ||
-			    optarg[7] != '-' || strspn(optarg, "0123456789-") != 10)
-				return ctl_usage_error(usage, "`%s': a date is "
-				    "YYYY-MM-DD", optarg);
+			if ((rc = ctl_match_date_opt(usage, optarg)) != 0)
+				return rc;
 			if (c == 'A')
 				f->after = optarg;
 			else if (c == 'B')
@@ -271,11 +265,9 @@ parse_opts(int argc, char *argv[], struct ctl_opts *o, struct filter *f,
 			f->eqf = (uint64_t)v;
 			break;
 		case 'c':
-			hp = strtod(optarg, &end);
-			if (*end != '\0' || !(hp > 0) || hp > 1000)
-				return ctl_usage_error(usage, "--max-credits "
-				    "`%s': credits (hp), such as 7.5", optarg);
-			f->max_tenths = (uint64_t)(hp * 10 + 0.5);
+			if ((rc = ctl_match_hp_opt(usage, optarg,
+			    &f->max_tenths)) != 0)
+				return rc;
 			break;
 		case 'n':
 			v = strtol(optarg, &end, 10);

@@ -587,35 +587,24 @@ parse_opts(int argc, char *argv[], struct ctl_opts *o, const char **lang,
 		{ "max-credits", required_argument, NULL, 'c' },
 		{ "today", required_argument, NULL, 't' }, CTL_OPT_END
 	};
-	char *end;
-	double hp;
-	int c;
+	int c, rc = 0;
 
-	while ((c = ctl_getopt(argc, argv, ":d:h", opts, o)) > 0) {
+	while (rc == 0 && (c = ctl_getopt(argc, argv, ":d:h", opts, o)) > 0) {
 		switch (c) {
 		case 'l':
-			if (strcmp(optarg, "sv") != 0 && strcmp(optarg,
-			    "en") != 0 && strcmp(optarg, "auto") != 0)
-				return ctl_usage_error(usage, "--lang `%s': "
-				    "sv, en or auto", optarg);
-			*lang = optarg;
+			rc = ctl_match_lang_opt(usage, optarg, lang);
 			break;
 		case 'c':
-			hp = strtod(optarg, &end);
-			if (*end != '\0' || !(hp > 0) || hp > 1000)
-				return ctl_usage_error(usage, "--max-credits "
-				    "`%s': credits (hp), such as 7.5", optarg);
-			*max = (uint64_t)(hp * 10 + 0.5);
+			rc = ctl_match_hp_opt(usage, optarg, max);
 			break;
 		case 't':
-			if (strlen(optarg) != 10 || optarg[4] != '-' ||
-			    optarg[7] != '-' || strspn(optarg, "0123456789-") != 10)
-				return ctl_usage_error(usage, "`%s': a date is "
-				    "YYYY-MM-DD", optarg);
-			snprintf(today, 11, "%s", optarg);
+			if ((rc = ctl_match_date_opt(usage, optarg)) == 0)
+				snprintf(today, 11, "%s", optarg);
 			break;
 		}
 	}
+	if (rc != 0)
+		return rc;
 	return c < 0 ? -1 : 0;
 }
 

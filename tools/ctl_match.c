@@ -147,3 +147,32 @@ ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
 	}
 	return 0;
 }
+
+int
+ctl_match_lang_opt(const char *usage, const char *arg, const char **lang)
+{
+	if (strcmp(arg, "sv") != 0 && strcmp(arg, "en") != 0 &&
+	    strcmp(arg, "auto") != 0)
+		return ctl_usage_error(usage, "--lang `%s': sv, en or auto",
+		    arg);
+	*lang = arg;
+	return 0;
+}
+
+int
+ctl_match_hp_opt(const char *usage, const char *arg, uint64_t *tenths)
+{
+	if (ctl_parse_hp(arg, tenths) != 0 || *tenths == 0 || *tenths > 10000)
+		return ctl_usage_error(usage, "--max-credits `%s': credits (hp) "
+		    "above 0, at most 1000, such as 7.5", arg);
+	return 0;
+}
+
+int
+ctl_match_date_opt(const char *usage, const char *arg)
+{
+	if (strlen(arg) != 10 || arg[4] != '-' || arg[7] != '-' ||
+	    strspn(arg, "0123456789-") != 10)
+		return ctl_usage_error(usage, "`%s': a date is YYYY-MM-DD", arg);
+	return 0;
+}

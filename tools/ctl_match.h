@@ -50,4 +50,17 @@ int ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
     size_t len, struct mt_hit **hits, size_t *n, struct ctl_words *ws)
     I40_MUST_CHECK;
 
+/*
+ * The option values match and plan share, each checked: 0, or what
+ * ctl_usage_error returned after saying what is wrong.
+ */
+/* --lang: sv, en or auto, into *lang. */
+int ctl_match_lang_opt(const char *usage, const char *arg, const char **lang)
+    I40_MUST_CHECK;
+/* --max-credits: hp above 0 and at most 1000 ("7.5", "7,5"), in tenths. */
+int ctl_match_hp_opt(const char *usage, const char *arg, uint64_t *tenths)
+    I40_MUST_CHECK;
+/* A date option (--today, --starts-after...): YYYY-MM-DD. */
+int ctl_match_date_opt(const char *usage, const char *arg) I40_MUST_CHECK;
+
 #endif
