@@ -136,6 +136,25 @@ static const size_t field_words[MT_NFIELDS] = { 4, 4, 24, 40 };
 
 #define NUNI SAMPLE_MAX_KEYS
 
+/* The index of the generated modules. */
+static struct mt_index *
+build(struct mt_analyzer *an, struct mt_dict *dict, const struct mt_doc *docs,
+    size_t nmod)
+{
+	struct mt_index *ix;
+	size_t i;
+	int rc;
+
+	if ((rc = mt_index_new(an, dict, &ix)) != 0)
+		die("index", rc);
+	for (i = 0; i < nmod; i++)
+		if ((rc = mt_index_add(ix, &docs[i])) != 0)
+			die("index add", rc);
+	if ((rc = mt_index_finish(ix)) != 0)
+		die("index", rc);
+	return ix;
+}
+
 static struct codec_bytes
 cb(const char *s, size_t max)
 {
@@ -367,13 +386,8 @@ main(void)
 	t0 = now();
 	iter = 0;
 	do {
-		if ((rc = mt_index_new(an, dict, &ix)) != 0)
-			die("index", rc);
-		for (i = 0; i < nmod; i++)
-			if ((rc = mt_index_add(ix, &docs[i])) != 0)
-				die("index add", rc);
-		if ((rc = mt_index_finish(ix)) != 0 ||
-		    (rc = mt_query(ix, an, needs[iter % nq].lang[0] == 's' ?
+		ix = build(an, dict, docs, nmod);
+		if ((rc = mt_query(ix, an, needs[iter % nq].lang[0] == 's' ?
 		    MT_SV : MT_EN, needv[iter % nq], strlen(needv[iter % nq]),
 		    &hits, &n)) != 0)
 			die("query", rc);
@@ -384,13 +398,8 @@ main(void)
 	cold = iter / t;
 
 	/* Warm: one index, queries only. */
-	if ((rc = mt_index_new(an, dict, &ix)) != 0)
-		die("index", rc);
-	for (i = 0; i < nmod; i++)
-		if ((rc = mt_index_add(ix, &docs[i])) != 0)
-			die("index add", rc);
-	if ((rc = mt_index_finish(ix)) != 0 ||
-	    (rc = mt_search_new(ix, &se)) != 0)
+	ix = build(an, dict, docs, nmod);
+	if ((rc = mt_search_new(ix, &se)) != 0)
 		die("index", rc);
 	t0 = now();
 	iter = 0;

@@ -221,6 +221,18 @@ JSON
 	echo "$f"
 }
 
+# module_file CODE JQ-FILTER: a module file (tests 32, 34), the common
+# fields changed by the filter; prints its path.
+module_file() {
+	local f="$T/m-$1.json"
+	jq -n --arg c "$1" '{code: $c, credits: 10, hours: 27,
+	    eqf: 6, cycle: "first", lang: ["sv", "en"], mode: "online",
+	    pace: "mixed", assessment: ["project"], supervision: "unsupervised",
+	    summary_en: "A module.", summary_sv: "En modul.",
+	    outcomes_en: ["Can do it."], outcomes_sv: ["Kan göra det."]} | '"$2" >"$f"
+	echo "$f"
+}
+
 publish() { "$I40CTL" module publish -d "$(dir $1)" --file "$(module_json "$2")" >/dev/null; }
 
 # learner N: a learner pseudonym (32 hex digits) made of the number N.
