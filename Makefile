@@ -25,12 +25,12 @@ DEB_PKGS = make gcc clang libclang-rt-14-dev pkg-config perl \
 	libzmq3-dev liblmdb-dev libinih-dev libsystemd-dev \
 	nftables iproute2 procps jq lmdb-utils libcsv-dev \
 	libcairo2-dev fonts-dejavu-core libstemmer-dev wswedish \
-	scdoc debhelper lintian fakeroot
+	scdoc debhelper lintian fakeroot libmicrohttpd-dev curl
 
 PKGS = libsodium msgpack lmdb
 TEST_PKGS = cmocka jansson libzmq
 # What i40d and i40ctl link besides the library.
-APP_PKGS = libzmq inih libsystemd jansson
+APP_PKGS = libzmq inih libsystemd jansson libmicrohttpd
 # i40ctl alone draws PDF transcripts (cairo, with the DejaVu fonts).
 CTL_PKGS = cairo
 APP_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) $(CTL_PKGS) 2>/dev/null)
@@ -125,18 +125,23 @@ $(CLIB): $(CTL_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(I40D): $(BUILD)/daemon/main.o $(DLIB) $(LIB)
-	$(CC) $(BUILD)/daemon/main.o $(DLIB) $(LIB) $(APP_LIBS) $(PKG_LIBS) \
-	    $(LDFLAGS) -o $@
+# The web face (daemon/web*.c) verifies transcripts and matches needs with
+# i40ctl's own code, so that both decide alike: the two archives need each
+# other, and every program links them as one group.
+ALIBS = -Wl,--start-group $(CLIB) $(DLIB) -Wl,--end-group $(LIB)
+
+$(I40D): $(BUILD)/daemon/main.o $(DLIB) $(CLIB) $(LIB)
+	$(CC) $(BUILD)/daemon/main.o $(ALIBS) $(CTL_LIBS) $(APP_LIBS) \
+	    $(PKG_LIBS) $(LDFLAGS) -o $@
 
 $(I40CTL): $(BUILD)/tools/main.o $(CLIB) $(DLIB) $(LIB)
-	$(CC) $(BUILD)/tools/main.o $(CLIB) $(DLIB) $(LIB) $(CTL_LIBS) $(APP_LIBS) \
+	$(CC) $(BUILD)/tools/main.o $(ALIBS) $(CTL_LIBS) $(APP_LIBS) \
 	    $(PKG_LIBS) $(LDFLAGS) -o $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-missing-prototypes $< \
-	    $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB) $(TEST_LIBS) $(CTL_LIBS) $(APP_LIBS) \
+	    $(TESTLIB_OBJ) $(ALIBS) $(TEST_LIBS) $(CTL_LIBS) $(APP_LIBS) \
 	    $(PKG_LIBS) $(LDFLAGS) -o $@
 
 # Replay drivers: each fuzz target linked with a main() that runs every
@@ -151,13 +156,13 @@ $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
 $(BUILD)/bench/bench_%: tests/bench/bench_%.c $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -Wno-missing-prototypes $< $(TESTLIB_OBJ) \
-	    $(CLIB) $(DLIB) $(LIB) \
+	    $(ALIBS) \
 	    $(PKG_LIBS) $(CTL_LIBS) $(APP_LIBS) $(LDFLAGS) -o $@
 
 $(BUILD)/testtools/%: tests/tools/%.c $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-missing-prototypes $< \
-	    $(TESTLIB_OBJ) $(CLIB) $(DLIB) $(LIB) \
+	    $(TESTLIB_OBJ) $(ALIBS) \
 	    $(TEST_LIBS) $(CTL_LIBS) $(APP_LIBS) $(PKG_LIBS) $(LDFLAGS) -o $@
 
 # Unit tests and replays two at a time (each is one CPU-bound process);

@@ -38,6 +38,7 @@
 #include <ini.h>
 
 #include "daemon/config.h"
+#include "daemon/config_int.h"
 #include "daemon/log.h"
 
 #define NAME_MAX_LEN 128
@@ -45,7 +46,6 @@
 #define WHO_MIN_LEN 3
 #define WHO_MAX_LEN 64
 #define KEY_HEX_LEN 64
-#define QUOTE_MAX 64		/* bytes of a value shown in a message */
 #define MSG_MAX 600
 #define HOSTNAME_BUF 256
 #define DEFAULT_NODE "i40d"	/* when the host name gives no valid name */
@@ -74,11 +74,6 @@ static const char *const node_keys[K_COUNT] = {
 	"name, datadir, genesis, key, listen, sync_interval, " \
 	"checkpoint_interval, log_level, log_interval"
 
-/* A value quoted for a message: controls and non-ASCII as \xNN. */
-struct quoted {
-	char s[QUOTE_MAX * 4 + 8];
-};
-
 /* The state of one config_load(). */
 struct load {
 	struct config *c;
@@ -93,16 +88,15 @@ struct load {
 	size_t errlen;
 	int keyline[K_COUNT];		/* where each [node] key was set */
 	int peerline[CONFIG_MAX_PEERS];	/* where each peer was set */
+	int httpline[H_COUNT];		/* where each [http] key was set */
 };
 
-static int bad(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
 static void fail(struct load *, int, int, const char *, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* The message into err, if there is room (it may be cut); I40_E_CONFIG. */
-static int
-bad(char *err, size_t errlen, const char *fmt, ...)
+int
+config_bad(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -117,7 +111,7 @@ bad(char *err, size_t errlen, const char *fmt, ...)
 static int
 nomem(char *err, size_t errlen)
 {
-	(void)bad(err, errlen, "out of memory");
+	(void)config_bad(err, errlen, "out of memory");
 	return I40_E_NOMEM;
 }
 
@@ -139,13 +133,13 @@ fail(struct load *ld, int line, int rc, const char *fmt, ...)
 	(void)vsnprintf(m, sizeof(m), fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		(void)bad(ld->err, ld->errlen, "%s:%d: %s", ld->path, line, m);
+		(void)config_bad(ld->err, ld->errlen, "%s:%d: %s", ld->path, line, m);
 	else
-		(void)bad(ld->err, ld->errlen, "%s: %s", ld->path, m);
+		(void)config_bad(ld->err, ld->errlen, "%s: %s", ld->path, m);
 }
 
-static const char *
-quote(struct quoted *q, const char *s)
+const char *
+config_quote(struct config_quoted *q, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, n = 0;
@@ -335,8 +329,8 @@ endpoint_why(const char *v, int listen)
  * 0 with *ms set; -1 if it is not a duration; -2 if it is one outside
  * CONFIG_SYNC_MIN_MS..CONFIG_SYNC_MAX_MS.
  */
-static int
-duration_parse(const char *v, unsigned *ms)
+int
+config_duration(const char *v, unsigned *ms)
 {
 	const uint64_t cap = (uint64_t)1 << 40;	/* far above any bound */
 	uint64_t n = 0, unit;
@@ -367,8 +361,8 @@ duration_parse(const char *v, unsigned *ms)
 }
 
 /* Replace *out with a copy of v. */
-static int
-str_set(const char *v, char **out, char *err, size_t errlen)
+int
+config_str_set(const char *v, char **out, char *err, size_t errlen)
 {
 	char *s;
 
@@ -390,38 +384,38 @@ static int
 path_set(const char *key, const char *ex, const char *v, char **out,
     char *err, size_t errlen)
 {
-	struct quoted q;
+	struct config_quoted q;
 	size_t i, len = strlen(v);
 
 	if (v[0] != '/')
-		return bad(err, errlen, "%s: %s is not an absolute path (i40d "
+		return config_bad(err, errlen, "%s: %s is not an absolute path (i40d "
 		    "runs from /; write the full path, e.g. %s)", key,
-		    quote(&q, v), ex);
+		    config_quote(&q, v), ex);
 	if (len >= PATH_MAX)
-		return bad(err, errlen, "%s: path longer than %d bytes", key,
+		return config_bad(err, errlen, "%s: path longer than %d bytes", key,
 		    PATH_MAX - 1);
 	for (i = 0; i < len; i++)
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f ||
 		    (v[i] == ';' && v[i - 1] == ' ') ||
 		    (v[i] == ' ' && i == len - 1))
-			return bad(err, errlen, "%s: %s cannot be written in "
+			return config_bad(err, errlen, "%s: %s cannot be written in "
 			    "the file (a control character, \" ;\" or a "
-			    "trailing space)", key, quote(&q, v));
-	return str_set(v, out, err, errlen);
+			    "trailing space)", key, config_quote(&q, v));
+	return config_str_set(v, out, err, errlen);
 }
 
 /* What every value must be: not empty, not in quotes. */
-static int
-value_plain(const char *key, const char *v, char *err, size_t errlen)
+int
+config_value_plain(const char *key, const char *v, char *err, size_t errlen)
 {
-	struct quoted q;
+	struct config_quoted q;
 	size_t len = strlen(v);
 
 	if (len == 0)
-		return bad(err, errlen, "%s: no value", key);
+		return config_bad(err, errlen, "%s: no value", key);
 	if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0])
-		return bad(err, errlen, "%s: %s is in quotes; write the value "
-		    "without them", key, quote(&q, v));
+		return config_bad(err, errlen, "%s: %s is in quotes; write the value "
+		    "without them", key, config_quote(&q, v));
 	return 0;
 }
 
@@ -431,20 +425,20 @@ node_set(struct config *c, enum node_key k, const char *v, char *err,
     size_t errlen)
 {
 	const char *key = node_keys[k], *why;
-	struct quoted q;
+	struct config_quoted q;
 	unsigned ms;
 	size_t n;
 	int rc, lvl;
 
-	if ((rc = value_plain(key, v, err, errlen)) != 0)
+	if ((rc = config_value_plain(key, v, err, errlen)) != 0)
 		return rc;
 	switch (k) {
 	case K_NAME:
 		if (!name_ok(v))
-			return bad(err, errlen, "name: %s is not a node name "
+			return config_bad(err, errlen, "name: %s is not a node name "
 			    "(1..%d printable ASCII characters, no spaces)",
-			    quote(&q, v), NAME_MAX_LEN);
-		return str_set(v, &c->node, err, errlen);
+			    config_quote(&q, v), NAME_MAX_LEN);
+		return config_str_set(v, &c->node, err, errlen);
 	case K_DATADIR:
 		if ((rc = path_set(key, "/var/lib/i40", v, &c->datadir, err,
 		    errlen)) != 0)
@@ -462,51 +456,51 @@ node_set(struct config *c, enum node_key k, const char *v, char *err,
 		    errlen);
 	case K_LISTEN:
 		if ((why = endpoint_why(v, 1)) != NULL)
-			return bad(err, errlen, "listen: %s is not an "
+			return config_bad(err, errlen, "listen: %s is not an "
 			    "endpoint: %s (use e.g. tcp://0.0.0.0:7440)",
-			    quote(&q, v), why);
-		return str_set(v, &c->listen, err, errlen);
+			    config_quote(&q, v), why);
+		return config_str_set(v, &c->listen, err, errlen);
 	case K_SYNC:
-		if ((rc = duration_parse(v, &ms)) == -2)
-			return bad(err, errlen, "sync_interval: %s is out of "
-			    "range (%dms..%dh)", quote(&q, v),
+		if ((rc = config_duration(v, &ms)) == -2)
+			return config_bad(err, errlen, "sync_interval: %s is out of "
+			    "range (%dms..%dh)", config_quote(&q, v),
 			    CONFIG_SYNC_MIN_MS, CONFIG_SYNC_MAX_MS / 3600000);
 		if (rc != 0)
-			return bad(err, errlen, "sync_interval: %s is not a "
-			    "duration (use e.g. 500ms, 5s, 2m)", quote(&q, v));
+			return config_bad(err, errlen, "sync_interval: %s is not a "
+			    "duration (use e.g. 500ms, 5s, 2m)", config_quote(&q, v));
 		c->sync_ms = ms;
 		return 0;
 	case K_CHECKPOINT:
-		if ((rc = duration_parse(v, &ms)) == -2)
-			return bad(err, errlen, "checkpoint_interval: %s is out "
-			    "of range (%dms..%dh)", quote(&q, v),
+		if ((rc = config_duration(v, &ms)) == -2)
+			return config_bad(err, errlen, "checkpoint_interval: %s is out "
+			    "of range (%dms..%dh)", config_quote(&q, v),
 			    CONFIG_SYNC_MIN_MS, CONFIG_SYNC_MAX_MS / 3600000);
 		if (rc != 0)
-			return bad(err, errlen, "checkpoint_interval: %s is not "
-			    "a duration (use e.g. 30s, 5m, 1h)", quote(&q, v));
+			return config_bad(err, errlen, "checkpoint_interval: %s is not "
+			    "a duration (use e.g. 30s, 5m, 1h)", config_quote(&q, v));
 		c->checkpoint_ms = ms;
 		return 0;
 	case K_LOG_LEVEL:
 		if ((lvl = log_level_parse(v)) < 0)
-			return bad(err, errlen, "log_level: %s is not a log "
+			return config_bad(err, errlen, "log_level: %s is not a log "
 			    "level (use error, warn, info or debug)",
-			    quote(&q, v));
+			    config_quote(&q, v));
 		c->log_level = lvl;
 		return 0;
 	case K_LOG_INTERVAL:
-		if ((rc = duration_parse(v, &ms)) == -2)
-			return bad(err, errlen, "log_interval: %s is out of "
-			    "range (%dms..%dh)", quote(&q, v),
+		if ((rc = config_duration(v, &ms)) == -2)
+			return config_bad(err, errlen, "log_interval: %s is out of "
+			    "range (%dms..%dh)", config_quote(&q, v),
 			    CONFIG_SYNC_MIN_MS, CONFIG_SYNC_MAX_MS / 3600000);
 		if (rc != 0)
-			return bad(err, errlen, "log_interval: %s is not a "
-			    "duration (use e.g. 5s, 1m)", quote(&q, v));
+			return config_bad(err, errlen, "log_interval: %s is not a "
+			    "duration (use e.g. 5s, 1m)", config_quote(&q, v));
 		c->log_ms = ms;
 		return 0;
 	case K_COUNT:
 		break;
 	}
-	return bad(err, errlen, "no such key");
+	return config_bad(err, errlen, "no such key");
 }
 
 static int
@@ -525,12 +519,12 @@ static void
 load_node(struct load *ld, const char *key, const char *v)
 {
 	char m[MSG_MAX];
-	struct quoted q;
+	struct config_quoted q;
 	int k, rc;
 
 	if ((k = node_key_find(key)) < 0) {
 		fail(ld, ld->lineno, I40_E_CONFIG, "unknown key %s in [node] "
-		    "(known: " NODE_KEYS_TEXT ")", quote(&q, key));
+		    "(known: " NODE_KEYS_TEXT ")", config_quote(&q, key));
 		return;
 	}
 	if (ld->keyline[k] != 0) {
@@ -551,7 +545,7 @@ load_peer(struct load *ld, const char *name, const char *v)
 	struct config *c = ld->c;
 	char who[WHO_MAX_LEN + 1], m[MSG_MAX];
 	struct config_peer *p;
-	struct quoted q;
+	struct config_quoted q;
 	const char *why;
 	size_t i;
 	int rc;
@@ -559,7 +553,7 @@ load_peer(struct load *ld, const char *name, const char *v)
 	if (who_norm(name, who) != 0) {
 		fail(ld, ld->lineno, I40_E_CONFIG, "[peers] %s is neither a "
 		    "SCHAC code (e.g. kth.se) nor an identity key (64 hex "
-		    "digits)", quote(&q, name));
+		    "digits)", config_quote(&q, name));
 		return;
 	}
 	for (i = 0; i < c->npeers; i++)
@@ -574,14 +568,14 @@ load_peer(struct load *ld, const char *name, const char *v)
 		    "peers (at most %d)", who, CONFIG_MAX_PEERS);
 		return;
 	}
-	if ((rc = value_plain(who, v, m, sizeof(m))) != 0) {
+	if ((rc = config_value_plain(who, v, m, sizeof(m))) != 0) {
 		fail(ld, ld->lineno, rc, "[peers] %s", m);
 		return;
 	}
 	if (strcmp(v, "off") != 0 && (why = endpoint_why(v, 0)) != NULL) {
 		fail(ld, ld->lineno, I40_E_CONFIG, "[peers] %s: %s is not an "
 		    "endpoint: %s (use tcp://HOST:PORT, or off)", who,
-		    quote(&q, v), why);
+		    config_quote(&q, v), why);
 		return;
 	}
 	p = &c->peers[c->npeers];
@@ -596,13 +590,38 @@ load_peer(struct load *ld, const char *name, const char *v)
 	ld->peerline[c->npeers++] = ld->lineno;
 }
 
+/* One "key = value" of [http]. */
+static void
+load_http(struct load *ld, const char *key, const char *v)
+{
+	char m[MSG_MAX];
+	struct config_quoted q;
+	int k, rc;
+
+	if ((k = config_http_key(key)) < 0) {
+		fail(ld, ld->lineno, I40_E_CONFIG, "unknown key %s in [http] "
+		    "(known: " HTTP_KEYS_TEXT ")", config_quote(&q, key));
+		return;
+	}
+	if (ld->httpline[k] != 0) {
+		fail(ld, ld->lineno, I40_E_CONFIG, "[http] %s: repeated key "
+		    "(first set on line %d)", key, ld->httpline[k]);
+		return;
+	}
+	ld->httpline[k] = ld->lineno;
+	m[0] = '\0';
+	if ((rc = config_http_set(ld->c, (enum http_key)k, v, m,
+	    sizeof(m))) != 0)
+		fail(ld, ld->lineno, rc, "%s", m);
+}
+
 /* inih's handler: always "success", since errors are kept in ld. */
 static int
 handler(void *user, const char *section, const char *name,
     const char *value)
 {
 	struct load *ld = user;
-	struct quoted q;
+	struct config_quoted q;
 
 	if (ld->rc != 0)
 		return 1;
@@ -610,9 +629,12 @@ handler(void *user, const char *section, const char *name,
 		load_node(ld, name, value);
 	else if (strcmp(section, "peers") == 0)
 		load_peer(ld, name, value);
+	else if (strcmp(section, "http") == 0)
+		load_http(ld, name, value);
 	else
 		fail(ld, ld->lineno, I40_E_CONFIG, "%s: key outside a section "
-		    "(put it under [node] or [peers])", quote(&q, name));
+		    "(put it under [node], [http] or [peers])",
+		    config_quote(&q, name));
 	return 1;
 }
 
@@ -620,7 +642,7 @@ handler(void *user, const char *section, const char *name,
 static void
 check_section(struct load *ld, char *s)
 {
-	struct quoted q;
+	struct config_quoted q;
 	char *end, *after;
 
 	if ((end = strchr(s, ']')) == NULL)
@@ -629,13 +651,14 @@ check_section(struct load *ld, char *s)
 		;
 	if (*after != '\0' && *after != ';' && *after != '#') {
 		fail(ld, ld->lineno, I40_E_CONFIG, "text after the section "
-		    "header: %s", quote(&q, end + 1));
+		    "header: %s", config_quote(&q, end + 1));
 		return;
 	}
 	*end = '\0';
-	if (strcmp(s + 1, "node") != 0 && strcmp(s + 1, "peers") != 0)
+	if (strcmp(s + 1, "node") != 0 && strcmp(s + 1, "peers") != 0 &&
+	    strcmp(s + 1, "http") != 0)
 		fail(ld, ld->lineno, I40_E_CONFIG, "unknown section %s "
-		    "(use [node] or [peers])", quote(&q, s + 1));
+		    "(use [node], [http] or [peers])", config_quote(&q, s + 1));
 	*end = ']';
 }
 
@@ -706,6 +729,8 @@ config_new(struct config **out)
 	c->checkpoint_ms = CONFIG_CHECKPOINT_DEFAULT_MS;
 	c->log_ms = CONFIG_LOG_DEFAULT_MS;
 	c->log_level = LOG_LVL_INFO;
+	c->http_conns = CONFIG_HTTP_CONNS_DEFAULT;
+	c->http_timeout_ms = CONFIG_HTTP_TIMEOUT_DEFAULT_MS;
 	*out = c;
 	return 0;
 }
@@ -759,12 +784,12 @@ int
 config_set(struct config *c, const char *key, const char *value,
     char *err, size_t errlen)
 {
-	struct quoted q;
+	struct config_quoted q;
 	int k;
 
 	if ((k = node_key_find(key)) < 0)
-		return bad(err, errlen, "unknown key %s (known: "
-		    NODE_KEYS_TEXT ")", quote(&q, key));
+		return config_bad(err, errlen, "unknown key %s (known: "
+		    NODE_KEYS_TEXT ")", config_quote(&q, key));
 	return node_set(c, (enum node_key)k, value, err, errlen);
 }
 
@@ -776,14 +801,14 @@ config_finish(struct config *c, char *err, size_t errlen)
 	size_t n, len;
 
 	if (c->datadir == NULL)
-		return bad(err, errlen, "no datadir: set [node] datadir in %s "
+		return config_bad(err, errlen, "no datadir: set [node] datadir in %s "
 		    "or pass -d DIR", c->path != NULL ? c->path :
 		    "the configuration file");
 	if (c->key == NULL) {
 		/* The root datadir "/" must not give "//node.key". */
 		len = strcmp(c->datadir, "/") == 0 ? 0 : strlen(c->datadir);
 		if (len + sizeof(leaf) > PATH_MAX)
-			return bad(err, errlen, "key: DATADIR/node.key is "
+			return config_bad(err, errlen, "key: DATADIR/node.key is "
 			    "longer than %d bytes; set [node] key",
 			    PATH_MAX - 1);
 		if ((s = malloc(len + sizeof(leaf))) == NULL)
@@ -836,6 +861,7 @@ config_print(const struct config *c, FILE *f)
 	werr |= fprintf(f, "log_level = %s\n",
 	    log_level_name((enum log_level)c->log_level)) < 0;
 	werr |= fprintf(f, "log_interval = %ums\n", c->log_ms) < 0;
+	werr |= config_http_print(c, f);
 	werr |= fprintf(f, "\n[peers]\n") < 0;
 	for (i = 0; i < c->npeers; i++)
 		werr |= fprintf(f, "%s = %s\n", c->peers[i].who,
@@ -863,5 +889,6 @@ config_free(struct config *c)
 	free(c->genesis);
 	free(c->key);
 	free(c->listen);
+	free(c->http_listen);
 	free(c);
 }

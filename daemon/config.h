@@ -19,6 +19,12 @@
  *   log_interval = 5s                ; 100ms..1h: one line per peer this
  *                                    ; often about its refused messages
  *
+ *   [http]                           ; the web face and metrics (docs/web.md)
+ *   listen = 127.0.0.1:8040          ; ADDRESS:PORT, numeric; default off
+ *   connections = 256                ; open connections at most, 1..10000
+ *   timeout = 10s                    ; 1s..5m: an idle connection's life
+ *                                    ; and a request's time at most
+ *
  *   [peers]
  *   ; endpoint overrides, by SCHAC code or identity key (64 hex digits);
  *   ; "off" means: do not connect to that peer (it may still connect here)
@@ -60,6 +66,10 @@
 #define CONFIG_CHECKPOINT_DEFAULT_MS 300000
 #define CONFIG_LOG_DEFAULT_MS 5000
 #define CONFIG_MAX_PEERS 64
+#define CONFIG_HTTP_CONNS_DEFAULT 256
+#define CONFIG_HTTP_CONNS_MIN 1
+#define CONFIG_HTTP_CONNS_MAX 10000
+#define CONFIG_HTTP_TIMEOUT_DEFAULT_MS 10000
 
 struct config_peer {
 	char *who;		/* SCHAC code, or 64 lowercase hex digits */
@@ -77,6 +87,9 @@ struct config {
 	unsigned checkpoint_ms;	/* how often at most to sign a checkpoint */
 	int log_level;		/* enum log_level */
 	unsigned log_ms;	/* a peer's refusals: one line this often */
+	char *http_listen;	/* [http] listen; NULL: no web face */
+	unsigned http_conns;
+	unsigned http_timeout_ms;
 	struct config_peer peers[CONFIG_MAX_PEERS];	/* sorted by who */
 	size_t npeers;
 };

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ctl.h"
 #include "ctl_match.h"
@@ -40,84 +39,6 @@ static const char usage[] =
 
 /* A need is a few sentences; past this it is a file, not a need. */
 #define NEED_MAX 4096
-
-struct filter {
-	const char *mode, *after, *before, *schac;
-	uint64_t eqf, max_tenths;
-	char today[11];
-};
-
-/* A session that the date filters allow: the next from after (or today). */
-static const struct mt_session *
-session_ok(const struct mt_module *m, const struct filter *f)
-{
-	const char *from = f->after != NULL && strcmp(f->after, f->today) > 0 ?
-	    f->after : f->today;
-	const struct mt_session *s = mt_next_session(m, from);
-
-	if (f->before != NULL && (s == NULL || strcmp(s->start, f->before) >= 0))
-		return NULL;
-	return s;
-}
-
-static int
-passes(const struct mt_module *m, const struct filter *f)
-{
-	if (f->schac != NULL && strcmp(f->schac, m->schac) != 0)
-		return 0;
-	if (f->eqf != 0 && m->eqf != f->eqf)
-		return 0;
-	if (f->max_tenths != 0 && m->credits > f->max_tenths)
-		return 0;
-	if (f->mode != NULL && strcmp(f->mode, m->mode) != 0)
-		return 0;
-	if ((f->after != NULL || f->before != NULL) && session_ok(m, f) == NULL)
-		return 0;
-	return 1;
-}
-
-static const char *const field_names[MT_NFIELDS] = { "title", "tags",
-	"outcomes", "summary" };
-
-static json_t *
-why_json(const struct mt_hit *h, const struct ctl_words *ws)
-{
-	json_t *a = json_array(), *fs;
-	size_t i, f;
-
-	for (i = 0; a != NULL && i < ws->n; i++) {
-		if ((fs = json_array()) == NULL)
-			break;
-		for (f = 0; f < MT_NFIELDS; f++)
-			if (h->fields[f] & (1u << i))
-				json_array_append_new(fs,
-				    json_string(field_names[f]));
-		if (json_array_size(fs) == 0) {
-			json_decref(fs);
-			continue;
-		}
-		json_array_append_new(a, json_pack("{s:s, s:o}", "word",
-		    ws->w[i], "fields", fs));
-	}
-	return a;
-}
-
-static json_t *
-hit_json(const struct mt_catalog *cat, const struct mt_hit *h,
-    const struct ctl_words *ws, const struct filter *f)
-{
-	const struct mt_module *m = &cat->m[h->doc];
-	const struct mt_session *s = session_ok(m, f);
-	char hp[24];
-
-	ctl_format_hp(m->credits, hp);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:f, s:o}",
-	    "module", m->code, "university", m->schac, "title_sv", m->title_sv,
-	    "title_en", m->title_en, "credits", hp, "eqf", (json_int_t)m->eqf,
-	    "mode", m->mode, "next", s != NULL ? json_pack("{s:s, s:s, s:s}",
-	    "start", s->start, "end", s->end, "mode", s->mode) : json_null(),
-	    "score", h->score, "why", why_json(h, ws));
-}
 
 static void
 print_human(const json_t *doc, const void *arg)
@@ -205,7 +126,7 @@ long_need:
 }
 
 static int
-parse_opts(int argc, char *argv[], struct ctl_opts *o, struct filter *f,
+parse_opts(int argc, char *argv[], struct ctl_opts *o, struct ctl_filter *f,
     const char **lang, size_t *limit)
 {
 	static const struct option opts[] = {
@@ -231,15 +152,7 @@ parse_opts(int argc, char *argv[], struct ctl_opts *o, struct filter *f,
 				return rc;
 			break;
 		case 'm':
-			if (strcmp(optarg, "any") == 0)
-				f->mode = NULL;
-			else if (strcmp(optarg, "campus") == 0 ||
-			    strcmp(optarg, "onsite") == 0)
-				f->mode = "onsite";
-			else if (strcmp(optarg, "online") == 0 ||
-			    strcmp(optarg, "blended") == 0)
-				f->mode = optarg;
-			else
+			if (ctl_filter_mode(optarg, &f->mode) != 0)
 				return ctl_usage_error(usage, "--mode `%s': "
 				    "online, campus, blended or any", optarg);
 			break;
@@ -287,22 +200,17 @@ match_main(int argc, char *argv[])
 	static const char *const with_arg[] = { "-d", "--datadir", "--lang",
 	    "--mode", "--starts-after", "--starts-before", "--university",
 	    "--level", "--max-credits", "--limit", "--today", NULL };
-	struct filter f;
+	struct ctl_filter f;
 	struct ctl_opts o;
 	struct ctl_matcher mr;
-	struct mt_hit *hits = NULL;
-	struct ctl_words ws;
 	const char *arg, *lang = "auto";
-	char *need = NULL, dym[8][MT_TERM_MAX + 1];
-	size_t len, limit = 10, nh = 0, i, k, ndym = 0;
-	enum mt_lang ln;
-	json_t *doc = NULL, *list;
-	time_t now = time(NULL);
-	struct tm tm;
+	char *need = NULL;
+	size_t len, limit = 10, nh = 0;
+	json_t *doc = NULL;
 	int ret, rc;
 
 	memset(&mr, 0, sizeof(mr));
-	memset(&f, 0, sizeof(f));
+	ctl_filter_init(&f);
 	ctl_set_cmd("i40ctl match");
 	if ((ret = ctl_operand(&argc, argv, with_arg, usage, "NEED", &arg)) !=
 	    CTL_EXIT_OK)
@@ -311,8 +219,6 @@ match_main(int argc, char *argv[])
 		fputs(usage, stdout);
 		return CTL_EXIT_OK;
 	}
-	gmtime_r(&now, &tm);
-	strftime(f.today, sizeof(f.today), "%Y-%m-%d", &tm);
 	ctl_opts_init(&o, usage, CTL_TIMEOUT_MS);
 	if ((rc = parse_opts(argc, argv, &o, &f, &lang, &limit)) != 0)
 		return rc < 0 ? o.exit : rc;
@@ -321,13 +227,13 @@ match_main(int argc, char *argv[])
 		goto out;
 	if (ctl_matcher_open(&mr, o.datadir) != 0)
 		goto out;
-	if ((rc = ctl_need_lang(&mr, lang, need, len, &ln)) == I40_E_UTF8) {
+	rc = ctl_match_doc(&mr.cat, mr.an, mr.dict, NULL, lang, need, len, &f,
+	    limit, &doc, &nh);
+	if (rc == I40_E_UTF8) {
 		ctl_errx("the need is not UTF-8 text: type it again, or save "
 		    "the file as UTF-8");
 		goto out;
-	}
-	rc = ctl_match_need(&mr, ln, need, len, &hits, &nh, &ws);
-	if (rc == I40_E_EMPTY) {
+	} else if (rc == I40_E_EMPTY) {
 		ctl_errx("the need has no word to match: say what you want to "
 		    "learn (\"svetsa med robot\", \"PLC programming\")");
 		goto out;
@@ -335,33 +241,10 @@ match_main(int argc, char *argv[])
 		ctl_err(rc, "cannot match");
 		goto out;
 	}
-	if ((doc = json_object()) == NULL || (list = json_array()) == NULL ||
-	    json_object_set_new(doc, "need", json_string(need)) != 0 ||
-	    json_object_set_new(doc, "lang", json_string(ln == MT_SV ? "sv" :
-	    "en")) != 0 || json_object_set_new(doc, "hits", list) != 0) {
-		ctl_errx("out of memory");
-		goto out;
-	}
-	for (i = 0, k = 0; i < nh && k < limit; i++)
-		if (passes(&mr.cat.m[hits[i].doc], &f)) {
-			json_array_append_new(list, hit_json(&mr.cat, &hits[i], &ws,
-			    &f));
-			k++;
-		}
-	if (k == 0) {
-		json_t *d = json_array();
-
-		if (mt_suggest(mr.cat.ix, mr.an, ln, need, len, dym, 8, &ndym) != 0)
-			ndym = 0;
-		for (i = 0; d != NULL && i < ndym; i++)
-			json_array_append_new(d, json_string(dym[i]));
-		json_object_set_new(doc, "did_you_mean", d);
-	}
 	if (ctl_output(doc, o.json, print_human, NULL, "matches") == 0)
-		ret = k > 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
+		ret = nh > 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
 out:
 	json_decref(doc);
-	free(hits);
 	ctl_matcher_close(&mr);
 	free(need);
 	return ret;

@@ -114,50 +114,17 @@ static int
 print_verdicts(const char *file, const json_t *doc,
     const struct tr_check *r, size_t n, int json, int with_node)
 {
-	json_t *out, *a, *o;
-	char h[24], code[TR_CODE_LEN + 1];
-	uint8_t (*ids)[EV_ID_BYTES];
-	size_t i, good = 0;
-	uint64_t total = 0;
+	json_t *out;
+	char h[24];
+	size_t i, good;
+	uint64_t total;
 
-	if ((ids = calloc(n + 1, EV_ID_BYTES)) == NULL)
+	if ((out = tr_verdicts_json(file, doc, r, n, with_node)) == NULL)
 		return I40_E_NOMEM;
-	for (i = 0; i < n; i++)
-		if (r[i].ok) {
-			memcpy(ids[good++], r[i].id, EV_ID_BYTES);
-			/* A failed attempt verifies, but earns nothing. */
-			if (r[i].passed)
-				total += r[i].credits;
-		}
-	if (tr_code((const uint8_t (*)[EV_ID_BYTES])ids, good, code) != 0) {
-		free(ids);
-		return I40_E_NOMEM;
-	}
-	free(ids);
-	if (json) {
-		if ((a = json_array()) == NULL)
-			return I40_E_NOMEM;
-		for (i = 0; i < n; i++) {
-			o = json_pack("{s:I, s:s, s:b, s:b, s:I}", "entry",
-			    (json_int_t)i + 1, "module", r[i].code,
-			    "verified", r[i].ok, "passed", r[i].passed,
-			    "credits", (json_int_t)r[i].credits);
-			if (o != NULL && r[i].ok)
-				json_object_set_new(o, "admitted_per_file",
-				    json_boolean(r[i].admitted && !with_node));
-			if (o != NULL && !r[i].ok)
-				json_object_set_new(o, "reason",
-				    json_string(r[i].reason));
-			json_array_append_new(a, o);
-		}
-		out = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:s, s:o}", "file",
-		    file, "learner", json_string_value(json_object_get(doc,
-		    "learner")) ? json_string_value(json_object_get(doc,
-		    "learner")) : "", "against_node", with_node, "entries",
-		    (json_int_t)n, "verified", (json_int_t)good, "credits",
-		    (json_int_t)total, "code", code, "verdicts", a);
-		return out == NULL ? I40_E_NOMEM : ctl_json_print(out);
-	}
+	if (json)
+		return ctl_json_print(out);
+	good = (size_t)json_integer_value(json_object_get(out, "verified"));
+	total = (uint64_t)json_integer_value(json_object_get(out, "credits"));
 	printf("transcript of %s, taken %s (as the file says: not "
 	    "verified)\n",
 	    json_string_value(json_object_get(doc, "learner")),
@@ -179,7 +146,9 @@ print_verdicts(const char *file, const json_t *doc,
 	printf("%zu of %zu entries verified (%s hp), against %s\n", good, n,
 	    h, with_node ? "the genesis and this node's ledger" :
 	    "the genesis alone");
-	printf("verification code of the verified entries: %s\n", code);
+	printf("verification code of the verified entries: %s\n",
+	    json_string_value(json_object_get(out, "code")));
+	json_decref(out);
 	return fflush(stdout) != 0 ? -EIO : 0;
 }
 

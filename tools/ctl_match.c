@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -115,11 +116,14 @@ word_cb(void *arg, const struct mt_token *t)
 }
 
 int
-ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
-    size_t len, struct mt_hit **hits, size_t *n, struct ctl_words *ws)
+ctl_match_cat(const struct mt_catalog *cat, struct mt_analyzer *an,
+    const struct mt_dict *dict, struct mt_search *s, enum mt_lang ln,
+    const char *need, size_t len, mt_keep_fn keep, void *arg, size_t limit,
+    struct mt_hit **hits, size_t *n, struct ctl_words *ws)
 {
 	const struct mt_tag *tags[MT_KEYS_MAX];
 	struct mt_qkey keys[MT_KEYS_MAX];
+	struct mt_search *own = NULL;
 	size_t ntags = 0, i;
 	int rc;
 
@@ -127,15 +131,20 @@ ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
 	*hits = NULL;
 	*n = 0;
 	/* Skills tagged with one ESCO URI link the languages. */
-	if ((rc = mt_catalog_keys(&m->cat, m->an, m->dict, ln, need, len, tags,
+	if ((rc = mt_catalog_keys(cat, an, dict, ln, need, len, tags,
 	    keys, MT_KEYS_MAX, &ntags)) != 0)
 		return rc;
-	if ((rc = mt_query_keys(m->cat.ix, m->an, ln, need, len, keys, ntags,
-	    hits, n)) != 0)
+	if (s == NULL && (rc = mt_search_new(cat->ix, &own)) != 0)
 		return rc;
-	if ((rc = mt_analyze(m->an, ln, need, len, word_cb, ws)) != 0) {
+	rc = mt_search(s != NULL ? s : own, an, ln, need, len, keys, ntags,
+	    keep, arg, limit, hits, n);
+	mt_search_free(own);
+	if (rc != 0)
+		return rc;
+	if ((rc = mt_analyze(an, ln, need, len, word_cb, ws)) != 0) {
 		free(*hits);
 		*hits = NULL;
+		*n = 0;
 		return rc;
 	}
 	/* The index numbers the keys after all the need's words. */
@@ -146,6 +155,182 @@ ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
 		ws->nkeys++;
 	}
 	return 0;
+}
+
+int
+ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
+    size_t len, struct mt_hit **hits, size_t *n, struct ctl_words *ws)
+{
+	return ctl_match_cat(&m->cat, m->an, m->dict, NULL, ln, need, len,
+	    NULL, NULL, 0, hits, n, ws);
+}
+
+void
+ctl_filter_init(struct ctl_filter *f)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	memset(f, 0, sizeof(*f));
+	gmtime_r(&now, &tm);
+	strftime(f->today, sizeof(f->today), "%Y-%m-%d", &tm);
+}
+
+int
+ctl_filter_mode(const char *arg, const char **mode)
+{
+	if (strcmp(arg, "any") == 0 || *arg == '\0')
+		*mode = NULL;
+	else if (strcmp(arg, "campus") == 0 || strcmp(arg, "onsite") == 0)
+		*mode = "onsite";
+	else if (strcmp(arg, "online") == 0)
+		*mode = "online";
+	else if (strcmp(arg, "blended") == 0)
+		*mode = "blended";
+	else
+		return -1;
+	return 0;
+}
+
+int
+ctl_filter_date(const char *arg)
+{
+	return strlen(arg) == 10 && arg[4] == '-' && arg[7] == '-' &&
+	    strspn(arg, "0123456789-") == 10 ? 0 : -1;
+}
+
+const struct mt_session *
+ctl_filter_session(const struct mt_module *m, const struct ctl_filter *f)
+{
+	const char *from = f->after != NULL && strcmp(f->after, f->today) > 0 ?
+	    f->after : f->today;
+	const struct mt_session *s = mt_next_session(m, from);
+
+	if (f->before != NULL && (s == NULL || strcmp(s->start, f->before) >= 0))
+		return NULL;
+	return s;
+}
+
+int
+ctl_filter_passes(const struct mt_module *m, const struct ctl_filter *f)
+{
+	if (f->schac != NULL && strcmp(f->schac, m->schac) != 0)
+		return 0;
+	if (f->eqf != 0 && m->eqf != f->eqf)
+		return 0;
+	if (f->max_tenths != 0 && m->credits > f->max_tenths)
+		return 0;
+	if (f->mode != NULL && strcmp(f->mode, m->mode) != 0)
+		return 0;
+	if ((f->after != NULL || f->before != NULL) &&
+	    ctl_filter_session(m, f) == NULL)
+		return 0;
+	return 1;
+}
+
+static const char *const field_names[MT_NFIELDS] = { "title", "tags",
+	"outcomes", "summary" };
+
+static json_t *
+why_json(const struct mt_hit *h, const struct ctl_words *ws)
+{
+	json_t *a = json_array(), *fs;
+	size_t i, f;
+
+	for (i = 0; a != NULL && i < ws->n; i++) {
+		if ((fs = json_array()) == NULL)
+			break;
+		for (f = 0; f < MT_NFIELDS; f++)
+			if (h->fields[f] & (1u << i))
+				json_array_append_new(fs,
+				    json_string(field_names[f]));
+		if (json_array_size(fs) == 0) {
+			json_decref(fs);
+			continue;
+		}
+		json_array_append_new(a, json_pack("{s:s, s:o}", "word",
+		    ws->w[i], "fields", fs));
+	}
+	return a;
+}
+
+json_t *
+ctl_module_hit(const struct mt_module *m, const struct ctl_filter *f)
+{
+	const struct mt_session *s = ctl_filter_session(m, f);
+	char hp[24];
+
+	ctl_format_hp(m->credits, hp);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o}",
+	    "module", m->code, "university", m->schac, "title_sv", m->title_sv,
+	    "title_en", m->title_en, "credits", hp, "eqf", (json_int_t)m->eqf,
+	    "mode", m->mode, "next", s != NULL ? json_pack("{s:s, s:s, s:s}",
+	    "start", s->start, "end", s->end, "mode", s->mode) : json_null());
+}
+
+static int
+keep_cb(void *arg, size_t doc)
+{
+	const struct mt_catalog *cat = ((const void **)arg)[0];
+	const struct ctl_filter *f = ((const void **)arg)[1];
+
+	return ctl_filter_passes(&cat->m[doc], f);
+}
+
+int
+ctl_match_doc(const struct mt_catalog *cat, struct mt_analyzer *an,
+    const struct mt_dict *dict, struct mt_search *s, const char *lang,
+    const char *need, size_t len, const struct ctl_filter *f, size_t limit,
+    json_t **out, size_t *nhits)
+{
+	const void *ka[2] = { cat, f };
+	struct mt_hit *hits = NULL;
+	struct ctl_words ws;
+	char dym[8][MT_TERM_MAX + 1];
+	size_t nh = 0, i, ndym = 0;
+	enum mt_lang ln;
+	json_t *doc = NULL, *list, *h;
+	int rc;
+
+	*out = NULL;
+	*nhits = 0;
+	if ((rc = strcmp(lang, "auto") == 0 ? mt_lang_guess(an, need, len, &ln) :
+	    mt_lang_parse(lang, &ln)) != 0)
+		return rc;
+	if ((rc = ctl_match_cat(cat, an, dict, s, ln, need, len, keep_cb,
+	    (void *)ka, limit, &hits, &nh, &ws)) != 0)
+		return rc;
+	rc = I40_E_NOMEM;
+	if ((doc = json_object()) == NULL || (list = json_array()) == NULL ||
+	    json_object_set_new(doc, "need", json_stringn(need, len)) != 0 ||
+	    json_object_set_new(doc, "lang", json_string(ln == MT_SV ? "sv" :
+	    "en")) != 0 || json_object_set_new(doc, "hits", list) != 0)
+		goto out;
+	for (i = 0; i < nh; i++) {
+		if ((h = ctl_module_hit(&cat->m[hits[i].doc], f)) == NULL ||
+		    json_object_set_new(h, "score", json_real(hits[i].score)) ||
+		    json_object_set_new(h, "why", why_json(&hits[i], &ws)) ||
+		    json_array_append_new(list, h) != 0)
+			goto out;
+	}
+	if (nh == 0) {
+		json_t *d = json_array();
+
+		if (mt_suggest(cat->ix, an, ln, need, len, dym, 8, &ndym) != 0)
+			ndym = 0;
+		for (i = 0; d != NULL && i < ndym; i++)
+			json_array_append_new(d, json_string(dym[i]));
+		if (d == NULL || json_object_set_new(doc, "did_you_mean", d))
+			goto out;
+	}
+	*out = doc;
+	*nhits = nh;
+	doc = NULL;
+	rc = 0;
+out:
+	json_decref(doc);
+	free(hits);
+	return rc;
 }
 
 int
@@ -171,8 +356,7 @@ ctl_match_hp_opt(const char *usage, const char *arg, uint64_t *tenths)
 int
 ctl_match_date_opt(const char *usage, const char *arg)
 {
-	if (strlen(arg) != 10 || arg[4] != '-' || arg[7] != '-' ||
-	    strspn(arg, "0123456789-") != 10)
+	if (ctl_filter_date(arg) != 0)
 		return ctl_usage_error(usage, "`%s': a date is YYYY-MM-DD", arg);
 	return 0;
 }

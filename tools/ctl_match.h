@@ -10,6 +10,8 @@
 #ifndef I40_CTL_MATCH_H
 #define I40_CTL_MATCH_H
 
+#include <jansson.h>
+
 #include "match/catalog.h"
 
 struct ctl_matcher {
@@ -42,13 +44,61 @@ int ctl_need_lang(struct ctl_matcher *m, const char *lang, const char *need,
     size_t len, enum mt_lang *ln) I40_MUST_CHECK;
 
 /*
- * need (in ln) against the catalog, its ESCO skills included: 0 with
+ * need (in ln) against cat, its ESCO skills included, through search
+ * state s (NULL: one made for the call), keeping the modules keep allows
+ * (NULL: all), at most limit (0: all): 0 with *hits[0..*n) best first and
+ * *ws, or I40_E_EMPTY (no word to match), I40_E_UTF8, I40_E_NOMEM.
+ * an and s are the calling thread's; cat and dict may be shared.
+ */
+int ctl_match_cat(const struct mt_catalog *cat, struct mt_analyzer *an,
+    const struct mt_dict *dict, struct mt_search *s, enum mt_lang ln,
+    const char *need, size_t len, mt_keep_fn keep, void *arg, size_t limit,
+    struct mt_hit **hits, size_t *n, struct ctl_words *ws) I40_MUST_CHECK;
+
+/*
+ * need (in ln) against the matcher's catalog, every hit: 0 with
  * *hits[0..*n) best first and *ws, or I40_E_EMPTY (no word to match),
  * I40_E_UTF8, I40_E_NOMEM.  Nothing is said.
  */
 int ctl_match_need(struct ctl_matcher *m, enum mt_lang ln, const char *need,
     size_t len, struct mt_hit **hits, size_t *n, struct ctl_words *ws)
     I40_MUST_CHECK;
+
+/*
+ * What a search may be narrowed to (docs/matching.md): NULL and 0 leave
+ * it open.  today is the date sessions are counted from.
+ */
+struct ctl_filter {
+	const char *mode;		/* "online", "onsite", "blended" */
+	const char *after, *before;	/* a session starting in [after, before) */
+	const char *schac;
+	uint64_t eqf, max_tenths;
+	char today[11];
+};
+
+/* Open, with today's date (UTC). */
+void ctl_filter_init(struct ctl_filter *f);
+/* A mode as people write it (campus, onsite, online, blended, any): 0, -1. */
+int ctl_filter_mode(const char *arg, const char **mode);
+/* YYYY-MM-DD: 0, or -1. */
+int ctl_filter_date(const char *arg);
+int ctl_filter_passes(const struct mt_module *m, const struct ctl_filter *f);
+/* m's next session that the date filters allow, or NULL. */
+const struct mt_session *ctl_filter_session(const struct mt_module *m,
+    const struct ctl_filter *f);
+/* m as a hit of `i40ctl match --json` lists it, without score and why. */
+json_t *ctl_module_hit(const struct mt_module *m, const struct ctl_filter *f);
+
+/*
+ * need against cat as `i40ctl match --json` prints it (docs/i40ctl.md):
+ * {"need", "lang", "hits": [...]}, and "did_you_mean" when nothing
+ * matched.  lang is "sv", "en" or "auto"; s as ctl_match_cat.  0 with
+ * *doc (the caller's) and *nhits, or I40_E_EMPTY, I40_E_UTF8, I40_E_NOMEM.
+ */
+int ctl_match_doc(const struct mt_catalog *cat, struct mt_analyzer *an,
+    const struct mt_dict *dict, struct mt_search *s, const char *lang,
+    const char *need, size_t len, const struct ctl_filter *f, size_t limit,
+    json_t **doc, size_t *nhits) I40_MUST_CHECK;
 
 /*
  * The option values match and plan share, each checked: 0, or what

@@ -71,6 +71,15 @@ int tr_verify(const json_t *doc, const uint8_t *genesis, size_t glen,
     size_t cap);
 
 /*
+ * r[0..n) as `i40ctl verify --json` prints them (docs/i40ctl.md): the
+ * verdict of each entry, the counts, the credits and the verification
+ * code of the verified entries; file names where doc came from.  The web
+ * face answers with the same object.  NULL when out of memory.
+ */
+json_t *tr_verdicts_json(const char *file, const json_t *doc,
+    const struct tr_check *r, size_t n, int with_node);
+
+/*
  * The verification code of a set of results (docs/protocol.md §16.5):
  * BLAKE2b-256 of "i40/transcript-code/v1" and the completions' ids in
  * ascending byte order, its first 60 bits as 12 Crockford base-32

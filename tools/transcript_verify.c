@@ -501,3 +501,53 @@ tr_verify(const json_t *doc, const uint8_t *genesis, size_t glen,
 	fed_free(&f);
 	return 0;
 }
+
+json_t *
+tr_verdicts_json(const char *file, const json_t *doc,
+    const struct tr_check *r, size_t n, int with_node)
+{
+	json_t *a, *o;
+	char code[TR_CODE_LEN + 1];
+	uint8_t (*ids)[EV_ID_BYTES];
+	const char *learner = json_string_value(json_object_get(doc,
+	    "learner"));
+	size_t i, good = 0;
+	uint64_t total = 0;
+
+	if ((ids = calloc(n + 1, EV_ID_BYTES)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (r[i].ok) {
+			memcpy(ids[good++], r[i].id, EV_ID_BYTES);
+			/* A failed attempt verifies, but earns nothing. */
+			if (r[i].passed)
+				total += r[i].credits;
+		}
+	if (tr_code((const uint8_t (*)[EV_ID_BYTES])ids, good, code) != 0) {
+		free(ids);
+		return NULL;
+	}
+	free(ids);
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		o = json_pack("{s:I, s:s, s:b, s:b, s:I}", "entry",
+		    (json_int_t)i + 1, "module", r[i].code,
+		    "verified", r[i].ok, "passed", r[i].passed,
+		    "credits", (json_int_t)r[i].credits);
+		if (o != NULL && r[i].ok)
+			json_object_set_new(o, "admitted_per_file",
+			    json_boolean(r[i].admitted && !with_node));
+		if (o != NULL && !r[i].ok)
+			json_object_set_new(o, "reason",
+			    json_string(r[i].reason));
+		if (o == NULL || json_array_append_new(a, o) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:s, s:o}", "file",
+	    file, "learner", learner != NULL ? learner : "", "against_node",
+	    with_node, "entries", (json_int_t)n, "verified", (json_int_t)good,
+	    "credits", (json_int_t)total, "code", code, "verdicts", a);
+}

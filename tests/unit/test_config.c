@@ -581,7 +581,23 @@ struct err_case {
 
 static const struct err_case err_cases[] = {
 	{ "[node]\nname = hh\n[nodes]\nname = x\n", 3,
-	    "unknown section \"nodes\" (use [node] or [peers])" },
+	    "unknown section \"nodes\" (use [node], [http] or [peers])" },
+	{ "[http]\nport = 1\n", 2, "unknown key \"port\" in [http] (known: "
+	    "listen, connections, timeout)" },
+	{ "[http]\nlisten = off\nlisten = off\n", 3, "[http] listen: "
+	    "repeated key (first set on line 2)" },
+	{ "[http]\nlisten = localhost:8040\n", 2, "[http] listen: "
+	    "\"localhost:8040\": not a numeric IPv4 address" },
+	{ "[http]\nlisten = 127.0.0.1\n", 2, "no port" },
+	{ "[http]\nlisten = 127.0.0.1:0\n", 2, "the port is 1..65535" },
+	{ "[http]\nlisten = 127.0.0.1:65536\n", 2, "the port is 1..65535" },
+	{ "[http]\nlisten = 127.0.0.1:80x\n", 2, "the port is 1..65535" },
+	{ "[http]\nlisten = [::1:80\n", 2, "[ADDRESS]:PORT" },
+	{ "[http]\nlisten = [::g]:80\n", 2, "not an IPv6 address" },
+	{ "[http]\nconnections = 0\n", 2, "from 1 to 10000" },
+	{ "[http]\nconnections = 12x\n", 2, "from 1 to 10000" },
+	{ "[http]\ntimeout = 500ms\n", 2, "from 1s to 5m" },
+	{ "[http]\ntimeout = soon\n", 2, "from 1s to 5m" },
 	{ "[node]\nname = hh\n\n[extra]\n", 4, "unknown section" },
 	{ "[Node]\n", 1, "unknown section" },
 	{ "[]\n", 1, "unknown section" },
@@ -924,13 +940,19 @@ test_print(void **state)
 	    "log_level = info\n"
 	    "log_interval = 5000ms\n"
 	    "\n"
+	    "[http]\n"
+	    "listen = off\n"
+	    "connections = 256\n"
+	    "timeout = 10000ms\n"
+	    "\n"
 	    "[peers]\n");
 	free(text);
 	config_free(c);
 	assert_int_equal(load("[peers]\nlnu.se = off\nkth.se = tcp://k:1\n"
 	    "[node]\nsync_interval = 1h\nlisten = tcp://*:2\nname = n\n"
 	    "checkpoint_interval = 2m\n"
-	    "genesis = /g\nkey = /k\ndatadir = /d/\nlog_level = warning\n",
+	    "genesis = /g\nkey = /k\ndatadir = /d/\nlog_level = warning\n"
+	    "[http]\nlisten = [::1]:8040\nconnections = 9\ntimeout = 1m\n",
 	    &c, path, sizeof(path), err), 0);
 	text = print_str(c);
 	assert_string_equal(text,
@@ -944,6 +966,11 @@ test_print(void **state)
 	    "checkpoint_interval = 120000ms\n"
 	    "log_level = warn\n"
 	    "log_interval = 5000ms\n"
+	    "\n"
+	    "[http]\n"
+	    "listen = [::1]:8040\n"
+	    "connections = 9\n"
+	    "timeout = 60000ms\n"
 	    "\n"
 	    "[peers]\n"
 	    "kth.se = tcp://k:1\n"
