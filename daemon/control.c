@@ -292,7 +292,7 @@ do_appends(struct node *n, struct pending *ps, size_t np)
 	struct body *scratch = NULL;
 	uint8_t key[KEY_PK_BYTES], mine[KEY_PK_BYTES], prev[EV_ID_BYTES];
 	uint8_t *buf = NULL;
-	uint64_t seq;
+	uint64_t seq, t0;
 	size_t i, k = 0;
 	char why[200];
 	int rc;
@@ -338,7 +338,10 @@ do_appends(struct node *n, struct pending *ps, size_t np)
 	key_lock(n->key);
 	if (k == 0)
 		goto answer;
-	if ((rc = store_append(n->st, items, k, out)) != 0) {
+	t0 = node_mono_us();
+	rc = store_append(n->st, items, k, out);
+	web_count_commit(&n->metrics, node_mono_us() - t0);
+	if (rc != 0) {
 		if (rc == I40_E_FAILED || rc == I40_E_CORRUPT)
 			fatalx("store: %s; stopping so that systemd restarts "
 			    "the node and it re-checks its store",

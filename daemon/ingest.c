@@ -377,7 +377,7 @@ finish(struct node *n, struct job *j)
 	struct store_outcome *out = NULL;
 	struct peer *p = node_peer(n, j->from);
 	const struct want *w = j->has_want ? &j->want : NULL;
-	uint64_t supp;
+	uint64_t supp, t0;
 	int rc;
 
 	if (j->has_want)
@@ -404,12 +404,14 @@ finish(struct node *n, struct job *j)
 	 * branch of a frozen log (store_reorg decides whether it is); the
 	 * rest are appended.
 	 */
+	t0 = node_mono_us();
 	if (j->fork)
 		rc = store_evidence(n->st, j->items, out);
 	else if (w != NULL && w->kind == WANT_REORG)
 		rc = store_reorg(n->st, j->items, j->nok, out);
 	else
 		rc = store_append(n->st, j->items, j->nok, out);
+	web_count_commit(&n->metrics, node_mono_us() - t0);
 	if (rc == I40_E_FAILED || rc == I40_E_CORRUPT)
 		fatalx("store: %s; stopping so that systemd restarts the "
 		    "node and it re-checks its store", i40_strerror(rc));

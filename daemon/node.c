@@ -42,6 +42,15 @@ node_mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t
+node_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static int
 cmp_author(const void *a, const void *b)
 {
@@ -501,6 +510,7 @@ tick_cb(void *arg)
 	sync_tick(n);
 	guard_check(n);
 	guard_checkpoint(n);
+	web_publish(n->web, n);
 }
 
 static void
@@ -678,6 +688,8 @@ node_start(struct node *n, struct config *cfg)
 		    cfg->datadir);
 		return rc;
 	}
+	if ((rc = web_start(n, &n->web)) != 0)
+		return rc;
 	if ((rc = ev_timer_add(n->loop, TICK_MS, tick_cb, n)) != 0 ||
 	    (rc = ev_timer_add(n->loop, cfg->sync_ms, sync_cb, n)) != 0)
 		return rc;
@@ -763,6 +775,7 @@ node_stop(struct node *n)
 	(void)sd_notify(0, "STOPPING=1");
 	/* Nothing unfinished was acknowledged: peers will send it again. */
 	ingest_free(n->ing);
+	web_stop(n->web);
 	for (i = 0; i < n->npeers; i++)
 		peer_free(n->peers[i]);
 	free(n->peers);

@@ -31,6 +31,7 @@
 #include "store/store.h"
 #include "config.h"
 #include "log.h"
+#include "web.h"
 
 #define NODE_MAX_AUTHORS MSG_MAX_HEADS
 #define NODE_WANT_INFLIGHT 8		/* outstanding WANTs per peer */
@@ -129,6 +130,7 @@ struct peer {
 	int confirmed;			/* its vector showed no more of our log */
 	struct session cur, old;	/* its latest two sessions here */
 	uint64_t twin_logged_ms;
+	uint64_t equal_ms;		/* our heads last equal (web_publish) */
 	int rfd;			/* its connection to our router, or -1 */
 	uint64_t rcookie;		/* that socket's SO_COOKIE */
 };
@@ -194,6 +196,8 @@ struct node {
 	uint64_t catchup_ms, catchup_stored;	/* a catch-up since, from */
 	size_t pump_start;		/* sync_pump's rotating first peer */
 	uint64_t monitors;		/* monitors made: unique inproc names */
+	struct web *web;		/* the web face, or NULL (web.h) */
+	struct web_metrics metrics;	/* what /metrics shows */
 	int roots_valid;		/* the cached roots are current */
 	uint8_t log_root[32], state_root[32];
 	/* Scratch of the main thread (struct msg is tens of KiB). */
@@ -206,6 +210,7 @@ struct node {
 /* Milliseconds since the epoch (log and status) and monotonic (timers). */
 uint64_t node_now_ms(void);
 uint64_t node_mono_ms(void);
+uint64_t node_mono_us(void);
 
 /* node.c: life cycle. */
 int node_start(struct node *n, struct config *cfg) I40_MUST_CHECK;

@@ -744,6 +744,9 @@ sync_committed(struct node *n, struct peer *p, const struct store_item *items,
 	}
 	if (p != NULL && w != NULL && w->kind == WANT_NEXT)
 		quieten(p, w->author, stored > 0 || refused == 0);
+	web_count_items(&n->metrics, items, out, cnt);
+	if (stored > 0)
+		web_touch(n->web);
 	if (cnt > 0) {
 		n->roots_valid = 0;
 		/* Heads, freeze points, settled seqs and members, again: the

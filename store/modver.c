@@ -236,3 +236,57 @@ modver_free(struct store *st)
 	clear(&st->mv);
 	sodium_memzero(st->mv.key, sizeof(st->mv.key));
 }
+
+int
+store_module_history(struct store *st, const uint8_t author[KEY_PK_BYTES],
+    const char *code, uint8_t (**ids)[EV_ID_BYTES], size_t *n)
+{
+	size_t cl = strlen(code), cap = 0;
+	uint8_t (*a)[EV_ID_BYTES] = NULL, (*na)[EV_ID_BYTES];
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	MDB_txn *txn;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if ((rc = store_rtxn(st, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_D_MODVER], &c)) != 0) {
+		rc = store_err(rc);
+		goto out;
+	}
+	/* Every version of every module: a page's worth, not a hot path. */
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *p = v.mv_data;
+
+		if (k.mv_size != 8 || v.mv_size < VAL_MIN) {
+			rc = I40_E_CORRUPT;
+			break;
+		}
+		if (v.mv_size != 64 + cl || memcmp(p + 32, author, 32) != 0 ||
+		    memcmp(p + 64, code, cl) != 0)
+			continue;
+		if (*n == cap) {
+			cap = cap == 0 ? 8 : 2 * cap;
+			if ((na = realloc(a, cap * sizeof(*a))) == NULL) {
+				rc = I40_E_NOMEM;
+				break;
+			}
+			a = na;
+		}
+		memcpy(a[(*n)++], p, EV_ID_BYTES);
+	}
+	rc = rc == MDB_NOTFOUND ? 0 : rc < 0 ? rc : store_err(rc);
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	store_rtxn_end(st, txn);
+	if (rc != 0) {
+		free(a);
+		*n = 0;
+	} else
+		*ids = a;
+	return rc;
+}

@@ -705,6 +705,7 @@ store_reader_check(struct store *st, int *cleared)
 int
 store_stats(struct store *st, struct store_stats *out)
 {
+	MDB_envinfo info;
 	MDB_txn *txn;
 	MDB_stat ms;
 	int rc;
@@ -716,6 +717,9 @@ store_stats(struct store *st, struct store_stats *out)
 		out->events = ms.ms_entries;
 	if (rc == 0 && (rc = mdb_stat(txn, st->dbi[DB_HEAD], &ms)) == 0)
 		out->authors = ms.ms_entries;
+	if (rc == 0 && (rc = mdb_env_info(st->env, &info)) == 0 &&
+	    (rc = mdb_env_stat(st->env, &ms)) == 0)
+		out->map_used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
 	store_rtxn_end(st, txn);
 	return store_err(rc);
 }

@@ -399,6 +399,7 @@ int store_reader_check(struct store *st, int *cleared) I40_MUST_CHECK;
 struct store_stats {
 	uint64_t events, authors, duplicates, forks;
 	uint64_t map_size;
+	uint64_t map_used;	/* bytes up to the last page in use */
 	uint64_t merges;
 };
 int store_stats(struct store *st, struct store_stats *out) I40_MUST_CHECK;
@@ -520,6 +521,15 @@ void store_modules_free(struct store_module *ms, size_t n);
  * is, cheaply, for a cache's key.  Free with store_modules_free().
  */
 int store_module_ids(struct store *st, struct store_module **out, size_t *n)
+    I40_MUST_CHECK;
+
+/*
+ * The versions of module (author, code) that took effect, oldest first:
+ * their event ids.  Caller owns *ids (free).  Scans every version of the
+ * catalog: for a page about one module, not for a loop.
+ */
+int store_module_history(struct store *st, const uint8_t author[KEY_PK_BYTES],
+    const char *code, uint8_t (**ids)[EV_ID_BYTES], size_t *n)
     I40_MUST_CHECK;
 
 /* Private data: learner pseudonyms.  Never replicated. */
