@@ -260,7 +260,7 @@ install: all man
 	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 755 $(I40D) $(I40CTL) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 README.md docs/*.md docs/i40d.conf.example \
+	install -m 644 README.md docs/*.md docs/i40d.conf.example docs/i40-alerts.yml \
 	    docs/i40d.service $(DESTDIR)$(PREFIX)/share/doc/i40/
 	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 $(BUILD)/man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
