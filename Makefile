@@ -25,7 +25,8 @@ DEB_PKGS = make gcc clang libclang-rt-14-dev pkg-config perl \
 	libzmq3-dev liblmdb-dev libinih-dev libsystemd-dev \
 	nftables iproute2 procps jq lmdb-utils libcsv-dev \
 	libcairo2-dev fonts-dejavu-core libstemmer-dev wswedish \
-	scdoc debhelper lintian fakeroot libmicrohttpd-dev curl
+	scdoc debhelper lintian fakeroot libmicrohttpd-dev curl \
+	chromium chromium-driver
 
 PKGS = libsodium msgpack lmdb
 TEST_PKGS = cmocka jansson libzmq

@@ -70,6 +70,12 @@ printf '%s\n' "${members[@]}" | jq -s --arg created "$(date +%F)" '{
     -o "$D/genesis.i40" >/dev/null
 echo "  genesis signed by ${SHORT[0]}: $D/genesis.i40"
 
+# The first node serves the web face (docs/web.md): on 8040 unless taken.
+WEB_PORT=${I40_DEMO_HTTP_PORT:-8040}
+if (exec 3<>/dev/tcp/127.0.0.1/$WEB_PORT) 2>/dev/null; then
+	WEB_PORT=$((18040 + RANDOM % 1000))
+fi
+
 say "Starting $n daemons"
 for i in $(seq 0 $((n - 1))); do
 	s=${SHORT[$i]}
@@ -84,6 +90,8 @@ genesis = $D/genesis.i40
 sync_interval = 2s
 log_level = info
 INI
+	[ "$i" = 0 ] && printf '\n[http]\nlisten = 127.0.0.1:%s\n' "$WEB_PORT" \
+	    >>"$D/$s/i40d.conf"
 	"$I40D" -c "$D/$s/i40d.conf" 2>>"$D/$s/i40d.log" &
 	PIDS+=($!)
 done
@@ -276,6 +284,18 @@ if "$I40CTL" audit "$D/federation.i40x" --genesis "$D/genesis.i40" >"$D/audit.tx
 else
 	echo "  the audit is NOT clean: $D/audit.txt says why" >&2
 	tail -20 "$D/audit.txt" >&2
+fi
+
+say "The web face of ${SHORT[0]}"
+WEB=http://127.0.0.1:$WEB_PORT
+echo "  $WEB/ : the catalog, module pages, transcript verification"
+echo "  $WEB/metrics, $WEB/readyz: $(curl -s --max-time 5 "$WEB/readyz" || echo "not answering")"
+echo "  a search for \"svetsa med robot\" there finds:" \
+    "$(curl -s --max-time 5 "$WEB/api/catalog?q=svetsa+med+robot&limit=1" |
+    jq -r '.hits[0] | .module + " " + .title_sv' 2>/dev/null)"
+echo "  verify $D/asa.json on $WEB/verify"
+if [ -t 0 ]; then
+	read -r -p "  The federation runs: open $WEB/ in a browser; press Enter to stop it. " _
 fi
 
 say "Stopping the daemons (SIGTERM)"

@@ -58,6 +58,8 @@ install -m 0600 -o i40 -g i40 "$T/n1/node.key" /var/lib/i40/node.key
 install -m 0644 "$T/genesis.i40" /etc/i40/genesis.i40
 check "i40ctl init, as i40" quiet setpriv --reuid=i40 --regid=i40 --init-groups \
     /usr/bin/i40ctl init -d /var/lib/i40/data -g /etc/i40/genesis.i40 -k /var/lib/i40/node.key
+free_port
+HTTP=$FREE_PORT
 cat >/etc/i40/i40d.conf <<INI
 [node]
 name = pkg
@@ -65,6 +67,9 @@ datadir = /var/lib/i40/data
 genesis = /etc/i40/genesis.i40
 key = /var/lib/i40/node.key
 listen = tcp://127.0.0.1:${PORT[1]}
+
+[http]
+listen = 127.0.0.1:$HTTP
 INI
 check "i40d -n accepts the configuration, as i40" quiet setpriv --reuid=i40 \
     --regid=i40 --init-groups /usr/bin/i40d -n -c /etc/i40/i40d.conf
@@ -77,6 +82,9 @@ check "i40d starts as the unit starts it" wait_for 20 test -S /var/lib/i40/data/
 check "... running as i40" test "$(ps -o user= -p $PKGPID)" = i40
 check "... and i40ctl status sees it" eval '/usr/bin/i40ctl status -d /var/lib/i40/data --json |
     jq -e ".daemon == \"running\"" >/dev/null'
+check "... /healthz answers" eval '[ "$(curl -s --max-time 5 http://127.0.0.1:$HTTP/healthz)" = ok ]'
+check "... and /readyz says ready once it signs" wait_for 20 eval \
+    '[ "$(curl -s -o /dev/null -w "%{http_code}" --max-time 5 http://127.0.0.1:$HTTP/readyz)" = 200 ]'
 kill -TERM $PKGPID; wait $PKGPID; rc=$?
 check "... and stops on SIGTERM, exit 0 (got $rc)" test $rc = 0
 
