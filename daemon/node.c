@@ -688,7 +688,7 @@ node_start(struct node *n, struct config *cfg)
 		    cfg->datadir);
 		return rc;
 	}
-	if ((rc = web_start(n, &n->web)) != 0)
+	if ((rc = web_start(n->st, n->cfg, &n->web)) != 0)
 		return rc;
 	if ((rc = ev_timer_add(n->loop, TICK_MS, tick_cb, n)) != 0 ||
 	    (rc = ev_timer_add(n->loop, cfg->sync_ms, sync_cb, n)) != 0)

@@ -24,7 +24,8 @@
 
 #include <microhttpd.h>
 
-#include "daemon/node.h"
+#include "daemon/config.h"
+#include "daemon/log.h"
 #include "match/compound.h"
 #include "protocol/codec.h"
 
@@ -362,8 +363,13 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 		if ((x = calloc(1, sizeof(*x))) == NULL)
 			return MHD_NO;
 		*ctxp = x;
+		/*
+		 * Answer on the next call, even a GET: a response queued on
+		 * the first makes libmicrohttpd close the connection (no
+		 * keep-alive), as it cannot know the request was read whole.
+		 */
 		if (!post)
-			goto respond;
+			return MHD_YES;
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    "Content-Length");
 		if (cl != NULL && strtoull(cl, NULL, 10) > WEB_BODY_MAX)
@@ -388,7 +394,6 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-respond:
 	if (strlen(url) > WEB_URL_MAX || !codec_utf8_valid((const uint8_t *)url,
 	    strlen(url)) || strstr(url, "..") != NULL) {
 		r.url = "/";
@@ -490,7 +495,7 @@ sockaddr_of(const char *listen, struct sockaddr_storage *ss)
 }
 
 int
-web_start(struct node *n, struct web **out)
+web_start(struct store *st, const struct config *cfg, struct web **out)
 {
 	struct sockaddr_storage ss;
 	struct store_event ge;
@@ -502,19 +507,19 @@ web_start(struct node *n, struct web **out)
 	int rc;
 
 	*out = NULL;
-	if (n->cfg->http_listen == NULL)
+	if (cfg->http_listen == NULL)
 		return 0;
-	if ((rc = sockaddr_of(n->cfg->http_listen, &ss)) != 0) {
+	if ((rc = sockaddr_of(cfg->http_listen, &ss)) != 0) {
 		log_error("[http] listen %s is not an address to bind",
-		    n->cfg->http_listen);
+		    cfg->http_listen);
 		return rc;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return I40_E_NOMEM;
-	w->st = n->st;
-	w->conns = n->cfg->http_conns;
-	w->timeout_ms = n->cfg->http_timeout_ms;
-	snprintf(w->listen, sizeof(w->listen), "%s", n->cfg->http_listen);
+	w->st = st;
+	w->conns = cfg->http_conns;
+	w->timeout_ms = cfg->http_timeout_ms;
+	snprintf(w->listen, sizeof(w->listen), "%s", cfg->http_listen);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_mutex_init(&w->buildmu, NULL);
 	if ((rc = mt_dict_new(&w->dict)) != 0)
@@ -525,13 +530,12 @@ web_start(struct node *n, struct web **out)
 	else
 		log_warnx("web: %s: Swedish compounds are not split in "
 		    "searches (install wswedish)", why);
-	if ((rc = store_genesis(n->st, &ge)) != 0) {
+	if ((rc = store_genesis(st, &ge)) != 0) {
 		log_warn(rc, "web: cannot read the genesis");
 		goto fail;
 	}
 	w->genesis = ge.bytes;
 	w->glen = ge.len;
-	web_publish(w, n);
 	w->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
 	    MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	    0, NULL, NULL, answer, w,

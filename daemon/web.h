@@ -47,10 +47,14 @@ void web_count_items(struct web_metrics *m, const struct store_item *items,
 void web_count_commit(struct web_metrics *m, uint64_t us);
 
 /*
- * Start serving n's [http] listen address: 0 and *out (NULL when the
- * face is off), or an error logged with what to do.
+ * Start serving cfg's [http] listen address from st: 0 and *out (NULL
+ * when the face is off), or an error logged with what to do.  Until the
+ * first web_publish, /readyz says not ready and the federation page
+ * shows no peers.
  */
-int web_start(struct node *n, struct web **out) I40_MUST_CHECK;
+struct config;
+int web_start(struct store *st, const struct config *cfg, struct web **out)
+    I40_MUST_CHECK;
 /* The main thread, each tick: the node's state for the pages. */
 void web_publish(struct web *w, struct node *n);
 /* The catalog may have changed (a commit): searches rebuild it soon. */

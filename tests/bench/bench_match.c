@@ -12,6 +12,11 @@
  *               file, one query.  Goal 20 queries/s.
  *  match_warm   queries/s on one index and one mt_search, reused (the
  *               daemon's web face), the ten best of each.  Goal 5,000.
+ *  match_http   searches per second over HTTP (GET /api/catalog?q=, the
+ *               ten best, keep-alive, one client thread per core) on the
+ *               web face of the same store, beside the same searches in
+ *               process on the same index (ctl_match_doc and the JSON
+ *               text, one thread per core): its limit.  Goal 0.5 of it.
  *
  * The limit is the same for all three: scans of the whole catalog's
  * text per second.  A query that reads only its postings beats a scan
@@ -31,15 +36,24 @@
 
 #include <limits.h>
 
+#include <pthread.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "daemon/web.h"
 #include "match/cache.h"
 #include "match/index.h"
 #include "protocol/body.h"
 #include "protocol/event.h"
 #include "store/store.h"
+#include "tests/lib/httpc.h"
 #include "tests/lib/sample.h"
+#include "tools/ctl_match.h"
 
 #define GOAL_COLD 20.0
 #define GOAL_WARM 5000.0
+#define GOAL_HTTP 0.5
+#define HTTP_THREADS_MAX 8
 
 static double
 now(void)
@@ -261,7 +275,7 @@ cli_cold(struct mt_doc *docs, size_t nmod, struct mt_analyzer *an,
     struct mt_dict *dict, char (*needv)[160], size_t nq)
 {
 	char dir[] = "/tmp/i40-bench-match-XXXXXX", path[PATH_MAX + 16];
-	char data[PATH_MAX], why[200];
+	char data[PATH_MAX] = "", why[200];
 	struct sample_fed fed;
 	struct store_opts o;
 	struct store *st = fill_store(dir, data, docs, nmod, &fed);
@@ -301,6 +315,166 @@ cli_cold(struct mt_doc *docs, size_t nmod, struct mt_analyzer *an,
 	return (iter - 1) / t;
 }
 
+/* One thread of the HTTP or the in-process run. */
+struct hjob {
+	unsigned port;			/* 0: in process */
+	const struct mt_catalog *cat;
+	const struct mt_dict *dict;
+	char (*needv)[160];
+	char paths[8][600];
+	size_t nq;
+	double secs;
+	unsigned long done;
+	int err;
+};
+
+static void *
+hjob_run(void *arg)
+{
+	struct hjob *j = arg;
+	struct httpc c;
+	struct mt_analyzer *an = NULL;
+	struct mt_search *se = NULL;
+	struct ctl_filter f;
+	double t0 = now();
+	size_t len, nh;
+	int status = 0;
+
+	ctl_filter_init(&f);
+	if (j->port != 0 ? httpc_open(&c, j->port) != 0 :
+	    mt_analyzer_new(&an) != 0 || mt_search_new(j->cat->ix, &se) != 0) {
+		j->err = 1;
+		return NULL;
+	}
+	do {
+		size_t q = j->done % j->nq;
+
+		if (j->port != 0) {
+			if ((j->err = httpc_get(&c, j->paths[q], &status,
+			    &len)) != 0 || status != 200) {
+				fprintf(stderr, "bench_match: GET %s: %d, "
+				    "HTTP %d\n", j->paths[q], j->err, status);
+				j->err = 1;
+				break;
+			}
+		} else {
+			json_t *doc;
+			char *txt;
+
+			/* What the server does, but the transport. */
+			if (ctl_match_doc(j->cat, an, j->dict, se, "auto",
+			    j->needv[q], strlen(j->needv[q]), &f, 10, &doc,
+			    &nh) != 0 || (txt = json_dumps(doc,
+			    JSON_INDENT(2))) == NULL) {
+				j->err = 1;
+				break;
+			}
+			free(txt);
+			json_decref(doc);
+		}
+		j->done++;
+	} while (now() - t0 < j->secs);
+	j->secs = now() - t0;
+	if (j->port != 0)
+		httpc_close(&c);
+	mt_search_free(se);
+	mt_analyzer_free(an);
+	return NULL;
+}
+
+/* T threads of jobs like j for 2 s: requests per second in all. */
+static double
+hrun(struct hjob *j, unsigned t)
+{
+	struct hjob jobs[HTTP_THREADS_MAX];
+	pthread_t th[HTTP_THREADS_MAX];
+	double rate = 0;
+	unsigned i;
+
+	for (i = 0; i < t; i++) {
+		jobs[i] = *j;
+		jobs[i].secs = 2.0;
+		jobs[i].done = i;	/* threads start on different needs */
+		if (pthread_create(&th[i], NULL, hjob_run, &jobs[i]) != 0)
+			die("pthread_create", -1);
+	}
+	for (i = 0; i < t; i++) {
+		pthread_join(th[i], NULL);
+		if (jobs[i].err)
+			die(j->port ? "an HTTP search failed" :
+			    "a search failed", -1);
+		rate += (double)(jobs[i].done - i) / jobs[i].secs;
+	}
+	return rate;
+}
+
+/* The web face of a store of the modules: HTTP and in-process rates. */
+static void
+http_bench(struct mt_doc *docs, size_t nmod, struct mt_analyzer *an,
+    struct mt_dict *dict, char (*needv)[160], size_t nq, double *http,
+    double *inproc, unsigned *threads)
+{
+	char dir[] = "/tmp/i40-bench-http-XXXXXX", data[PATH_MAX] = "";
+	char why[200];
+	struct sample_fed fed;
+	struct store *st = fill_store(dir, data, docs, nmod, &fed);
+	struct mt_catalog cat;
+	struct config *cfg;
+	struct web *w = NULL;
+	struct hjob j;
+	struct httpc c;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t q, k, len;
+	int status, rc;
+
+	*threads = ncpu < 1 ? 1 : ncpu > HTTP_THREADS_MAX ? HTTP_THREADS_MAX :
+	    (unsigned)ncpu;
+	memset(&j, 0, sizeof(j));
+	j.needv = needv;
+	j.nq = nq < 8 ? nq : 8;
+	j.dict = dict;
+	for (q = 0; q < j.nq; q++) {
+		int n = snprintf(j.paths[q], sizeof(j.paths[q]),
+		    "/api/catalog?limit=10&q=");
+
+		for (k = 0; needv[q][k] != '\0'; k++)
+			n += snprintf(j.paths[q] + n, sizeof(j.paths[q]) -
+			    (size_t)n, "%%%02X", (unsigned char)needv[q][k]);
+	}
+	if ((rc = config_new(&cfg)) != 0)
+		die("config", rc);
+	/* A port of our own: the first that binds. */
+	for (j.port = 20000 + (unsigned)getpid() % 20000; w == NULL;
+	    j.port++) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "127.0.0.1:%u", j.port);
+		free(cfg->http_listen);
+		if ((cfg->http_listen = strdup(v)) == NULL ||
+		    web_start(st, cfg, &w) != 0)
+			w = NULL;
+		if (j.port > 60000)
+			die("no port for the web face", -1);
+	}
+	j.port--;
+	/* The first search indexes the catalog: not measured. */
+	if (httpc_open(&c, j.port) != 0 || httpc_get(&c, j.paths[0], &status,
+	    &len) != 0 || status != 200)
+		die("the first HTTP search", status);
+	httpc_close(&c);
+	*http = hrun(&j, *threads);
+	web_stop(w);
+	config_free(cfg);
+	if ((rc = mt_catalog_build(st, an, dict, &cat, why, sizeof(why))) != 0)
+		die(why, rc);
+	j.port = 0;
+	j.cat = &cat;
+	*inproc = hrun(&j, *threads);
+	mt_catalog_free(&cat);
+	store_close(st);
+	sample_scratch_free(&fed, dir);
+}
+
 int
 main(void)
 {
@@ -327,7 +501,8 @@ main(void)
 	struct mt_index *ix;
 	struct mt_search *se;
 	struct mt_hit *hits;
-	double t0, t, cold, warm, scan, scan_bytes_s, cached;
+	double t0, t, cold, warm, scan, scan_bytes_s, cached, http, inproc;
+	unsigned threads;
 	unsigned iter;
 	char why[200];
 	int rc;
@@ -417,6 +592,7 @@ main(void)
 
 	/* Cold as `i40ctl match` meets it: a store, its cache, one query. */
 	cached = cli_cold(docs, nmod, an, dict, needv, nq);
+	http_bench(docs, nmod, an, dict, needv, nq, &http, &inproc, &threads);
 	mt_index_free(ix);
 
 	printf("BENCH match_build %.1f queries/s limit=%.1f ratio=%.3f\n",
@@ -430,6 +606,12 @@ main(void)
 	    warm, scan, warm / scan);
 	printf("# match_warm: goal %.0f queries/s: %s\n", GOAL_WARM,
 	    warm >= GOAL_WARM ? "met" : "NOT met");
+	printf("BENCH match_http %.0f requests/s limit=%.0f ratio=%.3f\n",
+	    http, inproc, http / inproc);
+	printf("# match_http: %u client threads; the limit: the same searches "
+	    "in process, JSON included, %u threads; goal ratio %.1f: %s\n",
+	    threads, threads, GOAL_HTTP, http / inproc >= GOAL_HTTP ? "met" :
+	    "NOT met");
 	printf("# the limit: scans of the catalog's text per second (%.0f "
 	    "MB/s folded, nothing stored)\n", scan_bytes_s / 1e6);
 	for (i = 0; i < nmod; i++)
