@@ -5,7 +5,8 @@
  * table of paths, each GET-only unless it says otherwise.
  *
  * Bounds (docs/web.md, "Bounds"): [http] connections at most (the rest
- * are refused at accept), 64 per client address, [http] timeout for an
+ * are refused at accept; no limit per client address, since behind a
+ * proxy every client has the proxy's), [http] timeout for an
  * idle connection, 64 KiB of headers per connection, WEB_BODY_MAX of
  * body (a bigger Content-Length is refused before it is read), and URLs
  * of WEB_URL_MAX.  A handler's own work is bounded by its input: a
@@ -20,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -29,7 +32,8 @@
 #include "match/compound.h"
 #include "protocol/codec.h"
 
-#define PER_IP_MAX 64
+/* The web threads' nice value: the ledger's sync comes first. */
+#define WEB_NICE 10
 #define HEADER_MEM (64 * 1024)
 
 void
@@ -354,6 +358,17 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 	int post = strcmp(method, "POST") == 0;
 
 	(void)version;
+	/*
+	 * Page views yield to ingest and sync on a busy machine: each of
+	 * libmicrohttpd's threads lowers its own priority once (per-thread
+	 * state, since libmicrohttpd makes the threads).
+	 */
+	static __thread int niced;
+	if (!niced) {
+		niced = 1;
+		(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+		    WEB_NICE);
+	}
 	memset(&r, 0, sizeof(r));
 	r.w = cls;
 	r.c = c;
@@ -542,7 +557,6 @@ web_start(struct store *st, const struct config *cfg, struct web **out)
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, w->conns,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_MAX,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(w->timeout_ms / 1000),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEM,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, w,
