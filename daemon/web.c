@@ -387,9 +387,17 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 			return MHD_YES;
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    "Content-Length");
-		if (cl != NULL && strtoull(cl, NULL, 10) > WEB_BODY_MAX)
-			x->too_big = 1;
-		else if (strcmp(url, "/api/verify") != 0)
+		/*
+		 * A body announced too big is refused before it is read: an
+		 * answer queued now also tells libmicrohttpd to send no
+		 * "100 Continue" and to close the connection.
+		 */
+		if (cl != NULL && strtoull(cl, NULL, 10) > WEB_BODY_MAX) {
+			r.en = lang_en(&r);
+			return web_error(&r, 413, "the request is larger than "
+			    "%u KiB", WEB_BODY_MAX / 1024) == 0 ? MHD_YES :
+			    MHD_NO;
+		} else if (strcmp(url, "/api/verify") != 0)
 			x->pp = MHD_create_post_processor(c, 16 * 1024,
 			    post_field, x);
 		return MHD_YES;
@@ -397,15 +405,15 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 	if (post && *upload_size > 0) {
 		if (!x->too_big && x->body.len + *upload_size > WEB_BODY_MAX)
 			x->too_big = 1;
-		if (!x->too_big) {
-			if (x->pp != NULL) {
-				if (MHD_post_process(x->pp, upload,
-				    *upload_size) != MHD_YES)
-					x->bad_form = 1;
-				x->body.len += *upload_size;
-			} else
-				wb_putn(&x->body, upload, *upload_size);
-		}
+		if (x->too_big)
+			;	/* read and dropped: the answer is 413 */
+		else if (x->pp != NULL) {
+			if (MHD_post_process(x->pp, upload, *upload_size) !=
+			    MHD_YES)
+				x->bad_form = 1;
+			x->body.len += *upload_size;
+		} else
+			wb_putn(&x->body, upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}

@@ -35,8 +35,13 @@ filters(struct web_req *r, struct ctl_filter *f, const char **lang,
 	*q = web_arg(r, "q", WEB_NEED_MAX, &bad);
 	if (bad)
 		goto bad_q;
+	/*
+	 * A page's ?lang is the page's language, not the need's: an English
+	 * page may be asked a Swedish need.  Only the API takes it.
+	 */
 	*lang = "auto";
-	if ((v = web_arg(r, "lang", 8, &bad)) != NULL &&
+	if (strncmp(r->url, "/api/", 5) == 0 &&
+	    (v = web_arg(r, "lang", 8, &bad)) != NULL &&
 	    (strcmp(v, "sv") == 0 || strcmp(v, "en") == 0))
 		*lang = v;
 	if ((v = web_arg(r, "mode", 16, &bad)) != NULL &&
@@ -285,9 +290,8 @@ web_api_module_doc(struct web_req *r, struct web_cat *c, const char *schac,
 	return rc != 0 ? rc : *doc == NULL ? I40_E_NOMEM : 0;
 }
 
-/* "SCHAC/CODE" into its two parts: 0, or -1. */
-static int
-split_path(const char *rest, char schac[65], char code[33])
+int
+web_module_path(const char *rest, char schac[65], char code[33])
 {
 	const char *slash = strchr(rest, '/');
 	size_t sl;
@@ -310,7 +314,7 @@ web_api_module(struct web_req *r, const char *rest)
 	json_t *doc;
 	int rc;
 
-	if (split_path(rest, schac, code) != 0)
+	if (web_module_path(rest, schac, code) != 0)
 		return web_error(r, 404, "a module is /api/modules/SCHAC/CODE");
 	if ((c = web_cat_get(r->w, &rc)) == NULL)
 		return web_error(r, 503, "the catalog is not indexed yet");

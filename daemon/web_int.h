@@ -166,6 +166,8 @@ int web_api_catalog(struct web_req *r);
 int web_api_module_doc(struct web_req *r, struct web_cat *c,
     const char *schac, const char *code, json_t **doc);
 int web_api_module(struct web_req *r, const char *rest);
+/* "SCHAC/CODE" of a module's path into its parts: 0, or -1. */
+int web_module_path(const char *rest, char schac[65], char code[33]);
 int web_api_federation_doc(struct web_req *r, json_t **doc);
 int web_api_federation(struct web_req *r);
 /* A transcript's verdicts, as i40ctl verify -d decides: 0 and *doc. */

@@ -289,20 +289,16 @@ web_page_module(struct web_req *r, const char *rest)
 	struct web_cat *c;
 	struct wbuf b;
 	char schac[65] = "", code[33] = "";
-	const char *slash = strchr(rest, '/');
 	const json_t *v, *a;
 	json_t *doc = NULL;
 	const char *t, *sum;
 	size_t i;
 	int rc = I40_E_NOT_FOUND;
 
-	if (slash != NULL && slash - rest < 65 && strlen(slash + 1) < 33 &&
-	    strchr(slash + 1, '/') == NULL) {
-		memcpy(schac, rest, (size_t)(slash - rest));
-		schac[slash - rest] = '\0';
-		snprintf(code, sizeof(code), "%s", slash + 1);
+	if (web_module_path(rest, schac, code) == 0) {
 		if ((c = web_cat_get(r->w, &rc)) == NULL)
-			return web_page_error(r, 503, "catalog not indexed");
+			return web_page_error(r, 503, TR(r, "Katalogen är inte "
+			    "indexerad än.", "The catalogue is not indexed yet."));
 		rc = web_api_module_doc(r, c, schac, code, &doc);
 		web_cat_put(r->w, c);
 	}

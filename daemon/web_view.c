@@ -204,6 +204,47 @@ help(struct wbuf *b, const char *name, const char *type, const char *text)
 	wb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
+enum peer_field { PF_UP, PF_BEHIND, PF_AHEAD, PF_LAST, PF_CONVERGED };
+
+/* One gauge of every peer, labelled; a peer without the value is left out. */
+static void
+peer_gauge(struct wbuf *b, const struct web_view *v, enum peer_field f,
+    const char *name, const char *text)
+{
+	const struct web_peer *p;
+	uint64_t x = 0;
+	size_t i;
+	int have;
+
+	help(b, name, "gauge", text);
+	for (i = 0; i < v->npeers; i++) {
+		p = &v->peers[i];
+		have = 1;
+		switch (f) {
+		case PF_UP:
+			x = strcmp(p->state, "up") == 0;
+			break;
+		case PF_BEHIND:
+			x = p->behind;
+			break;
+		case PF_AHEAD:
+			x = p->ahead;
+			break;
+		case PF_LAST:
+			have = p->heard;
+			x = p->last_s;
+			break;
+		case PF_CONVERGED:
+			have = p->ever_equal;
+			x = p->converged_s;
+			break;
+		}
+		if (have)
+			wb_printf(b, "%s{peer=\"%s\",key=\"%.16s\"} %llu\n", name,
+			    p->schac, p->hex, (unsigned long long)x);
+	}
+}
+
 int
 web_metrics_page(struct web_req *r)
 {
@@ -258,41 +299,17 @@ web_metrics_page(struct web_req *r)
 	help(&b, "i40_signing", "gauge",
 	    "1 when this node may sign events now.");
 	wb_printf(&b, "i40_signing %d\n", strcmp(v.signing, "yes") == 0);
-	help(&b, "i40_peer_up", "gauge", "1 when the link to a peer is up.");
-	for (i = 0; i < v.npeers; i++)
-		wb_printf(&b, "i40_peer_up{peer=\"%s\",key=\"%.16s\"} %d\n",
-		    v.peers[i].schac, v.peers[i].hex,
-		    strcmp(v.peers[i].state, "up") == 0);
-	help(&b, "i40_peer_behind_events", "gauge",
+	peer_gauge(&b, &v, PF_UP, "i40_peer_up",
+	    "1 when the link to a peer is up.");
+	peer_gauge(&b, &v, PF_BEHIND, "i40_peer_behind_events",
 	    "Events a peer announces that this node lacks.");
-	for (i = 0; i < v.npeers; i++) {
-		wb_printf(&b, "i40_peer_behind_events{peer=\"%s\",key=\"%.16s\"}"
-		    " %llu\n", v.peers[i].schac, v.peers[i].hex,
-		    (unsigned long long)v.peers[i].behind);
-	}
-	help(&b, "i40_peer_ahead_events", "gauge",
+	peer_gauge(&b, &v, PF_AHEAD, "i40_peer_ahead_events",
 	    "Events this node holds that a peer's last vector lacks.");
-	for (i = 0; i < v.npeers; i++)
-		wb_printf(&b, "i40_peer_ahead_events{peer=\"%s\",key=\"%.16s\"}"
-		    " %llu\n", v.peers[i].schac, v.peers[i].hex,
-		    (unsigned long long)v.peers[i].ahead);
-	help(&b, "i40_peer_last_contact_seconds", "gauge",
+	peer_gauge(&b, &v, PF_LAST, "i40_peer_last_contact_seconds",
 	    "Seconds since a peer's last message (absent: never).");
-	for (i = 0; i < v.npeers; i++)
-		if (v.peers[i].heard)
-			wb_printf(&b, "i40_peer_last_contact_seconds{peer=\"%s\","
-			    "key=\"%.16s\"} %llu\n", v.peers[i].schac,
-			    v.peers[i].hex,
-			    (unsigned long long)v.peers[i].last_s);
-	help(&b, "i40_peer_converged_seconds", "gauge",
+	peer_gauge(&b, &v, PF_CONVERGED, "i40_peer_converged_seconds",
 	    "Seconds since this node and a peer last held the same heads "
 	    "(absent: never since the start).");
-	for (i = 0; i < v.npeers; i++)
-		if (v.peers[i].ever_equal)
-			wb_printf(&b, "i40_peer_converged_seconds{peer=\"%s\","
-			    "key=\"%.16s\"} %llu\n", v.peers[i].schac,
-			    v.peers[i].hex,
-			    (unsigned long long)v.peers[i].converged_s);
 	if (store_stats(r->w->st, &ss) == 0) {
 		help(&b, "i40_forks", "gauge", "Authors with fork evidence.");
 		wb_printf(&b, "i40_forks %llu\n", (unsigned long long)ss.forks);

@@ -278,7 +278,9 @@ store_module_history(struct store *st, const uint8_t author[KEY_PK_BYTES],
 		}
 		memcpy(a[(*n)++], p, EV_ID_BYTES);
 	}
-	rc = rc == MDB_NOTFOUND ? 0 : rc < 0 ? rc : store_err(rc);
+	/* rc: MDB_NOTFOUND at the end, another LMDB code, or ours. */
+	rc = rc == MDB_NOTFOUND ? 0 : rc == I40_E_CORRUPT || rc == I40_E_NOMEM ?
+	    rc : store_err(rc);
 out:
 	if (c != NULL)
 		mdb_cursor_close(c);

@@ -80,6 +80,8 @@ check "... as a Swedish page with labelled controls" \
     eval 'grep -q "<html lang=\"sv\">" "$T/cat.html" && grep -q "<label for=\"q\">" "$T/cat.html"'
 check "Accept-Language: en gives the English page" \
     eval 'keep -H "Accept-Language: en-GB,en;q=0.9,sv;q=0.5" "$U/?q=robot" | grep -q "Programming industrial robots"'
+check "an English page still reads a Swedish need as Swedish" \
+    eval 'keep "$U/?lang=en&q=robotprogrammering" | grep -q "Programming industrial robots"'
 check "?lang=en does too" eval 'keep "$U/?lang=en" | grep -q "<html lang=\"en\">"'
 check "the module page" eval 'keep "$U/module/u1.example.se/ROB1" | grep -q "Kurstillfällen"'
 check "the federation page names both members" \
