@@ -468,6 +468,10 @@ completed(void *cls, struct MHD_Connection *c, void **ctxp,
 	*ctxp = NULL;
 }
 
+static void mhd_log(void *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
+/* libmicrohttpd's messages (its own formats), at debug level. */
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {

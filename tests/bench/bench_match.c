@@ -425,7 +425,7 @@ http_bench(struct mt_doc *docs, size_t nmod, struct mt_analyzer *an,
 	struct httpc c;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t q, k, len;
-	int status, rc;
+	int status = 0, rc;
 
 	*threads = ncpu < 1 ? 1 : ncpu > HTTP_THREADS_MAX ? HTTP_THREADS_MAX :
 	    (unsigned)ncpu;
