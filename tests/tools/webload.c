@@ -10,6 +10,7 @@
  * Exit 0 when every request was answered with 200, 1 otherwise, 2 on a
  * usage error.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,11 @@ struct client {
 	char **paths;
 	int npaths;
 	unsigned long done, failed;
+	/* Why requests failed: connect, closed before an answer, other
+	 * socket errors, answers but 200. */
+	unsigned long refused, closed, broken, bad;
 	int first;
+	struct client *all;
 };
 
 static double
@@ -45,7 +50,7 @@ run(void *arg)
 	struct httpc h;
 	double t0 = now();
 	size_t len;
-	int status, up = 0, k = c->first;
+	int status, rc, up = 0, k = c->first;
 
 	h.fd = -1;
 	h.buf = NULL;
@@ -54,19 +59,31 @@ run(void *arg)
 			httpc_close(&h);
 			if (httpc_open(&h, c->port) != 0) {
 				c->failed++;
+				c->refused++;
 				continue;
 			}
 			up = 1;
 		}
-		if (httpc_get(&h, c->paths[k++ % c->npaths], &status,
-		    &len) != 0) {
+		if ((rc = httpc_get(&h, c->paths[k++ % c->npaths], &status,
+		    &len)) != 0) {
 			c->failed++;
+			if (rc == -ECONNRESET)
+				c->closed++;
+			else
+				c->broken++;
 			up = 0;
 			continue;
 		}
 		c->done++;
-		if (status != 200)
+		if (status != 200) {
 			c->failed++;
+			c->bad++;
+			if (c->bad == 1 && c == c->all) {
+				len = len > 300 ? 300 : len;
+				fprintf(stderr, "webload: %d %s: %.*s\n", status,
+				    c->paths[(k - 1) % c->npaths], (int)len, h.buf);
+			}
+		}
 	}
 	httpc_close(&h);
 	return NULL;
@@ -77,7 +94,8 @@ main(int argc, char *argv[])
 {
 	static struct client cs[CLIENTS_MAX];
 	static pthread_t th[CLIENTS_MAX];
-	unsigned long done = 0, failed = 0;
+	unsigned long done = 0, failed = 0, refused = 0, closed = 0;
+	unsigned long broken = 0, bad = 0;
 	long port, n;
 	double secs, t0, t;
 	int i;
@@ -95,6 +113,7 @@ main(int argc, char *argv[])
 		cs[i].paths = argv + 4;
 		cs[i].npaths = argc - 4;
 		cs[i].first = i;
+		cs[i].all = cs;
 		if (pthread_create(&th[i], NULL, run, &cs[i]) != 0) {
 			fprintf(stderr, "webload: cannot start client %d\n", i);
 			return 1;
@@ -104,9 +123,15 @@ main(int argc, char *argv[])
 		pthread_join(th[i], NULL);
 		done += cs[i].done;
 		failed += cs[i].failed;
+		refused += cs[i].refused;
+		closed += cs[i].closed;
+		broken += cs[i].broken;
+		bad += cs[i].bad;
 	}
 	t = now() - t0;
 	printf("requests %lu failed %lu seconds %.1f rate %.0f\n", done, failed,
 	    t, (double)done / t);
+	printf("refused %lu closed %lu broken %lu not-200 %lu\n", refused,
+	    closed, broken, bad);
 	return failed == 0 && done > 0 ? 0 : 1;
 }
