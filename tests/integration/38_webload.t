@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Test 38 (issue 16): the web face under load while its node catches up.
-# Two fresh members catch up the same WEBLOAD_ROWS (default 20,000)
-# completions from the others: node 3 with nobody on its web face, node 4
-# while WEBLOAD_CLIENTS (200) clients search it.  Every request must be
+# Two members that hold the catalog but were cut off catch up the same
+# WEBLOAD_ROWS (default 20,000) completions from the others: node 3 with
+# nobody on its web face, node 4 while WEBLOAD_CLIENTS (200) clients
+# search it.  Every request must be
 # answered (200), and node 4's catch-up must run at no less than 0.8 of
 # node 3's events per second.  The clients run at nice 19, standing for
 # visitors on other machines: this one has few cores to share.  The load

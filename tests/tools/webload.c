@@ -6,12 +6,15 @@
  * CLIENTS threads, each on its own keep-alive connection to
  * 127.0.0.1:PORT, GET the PATHs in turn for SECONDS.  A refused or reset
  * connection is opened again and counted as a failure, as is any answer
- * but 200.  Prints one line: "requests N failed F seconds S rate R".
+ * but 200.  Prints "requests N failed F seconds S rate R", then the
+ * failures by kind: "refused R closed C broken B not-200 X"; the first
+ * answer but 200 goes to stderr with its path, to say why.
  * Exit 0 when every request was answered with 200, 1 otherwise, 2 on a
  * usage error.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +34,10 @@ struct client {
 	 * socket errors, answers but 200. */
 	unsigned long refused, closed, broken, bad;
 	int first;
-	struct client *all;
 };
+
+/* Only the first answer but 200 of all clients is shown. */
+static atomic_int shown;
 
 static double
 now(void)
@@ -78,7 +83,7 @@ run(void *arg)
 		if (status != 200) {
 			c->failed++;
 			c->bad++;
-			if (c->bad == 1 && c == c->all) {
+			if (atomic_exchange(&shown, 1) == 0) {
 				len = len > 300 ? 300 : len;
 				fprintf(stderr, "webload: %d %s: %.*s\n", status,
 				    c->paths[(k - 1) % c->npaths], (int)len, h.buf);
@@ -113,7 +118,6 @@ main(int argc, char *argv[])
 		cs[i].paths = argv + 4;
 		cs[i].npaths = argc - 4;
 		cs[i].first = i;
-		cs[i].all = cs;
 		if (pthread_create(&th[i], NULL, run, &cs[i]) != 0) {
 			fprintf(stderr, "webload: cannot start client %d\n", i);
 			return 1;
