@@ -160,7 +160,10 @@ web_now_ms(void)
 struct web_ctx {
 	struct wbuf body;
 	struct MHD_PostProcessor *pp;
-	struct wbuf field;		/* the form's "transcript" field */
+	struct wbuf field;		/* the form's transcript or needs */
+	char max_credits[16];		/* the plan form's limit */
+	size_t max_len;
+	int has_max;
 	int too_big;
 	int bad_form;
 };
@@ -285,7 +288,10 @@ lang_en(struct web_req *r)
 	return en != NULL && (sv == NULL || en < sv);
 }
 
-/* The form field that carries a transcript, collected bounded. */
+/*
+ * The form fields that carry a transcript or a list of needs, collected
+ * bounded, and the plan form's credit limit; others are ignored.
+ */
 static enum MHD_Result
 post_field(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *filename, const char *type, const char *enc,
@@ -298,7 +304,19 @@ post_field(void *cls, enum MHD_ValueKind kind, const char *key,
 	(void)type;
 	(void)enc;
 	(void)off;
-	if (strcmp(key, "transcript") != 0 && strcmp(key, "file") != 0)
+	if (strcmp(key, "max_credits") == 0) {
+		if (x->max_len + size >= sizeof(x->max_credits)) {
+			x->bad_form = 1;
+			return MHD_NO;
+		}
+		memcpy(x->max_credits + x->max_len, data, size);
+		x->max_len += size;
+		x->max_credits[x->max_len] = '\0';
+		x->has_max = 1;
+		return MHD_YES;
+	}
+	if (strcmp(key, "transcript") != 0 && strcmp(key, "file") != 0 &&
+	    strcmp(key, "needs") != 0)
 		return MHD_YES;
 	if (x->field.len + size > WEB_BODY_MAX) {
 		x->too_big = 1;
@@ -318,6 +336,10 @@ route(struct web_req *r)
 			return web_api_verify(r);
 		if (strcmp(u, "/verify") == 0)
 			return web_page_verify(r);
+		if (strcmp(u, "/api/plan") == 0)
+			return web_api_plan(r);
+		if (strcmp(u, "/plan") == 0)
+			return web_page_plan(r);
 		return web_error(r, 405, "%s takes no POST", u);
 	}
 	if (strcmp(u, "/healthz") == 0)
@@ -334,12 +356,16 @@ route(struct web_req *r)
 		return web_api_federation(r);
 	if (strcmp(u, "/api/verify") == 0)
 		return web_error(r, 405, "POST a transcript to /api/verify");
+	if (strcmp(u, "/api/plan") == 0)
+		return web_error(r, 405, "POST a list of needs to /api/plan");
 	if (strcmp(u, "/") == 0)
 		return web_page_catalog(r);
 	if (strncmp(u, "/module/", 8) == 0)
 		return web_page_module(r, u + 8);
 	if (strcmp(u, "/verify") == 0)
 		return web_page_verify(r);
+	if (strcmp(u, "/plan") == 0)
+		return web_page_plan(r);
 	if (strcmp(u, "/federation") == 0)
 		return web_page_federation(r);
 	if (strcmp(u, "/style.css") == 0)
@@ -397,7 +423,8 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 			return web_error(&r, 413, "the request is larger than "
 			    "%u KiB", WEB_BODY_MAX / 1024) == 0 ? MHD_YES :
 			    MHD_NO;
-		} else if (strcmp(url, "/api/verify") != 0)
+		} else if (strncmp(url, "/api/", 5) != 0)
+			/* The pages take forms; the API the body as it is. */
 			x->pp = MHD_create_post_processor(c, 16 * 1024,
 			    post_field, x);
 		return MHD_YES;
@@ -441,6 +468,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 		wb_putn(&x->field, "", 0);
 		r.body = x->field.p != NULL ? x->field.p : "";
 		r.blen = x->field.len;
+		r.max_credits = x->has_max ? x->max_credits : NULL;
 	} else if (post) {
 		wb_putn(&x->body, "", 0);
 		r.body = x->body.p != NULL ? x->body.p : "";

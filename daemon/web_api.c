@@ -2,8 +2,9 @@
  * web_api.c: the JSON API of the web face (docs/web.md, "API").  Each
  * answer is built here once; the HTML pages (web_page.c) render the same
  * objects, so the page and /api/ never disagree.  Searches and verdicts
- * come from i40ctl's own code (ctl_match_doc, tr_verify), so a visitor
- * gets what `i40ctl match` and `i40ctl verify -d` would say on this node.
+ * come from i40ctl's own code (ctl_match_doc, ctl_plan_doc, tr_verify),
+ * so a visitor gets what `i40ctl match`, `i40ctl plan` and `i40ctl
+ * verify -d` would say on this node.
  */
 #include "daemon/web_int.h"
 
@@ -15,6 +16,7 @@
 #include "protocol/event.h"
 #include "tools/ctl.h"
 #include "tools/ctl_match.h"
+#include "tools/ctl_plan.h"
 #include "tools/transcript.h"
 
 #define LIMIT_DEFAULT 20
@@ -427,5 +429,68 @@ web_api_verify(struct web_req *r)
 	    sizeof(why))) != 0)
 		return web_error(r, rc == I40_E_NOMEM ? 503 : 422, "%s",
 		    rc == I40_E_NOMEM ? "out of memory" : why);
+	return web_send_json(r, 200, doc);
+}
+
+int
+web_api_plan_doc(struct web_req *r, const char *text, size_t len,
+    const char *lang, const char *max_credits, json_t **doc, char *why,
+    size_t cap)
+{
+	struct web_tools *t;
+	struct web_cat *c;
+	struct ctl_filter f;
+	uint64_t max = 0;
+	size_t uncovered;
+	int rc;
+
+	*doc = NULL;
+	if (max_credits != NULL && max_credits[strspn(max_credits, " ")] !=
+	    '\0' && (ctl_parse_hp(max_credits, &max) != 0 || max == 0 ||
+	    max > 10000)) {
+		snprintf(why, cap, "at most `%.20s' credits: credits (hp) above "
+		    "0, at most 1000, such as 7.5", max_credits);
+		return I40_E_VALUE;
+	}
+	if ((c = web_cat_get(r->w, &rc)) == NULL) {
+		snprintf(why, cap, "the catalog is not indexed yet: %s",
+		    i40_strerror(rc));
+		return rc;
+	}
+	if ((t = web_tools_get(r->w, c, &rc)) == NULL) {
+		web_cat_put(r->w, c);
+		snprintf(why, cap, "out of memory: try again");
+		return I40_E_NOMEM;
+	}
+	ctl_filter_init(&f);		/* for today's date */
+	rc = ctl_plan_doc(&c->cat, t->an, r->w->dict, t->s, lang, text, len,
+	    max, f.today, doc, &uncovered, why, cap);
+	web_tools_put(r->w, t);
+	web_cat_put(r->w, c);
+	return rc;
+}
+
+int
+web_api_plan(struct web_req *r)
+{
+	const char *lang = "auto", *v, *max;
+	char why[512];
+	json_t *doc;
+	int bad = 0, rc;
+
+	v = web_arg(r, "lang", 8, &bad);
+	if (v != NULL && strcmp(v, "sv") != 0 && strcmp(v, "en") != 0 &&
+	    strcmp(v, "auto") != 0)
+		bad = 1;
+	else if (v != NULL)
+		lang = v;
+	max = web_arg(r, "max_credits", 8, &bad);
+	if (bad)
+		return web_error(r, 400, "lang is sv, en or auto; max_credits "
+		    "is credits such as 7.5");
+	/* The same plan as `i40ctl plan --json` of this node. */
+	if ((rc = web_api_plan_doc(r, r->body, r->blen, lang, max, &doc, why,
+	    sizeof(why))) != 0)
+		return web_error(r, rc == I40_E_VALUE ? 422 : 503, "%s", why);
 	return web_send_json(r, 200, doc);
 }

@@ -2,7 +2,8 @@
  * web_int.h: what the files of the web face share (web.h says what it
  * is).  web.c serves and routes, web_cat.c keeps the catalog index and
  * the per-thread search state, web_view.c the node's published state
- * and /metrics, web_api.c the JSON answers, web_page.c the HTML pages.
+ * and /metrics, web_api.c the JSON answers, web_page.c the HTML pages
+ * (web_plan.c the plan's).
  *
  * A handler gets a struct web_req and answers with web_send(); every
  * byte it sends is public data: catalog, membership, roots, counters.
@@ -120,6 +121,7 @@ struct web_req {
 	int en;				/* the page's language: 1 English */
 	const char *body;		/* a POST's body or field, NUL-ended */
 	size_t blen;
+	const char *max_credits;	/* a POSTed form's field, or NULL */
 };
 
 /*
@@ -174,8 +176,23 @@ int web_api_federation(struct web_req *r);
 int web_api_verify_doc(struct web_req *r, const char *text, size_t len,
     json_t **doc, char *why, size_t cap);
 int web_api_verify(struct web_req *r);
+/*
+ * A list of needs made into a programme, as i40ctl plan --json on this
+ * node (lang sv, en or auto; max_credits as typed, NULL or blank: no
+ * limit): 0 and *doc, or I40_E_VALUE (the list or limit is wrong) or
+ * another error, with why said.
+ */
+int web_api_plan_doc(struct web_req *r, const char *text, size_t len,
+    const char *lang, const char *max_credits, json_t **doc, char *why,
+    size_t cap);
+int web_api_plan(struct web_req *r);
 
 /* web_page.c */
+/* A page's head, navigation and language switch to self (its path). */
+void web_page_top(struct web_req *r, struct wbuf *b, const char *title,
+    const char *self);
+/* The page's end, and the page sent: as web_send. */
+int web_page_finish(struct web_req *r, struct wbuf *b, unsigned status);
 int web_page_catalog(struct web_req *r);
 int web_page_module(struct web_req *r, const char *rest);
 int web_page_verify(struct web_req *r);
@@ -183,5 +200,8 @@ int web_page_federation(struct web_req *r);
 int web_page_css(struct web_req *r);
 /* An error page in the request's language. */
 int web_page_error(struct web_req *r, unsigned status, const char *msg);
+
+/* web_plan.c: the company's plan page, /plan. */
+int web_page_plan(struct web_req *r);
 
 #endif

@@ -55,9 +55,8 @@ web_page_css(struct web_req *r)
 	return web_send(r, 200, "text/css; charset=utf-8", &b);
 }
 
-/* The head, the navigation and the language switch to self (path). */
-static void
-top(struct web_req *r, struct wbuf *b, const char *title, const char *self)
+void
+web_page_top(struct web_req *r, struct wbuf *b, const char *title, const char *self)
 {
 	wb_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset="
 	    "\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">"
@@ -71,6 +70,8 @@ top(struct web_req *r, struct wbuf *b, const char *title, const char *self)
 	    TR(r, "Meny", "Menu"));
 	wb_printf(b, "<a href=\"/%s\">%s</a>", r->en ? "?lang=en" : "",
 	    TR(r, "Katalog", "Catalogue"));
+	wb_printf(b, "<a href=\"/plan%s\">%s</a>", r->en ? "?lang=en" : "",
+	    TR(r, "Företagets plan", "A company's plan"));
 	wb_printf(b, "<a href=\"/verify%s\">%s</a>", r->en ? "?lang=en" : "",
 	    TR(r, "Verifiera ett intyg", "Verify a transcript"));
 	wb_printf(b, "<a href=\"/federation%s\">%s</a>", r->en ? "?lang=en" :
@@ -85,8 +86,8 @@ top(struct web_req *r, struct wbuf *b, const char *title, const char *self)
 	wb_puts(b, "</h1>");
 }
 
-static int
-finish(struct web_req *r, struct wbuf *b, unsigned status)
+int
+web_page_finish(struct web_req *r, struct wbuf *b, unsigned status)
 {
 	wb_puts(b, "</main></body></html>\n");
 	return web_send(r, status, "text/html; charset=utf-8", b);
@@ -98,12 +99,12 @@ web_page_error(struct web_req *r, unsigned status, const char *msg)
 	struct wbuf b;
 
 	wb_init(&b);
-	top(r, &b, status == 404 ? TR(r, "Sidan finns inte", "Not found") :
+	web_page_top(r, &b, status == 404 ? TR(r, "Sidan finns inte", "Not found") :
 	    TR(r, "Det gick inte", "That did not work"), "/");
 	wb_puts(&b, "<p>");
 	wb_html(&b, msg);
 	wb_printf(&b, " (HTTP %u)</p>", status);
-	return finish(r, &b, status);
+	return web_page_finish(r, &b, status);
 }
 
 /* A text field of the search form, with its label. */
@@ -241,7 +242,7 @@ web_page_catalog(struct web_req *r)
 		return rc < 0 ? -1 : 0;
 	}
 	wb_init(&b);
-	top(r, &b, TR(r, "Kurskatalog", "Course catalogue"), "/");
+	web_page_top(r, &b, TR(r, "Kurskatalog", "Course catalogue"), "/");
 	search_form(r, &b, &c->cat);
 	web_cat_put(r->w, c);
 	if (JS(doc, "need")[0] == '\0')
@@ -265,7 +266,7 @@ web_page_catalog(struct web_req *r)
 		hit_html(r, &b, h);
 	wb_puts(&b, "</section>");
 	json_decref(doc);
-	return finish(r, &b, status);
+	return web_page_finish(r, &b, status);
 }
 
 static void
@@ -321,7 +322,7 @@ web_page_module(struct web_req *r, const char *rest)
 		wb_url(&self, schac);
 		wb_puts(&self, "/");
 		wb_url(&self, code);
-		top(r, &b, t, self.p != NULL ? self.p : "/");
+		web_page_top(r, &b, t, self.p != NULL ? self.p : "/");
 		wb_free(&self);
 	}
 	wb_puts(&b, "<p class=\"meta\">");
@@ -381,7 +382,7 @@ web_page_module(struct web_req *r, const char *rest)
 	}
 	wb_puts(&b, "</ol>");
 	json_decref(doc);
-	return finish(r, &b, 200);
+	return web_page_finish(r, &b, 200);
 }
 
 int
@@ -394,7 +395,7 @@ web_page_verify(struct web_req *r)
 	int rc = 0;
 
 	wb_init(&b);
-	top(r, &b, TR(r, "Verifiera ett intyg", "Verify a transcript"),
+	web_page_top(r, &b, TR(r, "Verifiera ett intyg", "Verify a transcript"),
 	    "/verify");
 	if (r->post) {
 		rc = web_api_verify_doc(r, r->body, r->blen, &doc, why,
@@ -457,7 +458,7 @@ web_page_verify(struct web_req *r)
 	    "den här nodens liggare och sparas inte.", "The file is checked "
 	    "against the federation's genesis and this node's ledger, and is "
 	    "not kept."));
-	return finish(r, &b, r->post && rc != 0 ? 422 : 200);
+	return web_page_finish(r, &b, r->post && rc != 0 ? 422 : 200);
 }
 
 int
@@ -472,7 +473,7 @@ web_page_federation(struct web_req *r)
 	if ((rc = web_api_federation_doc(r, &doc)) != 0)
 		return web_page_error(r, 503, i40_strerror(rc));
 	wb_init(&b);
-	top(r, &b, TR(r, "Federationen", "The federation"), "/federation");
+	web_page_top(r, &b, TR(r, "Federationen", "The federation"), "/federation");
 	nd = json_object_get(doc, "node");
 	rt = json_object_get(doc, "roots");
 	wb_printf(&b, "<p>%s <strong>", TR(r, "Den här noden:", "This node:"));
@@ -515,5 +516,5 @@ web_page_federation(struct web_req *r)
 	}
 	wb_puts(&b, "</table>");
 	json_decref(doc);
-	return finish(r, &b, 200);
+	return web_page_finish(r, &b, 200);
 }

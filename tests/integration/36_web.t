@@ -119,6 +119,39 @@ check "the verify page: a file upload shows each entry verified" \
 curl -s --max-time 10 -F "file=@$T/bad.json" "$U/verify?lang=en" >"$T/vg.html"
 check "... and a tampered one which entry failed" grep -q '✗ refused: ' "$T/vg.html"
 
+# A company's plan, as i40ctl plan decides.
+printf '# need | weight | employees\nprogrammera industrirobotar | 2 | Anna, Bo\ncybersäkerhet i styrsystem | Bo\nkärnkraftssäkerhet\n' >"$T/needs.txt"
+plan() { curl -s --max-time 10 -H 'Content-Type: text/plain' --data-binary "@$1" "$U/api/plan${2-}" | tee -a "$T/served"; }
+plan "$T/needs.txt" | jq -S . >"$T/pw.json"
+"$I40CTL" plan -d "$(dir 1)" --json "$T/needs.txt" | jq -S . >"$T/pc.json"
+check "POST /api/plan: the robot need covered by the robot module" \
+    test "$(jq -r '.needs[0].module' "$T/pw.json")" = ROB1
+check "... the unknown subject named uncovered" test "$(jq -r '.needs[2].state' "$T/pw.json")" = no_match
+check "... the same plan as i40ctl plan --json" cmp -s "$T/pw.json" "$T/pc.json"
+check "?max_credits=1: at most 1 hp each, the rest over the limit" \
+    test "$(plan "$T/needs.txt" '?max_credits=1' | jq -r '[.max_credits, (.employees[] | select(.name == "Bo") | .credits)] | join(" ")')" = "1 1"
+curl -s --max-time 10 --data-urlencode "needs@$T/needs.txt" "$U/plan" | tee -a "$T/served" >"$T/plan.html"
+check "the plan page: the programme, and each need's outcome" \
+    eval 'grep -q "✓ täcks av ROB1" "$T/plan.html" && grep -q "✗ ingen modul" "$T/plan.html"'
+check "... the list kept in the form, to be mended" \
+    eval 'tr -d "\n" <"$T/plan.html" | grep -qF "| Anna, Bocybersäkerhet i styrsystem | Bokärnkraftssäkerhet</textarea>"'
+check "... links to the modules" grep -q 'href="/module/u1.example.se/ROB1"' "$T/plan.html"
+curl -s --max-time 10 -F "needs=<$T/needs.txt" -F max_credits=abc "$U/plan?lang=en" >"$T/plan-bad.html"
+check "a bad limit on the page: said, in English" grep -q 'could not be planned: at most `abc' "$T/plan-bad.html"
+check "GET /plan: the form, labelled" eval 'keep "$U/plan" | grep -q "<label for=\"needs\">"'
+printf '\n' >"$T/empty.txt"
+check "an empty list: 422 saying so" \
+    eval 'plan "$T/empty.txt" | jq -r .error | grep -q "holds no need"'
+printf 'a | 1 | b | c\n' >"$T/four.txt"
+check "four fields: 422 naming the line" \
+    eval 'plan "$T/four.txt" | jq -r .error | grep -q "line 1: more than three fields"'
+printf 'robot\n\xe5ngturbin\n' >"$T/latin1.txt"
+check "a line not UTF-8: 422 naming the line" \
+    eval 'plan "$T/latin1.txt" | jq -r .error | grep -q "line 2 is not UTF-8"'
+check "max_credits=0: 422" test "$(code --data-binary "@$T/needs.txt" "$U/api/plan?max_credits=0")" = 422
+check "lang=fi: 400" test "$(code --data-binary "@$T/needs.txt" "$U/api/plan?lang=fi")" = 400
+check "GET /api/plan: 405" test "$(code "$U/api/plan")" = 405
+
 # Bad input: a clear 4xx, nothing changed.
 before=$("$I40CTL" status --json -d "$(dir 1)" | jq -r .log_root)
 check "an unknown path: 404 page" test "$(code "$U/nope")" = 404
