@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Test 36 (issue 16): the web face of a real node.  /healthz, /readyz and
 # /metrics for operators; the catalog searched and filtered as `i40ctl
-# match` does, a module's page with its versions, the federation, and a
-# transcript verified entry by entry as `i40ctl verify -d` decides, in
+# match` does, a module's page with its versions, the federation, a
+# company's plan as `i40ctl plan` makes it, and a transcript verified
+# entry by entry as `i40ctl verify -d` decides, in
 # JSON and in HTML, in Swedish and English; bad input (unknown paths,
 # traversal, non-UTF-8, huge bodies, broken JSON, other methods) gets a
 # clear 4xx and changes nothing; no served byte names a learner.

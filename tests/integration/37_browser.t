@@ -2,7 +2,8 @@
 # Test 37 (issue 16): the web face in a real browser.  Headless Chromium,
 # driven through chromedriver's WebDriver protocol (W3C, JSON over HTTP,
 # spoken here with curl), types a Swedish need into the catalog page and
-# finds the robot module, narrows it with a filter, uploads a valid
+# finds the robot module, narrows it with a filter, pastes a company's
+# needs and gets the programme, uploads a valid
 # transcript and sees each entry verified, then a tampered one and sees
 # which entry failed.  Screenshots of each page go to $SHOTS (default
 # $BUILD/screenshots); README's screenshot is the catalog page's.
@@ -89,6 +90,15 @@ shot catalog-filtered
 click '.hit h2 a'
 check "the module's page opens from the hit" test "$(text h1)" = Robotsvetsning
 shot module
+go "$U/plan"
+type_in "#needs" "$(printf 'robotprogrammering för svetsceller | 2 | Anna, Bo\ncybersäkerhet i styrsystem | Bo\nkärnkraftssäkerhet')"
+click "button[type=submit]"
+check "a company's plan: the robot module first in the programme" \
+    test "$(text 'ol.plan li a')" = "Programmering av industrirobotar"
+check "... two needs covered, the third named uncovered" \
+    test "$(count 'td.ok')" = 2 -a "$(count 'td.bad')" = 1
+check "... and what each employee takes" test "$(count 'table')" = 2
+shot plan
 go "$U/verify"
 type_in "#file" "$T/transcript.json"
 click "button[type=submit]"
