@@ -203,5 +203,11 @@ printf '[node]\ndatadir = %s\n[http]\nlisten = localhost:80\n' "$(dir 2)" >"$T/b
 "$I40D" -n -c "$T/bad.conf" >/dev/null 2>"$T/bad.err"
 check "[http] listen with a host name: refused" test $? != 0
 check "... saying so, with the line" grep -q 'bad.conf:4: \[http\] listen: "localhost:80": not a numeric IPv4 address' "$T/bad.err"
+# A taken port: node 2 asked to serve on node 1's web port.
+{ cat "$(conf 2)"; printf '[http]\nlisten = 127.0.0.1:%s\n' "$HTTP"; } >"$T/taken.conf"
+timeout 20 "$I40D" -c "$T/taken.conf" >/dev/null 2>"$T/taken.err"; rc=$?
+check "[http] listen on a taken port: i40d stops at start ($rc)" test $rc != 0 -a $rc != 124
+check "... saying the port may be taken" grep -q "web: cannot serve on 127.0.0.1:$HTTP (is the port taken?" "$T/taken.err"
+check "... and node 1's face still serves" test "$(get "$U/healthz")" = ok
 node_stop 1
 done_testing
