@@ -188,6 +188,11 @@ int web_api_plan_doc(struct web_req *r, const char *text, size_t len,
 int web_api_plan(struct web_req *r);
 
 /* web_page.c */
+/* The page's words in its language. */
+#define TR(r, s_sv, s_en) ((r)->en ? (s_en) : (s_sv))
+/* A JSON string, "" if it is none; JS of an object's member. */
+const char *web_str(const json_t *v);
+#define JS(o, k) web_str(json_object_get((o), (k)))
 /* A page's head, navigation and language switch to self (its path). */
 void web_page_top(struct web_req *r, struct wbuf *b, const char *title,
     const char *self);

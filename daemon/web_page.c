@@ -17,11 +17,8 @@
 #include "tools/ctl.h"
 #include "tools/ctl_match.h"
 
-#define TR(r, s_sv, s_en) ((r)->en ? (s_en) : (s_sv))
-#define JS(o, k) json_str(json_object_get((o), (k)))
-
-static const char *
-json_str(const json_t *v)
+const char *
+web_str(const json_t *v)
 {
 	const char *s = json_string_value(v);
 
@@ -256,7 +253,7 @@ web_page_catalog(struct web_req *r)
 		json_array_foreach(dym, i, h) {
 			wb_printf(&b, "%s", i ? ", " : TR(r, " Menade du: ",
 			    " Did you mean: "));
-			wb_html(&b, json_str(h));
+			wb_html(&b, web_str(h));
 		}
 		wb_puts(&b, "</p>");
 	}
@@ -278,7 +275,7 @@ list_html(struct wbuf *b, const json_t *a)
 	wb_puts(b, "<ul>");
 	json_array_foreach(a, i, v) {
 		wb_puts(b, "<li>");
-		wb_html(b, json_str(v));
+		wb_html(b, web_str(v));
 		wb_puts(b, "</li>");
 	}
 	wb_puts(b, "</ul>");

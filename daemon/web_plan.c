@@ -13,30 +13,7 @@
 #include <string.h>
 
 #include "protocol/codec.h"
-
-#define TR(r, s_sv, s_en) ((r)->en ? (s_en) : (s_sv))
-#define JS(o, k) json_str(json_object_get((o), (k)))
-
-static const char *
-json_str(const json_t *v)
-{
-	const char *s = json_string_value(v);
-
-	return s != NULL ? s : "";
-}
-
-/* The need on a line of the list, by its number. */
-static const char *
-need_at(const json_t *doc, json_int_t line)
-{
-	const json_t *n;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, "needs"), i, n)
-		if (json_integer_value(json_object_get(n, "line")) == line)
-			return JS(n, "need");
-	return "";
-}
+#include "tools/ctl_plan.h"
 
 static void
 module_link(struct web_req *r, struct wbuf *b, const char *schac,
@@ -97,7 +74,7 @@ modules_html(struct web_req *r, struct wbuf *b, const json_t *doc)
 		}
 		json_array_foreach(json_object_get(m, "for_lines"), j, x) {
 			wb_puts(b, j ? "; " : TR(r, "<p>För: ", "<p>For: "));
-			wb_html(b, need_at(doc, json_integer_value(x)));
+			wb_html(b, ctl_plan_need_at(doc, json_integer_value(x)));
 		}
 		wb_puts(b, j ? "</p>" : TR(r, "<p>Förkunskap för en senare "
 		    "modul.</p>", "<p>A prerequisite of a later module.</p>"));
@@ -161,7 +138,7 @@ needs_html(struct web_req *r, struct wbuf *b, const json_t *doc)
 		wb_puts(b, "</td><td>");
 		json_array_foreach(json_object_get(e, "modules"), j, x) {
 			wb_puts(b, j ? ", " : "");
-			wb_html(b, json_str(x));
+			wb_html(b, web_str(x));
 		}
 		wb_printf(b, "</td><td>%s</td><td>", JS(e, "credits"));
 		json_array_foreach(json_object_get(e, "uncovered"), j, x)

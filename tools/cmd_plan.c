@@ -78,19 +78,6 @@ title_of(const json_t *m, int en)
 	    json_object_get(m, en ? "title_sv" : "title_en"));
 }
 
-/* The need on a line, by its number. */
-static const char *
-need_at(const json_t *doc, json_int_t line)
-{
-	const json_t *n;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, "needs"), i, n)
-		if (json_integer_value(json_object_get(n, "line")) == line)
-			return json_string_value(json_object_get(n, "need"));
-	return "";
-}
-
 static void
 print_modules(const json_t *doc, int en)
 {
@@ -122,7 +109,7 @@ print_modules(const json_t *doc, int en)
 			    json_string_value(json_object_get(x,
 			    "university")));
 		json_array_foreach(json_object_get(m, "for_lines"), j, x)
-			printf("%s%s", j ? "; " : "      for: ", ctl_clip(need_at(doc,
+			printf("%s%s", j ? "; " : "      for: ", ctl_clip(ctl_plan_need_at(doc,
 			    json_integer_value(x)), 60, clip, sizeof(clip)));
 		printf(j > 0 ? "\n" : "      a prerequisite of a later module\n");
 	}

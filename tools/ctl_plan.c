@@ -461,3 +461,17 @@ out:
 	free(buf);
 	return rc;
 }
+
+const char *
+ctl_plan_need_at(const json_t *doc, json_int_t line)
+{
+	const json_t *n;
+	const char *t;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "needs"), i, n)
+		if (json_integer_value(json_object_get(n, "line")) == line)
+			return (t = json_string_value(json_object_get(n,
+			    "need"))) != NULL ? t : "";
+	return "";
+}

@@ -41,4 +41,7 @@ int ctl_plan_doc(const struct mt_catalog *cat, struct mt_analyzer *an,
     const char *text, size_t len, uint64_t max_tenths, const char *today,
     json_t **doc, size_t *uncovered, char *why, size_t cap) I40_MUST_CHECK;
 
+/* The need on line of a plan's list (*doc of ctl_plan_doc), or "". */
+const char *ctl_plan_need_at(const json_t *doc, json_int_t line);
+
 #endif
