@@ -11,6 +11,7 @@
 #include "daemon/web_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/node.h"
@@ -245,6 +246,38 @@ peer_gauge(struct wbuf *b, const struct web_view *v, enum peer_field f,
 	}
 }
 
+/*
+ * Events held of each author's log, from the store: its rate is the
+ * ingest per author.  Labelled by the member's university where the
+ * author is one (a genesis key of the federation's charter is too).
+ */
+static void
+author_gauge(struct wbuf *b, struct store *st)
+{
+	struct store_member *ms = NULL;
+	struct store_head *hs = NULL;
+	size_t nm = 0, nh = 0, i, j;
+
+	if (store_heads(st, &hs, &nh) != 0 || store_members(st, &ms, &nm) != 0)
+		goto out;
+	help(b, "i40_author_events", "gauge",
+	    "Events held of an author's log (its head seq).");
+	for (i = 0; i < nh; i++) {
+		const char *who = "";
+
+		for (j = 0; j < nm; j++)
+			if (memcmp(ms[j].key, hs[i].author, KEY_PK_BYTES) == 0)
+				who = ms[j].schac;
+		wb_printf(b, "i40_author_events{author=\"%s\",key=\"", who);
+		for (j = 0; j < 8; j++)
+			wb_printf(b, "%02x", hs[i].author[j]);
+		wb_printf(b, "\"} %llu\n", (unsigned long long)hs[i].seq);
+	}
+out:
+	free(hs);
+	free(ms);
+}
+
 int
 web_metrics_page(struct web_req *r)
 {
@@ -310,6 +343,7 @@ web_metrics_page(struct web_req *r)
 	peer_gauge(&b, &v, PF_CONVERGED, "i40_peer_converged_seconds",
 	    "Seconds since this node and a peer last held the same heads "
 	    "(absent: never since the start).");
+	author_gauge(&b, r->w->st);
 	if (store_stats(r->w->st, &ss) == 0) {
 		help(&b, "i40_forks", "gauge", "Authors with fork evidence.");
 		wb_printf(&b, "i40_forks %llu\n", (unsigned long long)ss.forks);

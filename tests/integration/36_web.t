@@ -182,6 +182,8 @@ keep "$U/metrics" >"$T/metrics"
 check "/metrics: events by type" grep -q '^i40_events_stored_total{type="module_publish"} [1-9]' "$T/metrics"
 check "... the peer's link up and its lag" \
     eval 'grep -q "^i40_peer_up{peer=\"u2.example.se\",key=\"${KEY[2]:0:16}\"} 1" "$T/metrics" && grep -q "^i40_peer_behind_events{peer=\"u2.example.se\"" "$T/metrics"'
+check "... each author's log, by university" \
+    grep -q "^i40_author_events{author=\"u1.example.se\",key=\"${KEY[1]:0:16}\"} [1-9]" "$T/metrics"
 check "... the commit latency histogram" grep -q '^i40_commit_seconds_count [1-9]' "$T/metrics"
 check "... the map size and the convergence gauge" \
     eval 'grep -q "^i40_lmdb_used_bytes [1-9]" "$T/metrics" && grep -q "^i40_peer_converged_seconds" "$T/metrics"'
