@@ -17,6 +17,10 @@
  *               web face of the same store, beside the same searches in
  *               process on the same index (ctl_match_doc and the JSON
  *               text, one thread per core): its limit.  Goal 0.5 of it.
+ *  (plan)       a comment line, no goal: the seconds of the most work one
+ *               /plan request may ask (1000 needs; a body of 1 MiB of
+ *               long needs), planned on the same index as the web face
+ *               does, for docs/web.md's bounds.
  *
  * The limit is the same for all three: scans of the whole catalog's
  * text per second.  A query that reads only its postings beats a scan
@@ -49,6 +53,7 @@
 #include "tests/lib/httpc.h"
 #include "tests/lib/sample.h"
 #include "tools/ctl_match.h"
+#include "tools/ctl_plan.h"
 
 #define GOAL_COLD 20.0
 #define GOAL_WARM 5000.0
@@ -415,6 +420,45 @@ hrun(struct hjob *j, unsigned t)
 	return rate;
 }
 
+/*
+ * What one /plan request may cost at most: a list of lines needs, each
+ * reps of the needs joined (a need of a few words, or one near the 4096
+ * bytes a need may have), for 100 employees, planned on the catalog as
+ * the web face does (one analyzer and search state): seconds.
+ */
+static double
+plan_time(const struct mt_catalog *cat, struct mt_analyzer *an,
+    const struct mt_dict *dict, char (*needv)[160], size_t nq, size_t lines,
+    size_t reps, size_t *bytes)
+{
+	struct mt_search *se = NULL;
+	char why[512], *text;
+	json_t *doc = NULL;
+	size_t i, k, unc, len = 0, cap = lines * (reps * 160 + 32) + 1;
+	double t0;
+	int rc;
+
+	if ((text = malloc(cap)) == NULL || mt_search_new(cat->ix, &se) != 0)
+		die("plan_time", I40_E_NOMEM);
+	for (i = 0; i < lines; i++) {
+		for (k = 0; k < reps; k++)
+			len += (size_t)snprintf(text + len, cap - len, "%s%s",
+			    k ? " " : "", needv[(i + k) % nq]);
+		len += (size_t)snprintf(text + len, cap - len, " | 1 | E%zu\n",
+		    i % 100);
+	}
+	t0 = now();
+	if ((rc = ctl_plan_doc(cat, an, dict, se, "auto", text, len, 0,
+	    "2026-12-01", &doc, &unc, why, sizeof(why))) != 0)
+		die(why, rc);
+	t0 = now() - t0;
+	*bytes = len;
+	json_decref(doc);
+	mt_search_free(se);
+	free(text);
+	return t0;
+}
+
 /* The web face of a store of the modules: HTTP and in-process rates. */
 static void
 http_bench(struct mt_doc *docs, size_t nmod, struct mt_analyzer *an,
@@ -477,6 +521,15 @@ http_bench(struct mt_doc *docs, size_t nmod, struct mt_analyzer *an,
 	j.port = 0;
 	j.cat = &cat;
 	*inproc = hrun(&j, *threads);
+	{
+		size_t b1, b2;
+		double t1 = plan_time(&cat, an, dict, needv, nq, 1000, 1, &b1);
+		double t2 = plan_time(&cat, an, dict, needv, nq, 250, 100, &b2);
+
+		printf("# plan: the most one /plan request asks: 1000 needs "
+		    "(%zu bytes) in %.2f s; 250 needs of %zu bytes each (%zu "
+		    "in all) in %.2f s\n", b1, t1, b2 / 250, b2, t2);
+	}
 	mt_catalog_free(&cat);
 	store_close(st);
 	sample_scratch_free(&fed, dir);
