@@ -10,7 +10,8 @@
  * idle connection, 64 KiB of headers per connection, WEB_BODY_MAX of
  * body (a bigger Content-Length is refused before it is read), and URLs
  * of WEB_URL_MAX.  A handler's own work is bounded by its input: a
- * need of WEB_NEED_MAX bytes, a transcript of WEB_BODY_MAX.
+ * need of WEB_NEED_MAX bytes, a transcript of WEB_BODY_MAX, a plan's
+ * list of ctl_plan.h's CTL_PLAN_* bounds.
  */
 #include "daemon/web_int.h"
 
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -161,9 +163,11 @@ struct web_ctx {
 	struct wbuf body;
 	struct MHD_PostProcessor *pp;
 	struct wbuf field;		/* the form's transcript or needs */
+	const char *want;		/* its name: "needs", "transcript" */
 	char max_credits[16];		/* the plan form's limit */
 	size_t max_len;
-	int has_max;
+	int has_max, max_bad;
+	int multipart;
 	int too_big;
 	int bad_form;
 };
@@ -250,18 +254,23 @@ web_send_json(struct web_req *r, unsigned status, json_t *doc)
 int
 web_error(struct web_req *r, unsigned status, const char *fmt, ...)
 {
+	json_t *doc;
 	char msg[600];
 	va_list ap;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (strncmp(r->url, "/api/", 5) == 0 || strcmp(r->url, "/metrics") == 0
-	    || strcmp(r->url, "/healthz") == 0 ||
-	    strcmp(r->url, "/readyz") == 0)
-		return web_send_json(r, status, json_pack("{s:I, s:s}", "status",
-		    (json_int_t)status, "error", msg));
-	return web_page_error(r, status, msg);
+	if (strncmp(r->url, "/api/", 5) != 0 && strcmp(r->url, "/metrics") != 0
+	    && strcmp(r->url, "/healthz") != 0 &&
+	    strcmp(r->url, "/readyz") != 0)
+		return web_page_error(r, status, msg);
+	/* A message cut inside a character it quotes is no JSON string. */
+	if ((doc = json_pack("{s:I, s:s}", "status", (json_int_t)status,
+	    "error", msg)) == NULL)
+		doc = json_pack("{s:I, s:s}", "status", (json_int_t)status,
+		    "error", "the request is not valid: see docs/web.md");
+	return web_send_json(r, status, doc);
 }
 
 /*
@@ -303,20 +312,22 @@ post_field(void *cls, enum MHD_ValueKind kind, const char *key,
 	(void)filename;
 	(void)type;
 	(void)enc;
-	(void)off;
-	if (strcmp(key, "max_credits") == 0) {
-		if (x->max_len + size >= sizeof(x->max_credits)) {
-			x->bad_form = 1;
-			return MHD_NO;
+	if (strcmp(x->want, "needs") == 0 && strcmp(key, "max_credits") == 0) {
+		/* Given twice, too long or with a NUL: said on the page. */
+		if ((off == 0 && x->has_max) || x->max_len + size >=
+		    sizeof(x->max_credits) || memchr(data, '\0', size) != NULL)
+			x->max_bad = 1;
+		else {
+			memcpy(x->max_credits + x->max_len, data, size);
+			x->max_len += size;
+			x->max_credits[x->max_len] = '\0';
 		}
-		memcpy(x->max_credits + x->max_len, data, size);
-		x->max_len += size;
-		x->max_credits[x->max_len] = '\0';
 		x->has_max = 1;
 		return MHD_YES;
 	}
-	if (strcmp(key, "transcript") != 0 && strcmp(key, "file") != 0 &&
-	    strcmp(key, "needs") != 0)
+	/* The page's own field (a file's too, on /verify); others ignored. */
+	if (strcmp(key, x->want) != 0 && !(strcmp(x->want, "transcript") == 0
+	    && strcmp(key, "file") == 0))
 		return MHD_YES;
 	if (x->field.len + size > WEB_BODY_MAX) {
 		x->too_big = 1;
@@ -380,7 +391,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct web_req r;
 	struct web_ctx *x = *ctxp;
-	const char *cl;
+	const char *cl, *ct;
 	int post = strcmp(method, "POST") == 0;
 
 	(void)version;
@@ -423,8 +434,14 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 			return web_error(&r, 413, "the request is larger than "
 			    "%u KiB", WEB_BODY_MAX / 1024) == 0 ? MHD_YES :
 			    MHD_NO;
-		} else if (strncmp(url, "/api/", 5) != 0)
-			/* The pages take forms; the API the body as it is. */
+		}
+		ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    "Content-Type");
+		x->multipart = ct != NULL && strncasecmp(ct,
+		    "multipart/form-data", 19) == 0;
+		x->want = strcmp(url, "/plan") == 0 ? "needs" : "transcript";
+		/* The pages take forms; the API the body as it is. */
+		if (strncmp(url, "/api/", 5) != 0)
 			x->pp = MHD_create_post_processor(c, 16 * 1024,
 			    post_field, x);
 		return MHD_YES;
@@ -461,6 +478,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 	if (x->field.oom || x->body.oom)
 		return web_error(&r, 503, "out of memory: try again later") ==
 		    0 ? MHD_YES : MHD_NO;
+	r.multipart = x->multipart;
 	if (x->pp != NULL) {
 		if (x->bad_form)
 			return web_error(&r, 400, "the form could not be read")
@@ -469,6 +487,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 		r.body = x->field.p != NULL ? x->field.p : "";
 		r.blen = x->field.len;
 		r.max_credits = x->has_max ? x->max_credits : NULL;
+		r.max_bad = x->max_bad;
 	} else if (post) {
 		wb_putn(&x->body, "", 0);
 		r.body = x->body.p != NULL ? x->body.p : "";

@@ -425,6 +425,10 @@ web_api_verify(struct web_req *r)
 	json_t *doc;
 	int rc;
 
+	if (r->multipart)
+		return web_error(r, 415, "POST the transcript file itself as the "
+		    "body (curl --data-binary @kim.json), or use the form at "
+		    "/verify");
 	if ((rc = web_api_verify_doc(r, r->body, r->blen, &doc, why,
 	    sizeof(why))) != 0)
 		return web_error(r, rc == I40_E_NOMEM ? 503 : 422, "%s",
@@ -433,29 +437,49 @@ web_api_verify(struct web_req *r)
 }
 
 int
+web_plan_limit(const char *v, uint64_t *max, char *why, size_t cap)
+{
+	char t[16], clip[48];
+	size_t n;
+
+	*max = 0;
+	if (v == NULL)
+		return 0;
+	v += strspn(v, " \t");
+	for (n = strlen(v); n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'); n--)
+		;
+	if (n == 0)
+		return 0;		/* blank: no limit */
+	if (n < sizeof(t)) {
+		memcpy(t, v, n);
+		t[n] = '\0';
+		if (ctl_parse_hp(t, max) == 0 && *max > 0 && *max <= 10000)
+			return 0;
+	}
+	snprintf(why, cap, "max_credits `%s': credits (hp) above 0, at most "
+	    "1000, such as 7.5, or nothing for no limit", ctl_clip(v, 40, clip,
+	    sizeof(clip)));
+	return I40_E_VALUE;
+}
+
+int
 web_api_plan_doc(struct web_req *r, const char *text, size_t len,
-    const char *lang, const char *max_credits, json_t **doc, char *why,
-    size_t cap)
+    const char *lang, uint64_t max, json_t **doc, char *why, size_t cap)
 {
 	struct web_tools *t;
 	struct web_cat *c;
 	struct ctl_filter f;
-	uint64_t max = 0;
 	size_t uncovered;
 	int rc;
 
 	*doc = NULL;
-	if (max_credits != NULL && max_credits[strspn(max_credits, " ")] !=
-	    '\0' && (ctl_parse_hp(max_credits, &max) != 0 || max == 0 ||
-	    max > 10000)) {
-		snprintf(why, cap, "at most `%.20s' credits: credits (hp) above "
-		    "0, at most 1000, such as 7.5", max_credits);
-		return I40_E_VALUE;
-	}
+	/* A bad list is refused before a catalog is taken for it. */
+	if ((rc = ctl_plan_check(text, len, why, cap)) != 0)
+		return rc;
 	if ((c = web_cat_get(r->w, &rc)) == NULL) {
 		snprintf(why, cap, "the catalog is not indexed yet: %s",
 		    i40_strerror(rc));
-		return rc;
+		return rc == I40_E_VALUE ? I40_E_CORRUPT : rc;
 	}
 	if ((t = web_tools_get(r->w, c, &rc)) == NULL) {
 		web_cat_put(r->w, c);
@@ -473,24 +497,33 @@ web_api_plan_doc(struct web_req *r, const char *text, size_t len,
 int
 web_api_plan(struct web_req *r)
 {
-	const char *lang = "auto", *v, *max;
-	char why[512];
+	const char *lang = "auto", *v;
+	char why[512], clip[48];
+	uint64_t max;
 	json_t *doc;
 	int bad = 0, rc;
 
+	if (r->multipart)
+		return web_error(r, 415, "POST the list itself as the body "
+		    "(curl --data-binary @needs.txt), or use the form at /plan");
 	v = web_arg(r, "lang", 8, &bad);
-	if (v != NULL && strcmp(v, "sv") != 0 && strcmp(v, "en") != 0 &&
-	    strcmp(v, "auto") != 0)
-		bad = 1;
-	else if (v != NULL)
+	if (bad || (v != NULL && strcmp(v, "sv") != 0 &&
+	    strcmp(v, "en") != 0 && strcmp(v, "auto") != 0))
+		return web_error(r, 400, "lang `%s': sv, en or auto (the "
+		    "needs' language; auto guesses it line by line)", bad ? "?" :
+		    ctl_clip(v, 8, clip, sizeof(clip)));
+	if (v != NULL)
 		lang = v;
-	max = web_arg(r, "max_credits", 8, &bad);
+	v = web_arg(r, "max_credits", 64, &bad);
 	if (bad)
-		return web_error(r, 400, "lang is sv, en or auto; max_credits "
-		    "is credits such as 7.5");
+		return web_error(r, 400, "max_credits: credits (hp) such as "
+		    "7.5");
+	if (web_plan_limit(v, &max, why, sizeof(why)) != 0)
+		return web_error(r, 400, "%s", why);
 	/* The same plan as `i40ctl plan --json` of this node. */
 	if ((rc = web_api_plan_doc(r, r->body, r->blen, lang, max, &doc, why,
 	    sizeof(why))) != 0)
-		return web_error(r, rc == I40_E_VALUE ? 422 : 503, "%s", why);
+		return web_error(r, rc == I40_E_VALUE ? 422 : rc ==
+		    I40_E_NOMEM ? 503 : 500, "%s", why);
 	return web_send_json(r, 200, doc);
 }

@@ -118,10 +118,12 @@ struct web_req {
 	struct MHD_Connection *c;
 	const char *url;		/* the path, decoded */
 	int post;
+	int multipart;			/* a POST of multipart/form-data */
 	int en;				/* the page's language: 1 English */
 	const char *body;		/* a POST's body or field, NUL-ended */
 	size_t blen;
 	const char *max_credits;	/* a POSTed form's field, or NULL */
+	int max_bad;			/* ... given twice, too long, or NUL */
 };
 
 /*
@@ -178,13 +180,14 @@ int web_api_verify_doc(struct web_req *r, const char *text, size_t len,
 int web_api_verify(struct web_req *r);
 /*
  * A list of needs made into a programme, as i40ctl plan --json on this
- * node (lang sv, en or auto; max_credits as typed, NULL or blank: no
- * limit): 0 and *doc, or I40_E_VALUE (the list or limit is wrong) or
- * another error, with why said.
+ * node (lang sv, en or auto; max the credits each, in tenths, 0: no
+ * limit): 0 and *doc, or I40_E_VALUE (the list is wrong) or another
+ * error, with why said.
  */
 int web_api_plan_doc(struct web_req *r, const char *text, size_t len,
-    const char *lang, const char *max_credits, json_t **doc, char *why,
-    size_t cap);
+    const char *lang, uint64_t max, json_t **doc, char *why, size_t cap);
+/* A credit limit as typed (NULL or blank: none): 0, or I40_E_VALUE, why. */
+int web_plan_limit(const char *v, uint64_t *max, char *why, size_t cap);
 int web_api_plan(struct web_req *r);
 
 /* web_page.c */

@@ -174,9 +174,11 @@ summary_html(struct web_req *r, struct wbuf *b, const json_t *doc)
 static void
 form_html(struct web_req *r, struct wbuf *b)
 {
-	const char *max = r->post ? r->max_credits : NULL;
+	const char *max = r->post && !r->max_bad ? r->max_credits : NULL;
 
-	wb_printf(b, "<form action=\"/plan%s\" method=\"post\"><p><label "
+	/* multipart: a urlencoded list of åäö grows sixfold past the bound. */
+	wb_printf(b, "<form action=\"/plan%s\" method=\"post\" enctype=\""
+	    "multipart/form-data\"><p><label "
 	    "for=\"needs\">%s</label><br><textarea id=\"needs\" name=\"needs\" "
 	    "rows=\"10\" cols=\"70\" aria-describedby=\"needs-help\">\n",
 	    r->en ? "?lang=en" : "", TR(r, "Behoven, ett per rad",
@@ -214,14 +216,21 @@ web_page_plan(struct web_req *r)
 	struct wbuf b;
 	json_t *doc = NULL;
 	char why[512];
+	uint64_t max = 0;
 	int rc = 0;
 
 	wb_init(&b);
 	web_page_top(r, &b, TR(r, "Företagets plan", "A company's plan"),
 	    "/plan");
 	if (r->post) {
-		rc = web_api_plan_doc(r, r->body, r->blen, "auto",
-		    r->max_credits, &doc, why, sizeof(why));
+		if (r->max_bad) {
+			snprintf(why, sizeof(why), "the credit limit is given "
+			    "twice, longer than 15 characters, or not text");
+			rc = I40_E_VALUE;
+		} else if ((rc = web_plan_limit(r->max_credits, &max, why,
+		    sizeof(why))) == 0)
+			rc = web_api_plan_doc(r, r->body, r->blen, "auto", max,
+			    &doc, why, sizeof(why));
 		if (rc != 0) {
 			wb_printf(&b, "<p class=\"bad\" role=\"alert\">%s ",
 			    TR(r, "Listan gick inte att planera:",
@@ -237,5 +246,5 @@ web_page_plan(struct web_req *r)
 	}
 	form_html(r, &b);
 	return web_page_finish(r, &b, rc == 0 ? 200 : rc == I40_E_VALUE ?
-	    422 : 503);
+	    422 : rc == I40_E_NOMEM ? 503 : 500);
 }

@@ -218,7 +218,7 @@ plan_main(int argc, char *argv[])
 	    "--max-credits", "--today", NULL };
 	struct ctl_opts o;
 	struct ctl_matcher mr;
-	const char *file, *lang = "auto";
+	const char *file, *name, *lang = "auto";
 	char *buf = NULL, today[11], why[512];
 	size_t len, uncovered = 0;
 	uint64_t max = 0;
@@ -242,12 +242,19 @@ plan_main(int argc, char *argv[])
 	if ((rc = parse_opts(argc, argv, &o, &lang, &max, today)) != 0)
 		return rc < 0 ? o.exit : rc;
 	ret = CTL_EXIT_ERR;
-	if (read_list(file, &buf, &len) != 0 ||
-	    ctl_matcher_open(&mr, o.datadir) != 0)
+	name = strcmp(file, "-") == 0 ? "standard input" : file;
+	if (read_list(file, &buf, &len) != 0)
+		goto out;
+	/* A bad list is said before the catalog is indexed for it. */
+	if ((rc = ctl_plan_check(buf, len, why, sizeof(why))) != 0) {
+		ctl_errx("%s: %s", name, why);
+		goto out;
+	}
+	if (ctl_matcher_open(&mr, o.datadir) != 0)
 		goto out;
 	if ((rc = ctl_plan_doc(&mr.cat, mr.an, mr.dict, NULL, lang, buf, len,
 	    max, today, &doc, &uncovered, why, sizeof(why))) != 0) {
-		ctl_errx("%s: %s", file, why);
+		ctl_errx("%s: %s", name, why);
 		goto out;
 	}
 	if (ctl_output(doc, o.json, print_human, NULL, "plan") == 0)

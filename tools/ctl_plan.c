@@ -35,6 +35,7 @@ struct plist {
 	size_t nn;
 	char **emp;			/* into the list's copy */
 	size_t nemp;
+	size_t named;			/* needs given to named employees */
 	char *why;
 	size_t cap;
 };
@@ -48,9 +49,14 @@ bad(struct plist *l, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
+	int n;
+
 	va_start(ap, fmt);
-	(void)vsnprintf(l->why, l->cap, fmt, ap);
+	n = vsnprintf(l->why, l->cap, fmt, ap);
 	va_end(ap);
+	/* Cut short, it still ends on a whole character: it quotes input. */
+	if (n >= 0 && (size_t)n >= l->cap && l->cap > 0)
+		l->why[ctl_utf8_trim(l->why, l->cap - 1)] = '\0';
 	return rc;
 }
 
@@ -138,11 +144,11 @@ parse_emps(struct plist *l, struct pneed *n, char *s)
 static int
 parse_line(struct plist *l, char *s, size_t line)
 {
-	char *f[4];
+	char *f[4], clip[48];
 	struct pneed *n;
 	size_t nf = 0, i;
 	double w;
-	int has_emps = 0;
+	int has_emps = 0, rc;
 
 	s = trim(s);
 	if (*s == '\0' || *s == '#')
@@ -185,7 +191,8 @@ parse_line(struct plist *l, char *s, size_t line)
 	    (weight_of(f[1], &n->weight) != 0 ||
 	    !(n->weight > 0 && n->weight <= 1000)))
 		return bad(l, I40_E_VALUE, "line %zu: weight `%s': a number "
-		    "above 0, at most 1000", line, f[1]);
+		    "above 0, at most 1000", line, ctl_clip(f[1], 40, clip,
+		    sizeof(clip)));
 	l->nn++;
 	if (!has_emps)
 		return 0;
@@ -194,13 +201,20 @@ parse_line(struct plist *l, char *s, size_t line)
 		i += *s == ',';
 	if ((n->emps = calloc(i, sizeof(size_t))) == NULL)
 		return bad(l, I40_E_NOMEM, "out of memory");
-	return parse_emps(l, n, f[nf - 1]);
+	if ((rc = parse_emps(l, n, f[nf - 1])) != 0)
+		return rc;
+	/* Named ones counted as they come: a huge list stops early. */
+	if ((l->named += n->nemps) > CTL_PLAN_PAIRS_MAX)
+		return bad(l, I40_E_VALUE, "line %zu: more than %d needs given "
+		    "to employees in one plan: make several plans", line,
+		    CTL_PLAN_PAIRS_MAX);
+	return 0;
 }
 
 static int
 parse_list(struct plist *l, char *buf, size_t len)
 {
-	size_t line = 1, i, start = 0;
+	size_t line = 1, i, start = 0, pairs = 0;
 	int rc;
 
 	if (memchr(buf, '\0', len) != NULL)
@@ -217,7 +231,18 @@ parse_list(struct plist *l, char *buf, size_t len)
 		}
 	if (l->nn == 0)
 		return bad(l, I40_E_VALUE, "the list holds no need: one need per "
-		    "line, as `i40ctl plan --help' shows");
+		    "line, NEED | WEIGHT | EMPLOYEES, the last two optional");
+	/*
+	 * The plan tells each employee about each of their needs: bounded,
+	 * so that a list cannot make an answer of millions of entries.
+	 */
+	for (i = 0; i < l->nn; i++)
+		pairs += l->n[i].nemps > 0 ? l->n[i].nemps : l->nemp;
+	if (pairs > CTL_PLAN_PAIRS_MAX)
+		return bad(l, I40_E_VALUE, "the list gives %zu needs to employees "
+		    "in all (a need that names nobody is everyone's); at most %d "
+		    "in one plan: make several plans", pairs,
+		    CTL_PLAN_PAIRS_MAX);
 	return 0;
 }
 
@@ -266,6 +291,7 @@ match_all(const struct mt_catalog *cat, struct mt_analyzer *an,
 {
 	struct mt_hit *hits;
 	struct ctl_words ws;
+	char clip[72];
 	size_t i, nh, lim;
 	int rc;
 
@@ -283,7 +309,8 @@ match_all(const struct mt_catalog *cat, struct mt_analyzer *an,
 			if (rc == I40_E_EMPTY)
 				return bad(l, I40_E_VALUE, "line %zu: \"%s\" has "
 				    "no word to match: say what is to be learnt",
-				    n->line, n->text);
+				    n->line, ctl_clip(n->text, 60, clip,
+				    sizeof(clip)));
 			else if (rc != 0)
 				return bad(l, rc, "line %zu: cannot match: %s",
 				    n->line, i40_strerror(rc));
@@ -415,6 +442,38 @@ emps_json(const struct mt_catalog *c, const struct plist *l,
 }
 
 
+/* A copy of text[0..len), NUL-ended, parsed into l: 0, or as bad(). */
+static int
+read_list(struct plist *l, const char *text, size_t len, char **buf)
+{
+	*buf = NULL;
+	if (len > CTL_PLAN_TEXT_MAX)
+		return bad(l, I40_E_VALUE, "the list is larger than 1 MiB: a "
+		    "list of needs is a few lines");
+	/* parse_line cuts the lines in place: a copy, the caller's kept. */
+	if ((*buf = malloc(len + 1)) == NULL)
+		return bad(l, I40_E_NOMEM, "out of memory");
+	memcpy(*buf, text, len);
+	(*buf)[len] = '\0';
+	return parse_list(l, *buf, len);
+}
+
+int
+ctl_plan_check(const char *text, size_t len, char *why, size_t cap)
+{
+	struct plist l;
+	char *buf;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.why = why;
+	l.cap = cap;
+	rc = read_list(&l, text, len, &buf);
+	plist_free(&l);
+	free(buf);
+	return rc;
+}
+
 int
 ctl_plan_doc(const struct mt_catalog *cat, struct mt_analyzer *an,
     const struct mt_dict *dict, struct mt_search *s, const char *lang,
@@ -435,15 +494,7 @@ ctl_plan_doc(const struct mt_catalog *cat, struct mt_analyzer *an,
 	memset(&p, 0, sizeof(p));
 	l.why = why;
 	l.cap = cap;
-	if (len > CTL_PLAN_TEXT_MAX)
-		return bad(&l, I40_E_VALUE, "the list is larger than 1 MiB: a "
-		    "list of needs is a few lines");
-	/* parse_line cuts the lines in place: a copy, the caller's kept. */
-	if ((buf = malloc(len + 1)) == NULL)
-		return bad(&l, I40_E_NOMEM, "out of memory");
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	if ((rc = parse_list(&l, buf, len)) != 0 ||
+	if ((rc = read_list(&l, text, len, &buf)) != 0 ||
 	    (rc = match_all(cat, an, dict, s, &l, lang)) != 0)
 		goto out;
 	if ((mn = calloc(l.nn, sizeof(*mn))) == NULL) {

@@ -24,6 +24,8 @@
 #define CTL_PLAN_TEXT_MAX (1024 * 1024)
 #define CTL_PLAN_NEEDS_MAX 1000
 #define CTL_PLAN_EMPS_MAX 1000
+/* Needs given to employees, summed (a need naming nobody is everyone's). */
+#define CTL_PLAN_PAIRS_MAX 20000
 
 /*
  * text[0..len) planned against cat: lang "sv", "en" or "auto" (guessed
@@ -40,6 +42,14 @@ int ctl_plan_doc(const struct mt_catalog *cat, struct mt_analyzer *an,
     const struct mt_dict *dict, struct mt_search *s, const char *lang,
     const char *text, size_t len, uint64_t max_tenths, const char *today,
     json_t **doc, size_t *uncovered, char *why, size_t cap) I40_MUST_CHECK;
+
+/*
+ * text[0..len) read as ctl_plan_doc reads it, no catalog needed: 0, or
+ * I40_E_VALUE or I40_E_NOMEM with why said.  To refuse a bad list before
+ * the catalog is indexed.
+ */
+int ctl_plan_check(const char *text, size_t len, char *why, size_t cap)
+    I40_MUST_CHECK;
 
 /* The need on line of a plan's list (*doc of ctl_plan_doc), or "". */
 const char *ctl_plan_need_at(const json_t *doc, json_int_t line);

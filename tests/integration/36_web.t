@@ -138,7 +138,7 @@ check "... the list kept in the form, to be mended" \
     eval 'tr -d "\n" <"$T/plan.html" | grep -qF "| Anna, Bocybersäkerhet i styrsystem | Bokärnkraftssäkerhet</textarea>"'
 check "... links to the modules" grep -q 'href="/module/u1.example.se/ROB1"' "$T/plan.html"
 curl -s --max-time 10 -F "needs=<$T/needs.txt" -F max_credits=abc "$U/plan?lang=en" >"$T/plan-bad.html"
-check "a bad limit on the page: said, in English" grep -q 'could not be planned: at most `abc' "$T/plan-bad.html"
+check "a bad limit on the page: said, in English" grep -q 'could not be planned: max_credits `abc' "$T/plan-bad.html"
 check "GET /plan: the form, labelled" eval 'keep "$U/plan" | grep -q "<label for=\"needs\">"'
 printf '\n' >"$T/empty.txt"
 check "an empty list: 422 saying so" \
@@ -149,7 +149,20 @@ check "four fields: 422 naming the line" \
 printf 'robot\n\xe5ngturbin\n' >"$T/latin1.txt"
 check "a line not UTF-8: 422 naming the line" \
     eval 'plan "$T/latin1.txt" | jq -r .error | grep -q "line 2 is not UTF-8"'
-check "max_credits=0: 422" test "$(code --data-binary "@$T/needs.txt" "$U/api/plan?max_credits=0")" = 422
+check "max_credits=0: 400 naming it" \
+    eval 'curl -s --data-binary "@$T/needs.txt" "$U/api/plan?max_credits=0" | jq -r .error | grep -q "^max_credits .0.: credits"'
+check "a form posted to /api/plan: 415 saying how to post" \
+    test "$(code -F "needs=@$T/needs.txt" "$U/api/plan")" = 415
+yes 'på' | head -600 | tr '\n' ' ' >"$T/stop.txt"
+check "a long need of stopwords: 422, its quote cut on a whole character" \
+    eval 'plan "$T/stop.txt" | jq -r .error | grep -q "has no word to match"'
+names=$(seq -s, -f 'e%g' 1 1000)
+for i in $(seq 1 25); do echo "robot $i | $names"; done >"$T/pairs.txt"
+check "25 needs for 1000 employees each: 422, the pairs are bounded" \
+    eval 'plan "$T/pairs.txt" | jq -r .error | grep -q "more than 20000 needs given to employees"'
+check "the form's limit given twice: 422 on the page, the list kept" \
+    eval 'curl -s -F "needs=<$T/needs.txt" -F max_credits=1 -F max_credits=5 "$U/plan" | tr -d "\n" |
+        grep -q "given twice.*kärnkraftssäkerhet</textarea>"' 
 check "lang=fi: 400" test "$(code --data-binary "@$T/needs.txt" "$U/api/plan?lang=fi")" = 400
 check "GET /api/plan: 405" test "$(code "$U/api/plan")" = 405
 
