@@ -8,10 +8,11 @@
  * are refused at accept; no limit per client address, since behind a
  * proxy every client has the proxy's), [http] timeout for an
  * idle connection, 64 KiB of headers per connection, WEB_BODY_MAX of
- * body (a bigger Content-Length is refused before it is read), and URLs
- * of WEB_URL_MAX.  A handler's own work is bounded by its input: a
- * need of WEB_NEED_MAX bytes, a transcript of WEB_BODY_MAX, a plan's
- * list of ctl_plan.h's CTL_PLAN_* bounds.
+ * body (a bigger Content-Length is refused before it is read), paths of
+ * WEB_URL_MAX and queries of WEB_QUERY_MAX, and no request whose length
+ * is ambiguous.  A handler's own work is bounded by its input: a need
+ * of WEB_NEED_MAX bytes, a transcript of WEB_BODY_MAX, a plan's list
+ * of ctl_plan.h's CTL_PLAN_* bounds.
  */
 #include "daemon/web_int.h"
 
@@ -168,6 +169,7 @@ struct web_ctx {
 	size_t max_len;
 	int has_max, max_bad;
 	int multipart;
+	int get_body;			/* a body sent with GET or HEAD */
 	int too_big;
 	int bad_form;
 };
@@ -384,6 +386,57 @@ route(struct web_req *r)
 	return web_error(r, 404, "no page %s here", u);
 }
 
+/* What the header and query checks count. */
+struct hdr_count {
+	unsigned cl, te;
+	size_t bytes;
+};
+
+static enum MHD_Result
+count_hdr(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct hdr_count *h = cls;
+
+	(void)kind;
+	(void)value;
+	h->cl += strcasecmp(key, "Content-Length") == 0;
+	h->te += strcasecmp(key, "Transfer-Encoding") == 0;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct hdr_count *h = cls;
+
+	(void)kind;
+	h->bytes += strlen(key) + 2 + (value != NULL ? strlen(value) : 0);
+	return MHD_YES;
+}
+
+/*
+ * A request whose length is ambiguous (two Content-Lengths, or one with
+ * Transfer-Encoding: RFC 9112 §6.3) is refused: behind a proxy that reads
+ * it the other way, its body would be taken for a second request.  So is
+ * HTTP/1.1 without Host.  An answer queued now also closes the connection.
+ */
+static const char *
+ambiguous(struct MHD_Connection *c, const char *version)
+{
+	struct hdr_count h = { 0, 0, 0 };
+
+	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, count_hdr, &h);
+	if (h.cl > 1 || (h.cl > 0 && h.te > 0))
+		return "the request's length is ambiguous (two Content-Length "
+		    "headers, or one with Transfer-Encoding)";
+	if (strcmp(version, "HTTP/1.1") == 0 &&
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host") == NULL)
+		return "an HTTP/1.1 request without Host";
+	return NULL;
+}
+
 static enum MHD_Result
 answer(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -391,10 +444,10 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct web_req r;
 	struct web_ctx *x = *ctxp;
-	const char *cl, *ct;
+	struct hdr_count q = { 0, 0, 0 };
+	const char *cl, *ct, *why;
 	int post = strcmp(method, "POST") == 0;
 
-	(void)version;
 	/*
 	 * Page views yield to ingest and sync on a busy machine: each of
 	 * libmicrohttpd's threads lowers its own priority once (per-thread
@@ -415,6 +468,11 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 		if ((x = calloc(1, sizeof(*x))) == NULL)
 			return MHD_NO;
 		*ctxp = x;
+		if ((why = ambiguous(c, version)) != NULL) {
+			r.en = lang_en(&r);
+			return web_error(&r, 400, "%s", why) == 0 ? MHD_YES :
+			    MHD_NO;
+		}
 		/*
 		 * Answer on the next call, even a GET: a response queued on
 		 * the first makes libmicrohttpd close the connection (no
@@ -461,6 +519,19 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (!post && *upload_size > 0) {
+		x->get_body = 1;	/* read and dropped: the answer is 400 */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	(void)MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, count_arg,
+	    &q);
+	if (strlen(url) + q.bytes > WEB_QUERY_MAX) {
+		r.url = strncmp(url, "/api/", 5) == 0 ? "/api/" : "/";
+		r.en = lang_en(&r);
+		return web_error(&r, 414, "the address is longer than %d bytes",
+		    WEB_QUERY_MAX) == 0 ? MHD_YES : MHD_NO;
+	}
 	if (strlen(url) > WEB_URL_MAX || !codec_utf8_valid((const uint8_t *)url,
 	    strlen(url)) || strstr(url, "..") != NULL) {
 		r.url = "/";
@@ -472,6 +543,9 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 	    !post)
 		return web_error(&r, 405, "%s: this site only reads (GET)",
 		    method) == 0 ? MHD_YES : MHD_NO;
+	if (x->get_body)
+		return web_error(&r, 400, "a %s request takes no body", method)
+		    == 0 ? MHD_YES : MHD_NO;
 	if (x->too_big)
 		return web_error(&r, 413, "the request is larger than %u KiB",
 		    WEB_BODY_MAX / 1024) == 0 ? MHD_YES : MHD_NO;

@@ -43,9 +43,12 @@ filters(struct web_req *r, struct ctl_filter *f, const char **lang,
 	 */
 	*lang = "auto";
 	if (strncmp(r->url, "/api/", 5) == 0 &&
-	    (v = web_arg(r, "lang", 8, &bad)) != NULL &&
-	    (strcmp(v, "sv") == 0 || strcmp(v, "en") == 0))
+	    (v = web_arg(r, "lang", 8, &bad)) != NULL) {
+		if (strcmp(v, "sv") != 0 && strcmp(v, "en") != 0 &&
+		    strcmp(v, "auto") != 0)
+			goto bad_arg;
 		*lang = v;
+	}
 	if ((v = web_arg(r, "mode", 16, &bad)) != NULL &&
 	    ctl_filter_mode(v, &f->mode) != 0)
 		goto bad_arg;
@@ -88,6 +91,7 @@ bad_arg:
 	*sent = 1;
 	return web_error(r, 400, "a filter is not valid: mode is online, "
 	    "campus, blended or any; dates are YYYY-MM-DD; level is 1 to 8; "
+	    "lang is sv, en or auto; "
 	    "max_credits is credits such as 7.5; limit is 1 to %d",
 	    LIMIT_MAX) == 0 ? 400 : -1;
 }

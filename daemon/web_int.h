@@ -26,7 +26,8 @@
 #define WEB_PEERS 64
 #define WEB_BODY_MAX (1u << 20)		/* a request body at most */
 #define WEB_NEED_MAX 4096		/* as i40ctl match */
-#define WEB_URL_MAX 2048
+#define WEB_URL_MAX 2048		/* a path */
+#define WEB_QUERY_MAX 8192		/* a path and its query, decoded */
 
 /* A growing string; oom set once an append failed (then it is dropped). */
 struct wbuf {

@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "ctl_node.h"
 #include "match/cache.h"
+#include "protocol/schema.h"
 
 /*
  * The cache file for datadir's catalog: $I40_CACHE_DIR (empty: none),
@@ -195,8 +196,8 @@ ctl_filter_mode(const char *arg, const char **mode)
 int
 ctl_filter_date(const char *arg)
 {
-	return strlen(arg) == 10 && arg[4] == '-' && arg[7] == '-' &&
-	    strspn(arg, "0123456789-") == 10 ? 0 : -1;
+	/* A real date, as a session's (2027-02-30 is none). */
+	return schema_date_valid((const uint8_t *)arg, strlen(arg)) ? 0 : -1;
 }
 
 const struct mt_session *

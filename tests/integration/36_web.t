@@ -183,6 +183,24 @@ check "a 2 MiB upload: 413" test "$(code -H 'Content-Type: application/json' --d
 echo '{"format": "i40-transcript", ' >"$T/broken.json"
 check "broken JSON: 422 with the line" \
     eval 'post "$T/broken.json" | jq -r .error | grep -q "not a transcript: line [0-9]"'
+check "a query string past 8192 bytes: 414" \
+    test "$(code "$U/api/catalog?x=$(head -c 9000 /dev/zero | tr '\0' A)")" = 414
+raw() {	# raw REQUEST: the status line of the answer
+	local ans
+	exec 3<>"/dev/tcp/127.0.0.1/$HTTP" || return 1
+	printf "$1" >&3
+	IFS= read -r -t 5 ans <&3
+	exec 3<&-
+	echo "${ans%$'\r'}"
+}
+check "two Content-Lengths: 400 (no second request smuggled in the body)" \
+    test "$(raw 'POST /api/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 30\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n')" = "HTTP/1.1 400 Bad Request"
+check "Content-Length with Transfer-Encoding: 400" \
+    test "$(raw 'POST /api/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')" = "HTTP/1.1 400 Bad Request"
+check "HTTP/1.1 without Host: 400" test "$(raw 'GET /healthz HTTP/1.1\r\n\r\n')" = "HTTP/1.1 400 Bad Request"
+check "a GET with a body: 400" test "$(code -X GET --data-binary abc "$U/api/catalog")" = 400
+check "a date that is none (2027-02-30): 400" test "$(code "$U/api/catalog?after=2027-02-30")" = 400
+check "lang=fi: 400" test "$(code "$U/api/catalog?lang=fi")" = 400
 check "PUT: 405" test "$(code -X PUT "$U/api/catalog")" = 405
 check "DELETE: 405" test "$(code -X DELETE "$U/")" = 405
 check "POST to the catalog: 405" test "$(code -d x=1 "$U/api/catalog")" = 405
