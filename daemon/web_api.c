@@ -2,7 +2,7 @@
  * web_api.c: the JSON API of the web face (docs/web.md, "API").  Each
  * answer is built here once; the HTML pages (web_page.c) render the same
  * objects, so the page and /api/ never disagree.  Searches and verdicts
- * come from i40ctl's own code (ctl_match_doc, ctl_plan_doc, tr_verify),
+ * come from i40ctl's own code (ctl_match_doc, ctl_plan_make, tr_verify),
  * so a visitor gets what `i40ctl match`, `i40ctl plan` and `i40ctl
  * verify -d` would say on this node.
  */
@@ -21,6 +21,22 @@
 
 #define LIMIT_DEFAULT 20
 #define LIMIT_MAX 200
+
+/* The API's ?lang, the needs' language ("auto" if absent): 0, or -1. */
+static int
+api_lang(struct web_req *r, const char **lang)
+{
+	int bad = 0;
+	const char *v = web_arg(r, "lang", 8, &bad);
+
+	*lang = "auto";
+	if (bad || (v != NULL && strcmp(v, "sv") != 0 && strcmp(v, "en") != 0
+	    && strcmp(v, "auto") != 0))
+		return -1;
+	if (v != NULL)
+		*lang = v;
+	return 0;
+}
 
 /* The filters of the request's arguments; 0, or 400 sent (-1 if not). */
 static int
@@ -42,13 +58,8 @@ filters(struct web_req *r, struct ctl_filter *f, const char **lang,
 	 * page may be asked a Swedish need.  Only the API takes it.
 	 */
 	*lang = "auto";
-	if (strncmp(r->url, "/api/", 5) == 0 &&
-	    (v = web_arg(r, "lang", 8, &bad)) != NULL) {
-		if (strcmp(v, "sv") != 0 && strcmp(v, "en") != 0 &&
-		    strcmp(v, "auto") != 0)
-			goto bad_arg;
-		*lang = v;
-	}
+	if (strncmp(r->url, "/api/", 5) == 0 && api_lang(r, lang) != 0)
+		goto bad_arg;
 	if ((v = web_arg(r, "mode", 16, &bad)) != NULL &&
 	    ctl_filter_mode(v, &f->mode) != 0)
 		goto bad_arg;
@@ -457,7 +468,7 @@ web_plan_limit(const char *v, uint64_t *max, char *why, size_t cap)
 	if (n < sizeof(t)) {
 		memcpy(t, v, n);
 		t[n] = '\0';
-		if (ctl_parse_hp(t, max) == 0 && *max > 0 && *max <= 10000)
+		if (ctl_match_hp(t, max) == 0)
 			return 0;
 	}
 	snprintf(why, cap, "max_credits `%s': credits (hp) above 0, at most "
@@ -470,6 +481,7 @@ int
 web_api_plan_doc(struct web_req *r, const char *text, size_t len,
     const char *lang, uint64_t max, json_t **doc, char *why, size_t cap)
 {
+	struct ctl_plan_list *l;
 	struct web_tools *t;
 	struct web_cat *c;
 	struct ctl_filter f;
@@ -478,31 +490,34 @@ web_api_plan_doc(struct web_req *r, const char *text, size_t len,
 
 	*doc = NULL;
 	/* A bad list is refused before a catalog is taken for it. */
-	if ((rc = ctl_plan_check(text, len, why, cap)) != 0)
+	if ((rc = ctl_plan_read(text, len, &l, why, cap)) != 0)
 		return rc;
 	if ((c = web_cat_get(r->w, &rc)) == NULL) {
+		ctl_plan_list_free(l);
 		snprintf(why, cap, "the catalog is not indexed yet: %s",
 		    i40_strerror(rc));
 		return rc == I40_E_VALUE ? I40_E_CORRUPT : rc;
 	}
 	if ((t = web_tools_get(r->w, c, &rc)) == NULL) {
 		web_cat_put(r->w, c);
+		ctl_plan_list_free(l);
 		snprintf(why, cap, "out of memory: try again");
 		return I40_E_NOMEM;
 	}
 	ctl_filter_init(&f);		/* for today's date */
-	rc = ctl_plan_doc(&c->cat, t->an, r->w->dict, t->s, lang, text, len,
-	    max, f.today, doc, &uncovered, why, cap);
+	rc = ctl_plan_make(l, &c->cat, t->an, r->w->dict, t->s, lang, max,
+	    f.today, doc, &uncovered, why, cap);
 	web_tools_put(r->w, t);
 	web_cat_put(r->w, c);
+	ctl_plan_list_free(l);
 	return rc;
 }
 
 int
 web_api_plan(struct web_req *r)
 {
-	const char *lang = "auto", *v;
-	char why[512], clip[48];
+	const char *lang, *v;
+	char why[512];
 	uint64_t max;
 	json_t *doc;
 	int bad = 0, rc;
@@ -510,14 +525,9 @@ web_api_plan(struct web_req *r)
 	if (r->multipart)
 		return web_error(r, 415, "POST the list itself as the body "
 		    "(curl --data-binary @needs.txt), or use the form at /plan");
-	v = web_arg(r, "lang", 8, &bad);
-	if (bad || (v != NULL && strcmp(v, "sv") != 0 &&
-	    strcmp(v, "en") != 0 && strcmp(v, "auto") != 0))
-		return web_error(r, 400, "lang `%s': sv, en or auto (the "
-		    "needs' language; auto guesses it line by line)", bad ? "?" :
-		    ctl_clip(v, 8, clip, sizeof(clip)));
-	if (v != NULL)
-		lang = v;
+	if (api_lang(r, &lang) != 0)
+		return web_error(r, 400, "lang: sv, en or auto (the needs' "
+		    "language; auto guesses it line by line)");
 	v = web_arg(r, "max_credits", 64, &bad);
 	if (bad)
 		return web_error(r, 400, "max_credits: credits (hp) such as "

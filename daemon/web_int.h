@@ -207,6 +207,8 @@ int web_page_module(struct web_req *r, const char *rest);
 int web_page_verify(struct web_req *r);
 int web_page_federation(struct web_req *r);
 int web_page_css(struct web_req *r);
+/* A refusal on a page: what (the page's words), then why (escaped). */
+void web_page_alert(struct wbuf *b, const char *what, const char *why);
 /* An error page in the request's language. */
 int web_page_error(struct web_req *r, unsigned status, const char *msg);
 

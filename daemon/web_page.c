@@ -90,6 +90,14 @@ web_page_finish(struct web_req *r, struct wbuf *b, unsigned status)
 	return web_send(r, status, "text/html; charset=utf-8", b);
 }
 
+void
+web_page_alert(struct wbuf *b, const char *what, const char *why)
+{
+	wb_printf(b, "<p class=\"bad\" role=\"alert\">%s ", what);
+	wb_html(b, why);
+	wb_puts(b, "</p>");
+}
+
 int
 web_page_error(struct web_req *r, unsigned status, const char *msg)
 {
@@ -398,11 +406,8 @@ web_page_verify(struct web_req *r)
 		rc = web_api_verify_doc(r, r->body, r->blen, &doc, why,
 		    sizeof(why));
 		if (rc != 0) {
-			wb_printf(&b, "<p class=\"bad\" role=\"alert\">%s ",
-			    TR(r, "Filen kunde inte verifieras:",
-			    "The file could not be verified:"));
-			wb_html(&b, why);
-			wb_puts(&b, "</p>");
+			web_page_alert(&b, TR(r, "Filen kunde inte verifieras:",
+			    "The file could not be verified:"), why);
 		} else {
 			char hp[24];
 

@@ -232,11 +232,8 @@ web_page_plan(struct web_req *r)
 			rc = web_api_plan_doc(r, r->body, r->blen, "auto", max,
 			    &doc, why, sizeof(why));
 		if (rc != 0) {
-			wb_printf(&b, "<p class=\"bad\" role=\"alert\">%s ",
-			    TR(r, "Listan gick inte att planera:",
-			    "The list could not be planned:"));
-			wb_html(&b, why);
-			wb_puts(&b, "</p>");
+			web_page_alert(&b, TR(r, "Listan gick inte att planera:",
+			    "The list could not be planned:"), why);
 		} else {
 			summary_html(r, &b, doc);
 			modules_html(r, &b, doc);

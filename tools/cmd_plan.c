@@ -218,6 +218,7 @@ plan_main(int argc, char *argv[])
 	    "--max-credits", "--today", NULL };
 	struct ctl_opts o;
 	struct ctl_matcher mr;
+	struct ctl_plan_list *l = NULL;
 	const char *file, *name, *lang = "auto";
 	char *buf = NULL, today[11], why[512];
 	size_t len, uncovered = 0;
@@ -246,14 +247,14 @@ plan_main(int argc, char *argv[])
 	if (read_list(file, &buf, &len) != 0)
 		goto out;
 	/* A bad list is said before the catalog is indexed for it. */
-	if ((rc = ctl_plan_check(buf, len, why, sizeof(why))) != 0) {
+	if ((rc = ctl_plan_read(buf, len, &l, why, sizeof(why))) != 0) {
 		ctl_errx("%s: %s", name, why);
 		goto out;
 	}
 	if (ctl_matcher_open(&mr, o.datadir) != 0)
 		goto out;
-	if ((rc = ctl_plan_doc(&mr.cat, mr.an, mr.dict, NULL, lang, buf, len,
-	    max, today, &doc, &uncovered, why, sizeof(why))) != 0) {
+	if ((rc = ctl_plan_make(l, &mr.cat, mr.an, mr.dict, NULL, lang, max,
+	    today, &doc, &uncovered, why, sizeof(why))) != 0) {
 		ctl_errx("%s: %s", name, why);
 		goto out;
 	}
@@ -261,6 +262,7 @@ plan_main(int argc, char *argv[])
 		ret = uncovered == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
 out:
 	json_decref(doc);
+	ctl_plan_list_free(l);
 	ctl_matcher_close(&mr);
 	free(buf);
 	return ret;

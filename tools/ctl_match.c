@@ -346,9 +346,16 @@ ctl_match_lang_opt(const char *usage, const char *arg, const char **lang)
 }
 
 int
+ctl_match_hp(const char *arg, uint64_t *tenths)
+{
+	return ctl_parse_hp(arg, tenths) == 0 && *tenths > 0 &&
+	    *tenths <= 10000 ? 0 : I40_E_VALUE;
+}
+
+int
 ctl_match_hp_opt(const char *usage, const char *arg, uint64_t *tenths)
 {
-	if (ctl_parse_hp(arg, tenths) != 0 || *tenths == 0 || *tenths > 10000)
+	if (ctl_match_hp(arg, tenths) != 0)
 		return ctl_usage_error(usage, "--max-credits `%s': credits (hp) "
 		    "above 0, at most 1000, such as 7.5", arg);
 	return 0;

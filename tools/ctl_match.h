@@ -107,7 +107,12 @@ int ctl_match_doc(const struct mt_catalog *cat, struct mt_analyzer *an,
 /* --lang: sv, en or auto, into *lang. */
 int ctl_match_lang_opt(const char *usage, const char *arg, const char **lang)
     I40_MUST_CHECK;
-/* --max-credits: hp above 0 and at most 1000 ("7.5", "7,5"), in tenths. */
+/*
+ * A credit limit: hp above 0 and at most 1000 ("7.5", "7,5"), in tenths:
+ * 0, or I40_E_VALUE.
+ */
+int ctl_match_hp(const char *arg, uint64_t *tenths) I40_MUST_CHECK;
+/* --max-credits: as ctl_match_hp, said through usage when it is not. */
 int ctl_match_hp_opt(const char *usage, const char *arg, uint64_t *tenths)
     I40_MUST_CHECK;
 /* A date option (--today, --starts-after...): YYYY-MM-DD. */

@@ -30,7 +30,8 @@ struct pneed {
 	size_t ncands;
 };
 
-struct plist {
+struct ctl_plan_list {
+	char *buf;			/* the list's copy, cut into lines */
 	struct pneed *n;
 	size_t nn;
 	char **emp;			/* into the list's copy */
@@ -41,14 +42,13 @@ struct plist {
 };
 
 static int
-bad(struct plist *l, int rc, const char *fmt, ...)
+bad(struct ctl_plan_list *l, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-bad(struct plist *l, int rc, const char *fmt, ...)
+bad(struct ctl_plan_list *l, int rc, const char *fmt, ...)
 {
 	va_list ap;
-
 	int n;
 
 	va_start(ap, fmt);
@@ -97,7 +97,7 @@ weight_of(const char *s, double *w)
 }
 
 static int
-emp_index(struct plist *l, char *name, size_t line, size_t *out)
+emp_index(struct ctl_plan_list *l, char *name, size_t line, size_t *out)
 {
 	size_t i;
 
@@ -115,7 +115,7 @@ emp_index(struct plist *l, char *name, size_t line, size_t *out)
 }
 
 static int
-parse_emps(struct plist *l, struct pneed *n, char *s)
+parse_emps(struct ctl_plan_list *l, struct pneed *n, char *s)
 {
 	char *tok, *save = NULL, *name;
 	size_t e = 0, i;
@@ -142,7 +142,7 @@ parse_emps(struct plist *l, struct pneed *n, char *s)
 
 /* One line, "NEED [| WEIGHT] [| EMPLOYEES]", into l (NUL-terminated). */
 static int
-parse_line(struct plist *l, char *s, size_t line)
+parse_line(struct ctl_plan_list *l, char *s, size_t line)
 {
 	char *f[4], clip[48];
 	struct pneed *n;
@@ -212,7 +212,7 @@ parse_line(struct plist *l, char *s, size_t line)
 }
 
 static int
-parse_list(struct plist *l, char *buf, size_t len)
+parse_list(struct ctl_plan_list *l, char *buf, size_t len)
 {
 	size_t line = 1, i, start = 0, pairs = 0;
 	int rc;
@@ -246,15 +246,19 @@ parse_list(struct plist *l, char *buf, size_t len)
 	return 0;
 }
 
-static void
-plist_free(struct plist *l)
+void
+ctl_plan_list_free(struct ctl_plan_list *l)
 {
 	size_t i;
 
+	if (l == NULL)
+		return;
 	for (i = 0; l->n != NULL && i < l->nn; i++)
 		free(l->n[i].emps);
 	free(l->n);
 	free(l->emp);
+	free(l->buf);
+	free(l);
 }
 
 /*
@@ -286,7 +290,7 @@ candidates(struct pneed *n, const struct mt_hit *hits, size_t nh,
 /* Each need matched; the modules that cover it kept, best first. */
 static int
 match_all(const struct mt_catalog *cat, struct mt_analyzer *an,
-    const struct mt_dict *dict, struct mt_search *s, struct plist *l,
+    const struct mt_dict *dict, struct mt_search *s, struct ctl_plan_list *l,
     const char *lang)
 {
 	struct mt_hit *hits;
@@ -339,7 +343,7 @@ hp_json(uint64_t tenths)
 
 /* The programme's modules, each with why it is there. */
 static json_t *
-modules_json(const struct mt_catalog *c, const struct plist *l,
+modules_json(const struct mt_catalog *c, const struct ctl_plan_list *l,
     const struct mt_plan *p, const char *today)
 {
 	json_t *a = json_array(), *fr, *af, *mi;
@@ -380,7 +384,7 @@ modules_json(const struct mt_catalog *c, const struct plist *l,
 }
 
 static json_t *
-needs_json(const struct mt_catalog *c, const struct plist *l,
+needs_json(const struct mt_catalog *c, const struct ctl_plan_list *l,
     const struct mt_plan *p)
 {
 	json_t *a = json_array(), *em, *alt, *cost;
@@ -412,7 +416,7 @@ needs_json(const struct mt_catalog *c, const struct plist *l,
 }
 
 static json_t *
-emps_json(const struct mt_catalog *c, const struct plist *l,
+emps_json(const struct mt_catalog *c, const struct ctl_plan_list *l,
     const struct mt_plan *p)
 {
 	json_t *a = json_array(), *ms, *un;
@@ -442,98 +446,93 @@ emps_json(const struct mt_catalog *c, const struct plist *l,
 }
 
 
-/* A copy of text[0..len), NUL-ended, parsed into l: 0, or as bad(). */
-static int
-read_list(struct plist *l, const char *text, size_t len, char **buf)
-{
-	*buf = NULL;
-	if (len > CTL_PLAN_TEXT_MAX)
-		return bad(l, I40_E_VALUE, "the list is larger than 1 MiB: a "
-		    "list of needs is a few lines");
-	/* parse_line cuts the lines in place: a copy, the caller's kept. */
-	if ((*buf = malloc(len + 1)) == NULL)
-		return bad(l, I40_E_NOMEM, "out of memory");
-	memcpy(*buf, text, len);
-	(*buf)[len] = '\0';
-	return parse_list(l, *buf, len);
-}
-
 int
-ctl_plan_check(const char *text, size_t len, char *why, size_t cap)
+ctl_plan_read(const char *text, size_t len, struct ctl_plan_list **out,
+    char *why, size_t cap)
 {
-	struct plist l;
-	char *buf;
+	struct ctl_plan_list *l;
 	int rc;
 
-	memset(&l, 0, sizeof(l));
-	l.why = why;
-	l.cap = cap;
-	rc = read_list(&l, text, len, &buf);
-	plist_free(&l);
-	free(buf);
-	return rc;
+	*out = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(why, cap, "out of memory");
+		return I40_E_NOMEM;
+	}
+	l->why = why;
+	l->cap = cap;
+	if (len > CTL_PLAN_TEXT_MAX)
+		rc = bad(l, I40_E_VALUE, "the list is larger than 1 MiB: a list "
+		    "of needs is a few lines");
+	/* parse_line cuts the lines in place: a copy, the caller's kept. */
+	else if ((l->buf = malloc(len + 1)) == NULL)
+		rc = bad(l, I40_E_NOMEM, "out of memory");
+	else {
+		memcpy(l->buf, text, len);
+		l->buf[len] = '\0';
+		rc = parse_list(l, l->buf, len);
+	}
+	if (rc != 0) {
+		ctl_plan_list_free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
 }
 
 int
-ctl_plan_doc(const struct mt_catalog *cat, struct mt_analyzer *an,
-    const struct mt_dict *dict, struct mt_search *s, const char *lang,
-    const char *text, size_t len, uint64_t max_tenths, const char *today,
-    json_t **doc, size_t *uncovered, char *why, size_t cap)
+ctl_plan_make(struct ctl_plan_list *l, const struct mt_catalog *cat,
+    struct mt_analyzer *an, const struct mt_dict *dict, struct mt_search *s,
+    const char *lang, uint64_t max_tenths, const char *today, json_t **doc,
+    size_t *uncovered, char *why, size_t cap)
 {
-	struct plist l;
 	struct mt_need *mn = NULL;
 	struct mt_plan_in in;
 	struct mt_plan p;
-	char *buf;
 	size_t i, nc = 0;
 	int rc;
 
 	*doc = NULL;
 	*uncovered = 0;
-	memset(&l, 0, sizeof(l));
 	memset(&p, 0, sizeof(p));
-	l.why = why;
-	l.cap = cap;
-	if ((rc = read_list(&l, text, len, &buf)) != 0 ||
-	    (rc = match_all(cat, an, dict, s, &l, lang)) != 0)
+	l->why = why;
+	l->cap = cap;
+	if ((rc = match_all(cat, an, dict, s, l, lang)) != 0)
 		goto out;
-	if ((mn = calloc(l.nn, sizeof(*mn))) == NULL) {
-		rc = bad(&l, I40_E_NOMEM, "out of memory");
+	if ((mn = calloc(l->nn, sizeof(*mn))) == NULL) {
+		rc = bad(l, I40_E_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < l.nn; i++) {
-		mn[i].weight = l.n[i].weight;
-		mn[i].emps = l.n[i].emps;
-		mn[i].nemps = l.n[i].nemps;
-		mn[i].cands = l.n[i].cands;
-		mn[i].ncands = l.n[i].ncands;
+	for (i = 0; i < l->nn; i++) {
+		mn[i].weight = l->n[i].weight;
+		mn[i].emps = l->n[i].emps;
+		mn[i].nemps = l->n[i].nemps;
+		mn[i].cands = l->n[i].cands;
+		mn[i].ncands = l->n[i].ncands;
 	}
 	memset(&in, 0, sizeof(in));
 	in.cat = cat;
 	in.needs = mn;
-	in.nneeds = l.nn;
-	in.nemps = l.nemp;
+	in.nneeds = l->nn;
+	in.nemps = l->nemp;
 	in.max_tenths = max_tenths;
 	if ((rc = mt_plan(&in, &p)) != 0) {
-		rc = bad(&l, rc, "cannot make the plan: %s", i40_strerror(rc));
+		rc = bad(l, rc, "cannot make the plan: %s", i40_strerror(rc));
 		goto out;
 	}
 	if ((*doc = json_pack("{s:o, s:o, s:o, s:o, s:o}", "credits",
 	    hp_json(p.tenths), "max_credits", max_tenths ? hp_json(max_tenths) :
-	    json_null(), "modules", modules_json(cat, &l, &p, today), "needs",
-	    needs_json(cat, &l, &p), "employees", emps_json(cat, &l, &p))) ==
+	    json_null(), "modules", modules_json(cat, l, &p, today), "needs",
+	    needs_json(cat, l, &p), "employees", emps_json(cat, l, &p))) ==
 	    NULL) {
-		rc = bad(&l, I40_E_NOMEM, "out of memory");
+		rc = bad(l, I40_E_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < l.nn; i++)
+	for (i = 0; i < l->nn; i++)
 		nc += p.state[i] == MT_COVERED;
-	*uncovered = l.nn - nc;
+	*uncovered = l->nn - nc;
 out:
 	mt_plan_free(&p);
 	free(mn);
-	plist_free(&l);
-	free(buf);
 	return rc;
 }
 

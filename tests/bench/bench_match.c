@@ -432,6 +432,7 @@ plan_time(const struct mt_catalog *cat, struct mt_analyzer *an,
     size_t reps, size_t *bytes)
 {
 	struct mt_search *se = NULL;
+	struct ctl_plan_list *l = NULL;
 	char why[512], *text;
 	json_t *doc = NULL;
 	size_t i, k, unc, len = 0, cap = lines * (reps * 160 + 32) + 1;
@@ -448,10 +449,12 @@ plan_time(const struct mt_catalog *cat, struct mt_analyzer *an,
 		    i % 100);
 	}
 	t0 = now();
-	if ((rc = ctl_plan_doc(cat, an, dict, se, "auto", text, len, 0,
-	    "2026-12-01", &doc, &unc, why, sizeof(why))) != 0)
+	if ((rc = ctl_plan_read(text, len, &l, why, sizeof(why))) != 0 ||
+	    (rc = ctl_plan_make(l, cat, an, dict, se, "auto", 0, "2026-12-01",
+	    &doc, &unc, why, sizeof(why))) != 0)
 		die(why, rc);
 	t0 = now() - t0;
+	ctl_plan_list_free(l);
 	*bytes = len;
 	json_decref(doc);
 	mt_search_free(se);

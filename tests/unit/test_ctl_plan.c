@@ -1,6 +1,6 @@
 /*
  * test_ctl_plan.c: reading a company's list of needs (tools/ctl_plan.h,
- * ctl_plan_check), which i40ctl plan and the web face's /plan share:
+ * ctl_plan_read), which i40ctl plan and the web face's /plan share:
  * the lines it takes, each refusal naming its line, the bounds, and
  * messages that quote input cut on a whole character.
  */
@@ -17,11 +17,25 @@
 #include "protocol/codec.h"
 #include "tools/ctl_plan.h"
 
+/* text[0..len) read and let go: ctl_plan_read's answer. */
+static int
+read_n(const char *text, size_t len, char *why, size_t cap)
+{
+	struct ctl_plan_list *l = NULL;
+	int rc;
+
+	why[0] = '\0';
+	rc = ctl_plan_read(text, len, &l, why, cap);
+	if (rc != 0)
+		assert_null(l);
+	ctl_plan_list_free(l);
+	return rc;
+}
+
 static int
 check(const char *text, char *why, size_t cap)
 {
-	why[0] = '\0';
-	return ctl_plan_check(text, strlen(text), why, cap);
+	return read_n(text, strlen(text), why, cap);
 }
 
 static void
@@ -67,7 +81,7 @@ test_refusals_name_the_line(void **state)
 			    why, bad[i].says);
 	}
 	/* A NUL byte: not text. */
-	assert_int_equal(ctl_plan_check("a\0b", 3, why, sizeof(why)),
+	assert_int_equal(read_n("a\0b", 3, why, sizeof(why)),
 	    I40_E_VALUE);
 	assert_non_null(strstr(why, "NUL"));
 }
@@ -83,13 +97,13 @@ test_bounds(void **state)
 	/* 1001 needs. */
 	for (i = 0, n = 0; i < CTL_PLAN_NEEDS_MAX + 1; i++)
 		n += (size_t)snprintf(t + n, cap - n, "need %zu\n", i);
-	assert_int_equal(ctl_plan_check(t, n, why, sizeof(why)), I40_E_VALUE);
+	assert_int_equal(read_n(t, n, why, sizeof(why)), I40_E_VALUE);
 	assert_non_null(strstr(why, "line 1001: more than 1000 needs"));
 	/* 1001 employees, on one line. */
 	n = (size_t)snprintf(t, cap, "need |");
 	for (i = 0; i < CTL_PLAN_EMPS_MAX + 1; i++)
 		n += (size_t)snprintf(t + n, cap - n, "%se%zu", i ? "," : " ", i);
-	assert_int_equal(ctl_plan_check(t, n, why, sizeof(why)), I40_E_VALUE);
+	assert_int_equal(read_n(t, n, why, sizeof(why)), I40_E_VALUE);
 	assert_non_null(strstr(why, "more than 1000 employees"));
 	/* 21 needs for 1000 employees each: 21,000 named pairs. */
 	for (i = 0, n = 0; i < 21; i++) {
@@ -101,18 +115,18 @@ test_bounds(void **state)
 			    e ? "," : " ", e);
 		n += (size_t)snprintf(t + n, cap - n, "\n");
 	}
-	assert_int_equal(ctl_plan_check(t, n, why, sizeof(why)), I40_E_VALUE);
+	assert_int_equal(read_n(t, n, why, sizeof(why)), I40_E_VALUE);
 	assert_non_null(strstr(why, "line 21: more than 20000 needs given"));
 	/* 100 employees named once, and 300 needs that are everyone's. */
 	for (i = 0, n = 0; i < 100; i++)
 		n += (size_t)snprintf(t + n, cap - n, "need %zu | e%zu\n", i, i);
 	for (i = 0; i < 300; i++)
 		n += (size_t)snprintf(t + n, cap - n, "shared %zu\n", i);
-	assert_int_equal(ctl_plan_check(t, n, why, sizeof(why)), I40_E_VALUE);
+	assert_int_equal(read_n(t, n, why, sizeof(why)), I40_E_VALUE);
 	assert_non_null(strstr(why, "30100 needs to employees in all"));
 	/* More than 1 MiB. */
 	memset(t, 'a', CTL_PLAN_TEXT_MAX + 1);
-	assert_int_equal(ctl_plan_check(t, CTL_PLAN_TEXT_MAX + 1, why,
+	assert_int_equal(read_n(t, CTL_PLAN_TEXT_MAX + 1, why,
 	    sizeof(why)), I40_E_VALUE);
 	assert_non_null(strstr(why, "larger than 1 MiB"));
 	free(t);
