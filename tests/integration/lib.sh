@@ -185,12 +185,15 @@ node_kill() {
 	PID[$1]=""
 }
 
+# wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds, for at
+# most SECONDS of wall-clock time (not a count of tries: a slow CMD, such
+# as roots_equal over eight nodes, once stretched "wait_for 90" past the
+# CI's whole budget).  CMD always runs at least once.
 wait_for() {
-	local limit=$1 t=0; shift
+	local end=$((SECONDS + $1)); shift
 	while ! "$@" 2>/dev/null; do
+		[ "$SECONDS" -ge "$end" ] && return 1
 		sleep 0.1
-		t=$((t + 1))
-		[ $t -ge $((limit * 10)) ] && return 1
 	done
 	return 0
 }
