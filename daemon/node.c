@@ -344,7 +344,6 @@ node_refresh(struct node *n)
 		sync_announced(&as[i], &s1, id1);
 		if ((old = node_author(n, as[i].key)) != NULL) {
 			as[i].pending = old->pending;
-			as[i].want_from = old->want_from;
 			as[i].moved = old->moved;
 			sync_announced(old, &s0, id0);
 		} else {
@@ -403,11 +402,18 @@ node_refresh(struct node *n)
 		for (j = 0; j < n->nauthors; j++)
 			if (n->authors[j].want_from == p)
 				n->authors[j].want_from = NULL;
-		for (j = 0; j < na; j++)
-			if (as[j].want_from == p)
-				as[j].want_from = NULL;
 		peer_free(p);
 	}
+	/*
+	 * The WANTs still out, taken over last: a link closed above (its
+	 * endpoint changed or went off, its key rotated, its member left)
+	 * forgot its WANTs in n->authors, not in a copy made before.  Such a
+	 * copy named a peer that owed nothing any more, and sync_pump never
+	 * asked anyone for that author again (test 39).
+	 */
+	for (i = 0; i < na; i++)
+		if ((old = node_author(n, as[i].key)) != NULL)
+			as[i].want_from = old->want_from;
 	free(n->peers);
 	n->peers = ps;
 	n->npeers = np;
