@@ -397,6 +397,8 @@ finish(struct node *n, struct job *j)
 	}
 	if ((out = calloc(j->nok, sizeof(*out))) == NULL) {
 		log_warnx("ingest: out of memory; %zu events dropped", j->nok);
+		/* Asked for again, as for any batch not stored. */
+		sync_committed(n, p, NULL, NULL, 0, w);
 		return;
 	}
 	/*
@@ -425,12 +427,20 @@ finish(struct node *n, struct job *j)
 			store_refusals(n, j, out, p);
 		sync_committed(n, p, &j->items[1], out, 1, NULL);
 	} else if (w != NULL && w->kind == WANT_REORG) {
-		if (out[0].result == STORE_STORED)
-			log_info("%s's log: the voters' branch from seq %llu "
-			    "replaces the one this node held (it is settled "
-			    "past the fork)", p ? p->schac : "?",
-			    (unsigned long long)j->items[0].ev.h.seq);
-		else
+		if (out[0].result == STORE_STORED) {
+			const uint8_t *au = j->items[0].ev.h.author;
+			struct peer *ap = node_peer(n, au);
+			char hx[17];
+
+			log_keyhex(au, hx);
+			log_info("%s's log (%s): the voters' branch from seq "
+			    "%llu, from %s, replaces the one this node held "
+			    "(it is settled past the fork)", ap != NULL ?
+			    ap->schac : memcmp(au, n->self, 32) == 0 ?
+			    "this node" : "?", hx,
+			    (unsigned long long)j->items[0].ev.h.seq,
+			    p ? p->schac : "?");
+		} else
 			log_info("peer %s: its branch of a frozen log is not "
 			    "the one the voters named: %s", p ? p->schac : "?",
 			    i40_strerror(out[0].code));

@@ -217,7 +217,13 @@ make_peer(struct node *n, const struct store_member *m, struct peer *old,
 	int rc;
 
 	*out = NULL;
-	if (p != NULL && (ep == NULL || strcmp(p->endpoint, ep) != 0)) {
+	/*
+	 * A link turned off or moved is closed; one already off is left as
+	 * it is (node_refresh runs on every commit: closing it again reset
+	 * what its HELLOs on our router had told us, `heard`, each time).
+	 */
+	if (p != NULL && (ep == NULL ? p->dealer != NULL || p->dial :
+	    strcmp(p->endpoint, ep) != 0)) {
 		link_dealer_close(p);
 		p->dial = 0;
 		p->state = PEER_DOWN;

@@ -513,12 +513,17 @@ dealer_one(struct node *n, struct peer *p, zmq_msg_t *body)
 		/* A peer may send fewer than asked (its batch is bounded). */
 		if (m->u.events.nev < w.count)
 			w.count = m->u.events.nev;
-		if ((a = node_author(n, w.author)) != NULL &&
-		    w.from + w.count - 1 > a->pending)
-			a->pending = w.from + w.count - 1;
+		/*
+		 * Queued for ingest, they are asked for no more; dropped, they
+		 * may be asked for again at once (pending would otherwise
+		 * stand above the head with no job to bring it down).
+		 */
 		if ((rc = ingest_submit(n->ing, body, m, p, &w)) != 0)
 			log_warn(rc, "ingest: events from %s dropped",
 			    p->schac);
+		else if ((a = node_author(n, w.author)) != NULL &&
+		    w.from + w.count - 1 > a->pending)
+			a->pending = w.from + w.count - 1;
 		sync_pump(n);
 		break;
 	case MSG_ERROR:
