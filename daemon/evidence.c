@@ -157,25 +157,143 @@ evid_chain(struct node *n, struct peer *p, const struct want *w,
 		probe(n, p, a, it->ev.h.seq - 1);
 }
 
+/*
+ * Frozen, not settled past the fork on our chain, though a majority of
+ * the voters named heads past it (limit), and we hold an event at the
+ * fork: we may be on the other branch.
+ */
+static int
+reorg_wanted(const struct author *a)
+{
+	return a->frozen != 0 && a->settled < a->frozen &&
+	    a->limit >= a->frozen && a->seq >= a->frozen;
+}
+
+void
+evid_reorg_clear(struct node *n)
+{
+	struct reorg_stage *r = &n->reorg;
+
+	free(r->buf);
+	free(r->len);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The next batch of the branch being staged, from the peer it came from. */
+static void
+reorg_more(struct node *n, struct author *a)
+{
+	struct reorg_stage *r = &n->reorg;
+	struct peer *p = node_peer(n, r->peer);
+	struct peer_head *ph;
+	uint64_t count;
+
+	if (r->inflight || p == NULL || p->dealer == NULL ||
+	    p->state != PEER_UP || (ph = sync_peer_head(p, a->key)) == NULL ||
+	    ph->seq < r->next)
+		return;
+	count = ph->seq - r->next + 1;
+	if (count > MSG_MAX_EVENTS)
+		count = MSG_MAX_EVENTS;
+	/* Not sent (its queue is full): the next pump asks again. */
+	if (sync_want(n, p, a, r->next, count, WANT_REORG) != 0)
+		log_debug("peer %s: the next batch of a reorg waits",
+		    p->schac);
+}
+
+void
+evid_reorg_refused(struct node *n, const struct peer *p,
+    const struct store_item *it, const struct codec_bytes *ev, size_t nev,
+    int whole, int code)
+{
+	struct reorg_stage *r = &n->reorg;
+	struct peer_head *ph;
+	struct author *a;
+	uint64_t first, last;
+	size_t i, bytes = 0, off = 0;
+	char hx[17];
+
+	r->inflight = 0;
+	/*
+	 * Only a segment whole from the fork, refused only for the votes
+	 * (I40_E_FORK: its chain and keys passed), short of what the store
+	 * would take, from a peer that holds more of it, goes on.
+	 */
+	if (p == NULL || nev == 0 || !whole || code != I40_E_FORK ||
+	    (a = node_author(n, it[0].ev.h.author)) == NULL ||
+	    (first = it[0].ev.h.seq) != a->frozen ||
+	    (last = it[nev - 1].ev.h.seq) - first + 1 != nev ||
+	    last >= a->limit ||
+	    (ph = sync_peer_head((struct peer *)p, a->key)) == NULL ||
+	    ph->seq <= last) {
+		evid_reorg_clear(n);
+		return;
+	}
+	for (i = 0; i < nev; i++)
+		bytes += ev[i].len;
+	log_keyhex(a->key, hx);
+	if (bytes > REORG_STAGE_MAX) {
+		log_warnx("the log of %s: the voters' branch from its fork at "
+		    "seq %llu runs past %u MiB; it is fetched no further, "
+		    "and this node stays on its own branch (see "
+		    "docs/operations.md, \"Forks\")", hx,
+		    (unsigned long long)first, REORG_STAGE_MAX >> 20);
+		evid_reorg_clear(n);
+		return;
+	}
+	evid_reorg_clear(n);
+	if ((r->buf = malloc(bytes)) == NULL ||
+	    (r->len = malloc(nev * sizeof(*r->len))) == NULL) {
+		evid_reorg_clear(n);
+		return;
+	}
+	for (i = 0; i < nev; i++) {
+		memcpy(r->buf + off, ev[i].p, ev[i].len);
+		r->len[i] = ev[i].len;
+		off += ev[i].len;
+	}
+	r->live = 1;
+	r->n = nev;
+	r->used = bytes;
+	memcpy(r->author, a->key, KEY_PK_BYTES);
+	memcpy(r->peer, p->key, KEY_PK_BYTES);
+	r->from = first;
+	r->next = last + 1;
+	r->touched_ms = node_mono_ms();
+	log_debug("the log of %s: %zu events of the voters' branch from seq "
+	    "%llu so far, from %s; asking for the rest", hx, nev,
+	    (unsigned long long)first, p->schac);
+	reorg_more(n, a);
+}
+
 void
 evid_reorg(struct node *n)
 {
+	struct reorg_stage *r = &n->reorg;
 	struct peer_head *ph;
 	struct author *a;
 	uint64_t now = node_mono_ms(), count;
 	size_t i, k;
 
+	/*
+	 * A stage no longer wanted, or stuck (its peer gone, its batch lost
+	 * on the way): forgotten.  A job still holding it clears or keeps
+	 * it again when it ends (ingest.c).
+	 */
+	if (r->live && (now - r->touched_ms > REORG_STAGE_MS ||
+	    (!r->inflight && ((a = node_author(n, r->author)) == NULL ||
+	    !reorg_wanted(a)))))
+		evid_reorg_clear(n);
 	for (i = 0; i < n->nauthors; i++) {
 		a = &n->authors[i];
-		/*
-		 * Frozen, not settled past the fork on our chain, though a
-		 * majority of the voters named heads past it (limit), and we
-		 * hold an event at the fork: we may be on the other branch.
-		 */
-		if (a->frozen == 0 || a->settled >= a->frozen ||
-		    a->limit < a->frozen || a->seq < a->frozen ||
-		    a->want_from != NULL)
+		if (!reorg_wanted(a) || a->want_from != NULL)
 			continue;
+		/* One long reorg at a time; the others wait for it. */
+		if (r->live) {
+			if (memcmp(r->author, a->key, KEY_PK_BYTES) == 0)
+				reorg_more(n, a);
+			continue;
+		}
 		for (k = 0; k < n->npeers; k++) {
 			struct peer *p = n->peers[k];
 

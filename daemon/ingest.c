@@ -33,7 +33,9 @@ struct job {
 	struct job *next;
 	uint64_t seqno;
 	zmq_msg_t msg;			/* owns the bytes the items borrow */
-	struct codec_bytes ev[MSG_MAX_EVENTS];
+	struct codec_bytes ev_msg[MSG_MAX_EVENTS];
+	struct codec_bytes *ev;		/* ev_msg, or with a reorg's stage */
+	uint8_t *own;			/* that stage's bytes, or NULL */
 	size_t nev;
 	uint8_t from[KEY_PK_BYTES];	/* the peer it came from */
 	int has_want;
@@ -207,6 +209,9 @@ job_free(struct job *j)
 	if (j == NULL)
 		return;
 	zmq_msg_close(&j->msg);
+	if (j->ev != j->ev_msg)
+		free(j->ev);
+	free(j->own);
 	free(j->items);
 	free(j);
 }
@@ -247,6 +252,45 @@ ingest_live(const struct ingest *ing)
  * Take over m (an EVENTS or FORK message from peer p, decoded into dm),
  * answering WANT w (NULL for FORK).  m is consumed whatever the result.
  */
+/*
+ * The next batch of a reorg being staged (evidence.c): the job takes the
+ * stage's events before its own and answers for the whole branch from
+ * the fork, verified and offered to store_reorg as one.  Another answer
+ * (a fresh start, another peer) is left as it is.  0 or I40_E_NOMEM.
+ */
+static int
+take_stage(struct reorg_stage *r, struct job *j)
+{
+	struct codec_bytes *all;
+	size_t i, off = 0;
+
+	if (!r->live || r->inflight || j->nev == 0 ||
+	    memcmp(r->author, j->want.author, KEY_PK_BYTES) != 0 ||
+	    memcmp(r->peer, j->from, KEY_PK_BYTES) != 0 ||
+	    j->want.from != r->next)
+		return 0;
+	if ((all = calloc(r->n + j->nev, sizeof(*all))) == NULL)
+		return I40_E_NOMEM;
+	for (i = 0; i < r->n; i++) {
+		all[i].p = r->buf + off;
+		all[i].len = r->len[i];
+		off += r->len[i];
+	}
+	memcpy(all + r->n, j->ev, j->nev * sizeof(*all));
+	j->ev = all;
+	j->nev += r->n;
+	j->own = r->buf;
+	r->buf = NULL;
+	free(r->len);
+	r->len = NULL;
+	/* It answers for the branch from the fork (check_range). */
+	j->want.count = j->want.from + j->want.count - r->from;
+	j->want.from = r->from;
+	r->n = r->used = 0;
+	r->inflight = 1;
+	return 0;
+}
+
 int
 ingest_submit(struct ingest *ing, zmq_msg_t *m, const struct msg *dm,
     const struct peer *p, const struct want *w)
@@ -264,6 +308,7 @@ ingest_submit(struct ingest *ing, zmq_msg_t *m, const struct msg *dm,
 		zmq_msg_close(m);
 		return I40_E_NOMEM;
 	}
+	j->ev = j->ev_msg;
 	zmq_msg_init(&j->msg);
 	zmq_msg_move(&j->msg, m);
 	zmq_msg_close(m);
@@ -281,14 +326,18 @@ ingest_submit(struct ingest *ing, zmq_msg_t *m, const struct msg *dm,
 	}
 	for (i = 0; i < j->nev; i++)
 		j->ev[i].p = dbase + (j->ev[i].p - base);
-	if ((j->items = calloc(j->nev, sizeof(*j->items))) == NULL) {
-		job_free(j);
-		return I40_E_NOMEM;
-	}
 	memcpy(j->from, p->key, KEY_PK_BYTES);
 	if (w != NULL) {
 		j->has_want = 1;
 		j->want = *w;
+	}
+	if ((w != NULL && w->kind == WANT_REORG &&
+	    take_stage(&ing->n->reorg, j) != 0) ||
+	    (j->items = calloc(j->nev, sizeof(*j->items))) == NULL) {
+		if (j->own != NULL)
+			evid_reorg_clear(ing->n);	/* it went with the job */
+		job_free(j);
+		return I40_E_NOMEM;
 	}
 	pthread_mutex_lock(&ing->mu);
 	j->seqno = ing->next_seqno++;
@@ -392,11 +441,15 @@ finish(struct node *n, struct job *j)
 			    j->first_field, i40_strerror(j->first_err));
 	}
 	if (j->nok == 0 || (j->fork && j->nok != 2)) {
+		if (j->own != NULL)
+			evid_reorg_clear(n);	/* the stage went in it */
 		sync_committed(n, p, NULL, NULL, 0, w);
 		return;
 	}
 	if ((out = calloc(j->nok, sizeof(*out))) == NULL) {
 		log_warnx("ingest: out of memory; %zu events dropped", j->nok);
+		if (j->own != NULL)
+			evid_reorg_clear(n);
 		/* Asked for again, as for any batch not stored. */
 		sync_committed(n, p, NULL, NULL, 0, w);
 		return;
@@ -421,6 +474,8 @@ finish(struct node *n, struct job *j)
 		log_warn(rc, "store: a batch of %zu events from %s was not "
 		    "stored; it will be fetched again", j->nok,
 		    p ? p->schac : "?");
+		if (j->own != NULL)
+			evid_reorg_clear(n);
 		sync_committed(n, p, NULL, NULL, 0, w);
 	} else if (j->fork) {
 		if (out[0].result == STORE_INVALID)
@@ -440,10 +495,17 @@ finish(struct node *n, struct job *j)
 			    "this node" : "?", hx,
 			    (unsigned long long)j->items[0].ev.h.seq,
 			    p ? p->schac : "?");
-		} else
-			log_info("peer %s: its branch of a frozen log is not "
-			    "the one the voters named: %s", p ? p->schac : "?",
-			    i40_strerror(out[0].code));
+			evid_reorg_clear(n);
+		} else {
+			/* Short of the voters' heads: the rest is fetched. */
+			evid_reorg_refused(n, p, j->items, j->ev, j->nev,
+			    j->nbad == 0 && j->nok == j->nev, out[0].code);
+			if (!n->reorg.live)
+				log_info("peer %s: its branch of a frozen log "
+				    "is not the one the voters named: %s",
+				    p ? p->schac : "?",
+				    i40_strerror(out[0].code));
+		}
 		sync_committed(n, p, j->items, out, out[0].result ==
 		    STORE_STORED ? 1 : 0, w);
 	} else {

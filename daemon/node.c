@@ -791,6 +791,7 @@ node_stop(struct node *n)
 	for (i = 0; i < n->npeers; i++)
 		peer_free(n->peers[i]);
 	free(n->peers);
+	evid_reorg_clear(n);
 	control_close(n);
 	if (n->router != NULL) {
 		zmq_socket_monitor(n->router, NULL, 0);

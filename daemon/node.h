@@ -153,6 +153,29 @@ struct author {
 struct ingest;
 struct ev_loop;
 
+/*
+ * The voters' branch of a frozen log, fetched from the fork in batches
+ * (evidence.c): what has come so far, from one peer, kept until the
+ * branch reaches the heads the voters named and store_reorg takes it
+ * whole.  One at a time; owned by the node (buf and len, malloc'd).
+ */
+#define REORG_STAGE_MAX (64u << 20)	/* bytes: past that, given up */
+#define REORG_STAGE_MS 60000		/* no progress that long: given up */
+
+struct reorg_stage {
+	int live;
+	int inflight;			/* its next batch is in ingest */
+	uint8_t author[KEY_PK_BYTES];
+	uint8_t peer[KEY_PK_BYTES];	/* the branch comes from it alone */
+	uint64_t from;			/* the fork: the first seq */
+	uint64_t next;			/* the next seq to ask for */
+	uint8_t *buf;			/* the signed events, back to back */
+	size_t used;
+	size_t *len;			/* of each, n of them */
+	size_t n;
+	uint64_t touched_ms;		/* monotonic, the last batch */
+};
+
 struct node {
 	struct config *cfg;
 	const char *cfgpath;
@@ -205,6 +228,7 @@ struct node {
 	struct msg *out;		/* the message being built */
 	uint8_t *sbuf;			/* its encoding, MSG_MAX_BYTES */
 	uint8_t *wbuf;			/* events served for a WANT */
+	struct reorg_stage reorg;	/* a long reorg under way */
 };
 
 /* Milliseconds since the epoch (log and status) and monotonic (timers). */
@@ -339,6 +363,18 @@ void evid_chain(struct node *n, struct peer *p, const struct want *w,
     const struct store_item *it);
 /* Frozen logs whose fork the voters settled elsewhere: fetch their branch. */
 void evid_reorg(struct node *n);
+/*
+ * A WANT_REORG answer from p (NULL: gone) was refused by store_reorg
+ * with code.  it and ev: its nev events, decoded and as signed, the
+ * staged part first; whole: none was dropped.  A segment whole from the
+ * fork and refused only for its votes is kept (copied), and the rest of
+ * the branch asked of p; anything else forgets the stage.
+ */
+void evid_reorg_refused(struct node *n, const struct peer *p,
+    const struct store_item *it, const struct codec_bytes *ev, size_t nev,
+    int whole, int code);
+/* A reorg stored, or given up: forget what was staged. */
+void evid_reorg_clear(struct node *n);
 
 /* guard.c: when this node may sign. */
 /* At start: a stopped node stays stopped; its own frozen log stops it. */

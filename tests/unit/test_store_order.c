@@ -449,9 +449,13 @@ deliver(struct sample_rng *r, struct result *res)
 		assert_int_equal(store_append(st, items, n, out), 0);
 		for (i = 0; i < n; i++)
 			if (out[i].result != STORE_STORED &&
-			    out[i].result != STORE_DUPLICATE)
+			    out[i].result != STORE_DUPLICATE) {
+				fprintf(stderr, "test_store_order: event %zu: "
+				    "result %d (%s)\n", i, out[i].result,
+				    i40_strerror(out[i].code));
 				fail_msg("event %zu: result %d (%s)", i,
 				    out[i].result, i40_strerror(out[i].code));
+			}
 		/* And sometimes the whole batch is sent again. */
 		if (sample_below(r, 10) == 0) {
 			assert_int_equal(store_append(st, items, n, out), 0);
@@ -505,6 +509,22 @@ test_order_independence(void **state)
 	deliver(&r, &first);
 	for (i = 1; i < runs; i++) {
 		deliver(&r, &res);
+		/* prove shows stderr only: say which comparison failed. */
+		if (memcmp(res.log_root, first.log_root, 32) != 0 ||
+		    memcmp(res.state_root, first.state_root, 32) != 0 ||
+		    res.dumplen != first.dumplen || memcmp(res.dump,
+		    first.dump, first.dumplen) != 0 || res.bylen !=
+		    first.bylen || memcmp(res.by, first.by, first.bylen) != 0)
+			fprintf(stderr, "test_store_order: order %zu differs "
+			    "from the first: log root %s, state root %s, "
+			    "dump %s (%zu, %zu bytes), answers %s\n", i,
+			    memcmp(res.log_root, first.log_root, 32) ? "differs" :
+			    "equal", memcmp(res.state_root, first.state_root, 32)
+			    ? "differs" : "equal", res.dumplen != first.dumplen ||
+			    memcmp(res.dump, first.dump, first.dumplen) ?
+			    "differs" : "equal", res.dumplen, first.dumplen,
+			    res.bylen != first.bylen || memcmp(res.by, first.by,
+			    first.bylen) ? "differ" : "equal");
 		assert_memory_equal(res.log_root, first.log_root, 32);
 		assert_memory_equal(res.state_root, first.state_root, 32);
 		assert_int_equal(res.dumplen, first.dumplen);
@@ -517,6 +537,9 @@ test_order_independence(void **state)
 	}
 	printf("# %zu index merges in all; %zu bytes of query answers each\n",
 	    merges, first.bylen);
+	if (merges <= runs)
+		fprintf(stderr, "test_store_order: only %zu index merges in "
+		    "%zu orders\n", merges, runs);
 	assert_true(merges > runs);
 	/* The state is not trivially empty: the membership changes worked. */
 	for (p = first.dump; p < first.dump + first.dumplen; p++) {

@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
-# PENDING (fails on HEAD; not run by `make test`, which takes
-# tests/integration/*.t only).  It moves to tests/integration/ with the
-# fix: a reorg (docs/protocol.md §11.5) fetched across several batches.
+# Test 40: a fork whose settled branch runs further past the fork than
+# one EVENTS batch (512 events or 512 KiB), taken by a node that holds
+# the other branch (docs/protocol.md §11.5, docs/sync.md "Forks").
 #
-# Found by a review on 2026-12-08: evid_reorg asks one WANT_REORG from
-# the fork (at most 512 events or 512 KiB of them), and store_reorg
-# takes a segment only if a majority of the voters name an event within
-# it.  When the voters' branch runs further past the fork than one
-# batch, every answer is refused ("its branch of a frozen log is not the
-# one the voters named"), and the node on the other branch never
-# converges.  Run: BUILD=build prove -v tests/integration/pending/40_reorg_long.t
-# (L=2: the control, a short branch, passes).
-# How it is made (by the reviewer): a fork whose settled
-# branch runs further past the fork than one EVENTS batch.
+# A review found it on 2026-12-08: evid_reorg asked one WANT_REORG from
+# the fork, and store_reorg takes a segment only if a majority of the
+# voters name an event within it, so every answer was refused ("its
+# branch of a frozen log is not the one the voters named") and the node
+# never converged.  The branch is now fetched in batches from one peer,
+# kept (evidence.c, struct reorg_stage) and offered whole.
 #
 # Five members.  Node 1's datadir is copied (C, same key).  C first runs
 # in node 1's place, linked to all, until it may sign; then the links are
@@ -24,15 +20,11 @@
 # Node 5 holds C's branch at the fork; the voters name node 1's branch L
 # events past it.  docs/protocol.md 11.5: node 5 must replace its chain
 # from the fork with the voters' branch and converge with nodes 2, 3, 4.
-# evid_reorg asks one WANT_REORG (at most 512 events / 512 KiB) from the
-# fork, and store_reorg takes it only if the voters' highest heads lie in
-# that segment: with L past one batch they never do.
 #
-#   L=40 (default): fails (node 5 never converges) on HEAD.
-#   L=2: passes (control: the same path, a short branch).
+#   L=25 (default): two batches.  L=2: one (the path of a short branch).
 CHECKPOINT_INTERVAL=1s
-. "$(dirname "$0")/../lib.sh"
-L=${L:-40}
+. "$(dirname "$0")/lib.sh"
+L=${L:-25}
 
 fed_create 5
 C=6
@@ -151,7 +143,9 @@ fi
 echo "# node 5: $(grep -c "is not the one the voters named" "$T/n5/log")" \
     "refused reorgs; $(grep -c "voters' branch from seq" "$T/n5/log") taken"
 grep -m3 "voters\|equivocation" "$T/n5/log" | sed 's/^/#   /'
+check "node 5 says the voters' branch replaced the one it held" \
+    grep -q "the voters' branch from seq" "$T/n5/log"
 for i in 1 2 3 4 5 $C; do
-	node_stop $i
+	check "node $i stops cleanly" node_stop $i
 done
 done_testing
