@@ -176,7 +176,36 @@ evid_reorg_clear(struct node *n)
 
 	free(r->buf);
 	free(r->len);
-	memset(r, 0, sizeof(*r));
+	r->buf = NULL;
+	r->len = NULL;
+	r->live = r->inflight = 0;
+	r->n = r->batches = 0;
+	r->gen++;		/* a job still holding the old one ends it not */
+}
+
+void
+evid_reorg_end(struct node *n, uint64_t gen)
+{
+	if (gen == 0 || gen == n->reorg.gen)
+		evid_reorg_clear(n);
+}
+
+/* p is not asked for author's branch for a while (a fresh start). */
+static void
+reorg_quiet(struct peer *p, const uint8_t author[KEY_PK_BYTES])
+{
+	struct peer_head *ph;
+
+	if (p != NULL && (ph = sync_peer_head(p, author)) != NULL)
+		ph->quiet_until = node_mono_ms() + REORG_QUIET_MS;
+}
+
+/* Give the stage up: p is left alone for that log a while. */
+static void
+reorg_giveup(struct node *n, struct peer *p)
+{
+	reorg_quiet(p, n->reorg.author);
+	evid_reorg_clear(n);
 }
 
 /* The next batch of the branch being staged, from the peer it came from. */
@@ -186,13 +215,22 @@ reorg_more(struct node *n, struct author *a)
 	struct reorg_stage *r = &n->reorg;
 	struct peer *p = node_peer(n, r->peer);
 	struct peer_head *ph;
-	uint64_t count;
+	uint64_t count, top;
 
-	if (r->inflight || p == NULL || p->dealer == NULL ||
-	    p->state != PEER_UP || (ph = sync_peer_head(p, a->key)) == NULL ||
-	    ph->seq < r->next)
+	if (r->inflight)
 		return;
-	count = ph->seq - r->next + 1;
+	/* Its peer gone: the others' reorgs need not wait 60 s for it. */
+	if (p == NULL || p->dealer == NULL || p->state != PEER_UP) {
+		evid_reorg_clear(n);
+		return;
+	}
+	if ((ph = sync_peer_head(p, a->key)) == NULL || ph->seq < r->next)
+		return;
+	/* Nothing past what the store would take (the voters' claim). */
+	top = ph->seq < a->limit ? ph->seq : a->limit;
+	if (top < r->next)
+		return;
+	count = top - r->next + 1;
 	if (count > MSG_MAX_EVENTS)
 		count = MSG_MAX_EVENTS;
 	/* Not sent (its queue is full): the next pump asks again. */
@@ -202,18 +240,41 @@ reorg_more(struct node *n, struct author *a)
 }
 
 void
-evid_reorg_refused(struct node *n, const struct peer *p,
+evid_reorg_error(struct node *n, struct peer *p, const struct want *w)
+{
+	struct reorg_stage *r = &n->reorg;
+
+	/* Asked again at once, it would answer the same, at once. */
+	if (r->live && !r->inflight &&
+	    memcmp(r->author, w->author, KEY_PK_BYTES) == 0 &&
+	    memcmp(r->peer, p->key, KEY_PK_BYTES) == 0 && w->from == r->next)
+		reorg_giveup(n, p);
+	else
+		reorg_quiet(p, w->author);
+}
+
+void
+evid_reorg_refused(struct node *n, struct peer *p,
     const struct store_item *it, const struct codec_bytes *ev, size_t nev,
-    int whole, int code)
+    int whole, int code, uint64_t gen)
 {
 	struct reorg_stage *r = &n->reorg;
 	struct peer_head *ph;
 	struct author *a;
 	uint64_t first, last;
-	size_t i, bytes = 0, off = 0;
+	size_t i, bytes = 0, off = 0, batches = 1;
 	char hx[17];
 
-	r->inflight = 0;
+	if (gen != 0 && gen == r->gen) {
+		r->inflight = 0;	/* it was this stage's batch */
+		batches = r->batches + 1;
+	} else if (r->live) {
+		/*
+		 * Another stage is under way (another author's, or this one's
+		 * from another peer): one at a time, so this answer is let go.
+		 */
+		return;
+	}
 	/*
 	 * Only a segment whole from the fork, refused only for the votes
 	 * (I40_E_FORK: its chain and keys passed), short of what the store
@@ -224,21 +285,28 @@ evid_reorg_refused(struct node *n, const struct peer *p,
 	    (first = it[0].ev.h.seq) != a->frozen ||
 	    (last = it[nev - 1].ev.h.seq) - first + 1 != nev ||
 	    last >= a->limit ||
-	    (ph = sync_peer_head((struct peer *)p, a->key)) == NULL ||
-	    ph->seq <= last) {
-		evid_reorg_clear(n);
+	    (ph = sync_peer_head(p, a->key)) == NULL || ph->seq <= last) {
+		if (r->live)
+			reorg_giveup(n, p);
+		else if (p != NULL && nev > 0)
+			reorg_quiet(p, it[0].ev.h.author);
 		return;
 	}
 	for (i = 0; i < nev; i++)
 		bytes += ev[i].len;
 	log_keyhex(a->key, hx);
-	if (bytes > REORG_STAGE_MAX) {
+	if (bytes > REORG_STAGE_MAX || nev > REORG_STAGE_EVENTS ||
+	    batches > REORG_STAGE_BATCHES) {
 		log_warnx("the log of %s: the voters' branch from its fork at "
-		    "seq %llu runs past %u MiB; it is fetched no further, "
-		    "and this node stays on its own branch (see "
-		    "docs/operations.md, \"Forks\")", hx,
-		    (unsigned long long)first, REORG_STAGE_MAX >> 20);
-		evid_reorg_clear(n);
+		    "seq %llu runs past %u MiB, %u events or %u answers of "
+		    "%s; it is fetched no further, and this node stays on "
+		    "its own branch (see docs/operations.md, \"Forks\")", hx,
+		    (unsigned long long)first, REORG_STAGE_MAX >> 20,
+		    REORG_STAGE_EVENTS, REORG_STAGE_BATCHES, p->schac);
+		memcpy(r->gaveup, a->key, KEY_PK_BYTES);
+		r->gaveup_frozen = a->frozen;
+		r->gaveup_limit = a->limit;
+		reorg_giveup(n, p);
 		return;
 	}
 	evid_reorg_clear(n);
@@ -254,7 +322,7 @@ evid_reorg_refused(struct node *n, const struct peer *p,
 	}
 	r->live = 1;
 	r->n = nev;
-	r->used = bytes;
+	r->batches = batches;
 	memcpy(r->author, a->key, KEY_PK_BYTES);
 	memcpy(r->peer, p->key, KEY_PK_BYTES);
 	r->from = first;
@@ -287,6 +355,11 @@ evid_reorg(struct node *n)
 	for (i = 0; i < n->nauthors; i++) {
 		a = &n->authors[i];
 		if (!reorg_wanted(a) || a->want_from != NULL)
+			continue;
+		/* Given up for its size: not again until the fork moves. */
+		if (memcmp(r->gaveup, a->key, KEY_PK_BYTES) == 0 &&
+		    r->gaveup_frozen == a->frozen &&
+		    r->gaveup_limit == a->limit)
 			continue;
 		/* One long reorg at a time; the others wait for it. */
 		if (r->live) {

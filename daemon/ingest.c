@@ -36,6 +36,8 @@ struct job {
 	struct codec_bytes ev_msg[MSG_MAX_EVENTS];
 	struct codec_bytes *ev;		/* ev_msg, or with a reorg's stage */
 	uint8_t *own;			/* that stage's bytes, or NULL */
+	uint64_t stage_gen;		/* ... and which stage it was */
+	size_t nstaged;			/* its events first in ev, verified */
 	size_t nev;
 	uint8_t from[KEY_PK_BYTES];	/* the peer it came from */
 	int has_want;
@@ -88,6 +90,8 @@ verify_job(struct ingest *ing, struct job *j, struct body *scratch)
 		rc = store_verify_decode(ing->n->st, j->ev[i].p, j->ev[i].len,
 		    &j->items[k], scratch, &err);
 		if (rc != 0) {
+			if (i < j->nstaged)
+				j->nstaged = 0;	/* cannot be: check them all */
 			refuse(j, i, rc, err.field[0] ? err.field : NULL);
 			continue;
 		}
@@ -105,8 +109,14 @@ verify_job(struct ingest *ing, struct job *j, struct body *scratch)
 		k = 0;
 	}
 	j->nok = 0;
+	/*
+	 * A reorg's staged events were verified when they came, and their
+	 * keys are the same from the same fork: only the new ones are
+	 * checked (a long branch would otherwise cost its square).
+	 */
 	for (i = 0; i < k; i++) {
-		if ((rc = store_verify_sig(&j->items[i])) != 0) {
+		if (i >= j->nstaged &&
+		    (rc = store_verify_sig(&j->items[i])) != 0) {
 			refuse(j, i, rc, "sig");
 			continue;
 		}
@@ -280,13 +290,15 @@ take_stage(struct reorg_stage *r, struct job *j)
 	j->ev = all;
 	j->nev += r->n;
 	j->own = r->buf;
+	j->stage_gen = r->gen;
+	j->nstaged = r->n;
 	r->buf = NULL;
 	free(r->len);
 	r->len = NULL;
 	/* It answers for the branch from the fork (check_range). */
 	j->want.count = j->want.from + j->want.count - r->from;
 	j->want.from = r->from;
-	r->n = r->used = 0;
+	r->n = 0;
 	r->inflight = 1;
 	return 0;
 }
@@ -334,8 +346,8 @@ ingest_submit(struct ingest *ing, zmq_msg_t *m, const struct msg *dm,
 	if ((w != NULL && w->kind == WANT_REORG &&
 	    take_stage(&ing->n->reorg, j) != 0) ||
 	    (j->items = calloc(j->nev, sizeof(*j->items))) == NULL) {
-		if (j->own != NULL)
-			evid_reorg_clear(ing->n);	/* it went with the job */
+		if (j->own != NULL)	/* it went with the job */
+			evid_reorg_end(ing->n, j->stage_gen);
 		job_free(j);
 		return I40_E_NOMEM;
 	}
@@ -441,15 +453,15 @@ finish(struct node *n, struct job *j)
 			    j->first_field, i40_strerror(j->first_err));
 	}
 	if (j->nok == 0 || (j->fork && j->nok != 2)) {
-		if (j->own != NULL)
-			evid_reorg_clear(n);	/* the stage went in it */
+		if (j->own != NULL)	/* the stage went in it */
+			evid_reorg_end(n, j->stage_gen);
 		sync_committed(n, p, NULL, NULL, 0, w);
 		return;
 	}
 	if ((out = calloc(j->nok, sizeof(*out))) == NULL) {
 		log_warnx("ingest: out of memory; %zu events dropped", j->nok);
 		if (j->own != NULL)
-			evid_reorg_clear(n);
+			evid_reorg_end(n, j->stage_gen);
 		/* Asked for again, as for any batch not stored. */
 		sync_committed(n, p, NULL, NULL, 0, w);
 		return;
@@ -475,7 +487,7 @@ finish(struct node *n, struct job *j)
 		    "stored; it will be fetched again", j->nok,
 		    p ? p->schac : "?");
 		if (j->own != NULL)
-			evid_reorg_clear(n);
+			evid_reorg_end(n, j->stage_gen);
 		sync_committed(n, p, NULL, NULL, 0, w);
 	} else if (j->fork) {
 		if (out[0].result == STORE_INVALID)
@@ -495,11 +507,15 @@ finish(struct node *n, struct job *j)
 			    "this node" : "?", hx,
 			    (unsigned long long)j->items[0].ev.h.seq,
 			    p ? p->schac : "?");
-			evid_reorg_clear(n);
+			/* A stage of that log is moot now; another's goes on. */
+			if (n->reorg.live &&
+			    memcmp(n->reorg.author, au, KEY_PK_BYTES) == 0)
+				evid_reorg_clear(n);
 		} else {
 			/* Short of the voters' heads: the rest is fetched. */
 			evid_reorg_refused(n, p, j->items, j->ev, j->nev,
-			    j->nbad == 0 && j->nok == j->nev, out[0].code);
+			    j->nbad == 0 && j->nok == j->nev, out[0].code,
+			    j->own != NULL ? j->stage_gen : 0);
 			if (!n->reorg.live)
 				log_info("peer %s: its branch of a frozen log "
 				    "is not the one the voters named: %s",

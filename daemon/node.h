@@ -160,20 +160,27 @@ struct ev_loop;
  * whole.  One at a time; owned by the node (buf and len, malloc'd).
  */
 #define REORG_STAGE_MAX (64u << 20)	/* bytes: past that, given up */
+#define REORG_STAGE_EVENTS 65536	/* events: past that, given up */
+#define REORG_STAGE_BATCHES 1024	/* answers: past that, given up */
 #define REORG_STAGE_MS 60000		/* no progress that long: given up */
 
 struct reorg_stage {
+	uint64_t gen;			/* which stage: a job that took one
+					 * ends only that one */
 	int live;
 	int inflight;			/* its next batch is in ingest */
+	size_t batches;			/* answers it was made of */
 	uint8_t author[KEY_PK_BYTES];
 	uint8_t peer[KEY_PK_BYTES];	/* the branch comes from it alone */
 	uint64_t from;			/* the fork: the first seq */
 	uint64_t next;			/* the next seq to ask for */
 	uint8_t *buf;			/* the signed events, back to back */
-	size_t used;
 	size_t *len;			/* of each, n of them */
 	size_t n;
 	uint64_t touched_ms;		/* monotonic, the last batch */
+	/* The last branch given up for its size: not fetched again. */
+	uint8_t gaveup[KEY_PK_BYTES];
+	uint64_t gaveup_frozen, gaveup_limit;
 };
 
 struct node {
@@ -366,14 +373,19 @@ void evid_reorg(struct node *n);
 /*
  * A WANT_REORG answer from p (NULL: gone) was refused by store_reorg
  * with code.  it and ev: its nev events, decoded and as signed, the
- * staged part first; whole: none was dropped.  A segment whole from the
- * fork and refused only for its votes is kept (copied), and the rest of
- * the branch asked of p; anything else forgets the stage.
+ * staged part first; whole: none was dropped; gen: the stage it took
+ * (0: none).  A segment whole from the fork and refused only for its
+ * votes is kept (copied), and the rest of the branch asked of p, unless
+ * another stage is under way; a stage given up quietens p for the log.
  */
-void evid_reorg_refused(struct node *n, const struct peer *p,
+void evid_reorg_refused(struct node *n, struct peer *p,
     const struct store_item *it, const struct codec_bytes *ev, size_t nev,
-    int whole, int code);
-/* A reorg stored, or given up: forget what was staged. */
+    int whole, int code, uint64_t gen);
+/* p answered a WANT_REORG w with ERROR: a stage waiting for it ends. */
+void evid_reorg_error(struct node *n, struct peer *p, const struct want *w);
+/* The stage gen (0: any) ended, stored or not: forget it. */
+void evid_reorg_end(struct node *n, uint64_t gen);
+/* Forget what was staged (node_stop). */
 void evid_reorg_clear(struct node *n);
 
 /* guard.c: when this node may sign. */

@@ -546,6 +546,8 @@ dealer_one(struct node *n, struct peer *p, zmq_msg_t *body)
 			    p->schac, i40_strerror((int)m->u.error.code));
 			if (w.kind == WANT_NEXT)
 				vec_set(p, w.author, w.from - 1, NULL, 1);
+			else if (w.kind == WANT_REORG)
+				evid_reorg_error(n, p, &w);
 		}
 		sync_pump(n);
 		break;
